@@ -1,0 +1,60 @@
+"""Business errors, named after business facts.
+
+The API maps each to one HTTP status; activities raise them as non-retryable
+``ApplicationError``s whose ``type`` is the class name.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class for a business rule that said no."""
+
+
+class InvalidOrder(DomainError):
+    """The order cannot be accepted as given; ``field`` names the offending input."""
+
+    def __init__(self, message: str, field: str | tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.field: tuple[str | int, ...] = (field,) if isinstance(field, str) else tuple(field)
+
+
+class UnknownSku(InvalidOrder):
+    """An order or stock movement names a SKU that is not in the catalogue."""
+
+
+class UnknownPostalCode(InvalidOrder):
+    """A postal code that is not a known US ZIP."""
+
+
+class UnknownLocation(DomainError):
+    """A location id that is not in the network."""
+
+
+class OutOfStock(DomainError):
+    """A reservation asked for more units than a location has available."""
+
+    def __init__(self, message: str, location_id: str = "", sku: str = "") -> None:
+        super().__init__(message)
+        self.location_id = location_id
+        self.sku = sku
+
+
+class NoRoute(DomainError):
+    """No plan satisfies the order under the routing rules and current stock."""
+
+
+class UnknownFulfillment(DomainError):
+    """No such fulfillment, or it belongs to another location."""
+
+
+class InvalidTransition(DomainError):
+    """A location event that makes no sense in the fulfillment's current state."""
+
+
+class OrderConflict(DomainError):
+    """The same order id was sent again with a different body."""
+
+
+class NotReroutable(DomainError):
+    """A reroute or cancel that the order's state does not allow."""
