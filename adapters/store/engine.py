@@ -1,0 +1,65 @@
+"""One SQLAlchemy engine per store, tuned for the two databases Switchyard runs on.
+
+SQLite: WAL (readers never block the writer), ``synchronous=NORMAL`` (durable at each
+checkpoint, fast commits), a busy timeout, and ``BEGIN IMMEDIATE`` for write
+transactions: the write lock is taken when the transaction starts, so concurrent writers
+queue on the busy timeout instead of failing with "database is locked" when a deferred
+read transaction tries to upgrade. Read-only work uses a plain deferred ``BEGIN``.
+
+PostgreSQL: the default READ COMMITTED; correctness comes from row locks taken by
+conditional ``UPDATE`` and ``SELECT ... FOR UPDATE`` (see docs/inventory.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "switchyard_read_only"
+"""Execution option: this connection's transaction only reads (SQLite: deferred BEGIN)."""
+
+
+def create_store_engine(database_url: str, *, echo: bool = False) -> Engine:
+    """The engine for ``database_url``; creates the SQLite file's folder if needed."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    }
+    if url.database in (None, "", ":memory:"):
+        # One shared connection, or every checkout would see its own empty database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs.update(pool_size=10, max_overflow=20)
+    engine = sa.create_engine(url, **kwargs)
+    _install_sqlite_hooks(engine)
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop pysqlite from issuing its own deferred BEGIN; we issue ours in "begin".
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

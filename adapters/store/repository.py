@@ -1,0 +1,292 @@
+"""Repositories: every query the store runs, phrased in the business's words.
+
+They never commit; the unit of work that owns the session does. Stock changes go through
+single ``UPDATE`` statements whose ``WHERE`` clause carries the business rule, so the
+check and the change happen atomically under the row's write lock on both databases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from adapters.store.tables import (
+    AllocationRow,
+    LedgerEntryRow,
+    LocationRow,
+    MetaRow,
+    ReservationRow,
+    SkuRow,
+    StockRow,
+    utcnow,
+)
+from adapters.store.views import MovementKind, ReservationStatus
+
+NETWORK_VERSION = "network_version"
+
+
+class InventoryRepository:
+    """Stock levels, reservations, allocations and the ledger."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    # --- stock levels ---------------------------------------------------------------
+
+    def stock(self, location_id: str, sku: str, *, for_update: bool = False) -> StockRow | None:
+        query = sa.select(StockRow).where(StockRow.location_id == location_id, StockRow.sku == sku)
+        if for_update:
+            query = query.with_for_update()
+        return self._s.scalars(query).one_or_none()
+
+    def ensure_stock(self, location_id: str, sku: str) -> None:
+        """Create an empty balance row unless one exists (safe against a concurrent insert)."""
+        values = {"location_id": location_id, "sku": sku, "on_hand": 0, "reserved": 0}
+        values["updated_at"] = utcnow()
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._s.execute(insert(StockRow).values(**values).on_conflict_do_nothing())
+
+    def try_reserve(self, location_id: str, sku: str, units: int, safety_stock: int) -> bool:
+        """Reserve ``units`` if ``on_hand - reserved - safety_stock >= units``; False if not."""
+        result = self._s.execute(
+            sa.update(StockRow)
+            .where(
+                StockRow.location_id == location_id,
+                StockRow.sku == sku,
+                StockRow.on_hand - StockRow.reserved - safety_stock >= units,
+            )
+            .values(reserved=StockRow.reserved + units, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    def move(self, location_id: str, sku: str, *, on_hand: int = 0, reserved: int = 0) -> None:
+        """Add the deltas to a balance row that the caller knows exists (and holds locked)."""
+        result = self._s.execute(
+            sa.update(StockRow)
+            .where(StockRow.location_id == location_id, StockRow.sku == sku)
+            .values(
+                on_hand=StockRow.on_hand + on_hand,
+                reserved=StockRow.reserved + reserved,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise LookupError(f"no stock row for {sku} at {location_id}")
+
+    def balances_of(self, sku: str) -> Sequence[StockRow]:
+        query = sa.select(StockRow).where(StockRow.sku == sku).order_by(StockRow.location_id)
+        return self._s.scalars(query).all()
+
+    def balances_at(self, location_id: str) -> Sequence[StockRow]:
+        query = sa.select(StockRow).where(StockRow.location_id == location_id)
+        return self._s.scalars(query.order_by(StockRow.sku)).all()
+
+    def all_balances(self) -> Sequence[StockRow]:
+        return self._s.scalars(sa.select(StockRow)).all()
+
+    def unreserved(self, skus: Iterable[str]) -> list[tuple[str, str, int]]:
+        """(sku, location_id, on_hand - reserved) for the given SKUs where that is positive."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return []
+        free = StockRow.on_hand - StockRow.reserved
+        query = sa.select(StockRow.sku, StockRow.location_id, free).where(
+            StockRow.sku.in_(wanted), free > 0
+        )
+        return [(s, loc, int(n)) for s, loc, n in self._s.execute(query)]
+
+    # --- reservations and allocations -----------------------------------------------
+
+    def allocation(self, allocation_key: str) -> AllocationRow | None:
+        return self._s.get(AllocationRow, allocation_key)
+
+    def add_allocation(self, order_id: str, allocation_key: str, decision_json: str) -> None:
+        self._s.add(
+            AllocationRow(
+                allocation_key=allocation_key, order_id=order_id, decision_json=decision_json
+            )
+        )
+
+    def reservation(
+        self, order_id: str, fulfillment_id: str, sku: str, *, for_update: bool = False
+    ) -> ReservationRow | None:
+        query = sa.select(ReservationRow).where(
+            ReservationRow.order_id == order_id,
+            ReservationRow.fulfillment_id == fulfillment_id,
+            ReservationRow.sku == sku,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return self._s.scalars(query).one_or_none()
+
+    def add_reservation(self, row: ReservationRow) -> None:
+        self._s.add(row)
+
+    def reservations(
+        self,
+        order_id: str | None = None,
+        fulfillment_id: str | None = None,
+        *,
+        status: ReservationStatus | None = None,
+        for_update: bool = False,
+    ) -> Sequence[ReservationRow]:
+        """Matching reservations in lock order (location, SKU), so writers never deadlock."""
+        query = sa.select(ReservationRow)
+        if order_id is not None:
+            query = query.where(ReservationRow.order_id == order_id)
+        if fulfillment_id is not None:
+            query = query.where(ReservationRow.fulfillment_id == fulfillment_id)
+        if status is not None:
+            query = query.where(ReservationRow.status == status.value)
+        query = query.order_by(
+            ReservationRow.location_id,
+            ReservationRow.sku,
+            ReservationRow.order_id,
+            ReservationRow.id,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return self._s.scalars(query).all()
+
+    def open_reserved_totals(self) -> dict[tuple[str, str], int]:
+        """(location_id, sku) -> units held by open reservations."""
+        query = (
+            sa.select(
+                ReservationRow.location_id, ReservationRow.sku, sa.func.sum(ReservationRow.quantity)
+            )
+            .where(ReservationRow.status == ReservationStatus.OPEN.value)
+            .group_by(ReservationRow.location_id, ReservationRow.sku)
+        )
+        return {(loc, sku): int(n) for loc, sku, n in self._s.execute(query)}
+
+    def orders_reserved_since(self, since: datetime) -> dict[str, int]:
+        """location_id -> distinct orders holding an open or shipped reservation made since."""
+        query = (
+            sa.select(
+                ReservationRow.location_id, sa.func.count(sa.distinct(ReservationRow.order_id))
+            )
+            .where(
+                ReservationRow.created_at >= since,
+                ReservationRow.status != ReservationStatus.RELEASED.value,
+            )
+            .group_by(ReservationRow.location_id)
+        )
+        return {loc: int(n) for loc, n in self._s.execute(query)}
+
+    # --- the ledger -----------------------------------------------------------------
+
+    def record(
+        self,
+        kind: MovementKind,
+        location_id: str,
+        sku: str,
+        *,
+        on_hand: int = 0,
+        reserved: int = 0,
+        reason: str,
+        reference: str | None,
+        actor: str,
+    ) -> LedgerEntryRow:
+        row = LedgerEntryRow(
+            kind=kind.value,
+            location_id=location_id,
+            sku=sku,
+            on_hand_delta=on_hand,
+            reserved_delta=reserved,
+            reason=reason,
+            reference=reference,
+            actor=actor,
+        )
+        self._s.add(row)
+        return row
+
+    def ledger(
+        self, location_id: str, sku: str, *, limit: int, before_id: int | None
+    ) -> Sequence[LedgerEntryRow]:
+        """Newest first; page with ``before_id`` (the smallest id of the previous page)."""
+        query = sa.select(LedgerEntryRow).where(
+            LedgerEntryRow.location_id == location_id, LedgerEntryRow.sku == sku
+        )
+        if before_id is not None:
+            query = query.where(LedgerEntryRow.id < before_id)
+        return self._s.scalars(query.order_by(LedgerEntryRow.id.desc()).limit(limit)).all()
+
+    def ledger_totals(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(location_id, sku) -> (sum of on_hand deltas, sum of reserved deltas)."""
+        query = sa.select(
+            LedgerEntryRow.location_id,
+            LedgerEntryRow.sku,
+            sa.func.sum(LedgerEntryRow.on_hand_delta),
+            sa.func.sum(LedgerEntryRow.reserved_delta),
+        ).group_by(LedgerEntryRow.location_id, LedgerEntryRow.sku)
+        return {(loc, sku): (int(a), int(b)) for loc, sku, a, b in self._s.execute(query)}
+
+
+class CatalogueRepository:
+    """SKUs, locations and the network's policy and version (the ``meta`` table)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def has_locations(self) -> bool:
+        return self._s.scalars(sa.select(LocationRow.id).limit(1)).first() is not None
+
+    def skus(self) -> Sequence[SkuRow]:
+        return self._s.scalars(sa.select(SkuRow).order_by(SkuRow.position, SkuRow.sku)).all()
+
+    def sku_ids(self) -> set[str]:
+        return set(self._s.scalars(sa.select(SkuRow.sku)).all())
+
+    def sku(self, sku: str) -> SkuRow | None:
+        return self._s.get(SkuRow, sku)
+
+    def locations(self) -> Sequence[LocationRow]:
+        query = sa.select(LocationRow).order_by(LocationRow.position, LocationRow.id)
+        return self._s.scalars(query).all()
+
+    def location(self, location_id: str) -> LocationRow | None:
+        return self._s.get(LocationRow, location_id)
+
+    def add(self, row: SkuRow | LocationRow | StockRow) -> None:
+        self._s.add(row)
+
+    def get_meta(self, key: str) -> Any:
+        row = self._s.get(MetaRow, key)
+        return None if row is None else json.loads(row.value)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        row = self._s.get(MetaRow, key)
+        if row is None:
+            self._s.add(MetaRow(key=key, value=json.dumps(value)))
+        else:
+            row.value = json.dumps(value)
+
+    def network_version(self) -> int:
+        return int(self.get_meta(NETWORK_VERSION) or 0)
+
+    def bump_network_version(self) -> int:
+        """Called by every change to SKUs or locations, in the same transaction.
+
+        The row is read under ``FOR UPDATE`` so two concurrent changes get two versions.
+        """
+        query = sa.select(MetaRow).where(MetaRow.key == NETWORK_VERSION).with_for_update()
+        row = self._s.scalars(query).one_or_none()
+        if row is None:
+            self._s.add(MetaRow(key=NETWORK_VERSION, value="1"))
+            return 1
+        version = int(json.loads(row.value)) + 1
+        row.value = json.dumps(version)
+        return version
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)

@@ -1,0 +1,159 @@
+"""The store's tables (SQLModel). The Alembic revisions in ``migrations/`` create them;
+a test checks that the two never drift apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+# The store's own metadata, so tables other parts of Switchyard may declare on
+# ``SQLModel.metadata`` never leak into these migrations (and the other way round).
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class StoreModel(SQLModel, registry=registry(metadata=metadata)):
+    """Base of the store's tables."""
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite keeps no offset of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts() -> Any:
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+class SkuRow(StoreModel, table=True):
+    __tablename__ = "skus"
+
+    sku: str = Field(primary_key=True, max_length=64)
+    weight_lb: float
+    name: str | None = Field(default=None)
+    position: int = Field(default=0, description="order in the network file")
+
+
+class LocationRow(StoreModel, table=True):
+    """Every field of ``domain.models.Location`` except stock (which lives in ``stock_levels``)."""
+
+    __tablename__ = "locations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    kind: str = Field(max_length=16)
+    postal_code: str | None = Field(default=None, max_length=16)
+    lat: float | None = None
+    lon: float | None = None
+    adapter: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)
+    handling_cost: float | None = None
+    safety_stock: int | None = None
+    daily_capacity: int | None = None
+    priority: int | None = None
+    active: bool = True
+    pickup: bool = False
+    sla: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    position: int = Field(default=0, description="order in the network file")
+
+
+class StockRow(StoreModel, table=True):
+    """The balance of one SKU at one location; the ledger explains every unit of it."""
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (
+        sa.CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        sa.CheckConstraint("on_hand >= reserved", name="reserved_within_on_hand"),
+    )
+
+    location_id: str = Field(primary_key=True, foreign_key="locations.id", max_length=64)
+    sku: str = Field(primary_key=True, foreign_key="skus.sku", max_length=64)
+    on_hand: int = 0
+    reserved: int = 0
+    updated_at: datetime = _ts()
+
+
+class ReservationRow(StoreModel, table=True):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "fulfillment_id", "sku"),
+        sa.Index(None, "location_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=64, index=True)
+    fulfillment_id: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    location_id: str = Field(max_length=64)
+    quantity: int
+    status: str = Field(max_length=16, index=True)
+    allocation_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class LedgerEntryRow(StoreModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (sa.Index(None, "location_id", "sku", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    kind: str = Field(max_length=16)
+    location_id: str = Field(max_length=64)
+    sku: str = Field(max_length=64)
+    on_hand_delta: int = 0
+    reserved_delta: int = 0
+    reason: str = ""
+    reference: str | None = Field(default=None, max_length=200)
+    actor: str = Field(default="system", max_length=200)
+
+
+class AllocationRow(StoreModel, table=True):
+    """The first answer to an allocation; a retry with the same key gets it back."""
+
+    __tablename__ = "allocations"
+
+    allocation_key: str = Field(primary_key=True, max_length=200)
+    order_id: str = Field(max_length=64, index=True)
+    decision_json: str = Field(sa_type=sa.Text)
+    created_at: datetime = _ts()
+
+
+class MetaRow(StoreModel, table=True):
+    """Small key/value facts: network policy and the network version counter (JSON values)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=sa.Text)

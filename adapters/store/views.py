@@ -1,0 +1,82 @@
+"""What the store hands back and takes in: frozen value objects, free of any session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReservationStatus(StrEnum):
+    OPEN = "open"
+    COMMITTED = "committed"
+    RELEASED = "released"
+
+
+class MovementKind(StrEnum):
+    """Why a ledger row moved stock."""
+
+    RECEIPT = "receipt"
+    ADJUSTMENT = "adjustment"
+    COUNT = "count"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    SHIP = "ship"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class StockBalance(_Frozen):
+    """One location's figures for one SKU. ``available`` ignores safety stock (a routing rule)."""
+
+    location_id: str
+    sku: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.reserved, 0)
+
+
+class PackageReservation(_Frozen):
+    """One package of a routing plan to reserve: units per SKU at one location.
+
+    ``safety_stock`` is what the routing rules keep back at that location per SKU; the
+    reservation only succeeds if ``on_hand - reserved - safety_stock >= units``.
+    """
+
+    fulfillment_id: str
+    location_id: str
+    lines: dict[str, int]
+    safety_stock: dict[str, int] = Field(default_factory=dict)
+
+
+class ReservationView(_Frozen):
+    order_id: str
+    fulfillment_id: str
+    sku: str
+    location_id: str
+    quantity: int
+    status: ReservationStatus
+    allocation_key: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LedgerRow(_Frozen):
+    """One movement: deltas on ``on_hand`` and ``reserved``, and who did it and why."""
+
+    id: int
+    at: datetime
+    kind: MovementKind
+    location_id: str
+    sku: str
+    on_hand_delta: int
+    reserved_delta: int
+    reason: str
+    reference: str | None
+    actor: str
