@@ -1,8 +1,9 @@
 """``InventoryStore``: the one object the rest of Switchyard calls for stock.
 
 Synchronous and thread-safe: one engine, a unit of work (session and transaction) per
-call, so Temporal's sync activities (thread pool) and FastAPI's sync routes share it.
-Every method is one transaction; every movement of stock writes a ledger row in it.
+call, so Temporal's sync activities (thread pool) and FastAPI's sync routes can share one
+instance. Every method is one transaction, and every movement of stock writes its ledger
+row in that same transaction.
 """
 
 from __future__ import annotations
@@ -10,39 +11,31 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from adapters.store import network_codec
+from adapters.store import catalogue, movements, reconciliation, reservations
 from adapters.store.engine import READ_ONLY, create_store_engine
-from adapters.store.errors import (
-    AllocationKeyReused,
-    InvalidQuantity,
-    ReservationConflict,
-)
 from adapters.store.migrate import upgrade_to_head
-from adapters.store.tables import ReservationRow, StockRow, utcnow
+from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import (
+    LedgerRow,
     MovementKind,
     PackageReservation,
     ReservationStatus,
     ReservationView,
     StockBalance,
 )
-from domain.errors import OutOfStock
-from domain.models import Network
+from domain.models import Location, Network, Sku
 
 T = TypeVar("T")
 
-_RETRIES = 5
-# PostgreSQL: deadlock_detected, serialization_failure. Both mean "try the transaction again".
-_TRANSIENT_SQLSTATES = {"40P01", "40001"}
-
-
-class _LostAllocationRace(Exception):
-    """Another transaction inserted the same allocation key first (PostgreSQL)."""
+_ATTEMPTS = 5
+# PostgreSQL deadlock_detected and serialization_failure: both mean "run it again".
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class InventoryStore:
@@ -52,68 +45,38 @@ class InventoryStore:
         self.database_url = database_url
         self._engine = create_store_engine(database_url, echo=echo)
         self._reader = self._engine.execution_options(**{READ_ONLY: True})
+        # Reports that read several tables need one snapshot; SQLite's read transaction
+        # already is one, PostgreSQL's READ COMMITTED is not.
+        self._snapshot_reader: Engine = (
+            self._reader.execution_options(isolation_level="REPEATABLE READ")
+            if self._engine.dialect.name == "postgresql"
+            else self._reader
+        )
 
     def close(self) -> None:
         """Close the pooled connections (tests, shutdown)."""
         self._engine.dispose()
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision; safe to call at every start."""
+        """Bring the schema to the newest Alembic revision; safe to call at every start."""
         upgrade_to_head(self._engine)
 
     # --- the network ----------------------------------------------------------------
 
     def load_network(self, network: Network, *, actor: str = "system") -> bool:
-        """Load ``network`` into an empty store and return True; otherwise change nothing."""
-
-        def work(uow: UnitOfWork) -> bool:
-            if uow.catalogue.has_locations():
-                return False
-            for i, sku in enumerate(network.skus):
-                uow.catalogue.add(network_codec.sku_row(sku, i))
-            for i, location in enumerate(network.locations):
-                uow.catalogue.add(network_codec.location_row(location, i))
-            uow.flush()
-            for location in network.locations:
-                for sku, units in sorted(location.stock.items()):
-                    uow.catalogue.add(StockRow(location_id=location.id, sku=sku, on_hand=units))
-                    if units:
-                        uow.inventory.record(
-                            MovementKind.RECEIPT,
-                            location.id,
-                            sku,
-                            on_hand=units,
-                            reason="initial stock",
-                            reference="network load",
-                            actor=actor,
-                        )
-            for key, value in network_codec.policy(network).items():
-                uow.catalogue.set_meta(key, value)
-            uow.catalogue.bump_network_version()
-            uow.commit()
-            return True
-
+        """Load ``network`` into a store without locations and return True; else change
+        nothing and return False. Initial stock is written as 'receipt' ledger rows."""
         try:
-            return self._write(work)
+            return self._write(lambda uow: catalogue.load_network(uow, network, actor))
         except IntegrityError:
-            # Another process loaded a network at the same moment (PostgreSQL); theirs won.
+            # Another process loaded a network at the same moment (PostgreSQL); it won.
             if self._read(lambda uow: uow.catalogue.has_locations()):
                 return False
             raise
 
     def network(self) -> Network:
         """The network as stored now, with ``Location.stock`` = on hand."""
-
-        def work(uow: UnitOfWork) -> Network:
-            stock: dict[str, dict[str, int]] = {}
-            for row in uow.inventory.all_balances():
-                stock.setdefault(row.location_id, {})[row.sku] = row.on_hand
-            policy = {key: uow.catalogue.get_meta(key) for key in network_codec.POLICY_KEYS}
-            return network_codec.rebuild_network(
-                uow.catalogue.skus(), uow.catalogue.locations(), stock, policy
-            )
-
-        return self._read(work)
+        return self._read(catalogue.network, snapshot=True)
 
     def network_version(self) -> int:
         """A counter that grows whenever SKUs or locations change; cache ``network()`` on it."""
@@ -122,10 +85,25 @@ class InventoryStore:
     def known_skus(self) -> set[str]:
         return self._read(lambda uow: uow.catalogue.sku_ids())
 
+    def add_sku(self, sku: Sku) -> bool:
+        """Add a SKU to the catalogue; False if it exists already (then nothing changes)."""
+        return self._write(lambda uow: catalogue.add_sku(uow, sku))
+
+    def add_location(self, location: Location, *, actor: str = "system") -> bool:
+        """Add a location, its stock as receipts; False if the id is taken (nothing changes)."""
+        return self._write(lambda uow: catalogue.add_location(uow, location, actor))
+
+    def update_location(self, location_id: str, **changes: Any) -> Location:
+        """Change a location's fields (``active=False`` takes it out of service at once for
+        anyone reading the network after this returns). Raises ``UnknownLocation``."""
+        return self._write(lambda uow: catalogue.update_location(uow, location_id, changes))
+
     # --- reading stock --------------------------------------------------------------
 
     def stock_snapshot(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
-        """sku -> location_id -> on_hand - reserved, for the rows where that is positive."""
+        """sku -> location_id -> on_hand - reserved, for the rows where that is positive.
+
+        Safety stock is not subtracted: it is a routing rule (see ``reserve_plan``)."""
         wanted = list(skus)
 
         def work(uow: UnitOfWork) -> dict[str, dict[str, int]]:
@@ -137,7 +115,7 @@ class InventoryStore:
         return self._read(work)
 
     def balances(self, sku: str) -> list[StockBalance]:
-        """Every location's balance of ``sku`` (including zero rows), by location id."""
+        """Every location's balance of ``sku`` (zero rows included), by location id."""
         return self._read(lambda uow: [_balance(r) for r in uow.inventory.balances_of(sku)])
 
     def location_balances(self, location_id: str) -> list[StockBalance]:
@@ -146,10 +124,14 @@ class InventoryStore:
 
     def balance(self, location_id: str, sku: str) -> StockBalance:
         """One balance; zeros when the location has never held the SKU."""
-        row = self._read(lambda uow: uow.inventory.stock(location_id, sku))
-        if row is None:
-            return StockBalance(location_id=location_id, sku=sku, on_hand=0, reserved=0)
-        return _balance(row)
+
+        def work(uow: UnitOfWork) -> StockBalance:
+            row = uow.inventory.stock(location_id, sku)
+            if row is None:
+                return StockBalance(location_id=location_id, sku=sku, on_hand=0, reserved=0)
+            return _balance(row)
+
+        return self._read(work)
 
     # --- reservations ---------------------------------------------------------------
 
@@ -162,103 +144,25 @@ class InventoryStore:
         *,
         actor: str = "system",
     ) -> str:
-        """Reserve every line of every package, or none; idempotent on ``allocation_key``.
+        """Reserve every line of every package, or nothing; idempotent on ``allocation_key``.
 
-        A repeated key returns the first call's ``decision_json`` and changes nothing.
-        Raises ``OutOfStock`` (naming the location and SKU) if any line does not fit.
+        A key seen before returns the first call's ``decision_json`` and changes nothing.
+        Raises ``OutOfStock`` (with ``location_id`` and ``sku``) when a line does not fit
+        in ``on_hand - reserved - safety_stock``; then nothing at all is reserved.
         """
-        wanted = sorted(
-            (
-                (p.location_id, sku, p.fulfillment_id, units, p.safety_stock.get(sku, 0))
-                for p in packages
-                for sku, units in p.lines.items()
-            ),
-        )
-        for location_id, sku, _, units, safety in wanted:
-            if units <= 0 or safety < 0:
-                raise InvalidQuantity(f"cannot reserve {units} of {sku} at {location_id}")
-
-        def work(uow: UnitOfWork) -> str:
-            first = uow.inventory.allocation(allocation_key)
-            if first is not None:
-                return _first_answer(first.order_id, order_id, allocation_key, first.decision_json)
-            uow.inventory.add_allocation(order_id, allocation_key, decision_json)
-            try:
-                uow.flush()
-            except IntegrityError:
-                raise _LostAllocationRace from None
-            # Sorted by (location, SKU): concurrent plans lock rows in one order, no deadlock.
-            for location_id, sku, fulfillment_id, units, safety in wanted:
-                if not uow.inventory.try_reserve(location_id, sku, units, safety):
-                    raise OutOfStock(
-                        f"{location_id} cannot reserve {units} x {sku}"
-                        + (f" (keeping {safety} safety stock)" if safety else ""),
-                        location_id,
-                        sku,
-                    )
-                self._hold(uow, order_id, fulfillment_id, sku, location_id, units, allocation_key)
-                uow.inventory.record(
-                    MovementKind.RESERVE,
-                    location_id,
-                    sku,
-                    reserved=units,
-                    reason=f"allocation {allocation_key}",
-                    reference=fulfillment_id,
-                    actor=actor,
-                )
-            try:
-                uow.flush()
-            except IntegrityError:
-                raise ReservationConflict(
-                    f"order {order_id} already holds a reservation for one of these "
-                    "fulfillments under another allocation"
-                ) from None
-            uow.commit()
-            return decision_json
-
+        lines = reservations.plan_lines(packages)
         try:
-            return self._write(work)
-        except _LostAllocationRace:
-            first = self._read(lambda uow: uow.inventory.allocation(allocation_key))
-            assert first is not None, "an allocation that won the race must be committed"
-            return _first_answer(first.order_id, order_id, allocation_key, first.decision_json)
-
-    @staticmethod
-    def _hold(
-        uow: UnitOfWork,
-        order_id: str,
-        fulfillment_id: str,
-        sku: str,
-        location_id: str,
-        units: int,
-        allocation_key: str,
-    ) -> None:
-        """Insert the reservation row, or reopen a released one with the same key."""
-        row = uow.inventory.reservation(order_id, fulfillment_id, sku, for_update=True)
-        now = utcnow()
-        if row is None:
-            uow.inventory.add_reservation(
-                ReservationRow(
-                    order_id=order_id,
-                    fulfillment_id=fulfillment_id,
-                    sku=sku,
-                    location_id=location_id,
-                    quantity=units,
-                    status=ReservationStatus.OPEN.value,
-                    allocation_key=allocation_key,
-                    created_at=now,
-                    updated_at=now,
+            return self._write(
+                lambda uow: reservations.reserve_plan(
+                    uow, order_id, allocation_key, lines, decision_json, actor
                 )
             )
-            return
-        if row.status != ReservationStatus.RELEASED.value:
-            raise ReservationConflict(
-                f"{fulfillment_id} already holds a {row.status} reservation of {sku} "
-                f"(allocation {row.allocation_key}); use a new fulfillment id"
+        except reservations.LostAllocationRace:
+            answer = self._read(
+                lambda uow: reservations.first_answer(uow, order_id, allocation_key)
             )
-        row.location_id, row.quantity, row.allocation_key = location_id, units, allocation_key
-        row.status = ReservationStatus.OPEN.value
-        row.created_at = row.updated_at = now
+            assert answer is not None, "the allocation that won the race is committed"
+            return answer
 
     def release(
         self,
@@ -268,33 +172,13 @@ class InventoryStore:
         reason: str,
         actor: str = "system",
     ) -> int:
-        """Release the open reservations of one fulfillment (or the whole order).
+        """Release the open reservations of one fulfillment, or of the whole order.
 
-        Returns the units released; releasing nothing is a no-op (compensation retries).
+        Returns the units released; releasing nothing is a no-op (compensation is retried).
         """
-
-        def work(uow: UnitOfWork) -> int:
-            released = 0
-            rows = uow.inventory.reservations(
-                order_id, fulfillment_id, status=ReservationStatus.OPEN, for_update=True
-            )
-            for row in rows:
-                uow.inventory.move(row.location_id, row.sku, reserved=-row.quantity)
-                uow.inventory.record(
-                    MovementKind.RELEASE,
-                    row.location_id,
-                    row.sku,
-                    reserved=-row.quantity,
-                    reason=reason,
-                    reference=row.fulfillment_id,
-                    actor=actor,
-                )
-                row.status, row.updated_at = ReservationStatus.RELEASED.value, utcnow()
-                released += row.quantity
-            uow.commit()
-            return released
-
-        return self._write(work)
+        return self._write(
+            lambda uow: reservations.release(uow, order_id, fulfillment_id, reason, actor)
+        )
 
     def commit_shipment(
         self,
@@ -304,60 +188,16 @@ class InventoryStore:
         actor: str = "system",
         lines: dict[str, int] | None = None,
     ) -> int:
-        """The fulfillment shipped: its open reservations leave the building.
+        """The fulfillment shipped: its open reservations leave on_hand and reserved.
 
-        ``lines`` (sku -> units shipped) allows a short shipment: the unshipped rest of each
-        reservation is released. Idempotent: once committed, another call changes nothing
-        and returns the same figure, the total units shipped for the fulfillment.
+        ``lines`` (sku -> units shipped, each at most what was reserved) records a short
+        shipment; the unshipped rest is released. Idempotent: a repeated call changes
+        nothing and returns the same figure, the units shipped for the fulfillment.
         """
-        shipped_by_sku = dict(lines) if lines is not None else None
-
-        def work(uow: UnitOfWork) -> int:
-            rows = uow.inventory.reservations(
-                order_id, fulfillment_id, status=ReservationStatus.OPEN, for_update=True
-            )
-            if rows and shipped_by_sku is not None:
-                _check_shipped_lines(fulfillment_id, rows, shipped_by_sku)
-            for row in rows:
-                shipped = row.quantity if shipped_by_sku is None else shipped_by_sku.get(row.sku, 0)
-                rest = row.quantity - shipped
-                uow.inventory.move(
-                    row.location_id, row.sku, on_hand=-shipped, reserved=-row.quantity
-                )
-                if shipped:
-                    uow.inventory.record(
-                        MovementKind.SHIP,
-                        row.location_id,
-                        row.sku,
-                        on_hand=-shipped,
-                        reserved=-shipped,
-                        reason="shipped",
-                        reference=fulfillment_id,
-                        actor=actor,
-                    )
-                if rest:
-                    uow.inventory.record(
-                        MovementKind.RELEASE,
-                        row.location_id,
-                        row.sku,
-                        reserved=-rest,
-                        reason="shipped short",
-                        reference=fulfillment_id,
-                        actor=actor,
-                    )
-                row.quantity, row.updated_at = shipped, utcnow()
-                row.status = ReservationStatus.COMMITTED.value
-            uow.flush()
-            total = sum(
-                r.quantity
-                for r in uow.inventory.reservations(
-                    order_id, fulfillment_id, status=ReservationStatus.COMMITTED
-                )
-            )
-            uow.commit()
-            return total
-
-        return self._write(work)
+        shipped = dict(lines) if lines is not None else None
+        return self._write(
+            lambda uow: reservations.commit_shipment(uow, order_id, fulfillment_id, shipped, actor)
+        )
 
     def open_reservations(self, order_id: str | None = None) -> list[ReservationView]:
         """Open reservations (of one order, or all), by location and SKU."""
@@ -374,32 +214,139 @@ class InventoryStore:
             lambda uow: [_reservation(r) for r in uow.inventory.reservations(order_id)]
         )
 
+    def find_allocation(self, order_id: str, allocation_key: str) -> str | None:
+        """The decision already stored under ``allocation_key`` (a retried allocation), or None."""
+        return self._read(lambda uow: reservations.first_answer(uow, order_id, allocation_key))
+
     def orders_today(self) -> dict[str, int]:
-        """location_id -> distinct orders reserved there since UTC midnight (not released)."""
+        """location_id -> distinct orders with a reservation made there since UTC midnight
+        that was not released (for daily capacity)."""
         midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         return self._read(lambda uow: uow.inventory.orders_reserved_since(midnight))
+
+    # --- stock movements ------------------------------------------------------------
+
+    def receive(
+        self,
+        location_id: str,
+        sku: str,
+        quantity: int,
+        *,
+        reference: str | None = None,
+        actor: str = "system",
+    ) -> StockBalance:
+        """Units arrived: on_hand += quantity. Raises ``UnknownLocation``/``UnknownSku``."""
+        return self._write(
+            lambda uow: _balance(
+                movements.receive(uow, location_id, sku, quantity, reference, actor)
+            )
+        )
+
+    def adjust(
+        self,
+        location_id: str,
+        sku: str,
+        delta: int,
+        *,
+        reason: str,
+        actor: str = "system",
+        reference: str | None = None,
+    ) -> StockBalance:
+        """on_hand += delta; ``WouldUnderflow`` if on_hand would drop below reserved or 0."""
+        return self._write(
+            lambda uow: _balance(
+                movements.adjust(uow, location_id, sku, delta, reason, reference, actor)
+            )
+        )
+
+    def count(
+        self,
+        location_id: str,
+        sku: str,
+        on_hand: int,
+        *,
+        reason: str,
+        actor: str = "system",
+        reference: str | None = None,
+    ) -> StockBalance:
+        """A cycle count sets on_hand; the ledger row holds the difference. Same floor rule."""
+        return self._write(
+            lambda uow: _balance(
+                movements.count(uow, location_id, sku, on_hand, reason, reference, actor)
+            )
+        )
+
+    def count_many(
+        self,
+        location_id: str,
+        counts: dict[str, int],
+        *,
+        reason: str,
+        actor: str = "system",
+        reference: str | None = None,
+    ) -> list[tuple[StockBalance, int]]:
+        """A bulk sync from a WMS or store system: all counts in one transaction, or none.
+
+        Returns (new balance, change in on_hand) for each SKU counted, by SKU.
+        """
+
+        def work(uow: UnitOfWork) -> list[tuple[StockBalance, int]]:
+            changes = []
+            for sku, units in sorted(counts.items()):
+                before = uow.inventory.stock(location_id, sku)
+                was = before.on_hand if before is not None else 0  # the row object is refreshed
+                row = movements.count(uow, location_id, sku, units, reason, reference, actor)
+                delta = row.on_hand - was
+                changes.append((_balance(row), delta))
+            return changes
+
+        return self._write(work)
+
+    def ledger(
+        self, location_id: str, sku: str, *, limit: int = 100, before_id: int | None = None
+    ) -> list[LedgerRow]:
+        """The movements of one balance, newest first; page with ``before_id``."""
+        return self._read(
+            lambda uow: [
+                _ledger_row(r)
+                for r in uow.inventory.ledger(location_id, sku, limit=limit, before_id=before_id)
+            ]
+        )
+
+    def check_ledger(self) -> list[str]:
+        """Discrepancies between balances, ledger and open reservations; [] when clean."""
+        return self._read(reconciliation.discrepancies, snapshot=True)
 
     # --- plumbing -------------------------------------------------------------------
 
     def _write(self, work: Callable[[UnitOfWork], T]) -> T:
-        return _retrying(lambda: _in_unit_of_work(UnitOfWork(self._engine), work))
+        """Run ``work`` in a write transaction and commit it (rolled back if it raises)."""
 
-    def _read(self, work: Callable[[UnitOfWork], T]) -> T:
-        return _retrying(lambda: _in_unit_of_work(UnitOfWork(self._reader), work))
+        def attempt() -> T:
+            with UnitOfWork(self._engine) as uow:
+                result = work(uow)
+                uow.commit()
+                return result
 
+        return _retrying(attempt)
 
-def _in_unit_of_work(uow: UnitOfWork, work: Callable[[UnitOfWork], T]) -> T:
-    with uow:
-        return work(uow)
+    def _read(self, work: Callable[[UnitOfWork], T], *, snapshot: bool = False) -> T:
+        engine = self._snapshot_reader if snapshot else self._reader
+
+        def attempt() -> T:
+            with UnitOfWork(engine) as uow:
+                return work(uow)
+
+        return _retrying(attempt)
 
 
 def _retrying(attempt: Callable[[], T]) -> T:
     """Run a whole transaction again when the database asks for it (deadlock, busy)."""
-    for n in range(_RETRIES):
+    for n in range(_ATTEMPTS):
         try:
             return attempt()
         except OperationalError as exc:
-            if n == _RETRIES - 1 or not _transient(exc):
+            if n == _ATTEMPTS - 1 or not _transient(exc):
                 raise
             time.sleep(0.01 * 2**n)
     raise AssertionError("unreachable")
@@ -408,24 +355,6 @@ def _retrying(attempt: Callable[[], T]) -> T:
 def _transient(exc: OperationalError) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in _TRANSIENT_SQLSTATES or "database is locked" in str(exc.orig)
-
-
-def _first_answer(stored_order: str, order_id: str, key: str, decision_json: str) -> str:
-    if stored_order != order_id:
-        raise AllocationKeyReused(f"allocation key {key!r} belongs to order {stored_order}")
-    return decision_json
-
-
-def _check_shipped_lines(
-    fulfillment_id: str, rows: Iterable[ReservationRow], shipped: dict[str, int]
-) -> None:
-    reserved = {r.sku: r.quantity for r in rows}
-    for sku, units in shipped.items():
-        if sku not in reserved or not 0 <= units <= reserved[sku]:
-            raise InvalidQuantity(
-                f"{fulfillment_id} cannot ship {units} x {sku}: "
-                f"{reserved.get(sku, 0)} reserved for it"
-            )
 
 
 def _balance(row: StockRow) -> StockBalance:
@@ -445,4 +374,20 @@ def _reservation(row: ReservationRow) -> ReservationView:
         allocation_key=row.allocation_key,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _ledger_row(row: LedgerEntryRow) -> LedgerRow:
+    assert row.id is not None
+    return LedgerRow(
+        id=row.id,
+        at=row.at,
+        kind=MovementKind(row.kind),
+        location_id=row.location_id,
+        sku=row.sku,
+        on_hand_delta=row.on_hand_delta,
+        reserved_delta=row.reserved_delta,
+        reason=row.reason,
+        reference=row.reference,
+        actor=row.actor,
     )

@@ -1,0 +1,1 @@
+"""Side effects, each idempotent: inventory, routing, dispatch to locations."""

@@ -1,0 +1,157 @@
+"""Inventory side effects: allocate (route + reserve), release, commit on shipment.
+
+Every call is idempotent: allocation is keyed by (order, allocation key) in the store,
+so a retry returns the first answer; releasing or committing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from domain.routing.rules import Rules, safety_stock_for
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.messages import CommitRequest, ReleaseRequest
+from activities.names import ALLOCATE, COMMIT_SHIPMENT, RELEASE_RESERVATIONS
+from adapters.store import InventoryStore, PackageReservation
+from domain.errors import OutOfStock
+from domain.ids import fulfillment_id
+from domain.models import Network
+from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
+from domain.routing import RoutingDecision, RoutingRequest, route
+
+log = logging.getLogger(__name__)
+
+MAX_RACE_RETRIES = 8
+
+
+class NetworkCache:
+    """The network rebuilt from the store only when its version moves."""
+
+    def __init__(self, store: InventoryStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._version = -1
+        self._network: Network | None = None
+
+    def get(self) -> Network:
+        version = self._store.network_version()
+        with self._lock:
+            if self._network is None or version != self._version:
+                self._network = self._store.network()
+                self._version = version
+            return self._network
+
+
+class InventoryActivities:
+    def __init__(
+        self,
+        store: InventoryStore,
+        rules: Callable[[], Rules | None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._networks = NetworkCache(store)
+        self._rules = rules
+
+    @activity.defn(name=ALLOCATE)
+    def allocate(self, request: AllocationRequest) -> Allocation:
+        """Route the lines and reserve the winning plan atomically; re-route on a lost race."""
+        stored = self._store.find_allocation(request.order_id, request.allocation_key)
+        if stored is not None:
+            return Allocation.model_validate_json(stored)
+        for _ in range(MAX_RACE_RETRIES):
+            network = self._networks.get()
+            rules = self._rules()
+            decision = route(
+                RoutingRequest(
+                    order_id=request.order_id,
+                    dest_lat=request.dest_lat,
+                    dest_lon=request.dest_lon,
+                    lines=request.lines,
+                    service_level=request.service_level,
+                    delivery=request.delivery,
+                    pickup_location_id=request.pickup_location_id,
+                    exclude_location_ids=request.exclude_location_ids,
+                    force_location_id=request.force_location_id,
+                    channel=request.channel,
+                ),
+                network,
+                self._store.stock_snapshot(line.sku for line in request.lines),
+                rules,
+                orders_today=self._store.orders_today(),
+            )
+            if decision.status != "routed" or decision.plan is None:
+                return Allocation(decision=decision)
+            allocation = self._fulfillments(request, decision, network)
+            locations = {loc.id: loc for loc in network.locations}
+            packages = [
+                PackageReservation(
+                    fulfillment_id=f.fulfillment_id,
+                    location_id=f.location_id,
+                    lines={line.sku: line.quantity for line in f.lines},
+                    safety_stock={
+                        line.sku: safety_stock_for(locations[f.location_id], rules)
+                        for line in f.lines
+                    },
+                )
+                for f in allocation.fulfillments
+            ]
+            try:
+                stored = self._store.reserve_plan(
+                    request.order_id,
+                    request.allocation_key,
+                    packages,
+                    allocation.model_dump_json(),
+                    actor="system:allocate",
+                )
+            except OutOfStock as lost:
+                log.info(
+                    "order %s lost a reservation race (%s); re-routing", request.order_id, lost
+                )
+                continue
+            return Allocation.model_validate_json(stored)
+        raise ApplicationError(
+            f"order {request.order_id}: stock kept moving under {MAX_RACE_RETRIES} routing attempts"
+        )
+
+    @activity.defn(name=RELEASE_RESERVATIONS)
+    def release_reservations(self, request: ReleaseRequest) -> int:
+        """Give back reserved units; releasing what is not reserved is a no-op."""
+        return self._store.release(
+            request.order_id, request.fulfillment_id, reason=request.reason, actor="system"
+        )
+
+    @activity.defn(name=COMMIT_SHIPMENT)
+    def commit_shipment(self, request: CommitRequest) -> int:
+        """The package left: its reserved units leave on-hand stock (once)."""
+        return self._store.commit_shipment(request.order_id, request.fulfillment_id, actor="system")
+
+    @staticmethod
+    def _fulfillments(
+        request: AllocationRequest, decision: RoutingDecision, network: Network
+    ) -> Allocation:
+        assert decision.plan is not None
+        locations = {loc.id: loc for loc in network.locations}
+        fulfillments = []
+        for offset, package in enumerate(decision.plan.packages):
+            location = locations[package.location_id]
+            fulfillments.append(
+                FulfillmentRequest(
+                    fulfillment_id=fulfillment_id(
+                        request.order_id, request.first_fulfillment_number + offset
+                    ),
+                    order_id=request.order_id,
+                    location_id=location.id,
+                    lines=package.lines,
+                    ship_to=request.ship_to,
+                    customer_name=request.customer_name,
+                    service_level=request.service_level,
+                    delivery=request.delivery,
+                    adapter=location.adapter,
+                    sla=network.sla_for(location),
+                )
+            )
+        return Allocation(decision=decision, fulfillments=fulfillments)

@@ -1,0 +1,172 @@
+"""The API's (and the simulator's) door to the order workflows in Temporal.
+
+It turns Temporal's answers into business errors: an unknown workflow is an unknown
+order or fulfillment, a rejected update is the validator's reason, a closed
+fulfillment is a conflict (unless the event was already applied: then it is a repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import InvalidTransition, OrderConflict, UnknownFulfillment
+from domain.fulfillment import LocationEvent
+from domain.ids import (
+    fulfillment_workflow_id,
+    order_id_of_fulfillment,
+    order_workflow_id,
+)
+from domain.models import OrderRequest, OrderStatus
+from domain.orders import EventReceipt, FulfillmentView, LocationEventEnvelope, OrderView
+from workflows.fulfillment import FulfillmentWorkflow
+from workflows.order import OrderWorkflow
+
+_REQUEST_HASH = "request_sha256"
+
+
+class UnknownOrder(LookupError):
+    """No order with that id."""
+
+
+def request_hash(order: OrderRequest) -> str:
+    """A fingerprint of the checkout body, to tell a harmless repeat from a conflicting one."""
+    return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
+
+
+class OrderGateway:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    @property
+    def client(self) -> Client:
+        return self._client
+
+    async def place_order(self, order: OrderRequest) -> tuple[OrderStatus, bool]:
+        """Start the order's workflow; returns (status, created). Same id + other body: conflict."""
+        digest = request_hash(order)
+        try:
+            await self._client.start_workflow(
+                OrderWorkflow.run,
+                order,
+                id=order_workflow_id(order.order_id),
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                memo={_REQUEST_HASH: digest},
+            )
+            return OrderStatus.RECEIVED, True
+        except WorkflowAlreadyStartedError:
+            handle = self._client.get_workflow_handle(order_workflow_id(order.order_id))
+            description = await handle.describe()
+            memo = await description.memo()
+            if memo.get(_REQUEST_HASH) != digest:
+                raise OrderConflict(
+                    f"order {order.order_id} was already placed with a different body"
+                ) from None
+            view = await self.get_order(order.order_id)
+            return view.status, False
+
+    async def get_order(self, order_id: str) -> OrderView:
+        """The order's state, with each open package's live status from its own workflow."""
+        handle = self._client.get_workflow_handle(order_workflow_id(order_id))
+        try:
+            view: OrderView = await handle.query(OrderWorkflow.state)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise UnknownOrder(f"no order {order_id!r}") from None
+            raise
+        open_ones = [i for i, f in enumerate(view.fulfillments) if f.status.is_open]
+        live = await asyncio.gather(
+            *(self.fulfillment(view.fulfillments[i].fulfillment_id) for i in open_ones),
+            return_exceptions=True,
+        )
+        for i, found in zip(open_ones, live, strict=True):
+            if isinstance(found, FulfillmentView):
+                view.fulfillments[i] = found
+        view.events = sorted(
+            view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
+        )
+        return view
+
+    async def fulfillment(self, fulfillment_id: str) -> FulfillmentView:
+        """One package's state (open or closed); ``UnknownFulfillment`` if there is none."""
+        handle = self._client.get_workflow_handle(fulfillment_workflow_id(fulfillment_id))
+        try:
+            return await handle.query(FulfillmentWorkflow.state)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise
+
+    async def report_event(
+        self, location_id: str, fulfillment_id: str, event: LocationEvent, *, actor: str
+    ) -> EventReceipt:
+        """Deliver a location's event; raises UnknownFulfillment or InvalidTransition."""
+        try:
+            order_id_of_fulfillment(fulfillment_id)
+        except ValueError:
+            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+        handle = self._client.get_workflow_handle_for(
+            FulfillmentWorkflow.run, fulfillment_workflow_id(fulfillment_id)
+        )
+        envelope = LocationEventEnvelope(
+            location_id=location_id, event=event, actor=actor, received_at=datetime.now(UTC)
+        )
+        try:
+            return await handle.execute_update(
+                FulfillmentWorkflow.report_event, envelope, id=event.event_id
+            )
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type == UnknownFulfillment.__name__:
+                raise UnknownFulfillment(cause.message) from None
+            if isinstance(cause, ApplicationError):
+                raise InvalidTransition(cause.message) from None
+            raise
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            return await self._event_on_closed(handle, location_id, fulfillment_id, event)
+
+    async def _event_on_closed(
+        self,
+        handle: WorkflowHandle[FulfillmentWorkflow, FulfillmentView],
+        location_id: str,
+        fulfillment_id: str,
+        event: LocationEvent,
+    ) -> EventReceipt:
+        try:
+            description = await handle.describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise
+        if description.status == WorkflowExecutionStatus.RUNNING:
+            raise InvalidTransition(f"fulfillment {fulfillment_id} is busy; retry")
+        try:
+            final: FulfillmentView = await handle.result()
+        except WorkflowFailureError:
+            raise InvalidTransition(f"fulfillment {fulfillment_id} has ended") from None
+        if final.location_id != location_id:
+            raise UnknownFulfillment(
+                f"fulfillment {fulfillment_id} does not belong to location {location_id}"
+            )
+        if event.event_id and event.event_id in final.processed_event_ids:
+            return EventReceipt(fulfillment=final, duplicate=True)
+        raise InvalidTransition(
+            f"fulfillment {fulfillment_id} is closed ({final.status.value}); "
+            f"'{event.type.value}' cannot change it"
+        )

@@ -1,0 +1,104 @@
+"""One package's life at a location: the events it accepts and the state it is in.
+
+Locations often skip steps (a 3PL may report only ``shipped``), so any forward move
+along the flow is allowed; moving back, repeating a step, or touching a closed
+fulfillment is an ``InvalidTransition``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from domain.errors import InvalidTransition
+from domain.models import (
+    DeliveryType,
+    FulfillmentStatus,
+    LocationEventType,
+)
+
+S = FulfillmentStatus
+E = LocationEventType
+
+_SHIP_FLOW = [S.DISPATCHED, S.ACCEPTED, S.PICKED, S.PACKED, S.SHIPPED]
+_PICKUP_FLOW = [S.DISPATCHED, S.ACCEPTED, S.PICKED, S.PACKED, S.READY_FOR_PICKUP, S.PICKED_UP]
+_PROGRESS = {
+    E.ACCEPTED: S.ACCEPTED,
+    E.PICKED: S.PICKED,
+    E.PACKED: S.PACKED,
+    E.SHIPPED: S.SHIPPED,
+    E.READY_FOR_PICKUP: S.READY_FOR_PICKUP,
+    E.PICKED_UP: S.PICKED_UP,
+}
+# A location may give up on a package until it has left the building.
+_CAN_FAIL = {S.DISPATCHED, S.ACCEPTED, S.PICKED, S.PACKED}
+
+
+class EventLine(BaseModel):
+    sku: str
+    quantity: int = Field(ge=0)
+
+
+class LocationEvent(BaseModel):
+    """What a location reports about a fulfillment (body of the events endpoint)."""
+
+    type: LocationEventType
+    lines: list[EventLine] | None = None
+    carrier: str | None = Field(default=None, max_length=100)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+    event_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _short_names_lines(self) -> LocationEvent:
+        if self.type is E.SHORT and not self.lines:
+            raise ValueError("a 'short' event must list the lines and quantities actually found")
+        return self
+
+
+class TimelineEntry(BaseModel):
+    """One line of an order's history, as support staff read it."""
+
+    at: datetime
+    type: str
+    fulfillment_id: str | None = None
+    location_id: str | None = None
+    reason: str | None = None
+    actor: str = "system"
+    detail: dict[str, object] | None = None
+
+
+def next_status(
+    current: FulfillmentStatus, event: LocationEventType, delivery: DeliveryType
+) -> FulfillmentStatus:
+    """The status after ``event``, or ``InvalidTransition`` saying why it makes no sense."""
+    if not current.is_open:
+        raise InvalidTransition(f"the fulfillment is already closed ({current.value})")
+    if event is E.REJECTED:
+        if current not in _CAN_FAIL:
+            raise InvalidTransition(f"cannot reject a fulfillment that is {current.value}")
+        return S.REJECTED
+    if event is E.SHORT:
+        if current not in _CAN_FAIL:
+            raise InvalidTransition(
+                f"cannot report a shortfall on a fulfillment that is {current.value}"
+            )
+        return S.SHORT
+    target = _PROGRESS[event]
+    flow = _PICKUP_FLOW if delivery is DeliveryType.PICKUP else _SHIP_FLOW
+    if target not in flow:
+        kind = "a pickup" if delivery is DeliveryType.PICKUP else "a ship-to-customer"
+        raise InvalidTransition(f"'{event.value}' does not apply to {kind} fulfillment")
+    if flow.index(target) <= flow.index(current):
+        raise InvalidTransition(
+            f"the fulfillment is already {current.value}; '{event.value}' would move it backwards"
+            if flow.index(target) < flow.index(current)
+            else f"the fulfillment is already {current.value}"
+        )
+    return target
+
+
+def is_delivered(status: FulfillmentStatus) -> bool:
+    """The package reached the customer's hands (shipped, or collected in store)."""
+    return status in (S.SHIPPED, S.PICKED_UP)

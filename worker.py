@@ -1,0 +1,100 @@
+"""Builds Switchyard's Temporal worker: workflows, activities, converter, sandbox.
+
+Run it alone in production (``python worker.py`` or ``dom worker``), as many copies as
+the load needs; ``dom up`` runs one beside the API and an embedded Temporal server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.dispatch import DispatchActivities
+from activities.inventory import InventoryActivities
+from adapters.locations import LocationAdapters
+from adapters.order_gateway import OrderGateway
+from adapters.store import InventoryStore
+from domain.fulfillment import LocationEvent
+from workflows.runner import WORKFLOWS, workflow_runner
+
+log = logging.getLogger(__name__)
+
+__all__ = ["WORKFLOWS", "WorkerParts", "build_worker", "run_worker", "workflow_runner"]
+
+
+class WorkerParts:
+    """What a worker owns besides itself: the location adapters and their HTTP client."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        gateway = OrderGateway(client, task_queue)
+
+        async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
+            return await gateway.report_event(
+                location_id, fulfillment_id, event, actor=f"location:{location_id}:simulator"
+            )
+
+        self.adapters = LocationAdapters(report)
+
+    async def aclose(self) -> None:
+        await self.adapters.aclose()
+
+
+def build_worker(
+    client: Client,
+    store: InventoryStore,
+    task_queue: str,
+    parts: WorkerParts,
+    *,
+    max_concurrent_activities: int = 64,
+) -> Worker:
+    """A worker running the order and fulfillment workflows and every activity."""
+    inventory = InventoryActivities(store)
+    dispatch = DispatchActivities(parts.adapters)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            inventory.allocate,
+            inventory.release_reservations,
+            inventory.commit_shipment,
+            dispatch.dispatch_fulfillment,
+            dispatch.cancel_fulfillment_at_location,
+        ],
+        activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
+        max_concurrent_activities=max_concurrent_activities,
+        workflow_runner=workflow_runner(),
+    )
+
+
+async def run_worker() -> None:
+    """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped."""
+    from starter.settings import get_settings
+    from starter.temporal import connect
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    store = InventoryStore(settings.resolved_database_url)
+    store.migrate()
+    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    parts = WorkerParts(client, settings.task_queue)
+    worker = build_worker(
+        client,
+        store,
+        settings.task_queue,
+        parts,
+        max_concurrent_activities=settings.max_concurrent_activities,
+    )
+    log.info("worker polling %s on %s", settings.task_queue, settings.resolved_temporal_address)
+    try:
+        await worker.run()
+    finally:
+        await parts.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(run_worker())
