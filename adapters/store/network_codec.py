@@ -11,7 +11,7 @@ from domain.models import Location, Network, Sku
 POLICY_KEYS = ("sla_defaults", "backorder_window", "max_reroutes")
 """Network fields kept in the ``meta`` table (JSON, as the network file writes them)."""
 
-_LOCATION_FIELDS = tuple(name for name in Location.model_fields if name != "stock")
+LOCATION_FIELDS = tuple(name for name in Location.model_fields if name != "stock")
 
 
 def sku_row(sku: Sku, position: int) -> SkuRow:
@@ -40,7 +40,7 @@ def rebuild_network(
             "skus": [{"sku": s.sku, "weight_lb": s.weight_lb, "name": s.name} for s in skus],
             "locations": [
                 {
-                    **{name: getattr(row, name) for name in _LOCATION_FIELDS},
+                    **{name: getattr(row, name) for name in LOCATION_FIELDS},
                     "stock": stock.get(row.id, {}),
                 }
                 for row in locations

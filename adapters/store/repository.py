@@ -41,6 +41,8 @@ class InventoryRepository:
 
     def stock(self, location_id: str, sku: str, *, for_update: bool = False) -> StockRow | None:
         query = sa.select(StockRow).where(StockRow.location_id == location_id, StockRow.sku == sku)
+        # Balances change through UPDATE statements, so never trust a copy already loaded.
+        query = query.execution_options(populate_existing=True)
         if for_update:
             query = query.with_for_update()
         return self._s.scalars(query).one_or_none()

@@ -16,7 +16,10 @@ from adapters.store.repository import CatalogueRepository, InventoryRepository
 
 
 class UnitOfWork:
-    """``with UnitOfWork(engine) as uow: ...; uow.commit()``; anything not committed rolls back."""
+    """``with UnitOfWork(engine) as uow: ...; uow.commit()``; anything not committed rolls back.
+
+    Rows it loads are only valid inside the ``with`` block: turn them into views there.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
