@@ -7,43 +7,25 @@ so a retry returns the first answer; releasing or committing twice changes nothi
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
-from domain.routing.rules import Rules, safety_stock_for
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import CommitRequest, ReleaseRequest
 from activities.names import ALLOCATE, COMMIT_SHIPMENT, RELEASE_RESERVATIONS
+from adapters.catalog import Catalog
 from adapters.store import InventoryStore, PackageReservation
 from domain.errors import OutOfStock
 from domain.ids import fulfillment_id
 from domain.models import Network
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
 from domain.routing import RoutingDecision, RoutingRequest, route
+from domain.routing.rules import Rules, default_rules, safety_stock_for
 
 log = logging.getLogger(__name__)
 
 MAX_RACE_RETRIES = 8
-
-
-class NetworkCache:
-    """The network rebuilt from the store only when its version moves."""
-
-    def __init__(self, store: InventoryStore) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-        self._version = -1
-        self._network: Network | None = None
-
-    def get(self) -> Network:
-        version = self._store.network_version()
-        with self._lock:
-            if self._network is None or version != self._version:
-                self._network = self._store.network()
-                self._version = version
-            return self._network
 
 
 class InventoryActivities:
@@ -53,7 +35,7 @@ class InventoryActivities:
         rules: Callable[[], Rules | None] = lambda: None,
     ) -> None:
         self._store = store
-        self._networks = NetworkCache(store)
+        self._catalog = Catalog(store)
         self._rules = rules
 
     @activity.defn(name=ALLOCATE)
@@ -63,8 +45,8 @@ class InventoryActivities:
         if stored is not None:
             return Allocation.model_validate_json(stored)
         for _ in range(MAX_RACE_RETRIES):
-            network = self._networks.get()
-            rules = self._rules()
+            network = self._catalog.network()
+            rules = self._rules() or default_rules()
             decision = route(
                 RoutingRequest(
                     order_id=request.order_id,

@@ -1,0 +1,93 @@
+"""Builds the FastAPI app: routers, error mapping, and the resources it shares."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from adapters.catalog import Catalog
+from adapters.order_gateway import OrderGateway
+from adapters.store import InventoryStore
+from domain.routing.rules import Rules
+from starter.api import inventory, locations, orders
+from starter.api.errors import install_error_handlers
+from starter.settings import Settings, get_settings
+from starter.temporal import connect
+
+DESCRIPTION = """
+Switchyard routes each order to the best location(s) by your rules, then orchestrates
+pick, pack and ship with them, as a durable Temporal workflow per order.
+
+* **Checkout** places orders: `POST /orders`.
+* **Locations** read their work queue and report progress:
+  `GET /locations/{id}/fulfillments`, `POST /locations/{id}/fulfillments/{fid}/events`.
+* **Support** reads an order's whole story: `GET /orders/{id}`.
+* **Everyone** sees stock across the network: `GET /inventory/{sku}`.
+
+Errors: 404 unknown resource, 409 conflict with the current state, 422 invalid input
+(the `message` names the field).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    gateway: OrderGateway | None = None,
+    store: InventoryStore | None = None,
+    rules: Callable[[], Rules | None] = lambda: None,
+) -> FastAPI:
+    """The API. Give it a gateway and a store (tests, `dom up`) or let it build its own."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_store = store is None
+        app.state.store = store or InventoryStore(settings.resolved_database_url)
+        if own_store:
+            await run_in_threadpool(app.state.store.migrate)
+        app.state.catalog = Catalog(app.state.store)
+        app.state.rules = rules
+        if gateway is None:
+            client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+            app.state.gateway = OrderGateway(client, settings.task_queue)
+        else:
+            app.state.gateway = gateway
+        yield
+
+    app = FastAPI(
+        title="Switchyard",
+        version="0.1.0",
+        summary="Distributed order management on Temporal",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(orders.router)
+    app.include_router(locations.router)
+    app.include_router(inventory.router)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """200 when the database and Temporal answer; 503 naming what does not."""
+        checks: dict[str, str] = {}
+        try:
+            await run_in_threadpool(app.state.store.network_version)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {exc}"
+        try:
+            await app.state.gateway.client.service_client.check_health()
+            checks["temporal"] = "ok"
+        except Exception as exc:
+            checks["temporal"] = f"error: {exc}"
+        healthy = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            status_code=200 if healthy else 503,
+            content={"status": "ok" if healthy else "degraded", **checks},
+        )
+
+    return app

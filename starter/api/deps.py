@@ -1,0 +1,38 @@
+"""What routes are given: the gateway to Temporal, the inventory store, the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+
+from adapters.order_gateway import OrderGateway
+from adapters.store import InventoryStore
+
+
+class Actor(BaseModel):
+    """Who is calling. Today everyone is anonymous with every role; bearer tokens and
+    roles (checkout, location, support, ops, admin) will be checked here, in one place."""
+
+    id: str
+    role: str = "admin"
+
+
+def current_actor(
+    x_switchyard_actor: Annotated[str | None, Header(max_length=200)] = None,
+) -> Actor:
+    return Actor(id=x_switchyard_actor or "anonymous")
+
+
+def get_gateway(request: Request) -> OrderGateway:
+    return request.app.state.gateway
+
+
+def get_store(request: Request) -> InventoryStore:
+    return request.app.state.store
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]
+StoreDep = Annotated[InventoryStore, Depends(get_store)]

@@ -1,0 +1,73 @@
+"""One HTTP status per business error, and 422s that name the offending field."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from adapters.order_gateway import UnknownOrder
+from domain.errors import (
+    InvalidOrder,
+    InvalidTransition,
+    NotReroutable,
+    OrderConflict,
+    OutOfStock,
+    UnknownFulfillment,
+    UnknownLocation,
+    UnknownSku,
+)
+
+_STATUS: dict[type[Exception], int] = {
+    UnknownOrder: 404,
+    UnknownFulfillment: 404,
+    UnknownLocation: 404,
+    InvalidTransition: 409,
+    OrderConflict: 409,
+    NotReroutable: 409,
+    OutOfStock: 409,
+}
+
+
+def field_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("body", "lines", 0, "quantity")`` -> ``lines[0].quantity``."""
+    out = ""
+    for part in loc:
+        if part == "body" and not out:
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def validation_error(problems: list[dict[str, object]]) -> JSONResponse:
+    """A 422 whose ``message`` says field by field what is wrong."""
+    message = "; ".join(f"{field_path(p['loc'])}: {p['msg']}" for p in problems)  # type: ignore[arg-type]
+    return JSONResponse(status_code=422, content={"message": message, "detail": problems})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "loc": list(e["loc"]),
+                "msg": str(e["msg"]).removeprefix("Value error, "),
+                "type": e["type"],
+            }
+            for e in exc.errors()
+        ]
+        return validation_error(problems)
+
+    @app.exception_handler(InvalidOrder)
+    async def _invalid_order(request: Request, exc: InvalidOrder) -> JSONResponse:
+        kind = "unknown_sku" if isinstance(exc, UnknownSku) else "invalid_order"
+        return validation_error([{"loc": ["body", *exc.field], "msg": str(exc), "type": kind}])
+
+    for error_type, status in _STATUS.items():
+
+        async def _mapped(request: Request, exc: Exception, status: int = status) -> JSONResponse:
+            return JSONResponse(
+                status_code=status, content={"message": str(exc), "error": type(exc).__name__}
+            )
+
+        app.add_exception_handler(error_type, _mapped)

@@ -1,0 +1,169 @@
+"""``dom``: run Switchyard whole (``up``) or in parts (``worker``, ``api``); try it (``demo``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from starter.settings import Settings
+
+app = typer.Typer(
+    help="Switchyard: distributed order management on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+NetworkOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--network",
+        exists=True,
+        dir_okay=False,
+        help="Network file to load into an empty store (default: the demo network).",
+    ),
+]
+DataDirOpt = Annotated[
+    Path, typer.Option("--data-dir", help="Where the database and Temporal's files live.")
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    """Environment (DOM_*) first, then whatever the command line says explicitly."""
+    base = Settings()
+    return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+@app.command()
+def up(
+    network: NetworkOpt = None,
+    data_dir: DataDirOpt = Path(".dom"),
+    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
+    api_host: Annotated[str, typer.Option(help="HTTP API interface.")] = "127.0.0.1",
+    temporal_port: Annotated[
+        int, typer.Option(help="Embedded Temporal port (UI on port+1000).")
+    ] = 7233,
+    demo: Annotated[int, typer.Option(help="Place this many demo orders once up.")] = 0,
+) -> None:
+    """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
+    from starter.stack import EmbeddedTemporal, connect_when_ready, prepare_store, run_stack
+
+    settings = _settings(
+        data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
+    )
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    store, loaded = prepare_store(settings, network)
+    console.print(
+        f"[bold]Store[/] {settings.resolved_database_url} "
+        + ("(network loaded)" if loaded else "(existing data kept)")
+    )
+    temporal = None
+    ui_url = None
+    if settings.temporal_address is None:
+        temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
+        console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
+        temporal.start()
+        ui_url = temporal.ui_url
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        client = await connect_when_ready(
+            settings.resolved_temporal_address, settings.temporal_namespace
+        )
+
+        def ready(info) -> None:
+            console.print(f"\n[bold green]Switchyard is up.[/]\n  API docs:    {info.docs_url}")
+            if info.ui_url:
+                console.print(f"  Temporal UI: {info.ui_url}")
+            console.print(f"  Temporal:    {info.temporal_address}\nPress Ctrl-C to stop.\n")
+            if demo:
+                asyncio.get_running_loop().create_task(
+                    _demo(settings.api_url, store.network(), demo)
+                )
+
+        await run_stack(settings, store, client, on_ready=ready, ui_url=ui_url, stop=stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        if temporal is not None:
+            console.print("[bold]Stopping[/] Temporal dev server ...")
+            temporal.stop()
+        store.close()
+        console.print("Stopped.")
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker alone (DOM_TEMPORAL_ADDRESS, DOM_DATABASE_URL); start as many as needed."""
+    from worker import run_worker
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker())
+
+
+@app.command()
+def api(
+    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
+    api_host: Annotated[str, typer.Option(help="HTTP API interface.")] = "127.0.0.1",
+) -> None:
+    """Run the HTTP API alone against DOM_TEMPORAL_ADDRESS and DOM_DATABASE_URL."""
+    import uvicorn
+
+    from starter.api import create_app
+
+    settings = _settings(api_port=api_port, api_host=api_host)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(help="How many demo orders to place.")] = 5,
+    api_url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000",
+    network: NetworkOpt = None,
+) -> None:
+    """Place realistic orders against a running stack and follow them to shipped."""
+    from domain.network_file import demo_network, load_network
+
+    net = load_network(network) if network else demo_network()
+    asyncio.run(_demo(api_url, net, orders))
+
+
+async def _demo(api_url: str, network, count: int) -> None:
+    from starter.demo import place_and_follow
+
+    console.print(f"Placing {count} demo order(s) through {api_url} ...")
+    results = await place_and_follow(api_url, network, count)
+    table = Table(title="Demo orders")
+    for column in ("order", "status", "shipped from", "cost"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.order_id, r.status, ", ".join(r.locations), r.cost or "")
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

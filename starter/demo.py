@@ -1,0 +1,88 @@
+"""Realistic demo orders: shoppers across the US buying from the demo catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from domain.models import Network
+
+# ZIPs of large US metros, weighted roughly by population.
+SHOPPER_ZIPS = [
+    ("80202", 3), ("10001", 8), ("90012", 7), ("60601", 5), ("77002", 4), ("85004", 4),
+    ("19103", 3), ("78205", 2), ("92101", 3), ("75201", 4), ("95113", 2), ("98101", 3),
+    ("02116", 3), ("33131", 3), ("30303", 4), ("55401", 2), ("97204", 2), ("89101", 2),
+    ("84101", 1), ("37203", 2), ("28202", 2), ("48226", 2), ("64106", 1), ("73102", 1),
+]  # fmt: skip
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal"]
+LAST = ["Nguyen", "Smith", "Garcia", "Okafor", "Kim", "Rossi", "Patel", "Cohen", "Silva"]
+SKINCARE_SET = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-MOISTURIZER"]
+
+
+def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str, object]:
+    """One checkout body: a third of shoppers buy the skincare set, the rest a few items."""
+    zips, weights = zip(*SHOPPER_ZIPS, strict=True)
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    catalogue = [s.sku for s in network.skus]
+    if rng.random() < 0.35 and all(s in catalogue for s in SKINCARE_SET):
+        skus = SKINCARE_SET
+    else:
+        skus = rng.sample(catalogue, k=min(len(catalogue), rng.choice([1, 1, 1, 2, 2, 3])))
+    return {
+        "order_id": order_id,
+        "customer": {"name": f"{first} {last}", "email": f"{first}.{last}@example.com".lower()},
+        "ship_to": {"postal_code": rng.choices(zips, weights)[0], "country": "US"},
+        "lines": [
+            {"line_id": str(i + 1), "sku": sku, "quantity": rng.choice([1, 1, 1, 2])}
+            for i, sku in enumerate(skus)
+        ],
+        "service_level": "express" if rng.random() < 0.15 else "ground",
+        "delivery": "ship",
+    }
+
+
+@dataclass
+class DemoResult:
+    order_id: str
+    status: str
+    locations: list[str]
+    cost: str | None
+
+
+async def place_and_follow(
+    api_url: str,
+    network: Network,
+    count: int,
+    *,
+    wait_seconds: float = 120.0,
+    seed: int | None = None,
+) -> list[DemoResult]:
+    """Place ``count`` demo orders through the API and wait until each one is done."""
+    rng = random.Random(seed)
+    stamp = time.strftime("%H%M%S")
+    bodies = [demo_order(network, rng, f"DEMO-{stamp}-{i + 1:03d}") for i in range(count)]
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        for body in bodies:
+            response = await http.post("/orders", json=body)
+            response.raise_for_status()
+        pending = {b["order_id"] for b in bodies}
+        results: dict[str, DemoResult] = {}
+        deadline = time.monotonic() + wait_seconds
+        while pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            for order_id in sorted(pending):
+                order = (await http.get(f"/orders/{order_id}")).json()
+                plan = (order.get("routing") or {}).get("plan") or {}
+                results[order_id] = DemoResult(
+                    order_id=order_id,
+                    status=order["status"],
+                    locations=[f["location_id"] for f in order["fulfillments"]],
+                    cost=plan.get("cost"),
+                )
+                if order["status"] in {"shipped", "picked_up", "cancelled", "failed"}:
+                    pending.discard(order_id)
+    return [results[b["order_id"]] for b in bodies if b["order_id"] in results]
