@@ -1,0 +1,65 @@
+"""Loading the network into the store and rebuilding it from there."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.store import InventoryStore
+from domain.errors import UnknownLocation
+from domain.models import Location, LocationKind, Sku
+from domain.network_file import demo_network
+
+from .conftest import small_network
+
+
+def test_the_demo_network_survives_the_round_trip(empty_store: InventoryStore) -> None:
+    demo = demo_network()
+    assert empty_store.load_network(demo, actor="test")
+
+    assert empty_store.network() == demo
+    assert empty_store.known_skus() == {s.sku for s in demo.skus}
+    assert empty_store.network_version() == 1
+    assert empty_store.check_ledger() == []
+
+
+def test_load_network_only_fills_an_empty_store(empty_store: InventoryStore) -> None:
+    assert empty_store.load_network(small_network(widgets=10))
+    assert not empty_store.load_network(small_network(widgets=99))
+
+    assert empty_store.balance("EAST", "WIDGET").on_hand == 10
+    assert empty_store.network_version() == 1
+
+
+def test_initial_stock_is_written_as_receipts(store: InventoryStore) -> None:
+    [row] = store.ledger("EAST", "WIDGET")
+    assert (row.kind.value, row.on_hand_delta, row.reason) == ("receipt", 10, "initial stock")
+
+
+def test_location_changes_bump_the_network_version(store: InventoryStore) -> None:
+    updated = store.update_location("WEST", active=False, daily_capacity=5)
+
+    assert (updated.active, updated.daily_capacity) == (False, 5)
+    assert store.network_version() == 2
+    west = next(loc for loc in store.network().locations if loc.id == "WEST")
+    assert (west.active, west.daily_capacity, west.stock) == (False, 5, {"WIDGET": 10})
+    with pytest.raises(UnknownLocation):
+        store.update_location("NOWHERE", active=False)
+    with pytest.raises(ValueError, match="safety_stock"):
+        store.update_location("WEST", safety_stock=-1)
+    assert store.network_version() == 2
+
+
+def test_new_skus_and_locations_join_the_network(store: InventoryStore) -> None:
+    assert store.add_sku(Sku(sku="GIZMO", weight_lb=0.5))
+    assert not store.add_sku(Sku(sku="GIZMO", weight_lb=0.5))
+    north = Location(
+        id="NORTH", kind=LocationKind.THREE_PL, postal_code="55401", stock={"GIZMO": 3}
+    )
+    assert store.add_location(north)
+    assert not store.add_location(north)
+
+    network = store.network()
+    assert [loc.id for loc in network.locations] == ["EAST", "WEST", "NORTH"]
+    assert network.locations[-1].stock == {"GIZMO": 3}
+    assert store.network_version() == 3
+    assert store.check_ledger() == []
