@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -27,3 +29,15 @@ def test_migrate_is_safe_to_repeat(database_url: str) -> None:
         store.migrate()
     finally:
         store.close()
+
+
+def test_processes_starting_together_migrate_once(unmigrated_url: str) -> None:
+    """The API and the workers all call migrate() at start, possibly at the same moment."""
+    stores = [InventoryStore(unmigrated_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda store: store.migrate(), stores))
+        assert stores[0].network_version() == 0
+    finally:
+        for store in stores:
+            store.close()

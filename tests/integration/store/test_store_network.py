@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from adapters.store import InventoryStore
@@ -28,6 +30,19 @@ def test_load_network_only_fills_an_empty_store(empty_store: InventoryStore) -> 
 
     assert empty_store.balance("EAST", "WIDGET").on_hand == 10
     assert empty_store.network_version() == 1
+
+
+def test_two_processes_loading_at_once_load_one_network(database_url: str) -> None:
+    stores = [InventoryStore(database_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            loaded = list(pool.map(lambda store: store.load_network(small_network()), stores))
+        assert sorted(loaded) == [False, False, False, True]
+        assert stores[0].balance("EAST", "WIDGET").on_hand == 10
+        assert stores[0].check_ledger() == []
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_initial_stock_is_written_as_receipts(store: InventoryStore) -> None:
