@@ -18,7 +18,13 @@ from domain.errors import (
     UnknownSku,
 )
 
+
+class NotFound(LookupError):
+    """A resource named in the path does not exist."""
+
+
 _STATUS: dict[type[Exception], int] = {
+    NotFound: 404,
     UnknownOrder: 404,
     UnknownFulfillment: 404,
     UnknownLocation: 404,

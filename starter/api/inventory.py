@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from domain.errors import UnknownSku
 from domain.routing.rules import default_rules, safety_stock_for
 from starter.api.deps import StoreDep
+from starter.api.errors import NotFound
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -36,7 +36,7 @@ async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInven
 
     def read() -> SkuInventory:
         if sku not in catalog.skus():
-            raise UnknownSku(f"unknown SKU {sku!r}", "sku")
+            raise NotFound(f"unknown SKU {sku!r}")
         rules = request.app.state.rules() or default_rules()
         rows = []
         for balance in store.balances(sku):

@@ -1,0 +1,98 @@
+"""The real stack as users run it: ``dom up`` in a subprocess, spoken to over HTTP only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def _free_port_pair() -> tuple[int, int]:
+    """A port P such that P and P+1000 (Temporal's UI) are both free."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + 1000 < 65535 and _free(port + 1000):
+            return port, port + 1000
+    raise RuntimeError("no free port pair")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class Stack:
+    api_url: str
+    data_dir: Path
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.api_url, timeout=30)
+
+
+def start_stack(
+    tmp: Path, network: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], Stack]:
+    api_port = _free_port_pair()[0]
+    temporal_port = _free_port_pair()[0]
+    log = tmp / "dom-up.log"
+    env = {**os.environ, **(extra_env or {})}
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "starter.cli", "up",
+            "--network", str(network),
+            "--data-dir", str(tmp / "data"),
+            "--api-port", str(api_port),
+            "--temporal-port", str(temporal_port),
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )  # fmt: skip
+    stack = Stack(api_url=f"http://127.0.0.1:{api_port}", data_dir=tmp / "data", log=log)
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"dom up exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{stack.api_url}/health", timeout=2).status_code == 200:
+                return process, stack
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"dom up did not become healthy:\n{log.read_text()}")
+        time.sleep(0.25)
+
+
+def stop_stack(process: subprocess.Popen[bytes], stack: Stack) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"dom up did not stop on Ctrl-C:\n{stack.log.read_text()}") from None
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole stack on the textbook network, for one test module."""
+    tmp = tmp_path_factory.mktemp("stack")
+    process, running = start_stack(tmp, HERE / "network.yaml")
+    yield running
+    stop_stack(process, running)
+    assert process.returncode == 0, running.log.read_text()
