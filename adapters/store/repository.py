@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from adapters.store.tables import (
     AllocationRow,
@@ -40,7 +41,9 @@ class InventoryRepository:
     # --- stock levels ---------------------------------------------------------------
 
     def stock(self, location_id: str, sku: str, *, for_update: bool = False) -> StockRow | None:
-        query = sa.select(StockRow).where(StockRow.location_id == location_id, StockRow.sku == sku)
+        query = sa.select(StockRow).where(
+            col(StockRow.location_id) == location_id, col(StockRow.sku) == sku
+        )
         # Balances change through UPDATE statements, so never trust a copy already loaded.
         query = query.execution_options(populate_existing=True)
         if for_update:
@@ -60,11 +63,11 @@ class InventoryRepository:
         result = self._s.execute(
             sa.update(StockRow)
             .where(
-                StockRow.location_id == location_id,
-                StockRow.sku == sku,
-                StockRow.on_hand - StockRow.reserved - safety_stock >= units,
+                col(StockRow.location_id) == location_id,
+                col(StockRow.sku) == sku,
+                col(StockRow.on_hand) - col(StockRow.reserved) - safety_stock >= units,
             )
-            .values(reserved=StockRow.reserved + units, updated_at=utcnow())
+            .values(reserved=col(StockRow.reserved) + units, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
@@ -73,10 +76,10 @@ class InventoryRepository:
         """Add the deltas to a balance row that the caller knows exists (and holds locked)."""
         result = self._s.execute(
             sa.update(StockRow)
-            .where(StockRow.location_id == location_id, StockRow.sku == sku)
+            .where(col(StockRow.location_id) == location_id, col(StockRow.sku) == sku)
             .values(
-                on_hand=StockRow.on_hand + on_hand,
-                reserved=StockRow.reserved + reserved,
+                on_hand=col(StockRow.on_hand) + on_hand,
+                reserved=col(StockRow.reserved) + reserved,
                 updated_at=utcnow(),
             )
             .execution_options(synchronize_session=False)
@@ -85,12 +88,14 @@ class InventoryRepository:
             raise LookupError(f"no stock row for {sku} at {location_id}")
 
     def balances_of(self, sku: str) -> Sequence[StockRow]:
-        query = sa.select(StockRow).where(StockRow.sku == sku).order_by(StockRow.location_id)
+        query = (
+            sa.select(StockRow).where(col(StockRow.sku) == sku).order_by(col(StockRow.location_id))
+        )
         return self._s.scalars(query).all()
 
     def balances_at(self, location_id: str) -> Sequence[StockRow]:
-        query = sa.select(StockRow).where(StockRow.location_id == location_id)
-        return self._s.scalars(query.order_by(StockRow.sku)).all()
+        query = sa.select(StockRow).where(col(StockRow.location_id) == location_id)
+        return self._s.scalars(query.order_by(col(StockRow.sku))).all()
 
     def all_balances(self) -> Sequence[StockRow]:
         return self._s.scalars(sa.select(StockRow)).all()
@@ -100,9 +105,9 @@ class InventoryRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return []
-        free = StockRow.on_hand - StockRow.reserved
-        query = sa.select(StockRow.sku, StockRow.location_id, free).where(
-            StockRow.sku.in_(wanted), free > 0
+        free = col(StockRow.on_hand) - col(StockRow.reserved)
+        query = sa.select(col(StockRow.sku), col(StockRow.location_id), free).where(
+            col(StockRow.sku).in_(wanted), free > 0
         )
         return [(s, loc, int(n)) for s, loc, n in self._s.execute(query)]
 
@@ -122,9 +127,9 @@ class InventoryRepository:
         self, order_id: str, fulfillment_id: str, sku: str, *, for_update: bool = False
     ) -> ReservationRow | None:
         query = sa.select(ReservationRow).where(
-            ReservationRow.order_id == order_id,
-            ReservationRow.fulfillment_id == fulfillment_id,
-            ReservationRow.sku == sku,
+            col(ReservationRow.order_id) == order_id,
+            col(ReservationRow.fulfillment_id) == fulfillment_id,
+            col(ReservationRow.sku) == sku,
         )
         if for_update:
             query = query.with_for_update()
@@ -144,16 +149,16 @@ class InventoryRepository:
         """Matching reservations in lock order (location, SKU), so writers never deadlock."""
         query = sa.select(ReservationRow)
         if order_id is not None:
-            query = query.where(ReservationRow.order_id == order_id)
+            query = query.where(col(ReservationRow.order_id) == order_id)
         if fulfillment_id is not None:
-            query = query.where(ReservationRow.fulfillment_id == fulfillment_id)
+            query = query.where(col(ReservationRow.fulfillment_id) == fulfillment_id)
         if status is not None:
-            query = query.where(ReservationRow.status == status.value)
+            query = query.where(col(ReservationRow.status) == status.value)
         query = query.order_by(
-            ReservationRow.location_id,
-            ReservationRow.sku,
-            ReservationRow.order_id,
-            ReservationRow.id,
+            col(ReservationRow.location_id),
+            col(ReservationRow.sku),
+            col(ReservationRow.order_id),
+            col(ReservationRow.id),
         )
         if for_update:
             query = query.with_for_update()
@@ -163,10 +168,12 @@ class InventoryRepository:
         """(location_id, sku) -> units held by open reservations."""
         query = (
             sa.select(
-                ReservationRow.location_id, ReservationRow.sku, sa.func.sum(ReservationRow.quantity)
+                col(ReservationRow.location_id),
+                col(ReservationRow.sku),
+                sa.func.sum(col(ReservationRow.quantity)),
             )
-            .where(ReservationRow.status == ReservationStatus.OPEN.value)
-            .group_by(ReservationRow.location_id, ReservationRow.sku)
+            .where(col(ReservationRow.status) == ReservationStatus.OPEN.value)
+            .group_by(col(ReservationRow.location_id), col(ReservationRow.sku))
         )
         return {(loc, sku): int(n) for loc, sku, n in self._s.execute(query)}
 
@@ -174,13 +181,14 @@ class InventoryRepository:
         """location_id -> distinct orders holding an open or shipped reservation made since."""
         query = (
             sa.select(
-                ReservationRow.location_id, sa.func.count(sa.distinct(ReservationRow.order_id))
+                col(ReservationRow.location_id),
+                sa.func.count(sa.distinct(col(ReservationRow.order_id))),
             )
             .where(
-                ReservationRow.created_at >= since,
-                ReservationRow.status != ReservationStatus.RELEASED.value,
+                col(ReservationRow.created_at) >= since,
+                col(ReservationRow.status) != ReservationStatus.RELEASED.value,
             )
-            .group_by(ReservationRow.location_id)
+            .group_by(col(ReservationRow.location_id))
         )
         return {loc: int(n) for loc, n in self._s.execute(query)}
 
@@ -216,20 +224,20 @@ class InventoryRepository:
     ) -> Sequence[LedgerEntryRow]:
         """Newest first; page with ``before_id`` (the smallest id of the previous page)."""
         query = sa.select(LedgerEntryRow).where(
-            LedgerEntryRow.location_id == location_id, LedgerEntryRow.sku == sku
+            col(LedgerEntryRow.location_id) == location_id, col(LedgerEntryRow.sku) == sku
         )
         if before_id is not None:
-            query = query.where(LedgerEntryRow.id < before_id)
-        return self._s.scalars(query.order_by(LedgerEntryRow.id.desc()).limit(limit)).all()
+            query = query.where(col(LedgerEntryRow.id) < before_id)
+        return self._s.scalars(query.order_by(col(LedgerEntryRow.id).desc()).limit(limit)).all()
 
     def ledger_totals(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(location_id, sku) -> (sum of on_hand deltas, sum of reserved deltas)."""
         query = sa.select(
-            LedgerEntryRow.location_id,
-            LedgerEntryRow.sku,
-            sa.func.sum(LedgerEntryRow.on_hand_delta),
-            sa.func.sum(LedgerEntryRow.reserved_delta),
-        ).group_by(LedgerEntryRow.location_id, LedgerEntryRow.sku)
+            col(LedgerEntryRow.location_id),
+            col(LedgerEntryRow.sku),
+            sa.func.sum(col(LedgerEntryRow.on_hand_delta)),
+            sa.func.sum(col(LedgerEntryRow.reserved_delta)),
+        ).group_by(col(LedgerEntryRow.location_id), col(LedgerEntryRow.sku))
         return {(loc, sku): (int(a), int(b)) for loc, sku, a, b in self._s.execute(query)}
 
 
@@ -240,19 +248,21 @@ class CatalogueRepository:
         self._s = session
 
     def has_locations(self) -> bool:
-        return self._s.scalars(sa.select(LocationRow.id).limit(1)).first() is not None
+        return self._s.scalars(sa.select(col(LocationRow.id)).limit(1)).first() is not None
 
     def skus(self) -> Sequence[SkuRow]:
-        return self._s.scalars(sa.select(SkuRow).order_by(SkuRow.position, SkuRow.sku)).all()
+        return self._s.scalars(
+            sa.select(SkuRow).order_by(col(SkuRow.position), col(SkuRow.sku))
+        ).all()
 
     def sku_ids(self) -> set[str]:
-        return set(self._s.scalars(sa.select(SkuRow.sku)).all())
+        return set(self._s.scalars(sa.select(col(SkuRow.sku))).all())
 
     def sku(self, sku: str) -> SkuRow | None:
         return self._s.get(SkuRow, sku)
 
     def locations(self) -> Sequence[LocationRow]:
-        query = sa.select(LocationRow).order_by(LocationRow.position, LocationRow.id)
+        query = sa.select(LocationRow).order_by(col(LocationRow.position), col(LocationRow.id))
         return self._s.scalars(query).all()
 
     def location(self, location_id: str) -> LocationRow | None:
@@ -280,7 +290,7 @@ class CatalogueRepository:
 
         The row is read under ``FOR UPDATE`` so two concurrent changes get two versions.
         """
-        query = sa.select(MetaRow).where(MetaRow.key == NETWORK_VERSION).with_for_update()
+        query = sa.select(MetaRow).where(col(MetaRow.key) == NETWORK_VERSION).with_for_update()
         row = self._s.scalars(query).one_or_none()
         if row is None:
             self._s.add(MetaRow(key=NETWORK_VERSION, value="1"))

@@ -67,14 +67,14 @@ def _empty_postgres(url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty, migrated store's URL on each database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-        migrated = InventoryStore(url)
-        migrated.migrate()
-        migrated.close()
-        return url
-    url: str = request.getfixturevalue("postgres_url")
-    _empty_postgres(url)
+    if request.param == "postgresql":
+        postgres: str = request.getfixturevalue("postgres_url")
+        _empty_postgres(postgres)
+        return postgres
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    migrated = InventoryStore(url)
+    migrated.migrate()
+    migrated.close()
     return url
 
 
