@@ -1,0 +1,160 @@
+"""One order as the search sees it: what is needed, and who may supply how much at what cost.
+
+The hard constraints live here, in one place: a location takes part only if it is
+active, allowed for the order's delivery type and channel (and offers pickup for a
+pickup order), not excluded, the forced or pickup location when one is named, under its
+daily order capacity, and holds units beyond its safety stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain.errors import UnknownSku
+from domain.models import DeliveryType, Location
+from domain.routing.costing import WEIGHT_SCALE, CompiledRules, compile_rules
+from domain.routing.network import DestinationCosts, RoutingNetwork, RulesBinding
+from domain.routing.rules import Rules
+from domain.routing.search import Candidate
+from domain.routing.types import RoutingRequest, StockSnapshot
+
+
+@dataclass(slots=True)
+class OrderProblem:
+    """The routing problem for one order, with everything needed to explain the answer."""
+
+    request: RoutingRequest
+    net: RoutingNetwork
+    binding: RulesBinding
+    costs: DestinationCosts
+    skus: list[str]  # distinct SKUs, in the order they first appear
+    quantities: list[int]
+    weights: list[int]  # micro-lb per unit
+    candidates: list[Candidate]  # eligible locations holding at least one needed unit
+    max_packages: int
+    orders_today: Mapping[str, int]
+
+    @property
+    def compiled(self) -> CompiledRules:
+        return self.binding.compiled
+
+    @property
+    def rules(self) -> Rules:
+        return self.binding.compiled.rules
+
+    def location(self, rank: int) -> Location:
+        return self.net.locations[rank]
+
+    @property
+    def split_penalty(self) -> int:
+        return self.binding.compiled.split_penalty
+
+    @property
+    def day_cost(self) -> int:
+        return self.binding.compiled.day_cost
+
+
+def units_needed(request: RoutingRequest) -> dict[str, int]:
+    """Units per SKU (two lines of one SKU add up), in the order SKUs first appear."""
+    need: dict[str, int] = {}
+    for line in request.lines:
+        need[line.sku] = need.get(line.sku, 0) + line.quantity
+    return need
+
+
+def build_problem(
+    request: RoutingRequest,
+    net: RoutingNetwork,
+    stock: StockSnapshot,
+    rules: Rules,
+    orders_today: Mapping[str, int] | None = None,
+) -> OrderProblem:
+    """Gather the candidates for ``request``; raises ``UnknownSku`` for a SKU not in the network."""
+    compiled = compile_rules(rules)
+    binding = net.bind(compiled)
+    pickup = request.delivery is DeliveryType.PICKUP
+    costs = binding.destination(
+        net, request.dest_lat, request.dest_lon, None if pickup else request.service_level
+    )
+    need = units_needed(request)
+    skus = list(need)
+    quantities = [need[s] for s in skus]
+    weights = []
+    for sku in skus:
+        weight = net.weights.get(sku)
+        if weight is None:
+            raise UnknownSku(f"SKU {sku!r} is not in the network's catalogue", "sku")
+        weights.append(weight)
+
+    ok = binding.may_serve(net, request.delivery, request.channel)
+    only = request.pickup_location_id if pickup else None
+    forced = request.force_location_id
+    excluded = set(request.exclude_location_ids)
+    today = orders_today or {}
+    index = net.index
+    safety = binding.safety
+    rows: dict[int, list[int]] = {}
+    width = len(skus)
+    for s, sku in enumerate(skus):
+        q = quantities[s]
+        for loc_id, units in (stock.get(sku) or {}).items():
+            i = index.get(loc_id)
+            if i is None or not ok[i]:
+                continue
+            usable = units - safety[i]
+            if usable <= 0:
+                continue
+            row = rows.get(i)
+            if row is None:
+                row = rows[i] = [0] * width
+            row[s] = usable if usable < q else q
+
+    candidates = []
+    fixed, per_lb, transit = costs.fixed, costs.per_lb, costs.transit_days
+    for i, row in rows.items():
+        loc = net.locations[i]
+        if (
+            (only is not None and loc.id != only)
+            or (forced is not None and loc.id != forced)
+            or loc.id in excluded
+            or (loc.daily_capacity is not None and today.get(loc.id, 0) >= loc.daily_capacity)
+        ):
+            continue
+        candidates.append(Candidate(i, fixed[i] * WEIGHT_SCALE, per_lb[i], transit[i], tuple(row)))
+    return OrderProblem(
+        request=request,
+        net=net,
+        binding=binding,
+        costs=costs,
+        skus=skus,
+        quantities=quantities,
+        weights=weights,
+        candidates=candidates,
+        max_packages=rules.max_packages_for(request.channel),
+        orders_today=today,
+    )
+
+
+def why_not(problem: OrderProblem, loc: Location) -> str | None:
+    """Why ``loc`` may not fill this order at all (None: it may, stock permitting)."""
+    request = problem.request
+    rules = problem.rules
+    if not loc.active:
+        return "inactive"
+    if loc.id in request.exclude_location_ids:
+        return "excluded"
+    if request.force_location_id is not None and loc.id != request.force_location_id:
+        return "not the forced location"
+    if request.delivery is DeliveryType.PICKUP:
+        if loc.id != request.pickup_location_id:
+            return "not the pickup location"
+        if not loc.pickup:
+            return "does not offer pickup"
+    if loc.kind not in rules.kinds_allowed(request.delivery, request.channel):
+        via = f" on channel {request.channel!r}" if request.channel else ""
+        return f"kind {loc.kind.value!r} not allowed for {request.delivery.value}{via}"
+    cap = loc.daily_capacity
+    if cap is not None and problem.orders_today.get(loc.id, 0) >= cap:
+        return f"at daily capacity ({cap} orders)"
+    return None
