@@ -1,0 +1,534 @@
+"""Orders per second through the whole stack, against a bare Temporal workflow of the same shape.
+
+    python benchmarks/throughput.py [--orders 500] [--concurrency 32] [--warmup 50]
+
+Issue 3's speed bar: the stack should run at 80% or more of the bare workflow's rate. The
+choices that make the two figures comparable (see docs/performance.md for the results):
+
+* One server for both. This script starts ``EmbeddedTemporal``, the dev server exactly as
+  ``dom up`` starts it (SQLite file in a temporary data dir, WAL pragmas, UI on), once, and
+  both phases run against it one after the other.
+* The stack is ``dom up`` itself, in a subprocess pointed at that server by
+  ``DOM_TEMPORAL_ADDRESS``: the CLI, settings, logging and the one process holding the API
+  and the worker that users run. (``run_stack`` in this process would share the driver's
+  event loop and GIL with the worker and the API, a layout nobody runs.) Orders enter over
+  real HTTP (``POST /orders``) and go allocate -> child workflow per package -> dispatch ->
+  the simulated location reports accepted, picked, packed, shipped (four updates) ->
+  commit. The network (benchmarks/throughput_network.yaml) is the demo's, with ample stock
+  everywhere and zero simulator delays, so the time measured is the machinery's.
+* The bare workflow is the least a workflow of the same shape can cost: three no-op
+  activities (two plain functions run in the thread pool, like ``allocate`` and
+  ``commit_shipment``, one coroutine, like ``dispatch_fulfillment``) and three signals the
+  driver sends right after starting it. Its worker is a subprocess too, with the stack's
+  worker settings: the same sandbox (``workflows.runner.workflow_runner``), the same data
+  converter, the same activity thread pool and ``max_concurrent_activities``, on its own
+  task queue. Each worker process runs only during its own phase.
+* The driver (this process) is the same in both phases: at most ``--concurrency`` orders
+  in flight, each awaited through a Temporal client (``handle.result()``: one long poll for
+  the close event per order, identical in both phases) rather than by polling
+  ``GET /orders``, which would add API and query load of the driver's making. After the
+  stack's measured batch, a few orders are read back through ``GET /orders`` and the
+  inventory is checked through ``GET /inventory`` (untimed): every unit ordered has left
+  on-hand stock and nothing stays reserved.
+* ``--warmup`` orders run first in each phase and are not counted (imports, sandbox,
+  connection pools, SQLite caches). The rate is measured orders over the time from the
+  first measured order's start to the last one's end; latency is per order, from the
+  request leaving the driver to the result arriving.
+* CPU seconds of the server, the phase's worker process and the driver over the measured
+  window (from /proc, Linux only) are printed per order: on a 2-core machine they say
+  where an order's time goes.
+* The bare phase runs first by default (``--first stack`` swaps them); the second phase
+  runs on a server database that already holds the first phase's histories.
+
+Every process this script starts is stopped on exit, Ctrl-C or SIGTERM included, and the
+temporary data dir is removed (``--keep-data`` keeps it, for the logs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import activity, workflow
+from temporalio.common import RetryPolicy
+
+# The sandbox re-imports this module for every bare workflow it runs (as it re-imports
+# workflows/order.py and workflows/fulfillment.py for the stack's): everything that is not
+# the standard library is passed through, so that costs no more than theirs does.
+with workflow.unsafe.imports_passed_through():
+    import httpx
+
+BARE_TASK_QUEUE = "switchyard-benchmark-bare"
+
+
+# --- the bare workflow: three activities, three signals ---------------------------------
+
+
+@activity.defn(name="bare_allocate")
+def bare_allocate(order_id: str) -> None:
+    """Stands in for ``allocate`` (a plain function, run in the activity thread pool)."""
+
+
+@activity.defn(name="bare_dispatch")
+async def bare_dispatch(order_id: str) -> None:
+    """Stands in for ``dispatch_fulfillment`` (a coroutine)."""
+
+
+@activity.defn(name="bare_commit")
+def bare_commit(order_id: str) -> None:
+    """Stands in for ``commit_shipment`` (a plain function, run in the activity thread pool)."""
+
+
+BARE_SIGNALS = ("accepted", "packed", "shipped")
+_BARE_ACTIVITY = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+}
+
+
+@workflow.defn(name="BareOrder")
+class BareOrder:
+    """Allocate, dispatch, hear three events from the location, commit: and nothing else."""
+
+    def __init__(self) -> None:
+        self._events = 0
+
+    @workflow.run
+    async def run(self, order_id: str) -> str:
+        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
+        await workflow.execute_activity(bare_dispatch, order_id, **_BARE_ACTIVITY)
+        await workflow.wait_condition(lambda: self._events >= len(BARE_SIGNALS))
+        await workflow.execute_activity(bare_commit, order_id, **_BARE_ACTIVITY)
+        return "shipped"
+
+    @workflow.signal
+    def location_event(self, event: str) -> None:
+        self._events += 1
+
+
+async def run_bare_worker(address: str, ready_file: Path) -> None:
+    """The bare phase's worker process: the stack's worker settings, the bare workflow."""
+    from temporalio.worker import Worker
+
+    from starter.settings import Settings
+    from starter.temporal import connect
+    from workflows.runner import workflow_runner
+
+    settings = Settings()
+    client = await connect(address, settings.temporal_namespace)
+    worker = Worker(
+        client,
+        task_queue=BARE_TASK_QUEUE,
+        workflows=[BareOrder],
+        activities=[bare_allocate, bare_dispatch, bare_commit],
+        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        workflow_runner=workflow_runner(),
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with worker:
+        os.close(os.open(ready_file, os.O_CREAT | os.O_WRONLY))  # tells the driver we poll
+        await stop.wait()
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+def here() -> Path:
+    """This script's folder (not computed at import: the sandbox re-imports this module)."""
+    return Path(__file__).resolve().parent
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port(with_ui: bool = False) -> int:
+    """A free port P (and P+1000 free too when ``with_ui``: Temporal's UI goes there)."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if not with_ui or (port + 1000 < 65535 and _free(port + 1000)):
+            return port
+    raise RuntimeError("no free port")
+
+
+@contextlib.contextmanager
+def running(
+    command: list[str], log: Path, *, ready: Callable[[], bool], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` until the block ends; Ctrl-C reaches only us, and we stop it in order."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=here().parent,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while not ready():
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[2:4]} exited early; see {log}:\n{_tail(log)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command[2:4]} did not start; see {log}:\n{_tail(log)}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process (all its threads) so far; 0 when unknown."""
+    if pid is None:
+        return time.process_time()
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pid(needle: str) -> int | None:
+    """The pid of our child process whose command line contains ``needle`` (Linux)."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and needle in cmdline:
+            return int(entry.name)
+    return None
+
+
+# --- the driver -------------------------------------------------------------------------
+
+
+class Batch:
+    """Timings of one batch of orders: (start, end) per order, and what each ended as."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float]] = []
+        self.outcomes: list[tuple[str, int]] = []  # (final status, packages)
+        self.cpu: dict[str, float] = {}
+
+    @property
+    def seconds(self) -> float:
+        return max(end for _, end in self.spans) - min(start for start, _ in self.spans)
+
+    @property
+    def rate(self) -> float:
+        return len(self.spans) / self.seconds
+
+    def latency_ms(self, percentile: int) -> float:
+        latencies = sorted((end - start) * 1000 for start, end in self.spans)
+        if len(latencies) == 1:
+            return latencies[0]
+        return statistics.quantiles(latencies, n=100, method="inclusive")[percentile - 1]
+
+
+async def run_batch(
+    ids: list[str], concurrency: int, place: Callable[[str], Awaitable[tuple[str, int]]]
+) -> Batch:
+    """Place every order, never more than ``concurrency`` at once, and await each to the end."""
+    batch = Batch()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(order_id: str) -> None:
+        async with gate:
+            start = time.perf_counter()
+            outcome = await place(order_id)
+            batch.spans.append((start, time.perf_counter()))
+            batch.outcomes.append(outcome)
+
+    await asyncio.gather(*(one(order_id) for order_id in ids))
+    return batch
+
+
+async def measure(
+    name: str,
+    place: Callable[[str], Awaitable[tuple[str, int]]],
+    args: argparse.Namespace,
+    pids: dict[str, int | None],
+) -> Batch:
+    """Warm up, then time ``args.orders`` orders, with the CPU each process spent on them."""
+    if args.warmup:
+        ids = [f"{args.run_id}-{name}-W{i:05d}" for i in range(args.warmup)]
+        await run_batch(ids, args.concurrency, place)
+    before = {who: cpu_seconds(pid) for who, pid in pids.items()}
+    ids = [f"{args.run_id}-{name}-{i:05d}" for i in range(args.orders)]
+    batch = await run_batch(ids, args.concurrency, place)
+    batch.cpu = {who: cpu_seconds(pid) - before[who] for who, pid in pids.items()}
+    unfinished = [o for o in batch.outcomes if o[0] != "shipped"]
+    if unfinished:
+        raise RuntimeError(f"{name}: {len(unfinished)} orders did not ship: {unfinished[:5]}")
+    return batch
+
+
+async def bare_phase(client, args: argparse.Namespace, data_dir: Path, server_pid) -> Batch:
+    ready = data_dir / "bare-worker.ready"
+    command = [
+        sys.executable, str(here() / "throughput.py"), "--bare-worker",
+        "--temporal-address", args.temporal_address, "--ready-file", str(ready),
+    ]  # fmt: skip
+    with running(command, data_dir / "bare-worker.log", ready=ready.exists) as worker:
+
+        async def place(order_id: str) -> tuple[str, int]:
+            handle = await client.start_workflow(
+                BareOrder.run, order_id, id=f"bare-{order_id}", task_queue=BARE_TASK_QUEUE
+            )
+            for event in BARE_SIGNALS:
+                await handle.signal(BareOrder.location_event, event)
+            return await handle.result(), 1
+
+        pids = {"server": server_pid, "worker": worker.pid, "driver": None}
+        return await measure("bare", place, args, pids)
+
+
+async def stack_phase(client, args: argparse.Namespace, data_dir: Path, server_pid) -> Batch:
+    from domain.ids import order_workflow_id
+    from domain.network_file import load_network
+    from starter.demo import demo_order
+
+    network = load_network(args.network)
+    rng = random.Random(args.seed)
+    api_port = free_port()
+    api_url = f"http://127.0.0.1:{api_port}"
+    command = [
+        sys.executable, "-m", "starter.cli", "up",
+        "--network", str(args.network),
+        "--data-dir", str(data_dir / "stack"),
+        "--api-port", str(api_port),
+    ]  # fmt: skip
+    env = {"DOM_TEMPORAL_ADDRESS": args.temporal_address}
+    ordered: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=None)
+    with running(
+        command, data_dir / "dom-up.log", ready=lambda: _http_ok(f"{api_url}/health"), env=env
+    ) as stack:
+        async with httpx.AsyncClient(base_url=api_url, timeout=120, limits=limits) as http:
+
+            async def place(order_id: str) -> tuple[str, int]:
+                body = demo_order(network, rng, order_id)
+                for line in body["lines"]:  # type: ignore[attr-defined]
+                    ordered[line["sku"]] = ordered.get(line["sku"], 0) + line["quantity"]
+                response = await http.post("/orders", json=body)
+                if response.status_code != 202:
+                    raise RuntimeError(f"POST /orders: {response.status_code} {response.text}")
+                view = await client.get_workflow_handle(order_workflow_id(order_id)).result()
+                return view["status"], len(view["fulfillments"])
+
+            before = await _stock(http, network)
+            pids = {"server": server_pid, "worker": stack.pid, "driver": None}
+            batch = await measure("stack", place, args, pids)
+            await _check_stack(http, args, batch, before, ordered, network)
+    return batch
+
+
+async def _stock(http: httpx.AsyncClient, network) -> dict[str, tuple[int, int]]:
+    """(on hand, reserved) per SKU across the network, through the API."""
+    stock = {}
+    for sku in network.skus:
+        body = (await http.get(f"/inventory/{sku.sku}")).raise_for_status().json()
+        stock[sku.sku] = (body["on_hand"], body["reserved"])
+    return stock
+
+
+async def _check_stack(http, args, batch: Batch, before, ordered, network) -> None:
+    """Untimed: the API agrees the orders shipped, and the books balance."""
+    for i in (0, args.orders // 2, args.orders - 1):
+        order_id = f"{args.run_id}-stack-{i:05d}"
+        view = (await http.get(f"/orders/{order_id}")).raise_for_status().json()
+        if view["status"] != "shipped" or not all(
+            f["tracking_number"] for f in view["fulfillments"]
+        ):
+            raise RuntimeError(f"GET /orders/{order_id} does not show it shipped: {view}")
+    after = await _stock(http, network)
+    for sku, (on_hand, reserved) in after.items():
+        if reserved or before[sku][0] - on_hand != ordered.get(sku, 0):
+            raise RuntimeError(
+                f"{sku}: {before[sku][0] - on_hand} units left on hand for "
+                f"{ordered.get(sku, 0)} ordered, {reserved} still reserved"
+            )
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    temporal = subprocess.run(
+        [str(_temporal_cli()), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=here().parent, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=here().parent,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    from importlib.metadata import version
+
+    return (
+        f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, temporalio {version('temporalio')}, "
+        f"{temporal.removeprefix('temporal version ')}, commit {commit or '?'}"
+        + (" (with uncommitted changes)" if dirty else "")
+    )
+
+
+def _temporal_cli() -> Path:
+    from starter.temporal import temporal_cli_path
+
+    return temporal_cli_path()
+
+
+def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, object]:
+    print(
+        f"\n{args.orders} orders per phase (+{args.warmup} warm-up), "
+        f"at most {args.concurrency} in flight\n{machine()}\n"
+    )
+    print(
+        f"{'':6} {'orders/s':>9} {'seconds':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f"   CPU ms per order: {'server':>7} {'worker':>7} {'driver':>7}"
+    )
+    summary: dict[str, object] = {}
+    for name, batch in batches.items():
+        cpu = {who: 1000 * s / args.orders for who, s in batch.cpu.items()}
+        packages = sorted({p for _, p in batch.outcomes})
+        print(
+            f"{name:6} {batch.rate:9.1f} {batch.seconds:8.1f} {batch.latency_ms(50):8.0f} "
+            f"{batch.latency_ms(99):8.0f}{'':21}{cpu['server']:7.1f} {cpu['worker']:7.1f} "
+            f"{cpu['driver']:7.1f}"
+        )
+        summary[name] = {
+            "orders_per_second": round(batch.rate, 2),
+            "seconds": round(batch.seconds, 2),
+            "p50_ms": round(batch.latency_ms(50)),
+            "p99_ms": round(batch.latency_ms(99)),
+            "cpu_ms_per_order": {who: round(ms, 1) for who, ms in cpu.items()},
+            "packages_per_order": packages,
+        }
+    ratio = batches["stack"].rate / batches["bare"].rate
+    verdict = "met" if ratio >= 0.8 else "NOT met"
+    print(f"\nstack / bare: {ratio:.2f} (target 0.80: {verdict})")
+    summary.update(ratio=round(ratio, 3), orders=args.orders, concurrency=args.concurrency)
+    return summary
+
+
+async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
+    from starter.stack import connect_when_ready
+
+    client = await connect_when_ready(args.temporal_address, "default")
+    phases = {"bare": bare_phase, "stack": stack_phase}
+    order = ["bare", "stack"] if args.first == "bare" else ["stack", "bare"]
+    batches = {}
+    for name in order:
+        print(f"{name}: {args.warmup} warm-up + {args.orders} orders ...", flush=True)
+        batches[name] = await phases[name](client, args, data_dir, server_pid)
+    return {name: batches[name] for name in ("bare", "stack")}
+
+
+def main() -> None:
+    args = parse_args()
+    if args.bare_worker:
+        asyncio.run(run_bare_worker(args.temporal_address, args.ready_file))
+        return
+    from starter.stack import EmbeddedTemporal
+
+    # SIGTERM stops the run as Ctrl-C does: asyncio cancels the phase, every `finally` runs.
+    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    data_dir = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
+    port = free_port(with_ui=True)
+    temporal = EmbeddedTemporal(data_dir / "temporal", port)
+    args.temporal_address = temporal.address
+    args.run_id = f"B{int(time.time())}"
+    try:
+        temporal.start()
+        batches = asyncio.run(run_phases(args, data_dir, child_pid("start-dev")))
+        summary = report(batches, args)
+        if args.json:
+            args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("\ninterrupted; stopping everything", file=sys.stderr)
+        sys.exit(130)
+    finally:
+        temporal.stop()
+        if args.keep_data:
+            print(f"data, logs: {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--orders", type=int, default=500, help="measured orders per phase")
+    parser.add_argument("--warmup", type=int, default=50, help="uncounted orders first")
+    parser.add_argument("--concurrency", type=int, default=32, help="orders in flight at most")
+    parser.add_argument("--first", choices=["bare", "stack"], default="bare")
+    parser.add_argument("--network", type=Path, default=here() / "throughput_network.yaml")
+    parser.add_argument("--seed", type=int, default=1, help="of the demo orders' contents")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--keep-data", action="store_true", help="keep the data dir and logs")
+    parser.add_argument("--bare-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--temporal-address", help=argparse.SUPPRESS)
+    parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.orders < 1 or args.concurrency < 1 or args.warmup < 0:
+        parser.error("--orders and --concurrency must be at least 1, --warmup at least 0")
+    return args
+
+
+if __name__ == "__main__":
+    main()
