@@ -11,9 +11,11 @@ too. Figures shown to people are rounded half-up to cents only at the edge.
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from domain.models import LocationKind, ServiceLevel
 from domain.routing.rules import Rules
@@ -64,7 +66,6 @@ class ServiceTable:
 class CompiledRules:
     """``Rules`` reduced to integer tables for the hot path."""
 
-    rules: Rules
     zone_numbers: tuple[int, ...]
     zone_limits: tuple[float, ...]  # max_miles of every zone but the unbounded last one
     services: dict[ServiceLevel, ServiceTable]
@@ -78,29 +79,41 @@ class CompiledRules:
 
 
 def compile_rules(rules: Rules) -> CompiledRules:
-    """The integer form of ``rules``, built once and kept on the (frozen) rules object."""
-    compiled = rules._compiled
-    if compiled is None:
-        numbers = tuple(z.zone for z in rules.zones)
-        services = {
+    """The integer form of ``rules``, built once per rules object and kept while it lives."""
+    key = id(rules)
+    entry = _compiled.get(key)
+    if entry is not None and entry[0]() is rules:
+        return entry[1]
+    numbers = tuple(z.zone for z in rules.zones)
+    compiled = CompiledRules(
+        zone_numbers=numbers,
+        zone_limits=tuple(z.max_miles for z in rules.zones if z.max_miles is not None),
+        services={
             level: ServiceTable(
                 base=tuple(money_units(rates.base[n]) for n in numbers),
                 per_lb=tuple(money_units(rates.per_lb[n]) for n in numbers),
                 transit_days=tuple(rates.transit_days[n] for n in numbers),
             )
             for level, rates in rules.service_levels.items()
-        }
-        compiled = CompiledRules(
-            rules=rules,
-            zone_numbers=numbers,
-            zone_limits=tuple(z.max_miles for z in rules.zones if z.max_miles is not None),
-            services=services,
-            handling={kind: money_units(cost) for kind, cost in rules.handling_cost.items()},
-            split_penalty=cost_units(rules.split_penalty),
-            day_cost=cost_units(rules.day_cost),
-        )
-        rules._compiled = compiled
+        },
+        handling={kind: money_units(cost) for kind, cost in rules.handling_cost.items()},
+        split_penalty=cost_units(rules.split_penalty),
+        day_cost=cost_units(rules.day_cost),
+    )
+    _compiled[key] = (weakref.ref(rules, partial(_forget, _compiled, key)), compiled)
     return compiled
+
+
+# id(rules) -> (a weak reference to it, its compiled form); entries leave with the rules.
+_compiled: dict[int, tuple[weakref.ref[Rules], CompiledRules]] = {}
+
+
+def _forget(
+    cache: dict[int, tuple[weakref.ref[Rules], CompiledRules]], key: int, ref: object
+) -> None:
+    entry = cache.get(key)
+    if entry is not None and entry[0] is ref:  # the id may already belong to new rules
+        del cache[key]
 
 
 def package_cost(base: int, handling: int, per_lb: int, weight: int) -> int:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from domain.models import DeliveryType, Location, Network, ServiceLevel
-from domain.routing.costing import CompiledRules, money_units, weight_units
-from domain.routing.rules import safety_stock_for
+from domain.routing.costing import CompiledRules, compile_rules, money_units, weight_units
+from domain.routing.rules import Rules, safety_stock_for
 
 _EARTH_RADIUS_MILES = 3958.7613  # as domain.geo.miles_between
 UNRANKED_TIER = 1 << 30
@@ -40,6 +40,7 @@ class DestinationCosts:
 class RulesBinding:
     """One network under one set of rules: handling, safety stock and destination costs."""
 
+    rules: Rules
     compiled: CompiledRules
     handling: tuple[int, ...]  # money units per package, per location
     safety: tuple[int, ...]  # units per SKU held back, per location
@@ -57,7 +58,7 @@ class RulesBinding:
         key = (delivery, channel)
         allowed = self._eligible.get(key)
         if allowed is None:
-            kinds = self.compiled.rules.kinds_allowed(delivery, channel)
+            kinds = self.rules.kinds_allowed(delivery, channel)
             pickup = delivery is DeliveryType.PICKUP
             allowed = tuple(
                 loc.active and loc.kind in kinds and (loc.pickup or not pickup)
@@ -132,12 +133,13 @@ class RoutingNetwork:
         _built[key] = (weakref.ref(network, partial(_forget, _built, key)), built)
         return built
 
-    def bind(self, compiled: CompiledRules) -> RulesBinding:
-        """This network under ``compiled`` rules (cached per rules object)."""
-        binding = self._bindings.get(id(compiled))
-        if binding is None or binding.compiled is not compiled:
-            rules = compiled.rules
+    def bind(self, rules: Rules) -> RulesBinding:
+        """This network under ``rules`` (cached per rules object, a few at a time)."""
+        binding = self._bindings.get(id(rules))
+        if binding is None or binding.rules is not rules:
+            compiled = compile_rules(rules)
             binding = RulesBinding(
+                rules=rules,
                 compiled=compiled,
                 handling=tuple(
                     compiled.handling[loc.kind]
@@ -149,7 +151,7 @@ class RoutingNetwork:
             )
             if len(self._bindings) > 16:
                 self._bindings.clear()
-            self._bindings[id(compiled)] = binding
+            self._bindings[id(rules)] = binding
         return binding
 
     def miles_to(self, lat: float, lon: float) -> tuple[float, ...]:

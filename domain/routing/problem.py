@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from domain.errors import UnknownSku
 from domain.models import DeliveryType, Location
-from domain.routing.costing import WEIGHT_SCALE, CompiledRules, compile_rules
+from domain.routing.costing import WEIGHT_SCALE, CompiledRules
 from domain.routing.network import DestinationCosts, RoutingNetwork, RulesBinding
 from domain.routing.rules import Rules
 from domain.routing.search import Candidate
@@ -41,7 +41,7 @@ class OrderProblem:
 
     @property
     def rules(self) -> Rules:
-        return self.binding.compiled.rules
+        return self.binding.rules
 
     def location(self, rank: int) -> Location:
         return self.net.locations[rank]
@@ -71,8 +71,7 @@ def build_problem(
     orders_today: Mapping[str, int] | None = None,
 ) -> OrderProblem:
     """Gather the candidates for ``request``; raises ``UnknownSku`` for a SKU not in the network."""
-    compiled = compile_rules(rules)
-    binding = net.bind(compiled)
+    binding = net.bind(rules)
     pickup = request.delivery is DeliveryType.PICKUP
     costs = binding.destination(
         net, request.dest_lat, request.dest_lon, None if pickup else request.service_level

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from domain.models import DeliveryType, Location, LocationKind, ServiceLevel
@@ -65,7 +65,8 @@ def _default_allowed_kinds() -> dict[DeliveryType, list[LocationKind]]:
 class Rules(BaseModel):
     """The cost model and constraints the router applies; ``version`` 0 is the built-in set.
 
-    Treat an instance as immutable: the engine caches a compiled form of it.
+    Treat an instance as immutable (it is frozen, but its dicts are not): the engine
+    caches a compiled form of each instance.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,8 +84,6 @@ class Rules(BaseModel):
     )
     channels: dict[str, ChannelRules] = Field(default_factory=dict)
     use_priority: bool = True
-
-    _compiled: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:
@@ -165,6 +164,8 @@ def _problems(rules: Rules) -> list[str]:
 def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for "the key itself is invalid"
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
