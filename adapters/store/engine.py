@@ -12,6 +12,8 @@ conditional ``UPDATE`` and ``SELECT ... FOR UPDATE`` (see docs/inventory.md).
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +54,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
@@ -63,3 +65,24 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (a persistent setting, so usually already done).
+
+    The switch needs the database to itself, and SQLite answers "database is locked" at
+    once, without the busy handler, while another connection is using it: that happens
+    when several processes open a brand-new file together. Wait for them briefly.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = str(cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+            continue
+        if mode not in ("wal", "memory"):  # an in-memory database has no WAL, nor needs one
+            raise sqlite3.OperationalError(f"cannot switch to WAL: journal_mode is {mode!r}")
+        return
