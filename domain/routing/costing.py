@@ -28,7 +28,6 @@ COST_SCALE = MONEY_SCALE * WEIGHT_SCALE
 """Exact cost units per dollar: a per-lb rate times a weight lands here with no rounding."""
 
 _CENT = COST_SCALE // 100
-_TWO_PLACES = Decimal("0.01")
 
 
 def money_units(dollars: Decimal | float) -> int:
@@ -45,7 +44,7 @@ def weight_units(weight_lb: float) -> int:
 def to_dollars(cost: int) -> Decimal:
     """Exact cost units as dollars rounded half-up to the cent, e.g. ``Decimal("12.40")``."""
     cents = (cost + _CENT // 2) // _CENT
-    return Decimal(cents).scaleb(-2).quantize(_TWO_PLACES)
+    return Decimal(cents).scaleb(-2)  # exponent -2: always two places, e.g. 12.40
 
 
 def cost_units(dollars: Decimal) -> int:

@@ -17,7 +17,7 @@ from domain.models import DeliveryType, Network
 from domain.routing import baselines
 from domain.routing.costing import to_dollars
 from domain.routing.network import UNRANKED_TIER, RoutingNetwork
-from domain.routing.plans import PricedPlan, greedy_allocation, price, to_plan
+from domain.routing.plans import PricedPlan, greedy_allocation, price, price_single, to_plan
 from domain.routing.problem import OrderProblem, build_problem, why_not
 from domain.routing.rules import Rules, default_rules
 from domain.routing.search import Candidate, Found, find_singles, search
@@ -125,7 +125,7 @@ def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
     singles = result.singles
     if tier is not None:  # show every single location, whatever its tier
         singles = find_singles(cands, problem.quantities, problem.weights, problem.day_cost)
-    runners = [_priced(problem, f) for f in singles if f.key != winner.key]
+    runners = [price_single(problem, f) for f in singles if f.key != winner.key]
     split = result.best_split
     best_split = _priced(problem, split) if split is not None else None
     alternatives = [to_plan(problem, p) for p in runners]

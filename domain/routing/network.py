@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -94,14 +95,15 @@ class RulesBinding:
                 transit_days=(0,) * n,
             )
         table = self.compiled.services[service]
-        zone_of = self.compiled.zone_index
-        zones = tuple(zone_of(m) for m in miles)
+        limits = self.compiled.zone_limits
+        base, rate, days = table.base, table.per_lb, table.transit_days
+        zones = [bisect_left(limits, m) for m in miles]
         return DestinationCosts(
-            zone_index=zones,
+            zone_index=tuple(zones),
             miles=miles,
-            fixed=tuple(table.base[z] + h for z, h in zip(zones, self.handling, strict=True)),
-            per_lb=tuple(table.per_lb[z] for z in zones),
-            transit_days=tuple(table.transit_days[z] for z in zones),
+            fixed=tuple([base[z] + h for z, h in zip(zones, self.handling, strict=True)]),
+            per_lb=tuple([rate[z] for z in zones]),
+            transit_days=tuple([days[z] for z in zones]),
         )
 
 
@@ -117,9 +119,10 @@ class RoutingNetwork:
             UNRANKED_TIER if loc.priority is None else loc.priority for loc in self.locations
         )
         points = [loc.point for loc in self.locations]
-        self._lat = tuple(math.radians(p.lat) for p in points)
-        self._lon = tuple(math.radians(p.lon) for p in points)
-        self._cos_lat = tuple(math.cos(lat) for lat in self._lat)
+        self._points = tuple(
+            (math.radians(p.lat), math.radians(p.lon), math.cos(math.radians(p.lat)))
+            for p in points
+        )
         self._bindings: dict[int, RulesBinding] = {}
 
     @classmethod
@@ -155,18 +158,23 @@ class RoutingNetwork:
         return binding
 
     def miles_to(self, lat: float, lon: float) -> tuple[float, ...]:
-        """Great-circle miles from every location to ``(lat, lon)`` (haversine)."""
+        """Great-circle miles from every location to ``(lat, lon)``.
+
+        The haversine of ``domain.geo.miles_between``, term for term (so zones agree to the
+        last bit), with each location's radians and cosine computed once.
+        """
         lat2 = math.radians(lat)
         lon2 = math.radians(lon)
         cos2 = math.cos(lat2)
-        sin = math.sin
-        asin = math.asin
-        sqrt = math.sqrt
-        out = []
-        for lat1, lon1, cos1 in zip(self._lat, self._lon, self._cos_lat, strict=True):
-            h = sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * sin((lon2 - lon1) / 2) ** 2
-            out.append(2 * _EARTH_RADIUS_MILES * asin(sqrt(min(1.0, h))))
-        return tuple(out)
+        sin, asin, sqrt = math.sin, math.asin, math.sqrt
+        diameter = 2 * _EARTH_RADIUS_MILES
+        return tuple(
+            [
+                diameter * asin(sqrt(sin((lat2 - lat1) / 2) ** 2
+                                     + cos1 * cos2 * sin((lon2 - lon1) / 2) ** 2))
+                for lat1, lon1, cos1 in self._points
+            ]
+        )  # fmt: skip
 
 
 _built: dict[int, tuple[weakref.ref[Network], RoutingNetwork]] = {}

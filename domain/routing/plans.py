@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from domain.routing.costing import (
     WEIGHT_SCALE,
@@ -18,7 +19,7 @@ from domain.routing.costing import (
     to_dollars,
 )
 from domain.routing.problem import OrderProblem
-from domain.routing.search import Candidate, fill_order
+from domain.routing.search import Candidate, Found, fill_order
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingLine
 
 Allocation = list[tuple[Candidate, list[int]]]
@@ -76,33 +77,50 @@ def price(problem: OrderProblem, allocation: Allocation) -> PricedPlan:
     )
 
 
-def label_for(problem: OrderProblem, priced: PricedPlan) -> str:
+def price_single(problem: OrderProblem, found: Found) -> PricedPlan:
+    """A single-location plan priced by the search (``find_singles`` used ``price``'s terms)."""
+    [c] = found.members
+    return PricedPlan(
+        allocation=[(c, list(problem.quantities))],
+        cost=found.cost,
+        transit_days=c.transit_days,
+        package_costs=(found.cost - problem.day_cost * c.transit_days,),
+    )
+
+
+def _label(names: str, days: int, total: Decimal) -> str:
     """``"Salt Lake City 3PL: 3 days, $14.54"``; splits join the names with ``+``."""
-    names = " + ".join(problem.location(c.rank).name for c, _ in priced.allocation)
-    days = priced.transit_days
-    return f"{names}: {days} day{'' if days == 1 else 's'}, ${to_dollars(priced.cost)}"
+    return f"{names}: {days} day{'' if days == 1 else 's'}, ${total}"
 
 
-def to_plan(problem: OrderProblem, priced: PricedPlan, label: str | None = None) -> Plan:
-    """The public ``Plan`` for a priced allocation (built without re-validation: hot path)."""
+def to_plan(problem: OrderProblem, priced: PricedPlan) -> Plan:
+    """The public ``Plan`` for a priced allocation, labelled for people."""
     handling = problem.binding.handling
     costs = problem.costs
     zone_numbers = problem.compiled.zone_numbers
+    lines_for = problem.lines_cache
     packages = []
+    names = []
     handling_total = 0
     for (c, units), cost in zip(priced.allocation, priced.package_costs, strict=True):
+        location = problem.location(c.rank)
+        names.append(location.name)
         loc_handling = handling[c.rank] * WEIGHT_SCALE
         handling_total += loc_handling
+        key = tuple(units)
+        lines = lines_for.get(key)
+        if lines is None:  # every single-location plan ships the same lines: build them once
+            lines = lines_for[key] = [
+                RoutingLine(sku=sku, quantity=u)
+                for sku, u in zip(problem.skus, units, strict=True)
+                if u
+            ]
         weight = sum(u * w for u, w in zip(units, problem.weights, strict=True))
         zone = costs.zone_index[c.rank]
         packages.append(
-            PlannedPackage.model_construct(
-                location_id=problem.location(c.rank).id,
-                lines=[
-                    RoutingLine.model_construct(sku=sku, quantity=u)
-                    for sku, u in zip(problem.skus, units, strict=True)
-                    if u
-                ],
+            PlannedPackage(
+                location_id=location.id,
+                lines=lines,
                 miles=round(costs.miles[c.rank], 1),
                 zone=zone_numbers[zone] if zone >= 0 else None,
                 transit_days=c.transit_days,
@@ -115,16 +133,18 @@ def to_plan(problem: OrderProblem, priced: PricedPlan, label: str | None = None)
     split = problem.split_penalty * max(len(packages) - 1, 0)
     days = problem.day_cost * priced.transit_days
     total = to_dollars(priced.cost)
-    shown = [to_dollars(handling_total), to_dollars(split), to_dollars(days)]
-    breakdown = CostBreakdown.model_construct(
-        shipping=total - sum(shown),
-        handling=shown[0],
-        split=shown[1],
-        days=shown[2],
+    shown_handling = to_dollars(handling_total)
+    shown_split = to_dollars(split)
+    shown_days = to_dollars(days)
+    breakdown = CostBreakdown(
+        shipping=total - shown_handling - shown_split - shown_days,
+        handling=shown_handling,
+        split=shown_split,
+        days=shown_days,
         total=total,
     )
-    return Plan.model_construct(
-        label=label if label is not None else label_for(problem, priced),
+    return Plan(
+        label=_label(" + ".join(names), priced.transit_days, total),
         packages=packages,
         breakdown=breakdown,
         cost=total,

@@ -9,7 +9,7 @@ daily order capacity, and holds units beyond its safety stock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.errors import UnknownSku
 from domain.models import DeliveryType, Location
@@ -17,7 +17,7 @@ from domain.routing.costing import WEIGHT_SCALE, CompiledRules
 from domain.routing.network import DestinationCosts, RoutingNetwork, RulesBinding
 from domain.routing.rules import Rules
 from domain.routing.search import Candidate
-from domain.routing.types import RoutingRequest, StockSnapshot
+from domain.routing.types import RoutingLine, RoutingRequest, StockSnapshot
 
 
 @dataclass(slots=True)
@@ -34,6 +34,7 @@ class OrderProblem:
     candidates: list[Candidate]  # eligible locations holding at least one needed unit
     max_packages: int
     orders_today: Mapping[str, int]
+    lines_cache: dict[tuple[int, ...], list[RoutingLine]] = field(default_factory=dict)
 
     @property
     def compiled(self) -> CompiledRules:
