@@ -128,7 +128,10 @@ def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
     runners = [price_single(problem, f) for f in singles if f.key != winner.key]
     split = result.best_split
     best_split = _priced(problem, split) if split is not None else None
-    alternatives = [to_plan(problem, p) for p in runners]
+    shown = runners
+    if problem.rules.max_alternatives is not None:
+        shown = runners[: problem.rules.max_alternatives]
+    alternatives = [to_plan(problem, p) for p in shown]
     if best_split is not None and best_split.key != winner.key:
         alternatives.append(to_plan(problem, best_split))
     return RoutingDecision(

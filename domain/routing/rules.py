@@ -84,6 +84,10 @@ class Rules(BaseModel):
     )
     channels: dict[str, ChannelRules] = Field(default_factory=dict)
     use_priority: bool = True
+    max_alternatives: int | None = Field(default=None, ge=0)
+    """Single-location alternatives a decision lists, cheapest first (None: every one).
+
+    The best split is listed as well, whatever this says."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Rules:

@@ -373,3 +373,13 @@ def test_routing_is_repeatable() -> None:
     first = route(order, net, stock_of(net))
     for _ in range(3):
         assert route(order, net, stock_of(net)) == first
+
+
+def test_max_alternatives_keeps_the_cheapest_singles_and_the_best_split() -> None:
+    net = demo_network()
+    decision = route(request(DENVER, SKINCARE), net, stock_of(net), rules_with(max_alternatives=2))
+    assert [a.label for a in decision.alternatives] == [
+        "Ontario CA warehouse: 4 days, $15.35",
+        "Columbus warehouse: 4 days, $16.30",
+        "Dallas distribution center + Ontario CA warehouse: 4 days, $29.25",
+    ]
