@@ -62,6 +62,8 @@ def build_worker(
             inventory.allocate,
             inventory.release_reservations,
             inventory.commit_shipment,
+            inventory.record_shortfall,
+            inventory.record_backorder,
             dispatch.dispatch_fulfillment,
             dispatch.cancel_fulfillment_at_location,
         ],

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.locations import LocationAdapters, LocationRefused
-from domain.orders import FulfillmentRequest
-
-
-class CancelAtLocation(BaseModel):
-    request: FulfillmentRequest
-    reason: str
+from domain.orders import CancelAtLocationRequest, FulfillmentRequest
 
 
 class DispatchActivities:
@@ -30,7 +24,7 @@ class DispatchActivities:
             raise ApplicationError(str(exc), type="LocationRefused", non_retryable=True) from exc
 
     @activity.defn(name=CANCEL_AT_LOCATION)
-    async def cancel_fulfillment_at_location(self, cancel: CancelAtLocation) -> None:
+    async def cancel_fulfillment_at_location(self, cancel: CancelAtLocationRequest) -> None:
         """Tell the location to stop; cancelling twice is harmless."""
         adapter = self._adapters.for_config(cancel.request.adapter)
         try:

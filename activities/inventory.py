@@ -13,13 +13,26 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import CommitRequest, ReleaseRequest
-from activities.names import ALLOCATE, COMMIT_SHIPMENT, RELEASE_RESERVATIONS
+from activities.names import (
+    ALLOCATE,
+    COMMIT_SHIPMENT,
+    RECORD_BACKORDER,
+    RECORD_SHORTFALL,
+    RELEASE_RESERVATIONS,
+)
 from adapters.catalog import Catalog
 from adapters.store import InventoryStore, PackageReservation
 from domain.errors import OutOfStock
 from domain.ids import fulfillment_id
 from domain.models import Network
-from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
+from domain.orders import (
+    Allocation,
+    AllocationRequest,
+    BackorderRecord,
+    FulfillmentRequest,
+    OrderPolicy,
+    ShortfallRecord,
+)
 from domain.routing import RoutingDecision, RoutingRequest, route
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 
@@ -41,7 +54,9 @@ class InventoryActivities:
     @activity.defn(name=ALLOCATE)
     def allocate(self, request: AllocationRequest) -> Allocation:
         """Route the lines and reserve the winning plan atomically; re-route on a lost race."""
-        stored = self._store.find_allocation(request.order_id, request.allocation_key)
+        stored = None
+        if not request.dry_run:
+            stored = self._store.find_allocation(request.order_id, request.allocation_key)
         if stored is not None:
             return Allocation.model_validate_json(stored)
         for _ in range(MAX_RACE_RETRIES):
@@ -65,9 +80,13 @@ class InventoryActivities:
                 rules,
                 orders_today=self._store.orders_today(),
             )
-            if decision.status != "routed" or decision.plan is None:
-                return Allocation(decision=decision)
+            policy = OrderPolicy(
+                backorder_window=network.backorder_window, max_reroutes=network.max_reroutes
+            )
+            if decision.status != "routed" or decision.plan is None or request.dry_run:
+                return Allocation(decision=decision, policy=policy)
             allocation = self._fulfillments(request, decision, network)
+            allocation.policy = policy
             locations = {loc.id: loc for loc in network.locations}
             packages = [
                 PackageReservation(
@@ -110,6 +129,24 @@ class InventoryActivities:
     def commit_shipment(self, request: CommitRequest) -> int:
         """The package left: its reserved units leave on-hand stock (once)."""
         return self._store.commit_shipment(request.order_id, request.fulfillment_id, actor="system")
+
+    @activity.defn(name=RECORD_SHORTFALL)
+    def record_shortfall(self, record: ShortfallRecord) -> None:
+        """A short pick: the missing units leave the reservation and the location's count
+        (an adjustment referencing the fulfillment). Idempotent on ``record.key``."""
+        self._store.record_shortfall(
+            record.order_id,
+            record.fulfillment_id,
+            record.location_id,
+            {line.sku: line.quantity for line in record.missing},
+            key=record.key,
+            actor=f"location:{record.location_id}",
+        )
+
+    @activity.defn(name=RECORD_BACKORDER)
+    def record_backorder(self, record: BackorderRecord) -> None:
+        """Note which SKUs the order waits for, so a receipt or count can wake it."""
+        self._store.record_backorder(record.order_id, record.skus)
 
     @staticmethod
     def _fulfillments(

@@ -17,6 +17,7 @@ from domain.models import (
     FulfillmentStatus,
     LocationEventType,
 )
+from domain.routing.types import RoutingLine
 
 S = FulfillmentStatus
 E = LocationEventType
@@ -84,7 +85,7 @@ def next_status(
             raise InvalidTransition(
                 f"cannot report a shortfall on a fulfillment that is {current.value}"
             )
-        return S.SHORT
+        return current  # goes on with what was found; closes as SHORT only if nothing was
     target = _PROGRESS[event]
     flow = _PICKUP_FLOW if delivery is DeliveryType.PICKUP else _SHIP_FLOW
     if target not in flow:
@@ -97,6 +98,32 @@ def next_status(
             else f"the fulfillment is already {current.value}"
         )
     return target
+
+
+def split_shortfall(
+    lines: list[RoutingLine], found: list[EventLine]
+) -> tuple[list[RoutingLine], list[RoutingLine]]:
+    """(kept, missing) after a short pick. Lines the location does not mention were found
+    in full; a mentioned SKU that is not in the package, or more found than asked for, is
+    an ``InvalidTransition``."""
+    asked = {line.sku: line.quantity for line in lines}
+    reported: dict[str, int] = {}
+    for line in found:
+        if line.sku not in asked:
+            raise InvalidTransition(f"SKU {line.sku!r} is not in this fulfillment")
+        reported[line.sku] = reported.get(line.sku, 0) + line.quantity
+    kept, missing = [], []
+    for sku, quantity in asked.items():
+        got = reported.get(sku, quantity)
+        if got > quantity:
+            raise InvalidTransition(f"found {got} of {sku} but only {quantity} were asked for")
+        if got:
+            kept.append(RoutingLine(sku=sku, quantity=got))
+        if quantity - got:
+            missing.append(RoutingLine(sku=sku, quantity=quantity - got))
+    if not missing:
+        raise InvalidTransition("a 'short' event must report fewer units than asked for")
+    return kept, missing
 
 
 def is_delivered(status: FulfillmentStatus) -> bool:

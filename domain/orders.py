@@ -3,7 +3,7 @@ the queries return and the API shows, and the messages between workflows and act
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -67,7 +67,13 @@ class OrderView(BaseModel):
     delivery: DeliveryType
     pickup_location_id: str | None = None
     fulfillments: list[FulfillmentView] = Field(default_factory=list)
+    backordered: list[RoutingLine] = Field(
+        default_factory=list, description="Units waiting for stock, held nowhere"
+    )
+    backorder_until: datetime | None = None
+    reroutes: int = 0
     routing: RoutingDecision | None = None
+    routing_history: list[RoutingDecision] = Field(default_factory=list)
     reason: str | None = None
     events: list[TimelineEntry] = Field(default_factory=list)
 
@@ -89,13 +95,79 @@ class AllocationRequest(BaseModel):
     exclude_location_ids: list[str] = Field(default_factory=list)
     force_location_id: str | None = None
     channel: str | None = None
+    dry_run: bool = False
+
+
+class OrderPolicy(BaseModel):
+    """The network's rules for one order's bad days (from the network file)."""
+
+    backorder_window: timedelta = timedelta(days=3)
+    max_reroutes: int = 3
 
 
 class Allocation(BaseModel):
-    """The routing decision and the packages it reserved (none when unfulfillable)."""
+    """The routing decision and the packages it reserved (none when unfulfillable or a dry run)."""
 
     decision: RoutingDecision
     fulfillments: list[FulfillmentRequest] = Field(default_factory=list)
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+
+
+class CancelAtLocationRequest(BaseModel):
+    """Tell a location to stop working on a fulfillment."""
+
+    request: FulfillmentRequest
+    reason: str
+
+
+class ShortfallNotice(BaseModel):
+    """A location found fewer units than reserved; the missing ones need a new home."""
+
+    fulfillment_id: str
+    location_id: str
+    missing: list[RoutingLine]
+
+
+class ShortfallRecord(BaseModel):
+    """Correct the location's stock for a short pick (idempotent on ``key``)."""
+
+    order_id: str
+    fulfillment_id: str
+    location_id: str
+    missing: list[RoutingLine]
+    key: str
+
+
+class BackorderRecord(BaseModel):
+    """The order waits for these SKUs (so a receipt can wake it); empty list: waits for none."""
+
+    order_id: str
+    skus: list[str]
+
+
+class RerouteRequest(BaseModel):
+    """Operations moves an order's open packages (body of ``POST /orders/{id}/reroute``)."""
+
+    exclude_location_ids: list[str] = Field(default_factory=list)
+    location_id: str | None = Field(default=None, description="Force the packages here")
+    reason: str = Field(min_length=1, max_length=500)
+    actor: str = "ops"
+
+
+class RerouteResult(BaseModel):
+    """What a reroute did: which packages it cancelled and the new plan."""
+
+    order_id: str
+    cancelled_fulfillment_ids: list[str]
+    decision: RoutingDecision
+    fulfillments: list[FulfillmentView]
+
+
+class CancelRequest(BaseModel):
+    """Body of ``POST /orders/{id}/cancel``."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    actor: str = "support"
 
 
 class EventReceipt(BaseModel):

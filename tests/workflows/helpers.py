@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
 
 from activities.messages import CommitRequest, ReleaseRequest
 from activities.names import (
@@ -13,9 +16,11 @@ from activities.names import (
     CANCEL_AT_LOCATION,
     COMMIT_SHIPMENT,
     DISPATCH,
+    RECORD_BACKORDER,
+    RECORD_SHORTFALL,
     RELEASE_RESERVATIONS,
 )
-from domain.ids import fulfillment_id
+from domain.ids import fulfillment_id, order_workflow_id
 from domain.models import (
     DEFAULT_SLA,
     Customer,
@@ -24,8 +29,44 @@ from domain.models import (
     OrderRequest,
     ShipTo,
 )
-from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
+from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
+from workflows.order import OrderWorkflow
+
+
+async def settle(
+    env: WorkflowEnvironment,
+    order_id: str,
+    *,
+    step: timedelta = timedelta(minutes=10),
+    limit: timedelta = timedelta(days=30),
+) -> OrderView:
+    """Skip time in steps until the order reaches a final status; its final view.
+
+    (The test server skips time by itself only for a handle returned by start_workflow,
+    so orders started through the gateway are driven explicitly with env.sleep.)"""
+    handle = env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+    skipped = timedelta(0)
+    while True:
+        view = await handle.query(OrderWorkflow.state)
+        if view.status.is_final:
+            return await handle.result()
+        if skipped >= limit:
+            raise AssertionError(f"order {order_id} still {view.status.value} after {limit}")
+        await env.sleep(step)
+        skipped += step
+        await asyncio.sleep(0.05)  # let the worker take the tasks the skip released
+
+
+async def until(env: WorkflowEnvironment, order_id: str, predicate, what: str) -> OrderView:
+    """Poll the order's state (real time, no skipping) until ``predicate`` holds."""
+    handle = env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+    for _ in range(400):
+        view = await handle.query(OrderWorkflow.state)
+        if predicate(view):
+            return view
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"order {order_id} never became {what}: {view.status.value}")
 
 
 def order(order_id: str = "A100", **overrides: object) -> OrderRequest:
@@ -114,5 +155,21 @@ class FakeInventory:
         self.released.append(request.fulfillment_id)
         return 1
 
+    @activity.defn(name=RECORD_SHORTFALL)
+    async def shortfall(self, record: object) -> None:
+        self.calls["shortfall"] += 1
+
+    @activity.defn(name=RECORD_BACKORDER)
+    async def backorder(self, record: object) -> None:
+        self.calls["backorder"] += 1
+
     def activities(self) -> list[object]:
-        return [self.allocate, self.dispatch, self.cancel, self.commit, self.release]
+        return [
+            self.allocate,
+            self.dispatch,
+            self.cancel,
+            self.commit,
+            self.release,
+            self.shortfall,
+            self.backorder,
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -12,7 +13,7 @@ from adapters.order_gateway import OrderGateway
 from domain.errors import InvalidTransition, UnknownFulfillment
 from domain.fulfillment import LocationEvent
 from domain.models import FulfillmentStatus, OrderStatus
-from tests.workflows.helpers import FakeInventory, order
+from tests.workflows.helpers import FakeInventory, order, settle, until
 from workflows.order import OrderWorkflow
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -148,7 +149,7 @@ async def test_location_events_are_validated(
     assert fake.calls["commit"] == 1
 
 
-async def test_unfulfillable_order_fails_with_reason(
+async def test_unfulfillable_order_is_backordered_then_cancelled_after_the_window(
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     fake = FakeInventory(["SLC-3PL"], unfulfillable=True)
@@ -161,9 +162,12 @@ async def test_unfulfillable_order_fails_with_reason(
         workflow_runner=workflow_runner(),
     ):
         await gateway.place_order(order("A4"))
-        result = await time_env.client.get_workflow_handle_for(
-            OrderWorkflow.run, "order-A4"
-        ).result()
-    assert result.status is OrderStatus.FAILED
-    assert "SKIN-SERUM" in (result.reason or "")
+        view = await until(
+            time_env, "A4", lambda v: v.status is OrderStatus.BACKORDERED, "backordered"
+        )
+        assert {line.sku for line in view.backordered} == {"SKIN-CLEANSER", "SKIN-SERUM"}
+        result = await settle(time_env, "A4", step=timedelta(hours=6))
+    assert result.status is OrderStatus.CANCELLED
+    assert "backorder window" in (result.reason or "")
     assert fake.calls["dispatch"] == 0
+    assert fake.calls["allocate"] > 2  # re-checked while waiting
