@@ -101,6 +101,20 @@ class OrderGateway:
         )
         return view
 
+    async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
+        """Wake backordered orders: availability of ``skus`` went up. Returns orders told;
+        an order that has already ended is skipped (it no longer waits)."""
+        told = 0
+        for order_id in order_ids:
+            handle = self._client.get_workflow_handle(order_workflow_id(order_id))
+            try:
+                await handle.signal(OrderWorkflow.stock_arrived, sorted(skus))
+                told += 1
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        return told
+
     async def fulfillment(self, fulfillment_id: str) -> FulfillmentView:
         """One package's state (open or closed); ``UnknownFulfillment`` if there is none."""
         handle = self._client.get_workflow_handle(fulfillment_workflow_id(fulfillment_id))
