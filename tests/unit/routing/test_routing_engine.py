@@ -383,3 +383,18 @@ def test_max_alternatives_keeps_the_cheapest_singles_and_the_best_split() -> Non
         "Columbus warehouse: 4 days, $16.30",
         "Dallas distribution center + Ontario CA warehouse: 4 days, $29.25",
     ]
+
+
+def test_network_distances_match_domain_geo_to_the_last_bit() -> None:
+    """Zones come from miles; the cached haversine must agree with domain.geo exactly."""
+    from domain.geo import miles_between
+    from domain.routing.network import RoutingNetwork
+
+    net = demo_network()
+    built = RoutingNetwork.build(net)
+    assert RoutingNetwork.build(net) is built  # cached per network object
+    rng = random.Random(3)
+    for _ in range(200):
+        dest = Point(rng.uniform(25, 49), rng.uniform(-124, -67))
+        miles = built.miles_to(dest.lat, dest.lon)
+        assert miles == tuple(miles_between(x.point, dest) for x in built.locations)
