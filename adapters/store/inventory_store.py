@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from adapters.store import catalogue, movements, reconciliation, reservations
+from adapters.store import catalogue, movements, reconciliation, reservations, shortfalls
 from adapters.store.engine import READ_ONLY, create_store_engine
 from adapters.store.migrate import upgrade_to_head
 from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
@@ -118,9 +118,27 @@ class InventoryStore:
         """Every location's balance of ``sku`` (zero rows included), by location id."""
         return self._read(lambda uow: [_balance(r) for r in uow.inventory.balances_of(sku)])
 
-    def location_balances(self, location_id: str) -> list[StockBalance]:
-        """Every SKU's balance at ``location_id``, by SKU."""
-        return self._read(lambda uow: [_balance(r) for r in uow.inventory.balances_at(location_id)])
+    def location_balances(
+        self,
+        location_id: str,
+        *,
+        after_sku: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[StockBalance]:
+        """The SKU balances at ``location_id``, by SKU; page with ``after_sku`` or ``offset``."""
+        return self._read(
+            lambda uow: [
+                _balance(r)
+                for r in uow.inventory.balances_at(
+                    location_id, after_sku=after_sku, offset=offset, limit=limit
+                )
+            ]
+        )
+
+    def count_location_balances(self, location_id: str) -> int:
+        """How many SKU balances ``location_id`` has (zero rows included)."""
+        return self._read(lambda uow: uow.inventory.count_balances_at(location_id))
 
     def balance(self, location_id: str, sku: str) -> StockBalance:
         """One balance; zeros when the location has never held the SKU."""
@@ -213,6 +231,49 @@ class InventoryStore:
         return self._read(
             lambda uow: [_reservation(r) for r in uow.inventory.reservations(order_id)]
         )
+
+    def record_shortfall(
+        self,
+        order_id: str,
+        fulfillment_id: str,
+        location_id: str,
+        missing: dict[str, int],
+        *,
+        key: str,
+        actor: str,
+    ) -> None:
+        """A picker found fewer units than reserved (``missing``: sku -> units not found).
+
+        One transaction, idempotent on ``key``: the fulfillment's open reservation of each
+        SKU shrinks by the missing units (released at zero) and on_hand drops by them (an
+        adjustment, reason "short pick", referencing the fulfillment, by ``actor``).
+        """
+        wanted = dict(missing)
+        try:
+            self._write(
+                lambda uow: shortfalls.record_shortfall(
+                    uow, order_id, fulfillment_id, location_id, wanted, key, actor
+                )
+            )
+        except shortfalls.ShortfallAlreadyRecorded:
+            return  # its twin applied it
+
+    def record_backorder(self, order_id: str, skus: list[str]) -> None:
+        """The SKUs ``order_id`` now waits for (replacing what it waited for before; an
+        empty list: it waits for nothing). Idempotent."""
+
+        def work(uow: UnitOfWork) -> None:
+            wanted = set(skus)
+            noted = uow.inventory.backordered_skus(order_id)
+            uow.inventory.remove_backorders(order_id, noted - wanted)
+            uow.inventory.add_backorders(order_id, wanted - noted)
+
+        self._write(work)
+
+    def backordered_orders(self, skus: Iterable[str]) -> list[str]:
+        """Orders waiting for any of ``skus``, the longest-waiting first."""
+        wanted = list(skus)
+        return self._read(lambda uow: uow.inventory.orders_waiting_for(wanted))
 
     def find_allocation(self, order_id: str, allocation_key: str) -> str | None:
         """The decision already stored under ``allocation_key`` (a retried allocation), or None."""

@@ -20,7 +20,7 @@ def receive(
     """Units arrived: on_hand += quantity (the balance row is created if missing)."""
     if quantity <= 0:
         raise InvalidQuantity(f"a receipt needs a positive quantity, not {quantity}")
-    _locked_balance(uow, location_id, sku)
+    locked_balance(uow, location_id, sku)
     uow.inventory.move(location_id, sku, on_hand=quantity)
     uow.inventory.record(
         MovementKind.RECEIPT,
@@ -46,7 +46,7 @@ def adjust(
     """on_hand += delta (damage, found units...); ``WouldUnderflow`` below reserved or zero."""
     if delta == 0:
         raise InvalidQuantity("an adjustment of 0 units changes nothing")
-    row = _locked_balance(uow, location_id, sku)
+    row = locked_balance(uow, location_id, sku)
     _check_floor(row, row.on_hand + delta, f"adjusting by {delta:+d}")
     uow.inventory.move(location_id, sku, on_hand=delta)
     uow.inventory.record(
@@ -74,7 +74,7 @@ def count(
     (a zero difference is recorded too: it says when the figure was last confirmed)."""
     if on_hand < 0:
         raise InvalidQuantity(f"a count cannot be negative ({on_hand})")
-    row = _locked_balance(uow, location_id, sku)
+    row = locked_balance(uow, location_id, sku)
     _check_floor(row, on_hand, f"a count of {on_hand}")
     delta = on_hand - row.on_hand
     if delta:
@@ -98,7 +98,8 @@ def require_known(uow: UnitOfWork, location_id: str, sku: str) -> None:
         raise UnknownSku(f"unknown SKU {sku!r}", field="sku")
 
 
-def _locked_balance(uow: UnitOfWork, location_id: str, sku: str) -> StockRow:
+def locked_balance(uow: UnitOfWork, location_id: str, sku: str) -> StockRow:
+    """The balance row, created empty if missing and locked until the transaction ends."""
     require_known(uow, location_id, sku)
     uow.inventory.ensure_stock(location_id, sku)
     row = uow.inventory.stock(location_id, sku, for_update=True)

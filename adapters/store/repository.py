@@ -19,10 +19,12 @@ from sqlmodel import col
 
 from adapters.store.tables import (
     AllocationRow,
+    BackorderRow,
     LedgerEntryRow,
     LocationRow,
     MetaRow,
     ReservationRow,
+    ShortfallRow,
     SkuRow,
     StockRow,
     utcnow,
@@ -93,9 +95,26 @@ class InventoryRepository:
         )
         return self._s.scalars(query).all()
 
-    def balances_at(self, location_id: str) -> Sequence[StockRow]:
+    def balances_at(
+        self,
+        location_id: str,
+        *,
+        after_sku: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[StockRow]:
+        """A location's balances by SKU; page with ``after_sku`` (keyset) or ``offset``."""
         query = sa.select(StockRow).where(col(StockRow.location_id) == location_id)
-        return self._s.scalars(query.order_by(col(StockRow.sku))).all()
+        if after_sku is not None:
+            query = query.where(col(StockRow.sku) > after_sku)
+        query = query.order_by(col(StockRow.sku)).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return self._s.scalars(query).all()
+
+    def count_balances_at(self, location_id: str) -> int:
+        query = sa.select(sa.func.count()).where(col(StockRow.location_id) == location_id)
+        return int(self._s.scalar(query.select_from(StockRow)) or 0)
 
     def all_balances(self) -> Sequence[StockRow]:
         return self._s.scalars(sa.select(StockRow)).all()
@@ -191,6 +210,51 @@ class InventoryRepository:
             .group_by(col(ReservationRow.location_id))
         )
         return {loc: int(n) for loc, n in self._s.execute(query)}
+
+    # --- short picks and backorders -----------------------------------------------
+
+    def shortfall(self, key: str) -> ShortfallRow | None:
+        return self._s.get(ShortfallRow, key)
+
+    def add_shortfall(self, row: ShortfallRow) -> None:
+        self._s.add(row)
+
+    def backordered_skus(self, order_id: str) -> set[str]:
+        query = sa.select(col(BackorderRow.sku)).where(col(BackorderRow.order_id) == order_id)
+        return set(self._s.scalars(query).all())
+
+    def add_backorders(self, order_id: str, skus: Iterable[str]) -> None:
+        """Note that ``order_id`` waits for ``skus``; rows already there are kept as they are
+        (a retried activity racing its first attempt inserts nothing twice)."""
+        now = utcnow()
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for sku in sorted(set(skus)):
+            values = {"order_id": order_id, "sku": sku, "since": now}
+            self._s.execute(insert(BackorderRow).values(**values).on_conflict_do_nothing())
+
+    def remove_backorders(self, order_id: str, skus: Iterable[str]) -> None:
+        wanted = sorted(set(skus))
+        if wanted:
+            self._s.execute(
+                sa.delete(BackorderRow).where(
+                    col(BackorderRow.order_id) == order_id, col(BackorderRow.sku).in_(wanted)
+                )
+            )
+
+    def orders_waiting_for(self, skus: Iterable[str]) -> list[str]:
+        """Orders waiting for any of ``skus``, the longest-waiting first."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return []
+        first_wait = sa.func.min(col(BackorderRow.since))
+        query = (
+            sa.select(col(BackorderRow.order_id))
+            .where(col(BackorderRow.sku).in_(wanted))
+            .group_by(col(BackorderRow.order_id))
+            .order_by(first_wait, col(BackorderRow.order_id))
+        )
+        return list(self._s.scalars(query).all())
 
     # --- the ledger -----------------------------------------------------------------
 

@@ -157,3 +157,28 @@ class MetaRow(StoreModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_type=sa.Text)
+
+
+class ShortfallRow(StoreModel, table=True):
+    """A short pick already applied to the books; its key makes a retried report harmless."""
+
+    __tablename__ = "shortfalls"
+
+    key: str = Field(primary_key=True, max_length=200)
+    order_id: str = Field(max_length=64, index=True)
+    fulfillment_id: str = Field(max_length=64)
+    location_id: str = Field(max_length=64)
+    missing: dict[str, int] = Field(sa_type=sa.JSON, nullable=False)
+    actor: str = Field(default="system", max_length=200)
+    at: datetime = _ts()
+
+
+class BackorderRow(StoreModel, table=True):
+    """An order waiting for a SKU (one row per SKU), so a receipt or count can wake it."""
+
+    __tablename__ = "backorders"
+    __table_args__ = (sa.Index(None, "sku", "since"),)
+
+    order_id: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(primary_key=True, max_length=64)
+    since: datetime = _ts()
