@@ -44,7 +44,15 @@ def weight_units(weight_lb: float) -> int:
 def to_dollars(cost: int) -> Decimal:
     """Exact cost units as dollars rounded half-up to the cent, e.g. ``Decimal("12.40")``."""
     cents = (cost + _CENT // 2) // _CENT
-    return Decimal(cents).scaleb(-2)  # exponent -2: always two places, e.g. 12.40
+    dollars = _dollars.get(cents)
+    if dollars is None:
+        dollars = Decimal(cents).scaleb(-2)  # exponent -2: always two places, e.g. 12.40
+        if len(_dollars) < 100_000:  # a decision shows the same few amounts many times
+            _dollars[cents] = dollars
+    return dollars
+
+
+_dollars: dict[int, Decimal] = {}
 
 
 def cost_units(dollars: Decimal) -> int:

@@ -26,7 +26,7 @@ Allocation = list[tuple[Candidate, list[int]]]
 """Each package's location and its units per order SKU."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PricedPlan:
     """An allocation with its exact cost (1e-10 dollar units) and slowest transit."""
 

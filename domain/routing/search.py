@@ -41,7 +41,7 @@ tie-break is the alphabetically first set of location ids.
 _NO_BOUND = 1 << 200
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
     """A location that may take part: its costs to this destination and its usable units."""
 
@@ -50,9 +50,10 @@ class Candidate:
     per_lb: int  # money units per pound
     transit_days: int
     available: tuple[int, ...]  # per order SKU, after safety stock, capped at the quantity
+    # (capping is part of the contract: a location is complete iff available == quantities)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Found:
     """A genuine set of locations and its exact cost."""
 
@@ -81,10 +82,10 @@ def find_singles(
 ) -> list[Found]:
     """Every location in ``pool`` that can fill the whole order alone, best first."""
     total_weight = sum(q * w for q, w in zip(quantities, weights, strict=True))
-    skus = range(len(quantities))
+    whole = tuple(quantities)
     singles = []
     for c in pool:
-        if all(c.available[s] >= quantities[s] for s in skus):
+        if c.available == whole:
             cost = c.fixed + c.per_lb * total_weight + day_cost * c.transit_days
             singles.append(Found((cost, 1, c.transit_days, (c.rank,)), (c,)))
     singles.sort(key=lambda f: f.key)
@@ -113,9 +114,12 @@ def search(
     skus = range(len(quantities))
     total_weight = sum(q * w for q, w in zip(quantities, weights, strict=True))
     singles = find_singles(cands, quantities, weights, day_cost)
+    whole = tuple(quantities)
     best: Found | None = singles[0] if singles else None
     best_split: Found | None = None
-    if max_packages < 2 or n < 2:
+    # A genuine split starts with a location that is short of something (fact 2), so
+    # when every candidate could ship alone there is no split to look for.
+    if max_packages < 2 or n < 2 or all(c.available == whole for c in cands):
         return SearchResult(singles, best, None)
 
     fixed = [c.fixed for c in cands]
@@ -239,7 +243,7 @@ def search(
                 + day_cost * transit_from[j] + fixed_from[j + 1] > bound):  # fmt: skip
             break
         a = c.available
-        if all(a[s] >= quantities[s] for s in skus):
+        if a == whole:
             continue  # complete: a single (above); anything added after it would be idle
         taken_weight = 0
         taken_units = 0
