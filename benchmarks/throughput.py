@@ -22,23 +22,29 @@ choices that make the two figures comparable (see docs/performance.md for the re
   driver sends right after starting it. Its worker is a subprocess too, with the stack's
   worker settings: the same sandbox (``workflows.runner.workflow_runner``), the same data
   converter, the same activity thread pool and ``max_concurrent_activities``, on its own
-  task queue. Each worker process runs only during its own phase.
+  task queue.
 * The driver (this process) is the same in both phases: at most ``--concurrency`` orders
   in flight, each awaited through a Temporal client (``handle.result()``: one long poll for
   the close event per order, identical in both phases) rather than by polling
   ``GET /orders``, which would add API and query load of the driver's making. After the
-  stack's measured batch, a few orders are read back through ``GET /orders`` and the
-  inventory is checked through ``GET /inventory`` (untimed): every unit ordered has left
-  on-hand stock and nothing stays reserved.
+  last round, a few orders are read back through ``GET /orders`` and the inventory is
+  checked through ``GET /inventory`` (untimed): every unit ordered has left on-hand stock
+  and nothing stays reserved.
 * ``--warmup`` orders run first in each phase and are not counted (imports, sandbox,
-  connection pools, SQLite caches). The rate is measured orders over the time from the
-  first measured order's start to the last one's end; latency is per order, from the
-  request leaving the driver to the result arriving.
+  connection pools, SQLite caches). The rate is measured orders over the time from a
+  round's first order's start to its last one's end (summed over rounds); latency is per
+  order, from the request leaving the driver to the result arriving.
 * CPU seconds of the server, the phase's worker process and the driver over the measured
-  window (from /proc, Linux only) are printed per order: on a 2-core machine they say
-  where an order's time goes.
-* The bare phase runs first by default (``--first stack`` swaps them); the second phase
-  runs on a server database that already holds the first phase's histories.
+  rounds (from /proc, Linux only) are printed per order: on a 2-core machine that is busy
+  all the time, the ratio of the rates follows the ratio of the CPU an order costs. The
+  CPU the rest of the machine used meanwhile is printed too ("other load", in cores; it
+  includes the idle phase's worker, whose pollers cost next to nothing): a figure taken
+  while someone else's tests ran is not comparable with one taken on a quiet machine.
+* Both workers stay up for the whole run. ``--rounds R`` splits the measured orders into
+  R rounds that alternate bare, stack, bare, stack..., so that load from elsewhere on a
+  shared machine falls on both phases alike; the default, one round, runs the bare phase
+  and then the stack's (``--first stack`` swaps them; the second phase runs on a server
+  database that already holds the first one's histories).
 
 Every process this script starts is stopped on exit, Ctrl-C or SIGTERM included, and the
 temporary data dir is removed (``--keep-data`` keeps it, for the logs).
@@ -61,7 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -265,21 +271,22 @@ def child_pid(needle: str) -> int | None:
 
 
 class Batch:
-    """Timings of one batch of orders: (start, end) per order, and what each ended as."""
+    """Timings of one phase's measured orders: (start, end) per order, what each ended as."""
 
     def __init__(self) -> None:
         self.spans: list[tuple[float, float]] = []
         self.outcomes: list[tuple[str, int]] = []  # (final status, packages)
-        self.cpu: dict[str, float] = {}
-        self.other_cores = 0.0
-
-    @property
-    def seconds(self) -> float:
-        return max(end for _, end in self.spans) - min(start for start, _ in self.spans)
+        self.seconds = 0.0  # the rounds' windows, first start to last end, added up
+        self.cpu: dict[str, float] = {"server": 0.0, "worker": 0.0, "driver": 0.0}
+        self.other_cpu = 0.0
 
     @property
     def rate(self) -> float:
         return len(self.spans) / self.seconds
+
+    @property
+    def other_cores(self) -> float:
+        return self.other_cpu / self.seconds
 
     def latency_ms(self, percentile: int) -> float:
         latencies = sorted((end - start) * 1000 for start, end in self.spans)
@@ -288,49 +295,58 @@ class Batch:
         return statistics.quantiles(latencies, n=100, method="inclusive")[percentile - 1]
 
 
-async def run_batch(
-    ids: list[str], concurrency: int, place: Callable[[str], Awaitable[tuple[str, int]]]
-) -> Batch:
+Place = Callable[[str], Awaitable[tuple[str, int]]]
+
+
+class Phase:
+    """One side of the comparison: its worker process and how it takes an order to the end."""
+
+    def __init__(self, name: str, worker_pid: int, place: Place) -> None:
+        self.name = name
+        self.worker_pid = worker_pid
+        self.place = place
+        self.batch = Batch()
+
+
+async def run_batch(ids: list[str], concurrency: int, place: Place, into: Batch | None) -> None:
     """Place every order, never more than ``concurrency`` at once, and await each to the end."""
-    batch = Batch()
     gate = asyncio.Semaphore(concurrency)
 
     async def one(order_id: str) -> None:
         async with gate:
             start = time.perf_counter()
             outcome = await place(order_id)
-            batch.spans.append((start, time.perf_counter()))
-            batch.outcomes.append(outcome)
+            if into is not None:
+                into.spans.append((start, time.perf_counter()))
+                into.outcomes.append(outcome)
 
     await asyncio.gather(*(one(order_id) for order_id in ids))
-    return batch
 
 
-async def measure(
-    name: str,
-    place: Callable[[str], Awaitable[tuple[str, int]]],
-    args: argparse.Namespace,
-    pids: dict[str, int | None],
-) -> Batch:
-    """Warm up, then time ``args.orders`` orders, with the CPU each process spent on them."""
-    if args.warmup:
-        ids = [f"{args.run_id}-{name}-W{i:05d}" for i in range(args.warmup)]
-        await run_batch(ids, args.concurrency, place)
+async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server_pid) -> None:
+    """Time one round of ``phase``, with the CPU each process spent on it."""
+    pids = {"server": server_pid, "worker": phase.worker_pid, "driver": None}
     before = {who: cpu_seconds(pid) for who, pid in pids.items()}
     busy_before = machine_busy_seconds()
-    ids = [f"{args.run_id}-{name}-{i:05d}" for i in range(args.orders)]
-    batch = await run_batch(ids, args.concurrency, place)
-    batch.cpu = {who: cpu_seconds(pid) - before[who] for who, pid in pids.items()}
-    # Whatever else ran on the machine meanwhile (other people's tests...) skews the figures.
-    others = machine_busy_seconds() - busy_before - sum(batch.cpu.values())
-    batch.other_cores = max(0.0, others) / batch.seconds
-    unfinished = [o for o in batch.outcomes if o[0] != "shipped"]
+    batch = phase.batch
+    first = len(batch.spans)
+    await run_batch(ids, args.concurrency, phase.place, batch)
+    spans = batch.spans[first:]
+    window = max(end for _, end in spans) - min(start for start, _ in spans)
+    batch.seconds += window
+    cpu = {who: cpu_seconds(pid) - before[who] for who, pid in pids.items()}
+    for who, seconds in cpu.items():
+        batch.cpu[who] += seconds
+    # Whatever else ran meanwhile (the idle worker, other people's tests) skews the figures.
+    batch.other_cpu += max(0.0, machine_busy_seconds() - busy_before - sum(cpu.values()))
+    unfinished = [o for o in batch.outcomes[first:] if o[0] != "shipped"]
     if unfinished:
-        raise RuntimeError(f"{name}: {len(unfinished)} orders did not ship: {unfinished[:5]}")
-    return batch
+        raise RuntimeError(f"{phase.name}: {len(unfinished)} orders did not ship: {unfinished[:5]}")
 
 
-async def bare_phase(client, args: argparse.Namespace, data_dir: Path, server_pid) -> Batch:
+@contextlib.asynccontextmanager
+async def bare_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
+    """The bare workflow's worker, running for as long as the block."""
     ready = data_dir / "bare-worker.ready"
     command = [
         sys.executable, str(here() / "throughput.py"), "--bare-worker",
@@ -346,11 +362,12 @@ async def bare_phase(client, args: argparse.Namespace, data_dir: Path, server_pi
                 await handle.signal(BareOrder.location_event, event)
             return await handle.result(), 1
 
-        pids = {"server": server_pid, "worker": worker.pid, "driver": None}
-        return await measure("bare", place, args, pids)
+        yield Phase("bare", worker.pid, place)
 
 
-async def stack_phase(client, args: argparse.Namespace, data_dir: Path, server_pid) -> Batch:
+@contextlib.asynccontextmanager
+async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
+    """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
     from domain.ids import order_workflow_id
     from domain.network_file import load_network
     from starter.demo import demo_order
@@ -384,10 +401,8 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path, server_p
                 return view["status"], len(view["fulfillments"])
 
             before = await _stock(http, network)
-            pids = {"server": server_pid, "worker": stack.pid, "driver": None}
-            batch = await measure("stack", place, args, pids)
-            await _check_stack(http, args, batch, before, ordered, network)
-    return batch
+            yield Phase("stack", stack.pid, place)
+            await _check_stack(http, args, before, ordered, network)
 
 
 async def _stock(http: httpx.AsyncClient, network) -> dict[str, tuple[int, int]]:
@@ -399,7 +414,7 @@ async def _stock(http: httpx.AsyncClient, network) -> dict[str, tuple[int, int]]
     return stock
 
 
-async def _check_stack(http, args, batch: Batch, before, ordered, network) -> None:
+async def _check_stack(http, args, before, ordered, network) -> None:
     """Untimed: the API agrees the orders shipped, and the books balance."""
     for i in (0, args.orders // 2, args.orders - 1):
         order_id = f"{args.run_id}-stack-{i:05d}"
@@ -451,7 +466,7 @@ def _temporal_cli() -> Path:
 
 def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, object]:
     print(
-        f"\n{args.orders} orders per phase (+{args.warmup} warm-up), "
+        f"\n{args.orders} orders per phase in {args.rounds} round(s) (+{args.warmup} warm-up), "
         f"at most {args.concurrency} in flight\n{machine()}\n"
     )
     print(
@@ -480,21 +495,38 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
     ratio = batches["stack"].rate / batches["bare"].rate
     verdict = "met" if ratio >= 0.8 else "NOT met"
     print(f"\nstack / bare: {ratio:.2f} (target 0.80: {verdict})")
-    summary.update(ratio=round(ratio, 3), orders=args.orders, concurrency=args.concurrency)
+    summary.update(
+        ratio=round(ratio, 3),
+        orders=args.orders,
+        rounds=args.rounds,
+        concurrency=args.concurrency,
+        machine=machine(),
+    )
     return summary
 
 
 async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
+    """Warm both up, then alternate them round by round on the one server."""
     from starter.stack import connect_when_ready
 
     client = await connect_when_ready(args.temporal_address, "default")
-    phases = {"bare": bare_phase, "stack": stack_phase}
-    order = ["bare", "stack"] if args.first == "bare" else ["stack", "bare"]
-    batches = {}
-    for name in order:
-        print(f"{name}: {args.warmup} warm-up + {args.orders} orders ...", flush=True)
-        batches[name] = await phases[name](client, args, data_dir, server_pid)
-    return {name: batches[name] for name in ("bare", "stack")}
+    async with contextlib.AsyncExitStack() as both:
+        print("starting the bare worker and dom up ...", flush=True)
+        bare = await both.enter_async_context(bare_phase(client, args, data_dir))
+        stack = await both.enter_async_context(stack_phase(client, args, data_dir))
+        phases = [bare, stack] if args.first == "bare" else [stack, bare]
+        for phase in phases:
+            print(f"{phase.name}: {args.warmup} warm-up orders ...", flush=True)
+            ids = [f"{args.run_id}-{phase.name}-W{i:05d}" for i in range(args.warmup)]
+            await run_batch(ids, args.concurrency, phase.place, None)
+        share = -(-args.orders // args.rounds)
+        for round_ in range(args.rounds):
+            numbers = range(round_ * share, min(args.orders, (round_ + 1) * share))
+            for phase in phases:
+                print(f"{phase.name}: {len(numbers)} orders ...", flush=True)
+                ids = [f"{args.run_id}-{phase.name}-{i:05d}" for i in numbers]
+                await measure(phase, ids, args, server_pid)
+    return {"bare": bare.batch, "stack": stack.batch}
 
 
 def main() -> None:
@@ -504,8 +536,10 @@ def main() -> None:
         return
     from starter.stack import EmbeddedTemporal
 
-    # SIGTERM stops the run as Ctrl-C does: asyncio cancels the phase, every `finally` runs.
-    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    # Ctrl-C and SIGTERM stop the run (even where a shell started us with SIGINT ignored):
+    # the phase is cancelled, every `finally` runs, and each process we started is stopped.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.default_int_handler)
     data_dir = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
     port = free_port(with_ui=True)
     temporal = EmbeddedTemporal(data_dir / "temporal", port)
@@ -534,6 +568,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="uncounted orders first")
     parser.add_argument("--concurrency", type=int, default=32, help="orders in flight at most")
     parser.add_argument("--first", choices=["bare", "stack"], default="bare")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="split the orders into this many rounds, alternating the phases",
+    )
     parser.add_argument("--network", type=Path, default=here() / "throughput_network.yaml")
     parser.add_argument("--seed", type=int, default=1, help="of the demo orders' contents")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -542,8 +582,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--temporal-address", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.orders < 1 or args.concurrency < 1 or args.warmup < 0:
-        parser.error("--orders and --concurrency must be at least 1, --warmup at least 0")
+    if min(args.orders, args.concurrency, args.rounds) < 1 or args.warmup < 0:
+        parser.error("--orders, --concurrency and --rounds must be at least 1, --warmup 0 or more")
+    if args.rounds > args.orders:
+        parser.error("--rounds cannot exceed --orders")
     return args
 
 
