@@ -22,7 +22,12 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import InvalidTransition, OrderConflict, UnknownFulfillment
+from domain.errors import (
+    InvalidTransition,
+    NotReroutable,
+    OrderConflict,
+    UnknownFulfillment,
+)
 from domain.fulfillment import LocationEvent
 from domain.ids import (
     fulfillment_workflow_id,
@@ -30,7 +35,16 @@ from domain.ids import (
     order_workflow_id,
 )
 from domain.models import OrderRequest, OrderStatus
-from domain.orders import EventReceipt, FulfillmentView, LocationEventEnvelope, OrderView
+from domain.orders import (
+    CancelRequest,
+    EventReceipt,
+    FulfillmentView,
+    LocationEventEnvelope,
+    OrderView,
+    RerouteRequest,
+    RerouteResult,
+    shipped_summary,
+)
 from workflows.fulfillment import FulfillmentWorkflow
 from workflows.order import OrderWorkflow
 
@@ -100,6 +114,42 @@ class OrderGateway:
             view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
         )
         return view
+
+    async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
+        """Move the order's open packages; raises UnknownOrder or NotReroutable (with why)."""
+        handle = self._client.get_workflow_handle_for(
+            OrderWorkflow.run, order_workflow_id(order_id)
+        )
+        return await self._operator_update(handle, OrderWorkflow.reroute, request, order_id)
+
+    async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
+        """Cancel the order; raises UnknownOrder or NotReroutable (e.g. something shipped)."""
+        handle = self._client.get_workflow_handle_for(
+            OrderWorkflow.run, order_workflow_id(order_id)
+        )
+        return await self._operator_update(handle, OrderWorkflow.cancel, request, order_id)
+
+    async def _operator_update(self, handle, update, request, order_id: str):  # type: ignore[no-untyped-def]
+        try:
+            return await handle.execute_update(update, request)
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                raise NotReroutable(cause.message) from None
+            raise
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            try:
+                await handle.describe()
+            except RPCError:
+                raise UnknownOrder(f"no order {order_id!r}") from None
+            final = await handle.result()
+            left = shipped_summary(final)
+            raise NotReroutable(
+                f"order {order_id} is already {final.status.value}"
+                + (f": {left} already shipped" if left else "")
+            ) from None
 
     async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
         """Wake backordered orders: availability of ``skus`` went up. Returns orders told;

@@ -78,6 +78,16 @@ class OrderView(BaseModel):
     events: list[TimelineEntry] = Field(default_factory=list)
 
 
+def shipped_summary(view: OrderView) -> str:
+    """``"A1-F1 from SLC-3PL (UPS 1Z...)"`` for each package that already left, comma-separated."""
+    return ", ".join(
+        f"{f.fulfillment_id} from {f.location_id}"
+        + (f" ({f.carrier} {f.tracking_number})" if f.tracking_number else "")
+        for f in view.fulfillments
+        if f.status in (FulfillmentStatus.SHIPPED, FulfillmentStatus.PICKED_UP)
+    )
+
+
 class AllocationRequest(BaseModel):
     """Ask the allocate activity to route and reserve what is still unplaced."""
 

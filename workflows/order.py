@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         RerouteRequest,
         RerouteResult,
         ShortfallNotice,
+        shipped_summary,
     )
     from domain.routing.types import RoutingLine
     from workflows.fulfillment import READY_SIGNAL, SHORTFALL_SIGNAL, FulfillmentWorkflow
@@ -175,7 +176,9 @@ class OrderWorkflow:
             return  # its missing units were already handed back through a shortfall
         if self._order.delivery is DeliveryType.PICKUP:
             outcome = OrderStatus.CANCELLED if package.status is S.CANCELLED else OrderStatus.FAILED
-            self._end = (outcome, f"{package.location_id} {package.status.value}: {package.reason}")
+            self._conclude(
+                outcome, f"{package.location_id} {package.status.value}: {package.reason}"
+            )
             return
         self._excluded.add(package.location_id)
         await self._replace(
@@ -188,7 +191,7 @@ class OrderWorkflow:
         """Place units again after a location failed them; bounded by ``max_reroutes``."""
         self._view.reroutes += 1
         if self._view.reroutes > self._policy.max_reroutes:
-            self._end = (
+            self._conclude(
                 OrderStatus.FAILED,
                 f"gave up after {self._policy.max_reroutes} reroutes; the last: {why}",
             )
@@ -201,7 +204,7 @@ class OrderWorkflow:
         until = self._view.backorder_until
         if until is not None and workflow.now() >= until:
             window = self._policy.backorder_window
-            self._end = (
+            self._conclude(
                 OrderStatus.CANCELLED,
                 f"no stock arrived within the backorder window ({window})",
             )
@@ -233,7 +236,12 @@ class OrderWorkflow:
         return allocation
 
     async def _allocate(
-        self, lines: list[RoutingLine], *, force: str | None = None, dry_run: bool = False
+        self,
+        lines: list[RoutingLine],
+        *,
+        force: str | None = None,
+        dry_run: bool = False,
+        also_exclude: list[str] | None = None,
     ) -> Allocation:
         """Route and reserve in one idempotent activity (it re-routes itself on a lost race)."""
         self._allocations += 1
@@ -252,7 +260,7 @@ class OrderWorkflow:
                 service_level=self._order.service_level,
                 delivery=self._order.delivery,
                 pickup_location_id=self._order.pickup_location_id,
-                exclude_location_ids=sorted(self._excluded),
+                exclude_location_ids=sorted(self._excluded.union(also_exclude or [])),
                 force_location_id=force,
                 channel=self._order.channel,
                 dry_run=dry_run,
@@ -412,7 +420,7 @@ class OrderWorkflow:
             self._open_children(), f"order cancelled: {request.reason}", request.actor
         )
         self._view.backordered = []
-        self._end = (OrderStatus.CANCELLED, request.reason)
+        self._conclude(OrderStatus.CANCELLED, request.reason)
 
     async def _serve_reroute(self, ticket: _Ticket) -> None:
         request = ticket.reroute
@@ -421,12 +429,17 @@ class OrderWorkflow:
         if not affected:
             ticket.error = "no open fulfillment is affected"
             return
-        self._excluded.update(request.exclude_location_ids)
         lines = merge_lines([line for f in affected for line in f.lines])
-        trial = await self._allocate(lines, force=request.location_id, dry_run=True)
+        trial = await self._allocate(
+            lines,
+            force=request.location_id,
+            dry_run=True,
+            also_exclude=request.exclude_location_ids,
+        )
         if trial.decision.status != "routed":
             ticket.error = f"no plan without those locations: {trial.decision.reason}"
             return
+        self._excluded.update(request.exclude_location_ids)
         ids = [f.fulfillment_id for f in affected]
         self._record(
             "reroute_requested",
@@ -465,18 +478,19 @@ class OrderWorkflow:
             return [f for f in open_ones if f.location_id in request.exclude_location_ids]
         return [f for f in open_ones if f.location_id != request.location_id]
 
+    def _conclude(self, status: OrderStatus, reason: str | None) -> None:
+        """The order's outcome is decided (the loop still waits for packages to close)."""
+        self._end = (status, reason)
+        self._view.status = status
+        self._view.reason = reason
+
     def _check_open(self, what: str) -> None:
         if self._end is not None or self._view.status.is_final:
             status = self._end[0] if self._end else self._view.status
             raise NotReroutable(f"cannot {what}: the order is already {status.value}")
 
     def _shipped_summary(self) -> str:
-        return ", ".join(
-            f"{f.fulfillment_id} from {f.location_id}"
-            + (f" ({f.carrier} {f.tracking_number})" if f.tracking_number else "")
-            for f in self._view.fulfillments
-            if is_delivered(f.status)
-        )
+        return shipped_summary(self._view)
 
     # --- news from packages and the store ------------------------------------------------
 
@@ -520,7 +534,7 @@ class OrderWorkflow:
                 if self._order.delivery is DeliveryType.PICKUP
                 else OrderStatus.SHIPPED
             )
-            self._end = (done, None)
+            self._conclude(done, None)
         status, reason = self._end
         if status in (OrderStatus.CANCELLED, OrderStatus.FAILED):
             # Packages released their own units; this catches anything else, and costs nothing.

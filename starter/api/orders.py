@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from adapters.catalog import Catalog
 from domain.errors import InvalidOrder, UnknownSku
 from domain.models import DeliveryType, OrderRequest, OrderStatus
-from domain.orders import OrderView
+from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from starter.api.deps import ActorDep, GatewayDep
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -69,3 +69,70 @@ async def place_order(
 async def get_order(order_id: str, gateway: GatewayDep) -> OrderView:
     """The whole order: status, packages with tracking, the routing decision, the timeline."""
     return await gateway.get_order(order_id)
+
+
+class RerouteBody(BaseModel):
+    """Operations moves an order's open packages off some locations, or onto one."""
+
+    exclude_location_ids: list[str] = Field(default_factory=list, max_length=100)
+    location_id: str | None = Field(default=None, description="Force the packages here")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CancelBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _known_locations(ids: list[str], field: str, catalog: Catalog) -> None:
+    for i, location_id in enumerate(ids):
+        if catalog.location(location_id) is None:
+            raise InvalidOrder(f"unknown location {location_id!r}", (field, i) if field else ())
+
+
+@router.post(
+    "/{order_id}/reroute",
+    response_model=RerouteResult,
+    responses={
+        404: {"description": "Unknown order"},
+        409: {"description": "Nothing to reroute: shipped already, no plan, or the order ended"},
+    },
+)
+async def reroute_order(
+    order_id: str, body: RerouteBody, request: Request, gateway: GatewayDep, actor: ActorDep
+) -> RerouteResult:
+    """Cancel the affected open packages, release their units and route them again.
+    Checked before anything changes; the answer is the new plan."""
+    catalog = request.app.state.catalog
+    await run_in_threadpool(
+        _known_locations, body.exclude_location_ids, "exclude_location_ids", catalog
+    )
+    if body.location_id:
+        await run_in_threadpool(_known_locations, [body.location_id], "", catalog)
+    return await gateway.reroute(
+        order_id,
+        RerouteRequest(
+            exclude_location_ids=body.exclude_location_ids,
+            location_id=body.location_id,
+            reason=body.reason,
+            actor=f"ops:{actor.id}",
+        ),
+    )
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderView,
+    responses={
+        404: {"description": "Unknown order"},
+        409: {
+            "description": "Something already shipped (the message says what), or the order ended"
+        },
+    },
+)
+async def cancel_order(
+    order_id: str, body: CancelBody, gateway: GatewayDep, actor: ActorDep
+) -> OrderView:
+    """Cancel at every location still working on it, release every unit; ends ``cancelled``."""
+    return await gateway.cancel(
+        order_id, CancelRequest(reason=body.reason, actor=f"support:{actor.id}")
+    )

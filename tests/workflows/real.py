@@ -1,0 +1,159 @@
+"""A worker with the real routing engine, the real store (SQLite) and real inventory
+activities; only the location calls are recorded instead of sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.inventory import InventoryActivities
+from activities.names import CANCEL_AT_LOCATION, DISPATCH
+from adapters.order_gateway import OrderGateway
+from adapters.store import InventoryStore
+from domain.fulfillment import LocationEvent
+from domain.ids import order_workflow_id
+from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
+from domain.network_file import load_network
+from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
+from tests.workflows.helpers import until
+from workflows.runner import WORKFLOWS, workflow_runner
+
+NETWORK = Path(__file__).with_name("network.yaml")
+
+
+@dataclass
+class Locations:
+    """Records what the workflows asked of locations."""
+
+    dispatched: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+
+    @activity.defn(name=DISPATCH)
+    async def dispatch(self, request: FulfillmentRequest) -> None:
+        self.dispatched.append(request.fulfillment_id)
+
+    @activity.defn(name=CANCEL_AT_LOCATION)
+    async def cancel(self, cancel: CancelAtLocationRequest) -> None:
+        self.cancelled.append(cancel.request.fulfillment_id)
+
+
+@dataclass
+class Rig:
+    env: WorkflowEnvironment
+    gateway: OrderGateway
+    store: InventoryStore
+    locations: Locations
+
+    async def place(self, order: OrderRequest) -> None:
+        _started.append(order.order_id)
+        await self.gateway.place_order(order)
+
+    async def event(self, fulfillment_id: str, type_: str, **fields: object) -> None:
+        view = await self.gateway.fulfillment(fulfillment_id)
+        await self.gateway.report_event(
+            view.location_id, fulfillment_id, LocationEvent(type=type_, **fields), actor="test"
+        )
+
+    async def ship(self, fulfillment_id: str, tracking: str = "1ZTEST") -> None:
+        """Report the steps still to come, then shipped."""
+        steps = ["accepted", "picked", "packed"]
+        status = (await self.gateway.fulfillment(fulfillment_id)).status.value
+        for step in steps[steps.index(status) + 1 if status in steps else 0 :]:
+            await self.event(fulfillment_id, step)
+        await self.event(fulfillment_id, "shipped", carrier="UPS", tracking_number=tracking)
+
+    async def package(self, order_id: str, number: int) -> str:
+        """Wait until the order's ``number``-th package exists; its fulfillment id."""
+        fid = f"{order_id}-F{number}"
+        await until(
+            self.env,
+            order_id,
+            lambda v: (
+                any(f.fulfillment_id == fid for f in v.fulfillments)
+                and fid in self.locations.dispatched
+            ),
+            f"dispatching {fid}",
+        )
+        return fid
+
+    def assert_books_balance(self, view: OrderView) -> None:
+        """Every open reservation belongs to an open fulfillment; every delivered package's
+        units were committed exactly once; nothing else holds stock; the ledger adds up."""
+        reservations = self.store.reservations(view.order_id)
+        open_ids = {f.fulfillment_id for f in view.fulfillments if f.status.is_open}
+        for r in reservations:
+            if r.status == "open":
+                assert r.fulfillment_id in open_ids, f"leaked reservation {r}"
+        for f in view.fulfillments:
+            committed = {
+                r.sku: r.quantity
+                for r in reservations
+                if r.fulfillment_id == f.fulfillment_id and r.status == "committed"
+            }
+            if f.status in (FulfillmentStatus.SHIPPED, FulfillmentStatus.PICKED_UP):
+                assert committed == {line.sku: line.quantity for line in f.lines}, f
+            else:
+                assert not committed, f"{f.fulfillment_id} ({f.status}) committed {committed}"
+        if view.status.is_final:
+            assert not [r for r in reservations if r.status == "open"]
+        if view.status is OrderStatus.SHIPPED:
+            shipped = sum(r.quantity for r in reservations if r.status == "committed")
+            assert shipped == sum(line.quantity for line in view.lines)
+        assert self.store.check_ledger() == []
+
+
+async def _terminate_leftovers(env: WorkflowEnvironment, store: InventoryStore) -> None:
+    """A test that failed midway must not leave workflows retrying on the shared test
+    server (pending activities there stop time-skipping for every later test)."""
+    order_ids = {r.order_id for r in store.open_reservations()} | set(_started)
+    for order_id in order_ids:
+        handle = env.client.get_workflow_handle(order_workflow_id(order_id))
+        with contextlib.suppress(Exception):
+            await handle.terminate("test over")
+    _started.clear()
+
+
+_started: list[str] = []
+
+
+@asynccontextmanager
+async def rig(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> AsyncIterator[Rig]:
+    store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    store.load_network(load_network(NETWORK))
+    locations = Locations()
+    inventory = InventoryActivities(store)
+    executor = ThreadPoolExecutor(max_workers=8)
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            inventory.allocate,
+            inventory.release_reservations,
+            inventory.commit_shipment,
+            inventory.record_shortfall,
+            inventory.record_backorder,
+            locations.dispatch,
+            locations.cancel,
+        ],
+        workflow_runner=workflow_runner(),
+        activity_executor=executor,
+        max_concurrent_activities=8,
+    ):
+        gateway = OrderGateway(env.client, task_queue)
+        try:
+            yield Rig(env, gateway, store, locations)
+        finally:
+            await _terminate_leftovers(env, store)
+    executor.shutdown(wait=False)
+    await asyncio.to_thread(store.close)
