@@ -13,7 +13,7 @@ from adapters.catalog import Catalog
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.routing.rules import Rules
-from starter.api import inventory, locations, orders
+from starter.api import inventory, location_admin, locations, orders
 from starter.api.errors import install_error_handlers
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(orders.router)
     app.include_router(locations.router)
     app.include_router(inventory.router)
+    app.include_router(location_admin.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

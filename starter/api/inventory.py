@@ -1,16 +1,37 @@
-"""One view of every unit: per location and across the network."""
+"""One view of every unit (per SKU, per location, and its ledger), and the movements that
+change it: receipts, adjustments, cycle counts and bulk syncs from a WMS or store system.
+
+Every movement is recorded with the caller as its actor. A movement that raises the
+availability of a SKU wakes the backordered orders waiting for it, after it commits.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import base64
+import binascii
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, field_validator
 
-from domain.routing.rules import default_rules, safety_stock_for
-from starter.api.deps import StoreDep
+from adapters.order_gateway import OrderGateway
+from adapters.store import InventoryStore, LedgerRow, StockBalance
+from domain.errors import UnknownLocation, UnknownSku
+from domain.models import Identifier, Location
+from domain.routing.rules import Rules, default_rules, safety_stock_for
+from starter.api.deps import ActorDep, GatewayDep, StoreDep
 from starter.api.errors import NotFound
+from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
+from starter.api.store_errors import StoreRoute
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=StoreRoute)
+
+MAX_PAGE = 1000
 
 
 class LocationStock(BaseModel):
@@ -29,6 +50,151 @@ class SkuInventory(BaseModel):
     locations: list[LocationStock]
 
 
+class SkuStock(BaseModel):
+    """One SKU's figures at one location; ``available`` is after safety stock."""
+
+    location_id: str
+    sku: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+
+
+class LocationInventory(BaseModel):
+    """One page of a location's stock, by SKU."""
+
+    location_id: str
+    items: list[SkuStock]
+    total: int = Field(description="SKU balances the location has, over all pages")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page"
+    )
+
+
+class LedgerPage(BaseModel):
+    """One page of a balance's movements, newest first."""
+
+    location_id: str
+    sku: str
+    entries: list[LedgerRow]
+    next_cursor: str | None = None
+
+
+class Receipt(BaseModel):
+    """Units arrived at a location (a delivery, a transfer in, a return to stock)."""
+
+    location_id: Identifier
+    sku: Identifier
+    quantity: int = Field(gt=0, le=1_000_000)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class Adjustment(BaseModel):
+    """Units found (+) or lost, damaged, written off (-), with the reason why."""
+
+    location_id: Identifier
+    sku: Identifier
+    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    reason: str = Field(min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=200)
+
+    @field_validator("delta")
+    @classmethod
+    def _moves_something(cls, delta: int) -> int:
+        if delta == 0:
+            raise ValueError("an adjustment of 0 units changes nothing")
+        return delta
+
+
+class Count(BaseModel):
+    """A cycle count: what is on the shelf now."""
+
+    on_hand: int = Field(ge=0, le=10_000_000)
+    reason: str = Field(default="cycle count", min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class MovementResult(BaseModel):
+    """The balance after the movement, and the backordered orders it woke."""
+
+    balance: SkuStock
+    woken_orders: list[str] = Field(
+        default_factory=list, description="Backordered orders told that this SKU arrived"
+    )
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@router.get(
+    "",
+    response_model=LocationInventory,
+    responses={404: {"description": "Unknown location"}},
+)
+async def location_inventory(
+    request: Request,
+    store: StoreDep,
+    location_id: Annotated[str, Query(description="The location whose stock to list")],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(description="From the previous page")] = None,
+    offset: Annotated[int | None, Query(ge=0, description="Instead of `cursor`")] = None,
+) -> LocationInventory:
+    """A location's whole stock by SKU, a page at a time (`cursor`, or `offset`)."""
+    if cursor is not None and offset is not None:
+        raise _bad_query("cursor", "give either cursor or offset, not both")
+    after = _decode_cursor(cursor, "sku") if cursor is not None else None
+
+    def read() -> LocationInventory:
+        location = _known_location(request, location_id)
+        rules = _rules(request)
+        page = store.location_balances(
+            location_id, after_sku=after, offset=offset or 0, limit=limit + 1
+        )
+        items = [_sku_stock(b, safety_stock_for(location, rules)) for b in page[:limit]]
+        more = len(page) > limit
+        return LocationInventory(
+            location_id=location_id,
+            items=items,
+            total=store.count_location_balances(location_id),
+            next_cursor=_encode_cursor("sku", items[-1].sku) if more and items else None,
+        )
+
+    return await run_in_threadpool(read)
+
+
+@router.get(
+    "/{location_id}/{sku}/ledger",
+    response_model=LedgerPage,
+    responses={404: {"description": "Unknown location or SKU"}},
+)
+async def ledger(
+    location_id: str,
+    sku: str,
+    request: Request,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(description="From the previous page")] = None,
+) -> LedgerPage:
+    """Every movement of one balance, newest first: kind, deltas, reason, reference, actor."""
+    before = int(_decode_cursor(cursor, "id")) if cursor is not None else None
+
+    def read() -> LedgerPage:
+        _known_location(request, location_id)
+        _known_sku(request, sku)
+        entries = store.ledger(location_id, sku, limit=limit + 1, before_id=before)
+        more = len(entries) > limit
+        entries = entries[:limit]
+        return LedgerPage(
+            location_id=location_id,
+            sku=sku,
+            entries=entries,
+            next_cursor=_encode_cursor("id", str(entries[-1].id)) if more and entries else None,
+        )
+
+    return await run_in_threadpool(read)
+
+
 @router.get("/{sku}", response_model=SkuInventory, responses={404: {"description": "Unknown SKU"}})
 async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInventory:
     """Where the SKU is, and how much of it can still be promised (after safety stock)."""
@@ -37,7 +203,7 @@ async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInven
     def read() -> SkuInventory:
         if sku not in catalog.skus():
             raise NotFound(f"unknown SKU {sku!r}")
-        rules = request.app.state.rules() or default_rules()
+        rules = _rules(request)
         rows = []
         for balance in store.balances(sku):
             location = catalog.location(balance.location_id)
@@ -60,3 +226,212 @@ async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInven
         )
 
     return await run_in_threadpool(read)
+
+
+# --- movements --------------------------------------------------------------------------
+
+_MOVEMENT_RESPONSES: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown location or SKU"},
+    409: {"description": "It would take on_hand below zero or below the units reserved"},
+    422: {"description": "Invalid body; the message names the field"},
+}
+
+
+@router.post("/receipts", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
+async def receive(
+    receipt: Receipt, request: Request, store: StoreDep, gateway: GatewayDep, actor: ActorDep
+) -> MovementResult:
+    """Units arrived: on_hand goes up; backordered orders waiting for the SKU are woken."""
+
+    def move() -> StockBalance:
+        _known(request, receipt.location_id, receipt.sku)
+        return store.receive(
+            receipt.location_id,
+            receipt.sku,
+            receipt.quantity,
+            reference=receipt.reference,
+            actor=actor.id,
+        )
+
+    balance = await run_in_threadpool(move)
+    woken = await wake_backorders(store, gateway, [receipt.sku])
+    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+
+
+@router.post("/adjustments", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
+async def adjust(
+    adjustment: Adjustment,
+    request: Request,
+    store: StoreDep,
+    gateway: GatewayDep,
+    actor: ActorDep,
+) -> MovementResult:
+    """Add or remove units with a reason; 409 if on_hand would drop below reserved or zero."""
+
+    def move() -> StockBalance:
+        _known(request, adjustment.location_id, adjustment.sku)
+        return store.adjust(
+            adjustment.location_id,
+            adjustment.sku,
+            adjustment.delta,
+            reason=adjustment.reason,
+            reference=adjustment.reference,
+            actor=actor.id,
+        )
+
+    balance = await run_in_threadpool(move)
+    woken = await wake_backorders(store, gateway, [adjustment.sku] if adjustment.delta > 0 else [])
+    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+
+
+@router.put("/{location_id}/{sku}", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
+async def count(
+    location_id: str,
+    sku: str,
+    counted: Count,
+    request: Request,
+    store: StoreDep,
+    gateway: GatewayDep,
+    actor: ActorDep,
+) -> MovementResult:
+    """A cycle count sets on_hand (the ledger keeps the difference); 409 below reserved."""
+
+    def move() -> tuple[StockBalance, int]:
+        _known(request, location_id, sku)
+        [(balance, delta)] = store.count_many(
+            location_id,
+            {sku: counted.on_hand},
+            reason=counted.reason,
+            reference=counted.reference,
+            actor=actor.id,
+        )
+        return balance, delta
+
+    balance, delta = await run_in_threadpool(move)
+    woken = await wake_backorders(store, gateway, [sku] if delta > 0 else [])
+    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+
+
+@router.post(
+    "/{location_id}/sync",
+    response_model=SyncResult,
+    openapi_extra=SYNC_REQUEST_BODY,
+    responses=_MOVEMENT_RESPONSES,
+)
+async def sync(
+    location_id: str, request: Request, store: StoreDep, gateway: GatewayDep, actor: ActorDep
+) -> SyncResult:
+    """A WMS or store system's counts for one location (JSON, or CSV `sku,on_hand`), applied
+    in one transaction: all of them, or none (409 naming the SKU whose count is too low)."""
+    counts = await read_counts(request)
+
+    def move() -> list[tuple[StockBalance, int]]:
+        _known_location(request, location_id)
+        skus = request.app.state.catalog.skus()
+        for i, line in enumerate(counts.counts):
+            if line.sku not in skus:
+                raise NotFound(f"counts[{i}].sku: unknown SKU {line.sku!r}")
+        return store.count_many(
+            location_id,
+            {line.sku: line.on_hand for line in counts.counts},
+            reason=counts.reason,
+            reference=counts.reference,
+            actor=actor.id,
+        )
+
+    applied = await run_in_threadpool(move)
+    changed = [
+        SyncChange(sku=b.sku, before=b.on_hand - delta, after=b.on_hand, delta=delta)
+        for b, delta in applied
+        if delta
+    ]
+    woken = await wake_backorders(store, gateway, [c.sku for c in changed if c.delta > 0])
+    return SyncResult(
+        location_id=location_id,
+        counted=len(applied),
+        changed=changed,
+        unchanged=len(applied) - len(changed),
+        woken_orders=woken,
+    )
+
+
+async def wake_backorders(
+    store: InventoryStore, gateway: OrderGateway, skus: list[str]
+) -> list[str]:
+    """Tell the orders backordered on ``skus`` that stock arrived; the orders told.
+
+    Called after the movement committed. A failure here must not fail the movement: it
+    is logged, and backordered orders re-check stock on their own timer as well.
+    """
+    if not skus:
+        return []
+    try:
+        waiting = await run_in_threadpool(store.backordered_orders, skus)
+        if waiting:
+            await gateway.stock_arrived(waiting, sorted(set(skus)))
+        return waiting
+    except Exception:
+        log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
+        return []
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _rules(request: Request) -> Rules:
+    return request.app.state.rules() or default_rules()
+
+
+def _known_location(request: Request, location_id: str) -> Location:
+    location = request.app.state.catalog.location(location_id)
+    if location is None:
+        raise UnknownLocation(f"unknown location {location_id!r}")
+    return location
+
+
+def _known_sku(request: Request, sku: str) -> None:
+    if sku not in request.app.state.catalog.skus():
+        raise UnknownSku(f"unknown SKU {sku!r}", "sku")
+
+
+def _known(request: Request, location_id: str, sku: str) -> None:
+    _known_location(request, location_id)
+    _known_sku(request, sku)
+
+
+def _sku_stock(balance: StockBalance, safety: int) -> SkuStock:
+    return SkuStock(
+        location_id=balance.location_id,
+        sku=balance.sku,
+        on_hand=balance.on_hand,
+        reserved=balance.reserved,
+        safety_stock=safety,
+        available=max(0, balance.on_hand - balance.reserved - safety),
+    )
+
+
+def _stock_of(request: Request, balance: StockBalance) -> SkuStock:
+    location = request.app.state.catalog.location(balance.location_id)
+    safety = safety_stock_for(location, _rules(request)) if location else 0
+    return _sku_stock(balance, safety)
+
+
+def _encode_cursor(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    found, sep, value = text.partition(":")
+    if found != kind or not sep or (kind == "id" and not value.isdigit()):
+        raise _bad_query("cursor", "not a cursor this list handed out; start again without it")
+    return value
+
+
+def _bad_query(name: str, message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"loc": ("query", name), "msg": message, "type": "value_error", "input": None}]
+    )

@@ -1,0 +1,183 @@
+"""Managing the network's locations: list, add, read, and change them.
+
+A change takes effect for the next order at once: ``update_location`` bumps the
+network's version, and every ``Catalog`` (the API's, each worker's) re-reads the
+network when the version moves. Stock is not changed here: it moves through the
+inventory endpoints, so the ledger explains every unit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from domain.errors import UnknownLocation, UnknownPostalCode, UnknownSku
+from domain.geo import zip_point
+from domain.models import AdapterConfig, Location, LocationKind, Sla
+from starter.api.deps import ActorDep, StoreDep
+from starter.api.store_errors import LocationExists, StoreRoute
+
+router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
+
+REDACTED = "********"
+
+
+class LocationView(BaseModel):
+    """A location as the API shows it: every setting but stock (see ``GET /inventory``),
+    with a webhook's signing secret hidden."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    name: str
+    kind: LocationKind
+    active: bool
+    pickup: bool
+
+
+class NewLocation(Location):
+    """A location to add: the network file's fields (``stock`` is booked as receipts)."""
+
+    @field_validator("postal_code")
+    @classmethod
+    def _known_zip(cls, value: str | None) -> str | None:
+        # Location checks it too, but for the whole model; here the 422 names the field.
+        if value is not None:
+            try:
+                zip_point(value)
+            except UnknownPostalCode as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+class LocationPatch(BaseModel):
+    """The settings operations may change; fields left out stay as they are, ``null``
+    clears an optional one (``daily_capacity: null``: no daily limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    active: bool | None = None
+    pickup: bool | None = None
+    daily_capacity: int | None = Field(default=None, ge=0)
+    safety_stock: int | None = Field(default=None, ge=0)
+    handling_cost: float | None = Field(default=None, ge=0)
+    priority: int | None = None
+    sla: Sla | None = None
+    adapter: AdapterConfig | None = None
+
+
+_REQUIRED = ("name", "active", "pickup", "adapter")
+"""Patch fields that cannot be cleared: null is refused for them."""
+
+
+@router.get("", response_model=list[LocationView])
+async def list_locations(
+    request: Request,
+    active: Annotated[bool | None, Query(description="Only active (or inactive) ones")] = None,
+    pickup: Annotated[bool | None, Query(description="Only those that take pickups")] = None,
+    kind: Annotated[LocationKind | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    """Every location in the network, in the network file's order."""
+    network = await run_in_threadpool(request.app.state.catalog.network)
+    return [
+        _view(loc)
+        for loc in network.locations
+        if (active is None or loc.active is active)
+        and (pickup is None or loc.pickup is pickup)
+        and (kind is None or loc.kind is kind)
+    ]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LocationView,
+    responses={
+        409: {"description": "The id is taken"},
+        422: {"description": "Invalid location; the message names the field"},
+    },
+)
+async def add_location(
+    location: NewLocation, request: Request, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Add a location; its `stock`, if any, is booked as receipts by the caller."""
+
+    def add() -> None:
+        try:
+            added = store.add_location(location, actor=actor.id)
+        except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
+            raise RequestValidationError(
+                [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
+            ) from None
+        if not added:
+            raise LocationExists(f"location {location.id!r} exists already; PATCH it instead")
+
+    await run_in_threadpool(add)
+    created = await run_in_threadpool(request.app.state.catalog.location, location.id)
+    return _view(created or location)
+
+
+@router.get(
+    "/{location_id}",
+    response_model=LocationView,
+    responses={404: {"description": "Unknown location"}},
+)
+async def get_location(location_id: str, request: Request) -> dict[str, Any]:
+    """One location's settings."""
+    location = await run_in_threadpool(request.app.state.catalog.location, location_id)
+    if location is None:
+        raise UnknownLocation(f"unknown location {location_id!r}")
+    return _view(location)
+
+
+@router.patch(
+    "/{location_id}",
+    response_model=LocationView,
+    responses={
+        404: {"description": "Unknown location"},
+        422: {"description": "Invalid change; the message names the field"},
+    },
+)
+async def update_location(
+    location_id: str, patch: LocationPatch, store: StoreDep
+) -> dict[str, Any]:
+    """Change settings: `active: false` takes a location out of service for the next order."""
+    changes = patch.model_dump(exclude_unset=True)
+    cleared = [name for name in _REQUIRED if name in changes and changes[name] is None]
+    if cleared:
+        raise RequestValidationError(
+            [
+                {"loc": ("body", name), "msg": "cannot be null", "type": "value_error"}
+                for name in cleared
+            ]
+        )
+    if "adapter" in changes and patch.adapter is not None:
+        changes["adapter"] = patch.adapter  # the model, not its dump: keeps its type tag
+    if "sla" in changes and patch.sla is not None:
+        changes["sla"] = patch.sla
+
+    def update() -> Location:
+        try:
+            return store.update_location(location_id, **changes)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [
+                    {"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors()
+                ]
+            ) from None
+
+    return _view(await run_in_threadpool(update))
+
+
+def _view(location: Location) -> dict[str, Any]:
+    data = location.model_dump(mode="json", exclude={"stock"})
+    adapter = data.get("adapter") or {}
+    if adapter.get("secret"):
+        adapter["secret"] = REDACTED
+    return data
