@@ -2,6 +2,7 @@
 
     python benchmarks/routing.py                     # both sizes, default order counts
     python benchmarks/routing.py --sizes 65 --orders 5000
+    python benchmarks/routing.py --keep-stock 0.2 --min-lines 3   # split-heavy stress
 
 Each run generates (seeded) a network with 200 SKUs at real ZIP codes and a stream of
 1-5 line orders (``make_orders.py``), then routes the orders in turn with the built-in
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import random
 import statistics
 import sys
 import time
@@ -41,8 +43,15 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def run(size: int, orders: int, seed: int, policy: str) -> dict[str, float]:
-    network = Network.model_validate(make_network(size, 200, seed))
+def run(
+    size: int, orders: int, seed: int, policy: str, keep_stock: float = 1.0, min_lines: int = 1
+) -> dict[str, float]:
+    data = make_network(size, 200, seed)
+    if keep_stock < 1.0:  # a stress test: thin assortments force splits into 2-3 packages
+        thin = random.Random(seed)
+        for loc in data["locations"]:
+            loc["stock"] = {k: v for k, v in loc["stock"].items() if thin.random() < keep_stock}
+    network = Network.model_validate(data)
     stock: dict[str, dict[str, int]] = {}
     for loc in network.locations:
         for sku, units in loc.stock.items():
@@ -50,6 +59,8 @@ def run(size: int, orders: int, seed: int, policy: str) -> dict[str, float]:
     requests = []
     for body in make_orders(network.model_dump(), orders, seed + 1):
         order = OrderRequest.model_validate(body)
+        if len(order.lines) < min_lines:
+            continue
         point = zip_point(order.ship_to.postal_code)
         requests.append(
             RoutingRequest(
@@ -107,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=0, help="default: 5000 (65), 2000 (500)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--policy", choices=POLICIES, default="optimal")
+    parser.add_argument(
+        "--keep-stock", type=float, default=1.0, help="stress: keep this share of stock entries"
+    )
+    parser.add_argument("--min-lines", type=int, default=1, help="stress: skip smaller orders")
     args = parser.parse_args(argv)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"policy {args.policy}, {os.cpu_count()} CPUs, load average {load}")
@@ -117,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for size in args.sizes:
         n = args.orders or (5000 if size <= 100 else 2000)
-        r = run(size, n, args.seed, args.policy)
+        r = run(size, n, args.seed, args.policy, args.keep_stock, args.min_lines)
         print(
             f"{size:>9} {r['orders']:>6} {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} "
             f"{r['max']:>7.2f} {r['cpu_p50']:>7.3f} {r['cpu_p99']:>7.3f} {r['routed']:>6} "
