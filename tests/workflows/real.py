@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -20,7 +22,7 @@ from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.fulfillment import LocationEvent
-from domain.ids import order_workflow_id
+from domain.ids import fulfillment_workflow_id, order_workflow_id
 from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
@@ -111,6 +113,26 @@ class Rig:
         assert self.store.check_ledger() == []
 
 
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+
+async def _record_histories(env: WorkflowEnvironment, gateway: OrderGateway) -> None:
+    """Save each finished order's history, and its packages', for the replay test.
+    Runs only with SWITCHYARD_RECORD_HISTORIES=1 (see tests/histories/README.md)."""
+    HISTORIES.mkdir(exist_ok=True)
+    for order_id in _started:
+        handle = env.client.get_workflow_handle(order_workflow_id(order_id))
+        if (await handle.describe()).status != WorkflowExecutionStatus.COMPLETED:
+            continue
+        view = await gateway.get_order(order_id)
+        ids = [order_workflow_id(order_id)] + [
+            fulfillment_workflow_id(f.fulfillment_id) for f in view.fulfillments
+        ]
+        for workflow_id in ids:
+            history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+            (HISTORIES / f"{workflow_id}.json").write_text(history.to_json())
+
+
 async def _terminate_leftovers(env: WorkflowEnvironment, store: InventoryStore) -> None:
     """A test that failed midway must not leave workflows retrying on the shared test
     server (pending activities there stop time-skipping for every later test)."""
@@ -153,6 +175,8 @@ async def rig(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> Asyn
         gateway = OrderGateway(env.client, task_queue)
         try:
             yield Rig(env, gateway, store, locations)
+            if os.environ.get("SWITCHYARD_RECORD_HISTORIES") == "1":
+                await _record_histories(env, gateway)
         finally:
             await _terminate_leftovers(env, store)
     executor.shutdown(wait=False)
