@@ -184,7 +184,8 @@ def parse_rules(data: object, source: str = "rules") -> Rules:
         problems = []
         for error in exc.errors():
             where = _where(error["loc"])
-            problems.append(f"{where}: {error['msg']}" if where else error["msg"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
         raise RulesError("; ".join(problems)) from None
 
 

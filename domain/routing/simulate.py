@@ -36,6 +36,11 @@ def _where(loc: Sequence[int | str]) -> str:
     return out
 
 
+def _message(error: Any) -> str:
+    """Pydantic's message without its "Value error, " prefix."""
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def _yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
     """The 1-based line of the YAML node at ``loc`` (as deep as the path exists)."""
     try:
@@ -75,7 +80,7 @@ def load_network_file(path: Path) -> Network:
         for error in exc.errors():
             line = _yaml_line(text, error["loc"])
             at = f"line {line}: " if line else ""
-            problems.append(f"{at}{_where(error['loc'])}: {error['msg']}")
+            problems.append(f"{at}{_where(error['loc'])}: {_message(error)}")
         raise NetworkFileError(f"{path}: " + "; ".join(problems)) from None
 
 
@@ -96,7 +101,8 @@ def load_orders(path: Path, network: Network) -> list[OrderRequest]:
             order = OrderRequest.model_validate_json(text)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{_where(e['loc'])}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+                f"{_where(e['loc'])}: {_message(e)}" if e["loc"] else _message(e)
+                for e in exc.errors()
             )
             raise OrdersFileError(f"{where}: {problems}") from None
         for i, line in enumerate(order.lines):

@@ -53,7 +53,10 @@ def test_orders_errors_name_the_line_and_the_field(tmp_path: Path, small_network
     good = body("O1", {"A": 1})
     cases = [
         (body("O2", {"NOPE": 1}), "line 2: lines[0].sku: unknown SKU 'NOPE'"),
-        (body("O2", {"A": 1}, postal_code="00000"), "line 2: ship_to.postal_code: "),
+        (
+            body("O2", {"A": 1}, postal_code="00000"),
+            "line 2: ship_to.postal_code: '00000' is not a known US ZIP code",
+        ),
         ("{not json", "line 2: "),
         ({**body("O2", {"A": 1}), "lines": []}, "line 2: lines: "),
     ]
