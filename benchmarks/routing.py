@@ -33,7 +33,7 @@ from make_orders import make_network, make_orders
 
 from domain.geo import zip_point
 from domain.models import Network, OrderRequest
-from domain.routing import RoutingLine, RoutingRequest, route
+from domain.routing import RoutingLine, RoutingRequest, Rules, default_rules, route
 from domain.routing.engine import POLICIES
 
 
@@ -44,7 +44,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run(
-    size: int, orders: int, seed: int, policy: str, keep_stock: float = 1.0, min_lines: int = 1
+    size: int,
+    orders: int,
+    seed: int,
+    policy: str,
+    keep_stock: float = 1.0,
+    min_lines: int = 1,
+    rules: Rules | None = None,
 ) -> dict[str, float]:
     data = make_network(size, 200, seed)
     if keep_stock < 1.0:  # a stress test: thin assortments force splits into 2-3 packages
@@ -71,7 +77,7 @@ def run(
                 service_level=order.service_level,
             )
         )
-    route(requests[0], network, stock, policy=policy)  # warm: builds the network's caches
+    route(requests[0], network, stock, rules, policy=policy)  # warm: builds the caches
     # What a long-running worker does after loading: move the start-up heap (the ZIP
     # index, the network) out of the collector's way, so a full collection does not
     # land inside one decision.
@@ -83,7 +89,7 @@ def run(
     routed = 0
     for req in requests:
         start, start_cpu = time.perf_counter(), time.thread_time()
-        decision = route(req, network, stock, policy=policy)
+        decision = route(req, network, stock, rules, policy=policy)
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.thread_time() - start_cpu) * 1000)
         if decision.plan is not None:
@@ -122,17 +128,29 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-stock", type=float, default=1.0, help="stress: keep this share of stock entries"
     )
     parser.add_argument("--min-lines", type=int, default=1, help="stress: skip smaller orders")
+    parser.add_argument(
+        "--max-alternatives",
+        type=int,
+        default=None,
+        help="the rules' max_alternatives (default: list every single location, as built in)",
+    )
     args = parser.parse_args(argv)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"policy {args.policy}, {os.cpu_count()} CPUs, load average {load}")
+    print(
+        f"policy {args.policy}, max_alternatives {args.max_alternatives}, "
+        f"{os.cpu_count()} CPUs, load average {load}"
+    )
     print("wall-clock ms per decision (cpu: the routing thread's CPU time)")
     print(
         f"{'locations':>9} {'orders':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} "
         f"{'cpu p50':>7} {'cpu p99':>7} {'routed':>6} {'split':>5} {'split p99':>9}"
     )
+    rules = default_rules()
+    if args.max_alternatives is not None:
+        rules = rules.model_copy(update={"max_alternatives": args.max_alternatives})
     for size in args.sizes:
         n = args.orders or (5000 if size <= 100 else 2000)
-        r = run(size, n, args.seed, args.policy, args.keep_stock, args.min_lines)
+        r = run(size, n, args.seed, args.policy, args.keep_stock, args.min_lines, rules)
         print(
             f"{size:>9} {r['orders']:>6} {r['p50']:>7.3f} {r['p90']:>7.3f} {r['p99']:>7.3f} "
             f"{r['max']:>7.2f} {r['cpu_p50']:>7.3f} {r['cpu_p99']:>7.3f} {r['routed']:>6} "

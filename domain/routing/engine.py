@@ -125,12 +125,14 @@ def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
     singles = result.singles
     if tier is not None:  # show every single location, whatever its tier
         singles = find_singles(cands, problem.quantities, problem.weights, problem.day_cost)
-    runners = [price_single(problem, f) for f in singles if f.key != winner.key]
+    others = [f for f in singles if f.key != winner.key]
+    limit = problem.rules.max_alternatives
+    if limit is not None:
+        others = others[: max(limit, 1)]  # the explanation names the runner-up
+    runners = [price_single(problem, f) for f in others]
     split = result.best_split
     best_split = _priced(problem, split) if split is not None else None
-    shown = runners
-    if problem.rules.max_alternatives is not None:
-        shown = runners[: problem.rules.max_alternatives]
+    shown = runners if limit is None else runners[:limit]
     alternatives = [to_plan(problem, p) for p in shown]
     if best_split is not None and best_split.key != winner.key:
         alternatives.append(to_plan(problem, best_split))

@@ -96,9 +96,14 @@ def build_problem(
     safety = binding.safety
     rows: dict[int, list[int]] = {}
     width = len(skus)
-    for s, sku in enumerate(skus):
+    single = forced if forced is not None else only
+    conflict = forced is not None and only is not None and forced != only
+    for s, sku in enumerate(skus if not conflict else ()):
         q = quantities[s]
-        for loc_id, units in (stock.get(sku) or {}).items():
+        held = stock.get(sku) or {}
+        if single is not None:  # a forced or pickup location: only its own stock matters
+            held = {single: held[single]} if single in held else {}
+        for loc_id, units in held.items():
             i = index.get(loc_id)
             if i is None or not ok[i]:
                 continue
@@ -110,16 +115,16 @@ def build_problem(
                 row = rows[i] = [0] * width
             row[s] = usable if usable < q else q
 
-    candidates = []
     fixed, per_lb, transit = costs.fixed, costs.per_lb, costs.transit_days
+    ids, capacity = net.ids, net.capacity
+    screen = bool(excluded) or (net.has_capacity and bool(today))
+    candidates = []
     for i, row in rows.items():
-        loc = net.locations[i]
-        if (
-            (only is not None and loc.id != only)
-            or (forced is not None and loc.id != forced)
-            or loc.id in excluded
-            or (loc.daily_capacity is not None and today.get(loc.id, 0) >= loc.daily_capacity)
+        if screen and (
+            ids[i] in excluded or (capacity[i] is not None and today.get(ids[i], 0) >= capacity[i])
         ):
+            continue
+        if single is not None and ids[i] != single:
             continue
         candidates.append(Candidate(i, fixed[i] * WEIGHT_SCALE, per_lb[i], transit[i], tuple(row)))
     return OrderProblem(

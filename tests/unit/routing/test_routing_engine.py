@@ -221,6 +221,14 @@ def test_pickup_uses_only_the_pickup_store_and_costs_handling_only() -> None:
         "short of stock: A: need 3, 2 available at STORE (1 held back as safety stock; "
         "12 at locations ruled out)"
     )
+    elsewhere = request(
+        DENVER,
+        {"A": 1},
+        delivery=DeliveryType.PICKUP,
+        pickup_location_id="STORE",
+        force_location_id="WH",
+    )
+    assert route(elsewhere, net, stock_of(net)).status == "unfulfillable"
     not_offered = pickup.model_copy(update={"pickup_location_id": "NO-PICKUP"})
     refused = route(not_offered, net, stock_of(net))
     assert refused.reason == "NO-PICKUP cannot fill it: does not offer pickup"
