@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from starter.inventory_cli import inventory_app
 from starter.settings import Settings
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(inventory_app, name="inventory")
 console = Console()
 
 NetworkOpt = Annotated[
