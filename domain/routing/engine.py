@@ -17,7 +17,14 @@ from domain.models import DeliveryType, Network
 from domain.routing import baselines
 from domain.routing.costing import to_dollars
 from domain.routing.network import UNRANKED_TIER, RoutingNetwork
-from domain.routing.plans import PricedPlan, greedy_allocation, price, price_single, to_plan
+from domain.routing.plans import (
+    PricedPlan,
+    greedy_allocation,
+    plan_fields,
+    price,
+    price_single,
+    to_plan,
+)
 from domain.routing.problem import OrderProblem, build_problem, why_not
 from domain.routing.rules import Rules, default_rules
 from domain.routing.search import Candidate, Found, find_singles, search
@@ -133,17 +140,19 @@ def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
     split = result.best_split
     best_split = _priced(problem, split) if split is not None else None
     shown = runners if limit is None else runners[:limit]
-    alternatives = [to_plan(problem, p) for p in shown]
+    alternatives = [plan_fields(problem, p) for p in shown]
     if best_split is not None and best_split.key != winner.key:
-        alternatives.append(to_plan(problem, best_split))
-    return RoutingDecision(
-        order_id=problem.request.order_id,
-        status="routed",
-        plan=to_plan(problem, winner),
-        alternatives=alternatives,
-        rules_version=problem.rules.version,
-        explanation=_explain(problem, winner, runners, best_split, tier),
-        policy="optimal",
+        alternatives.append(plan_fields(problem, best_split))
+    return RoutingDecision.model_validate(
+        {
+            "order_id": problem.request.order_id,
+            "status": "routed",
+            "plan": plan_fields(problem, winner),
+            "alternatives": alternatives,
+            "rules_version": problem.rules.version,
+            "explanation": _explain(problem, winner, runners, best_split, tier),
+            "policy": "optimal",
+        }
     )
 
 

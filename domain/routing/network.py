@@ -115,6 +115,7 @@ class RoutingNetwork:
         self.locations: list[Location] = sorted(network.locations, key=lambda loc: loc.id)
         self.index: dict[str, int] = {loc.id: i for i, loc in enumerate(self.locations)}
         self.ids: tuple[str, ...] = tuple(loc.id for loc in self.locations)
+        self.names: tuple[str, ...] = tuple(loc.name for loc in self.locations)
         self.capacity: tuple[int | None, ...] = tuple(loc.daily_capacity for loc in self.locations)
         self.has_capacity = any(c is not None for c in self.capacity)
         self.weights: dict[str, int] = {s.sku: weight_units(s.weight_lb) for s in network.skus}

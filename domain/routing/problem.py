@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.errors import UnknownSku
 from domain.models import DeliveryType, Location
@@ -17,7 +18,7 @@ from domain.routing.costing import WEIGHT_SCALE, CompiledRules
 from domain.routing.network import DestinationCosts, RoutingNetwork, RulesBinding
 from domain.routing.rules import Rules
 from domain.routing.search import Candidate
-from domain.routing.types import RoutingLine, RoutingRequest, StockSnapshot
+from domain.routing.types import RoutingRequest, StockSnapshot
 
 
 @dataclass(slots=True)
@@ -34,7 +35,10 @@ class OrderProblem:
     candidates: list[Candidate]  # eligible locations holding at least one needed unit
     max_packages: int
     orders_today: Mapping[str, int]
-    lines_cache: dict[tuple[int, ...], list[RoutingLine]] = field(default_factory=dict)
+    # units per SKU -> (the package's lines as plain data, its weight in lb), per order
+    lines_cache: dict[tuple[int, ...], tuple[list[dict[str, Any]], float]] = field(
+        default_factory=dict
+    )
 
     @property
     def compiled(self) -> CompiledRules:
