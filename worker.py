@@ -76,13 +76,14 @@ def build_worker(
 async def run_worker() -> None:
     """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped."""
     from starter.settings import get_settings
-    from starter.temporal import connect
+    from starter.temporal import connect, ensure_search_attributes
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
     client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    await ensure_search_attributes(client)
     parts = WorkerParts(client, settings.task_queue)
     worker = build_worker(
         client,

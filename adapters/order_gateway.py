@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -18,7 +19,11 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -31,6 +36,7 @@ from domain.errors import (
 from domain.fulfillment import LocationEvent
 from domain.ids import (
     fulfillment_workflow_id,
+    order_id_from_workflow_id,
     order_id_of_fulfillment,
     order_workflow_id,
 )
@@ -45,10 +51,27 @@ from domain.orders import (
     RerouteResult,
     shipped_summary,
 )
+from workflows import search
 from workflows.fulfillment import FulfillmentWorkflow
 from workflows.order import OrderWorkflow
 
 _REQUEST_HASH = "request_sha256"
+
+
+class OrderSummary(BaseModel):
+    """One line of an order search: enough to pick the order to open."""
+
+    order_id: str
+    status: str | None
+    placed_at: datetime
+    closed_at: datetime | None = None
+    locations: list[str] = Field(default_factory=list)
+    skus: list[str] = Field(default_factory=list)
+
+
+# How many matches a search reads before sorting newest first (visibility lists running
+# orders first, then closed ones by close time, so the page is sorted here).
+SEARCH_SCAN_LIMIT = 1000
 
 
 class UnknownOrder(LookupError):
@@ -80,6 +103,15 @@ class OrderGateway:
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 memo={_REQUEST_HASH: digest},
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
+                        SearchAttributePair(
+                            search.CUSTOMER_EMAIL_HASH, search.email_hash(order.customer.email)
+                        ),
+                        SearchAttributePair(search.ORDER_SKUS, sorted(order.units_by_sku())),
+                    ]
+                ),
             )
             return OrderStatus.RECEIVED, True
         except WorkflowAlreadyStartedError:
@@ -92,6 +124,52 @@ class OrderGateway:
                 ) from None
             view = await self.get_order(order.order_id)
             return view.status, False
+
+    async def find_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        customer_email: str | None = None,
+        location_id: str | None = None,
+        sku: str | None = None,
+        placed_after: datetime | None = None,
+        limit: int = 50,
+    ) -> list[OrderSummary]:
+        """Orders matching every filter given, newest first, from Temporal's visibility
+        (eventually consistent: a change shows up within about a second).
+
+        ``location_id`` and ``sku`` must be identifiers (the API checks), so the query
+        needs no escaping; the email is searched by its hash."""
+        clauses = ["WorkflowType = 'OrderWorkflow'"]
+        if status is not None:
+            clauses.append(f"{search.ORDER_STATUS.name} = '{status.value}'")
+        if customer_email:
+            clauses.append(
+                f"{search.CUSTOMER_EMAIL_HASH.name} = '{search.email_hash(customer_email)}'"
+            )
+        if location_id:
+            clauses.append(f"{search.ORDER_LOCATIONS.name} = '{location_id}'")
+        if sku:
+            clauses.append(f"{search.ORDER_SKUS.name} = '{sku}'")
+        if placed_after is not None:
+            clauses.append(f"StartTime > '{placed_after.astimezone(UTC).isoformat()}'")
+        found: list[OrderSummary] = []
+        async for execution in self._client.list_workflows(
+            " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT
+        ):
+            attributes = execution.typed_search_attributes
+            found.append(
+                OrderSummary(
+                    order_id=order_id_from_workflow_id(execution.id),
+                    status=attributes.get(search.ORDER_STATUS),
+                    placed_at=execution.start_time,
+                    closed_at=execution.close_time,
+                    locations=list(attributes.get(search.ORDER_LOCATIONS) or []),
+                    skus=list(attributes.get(search.ORDER_SKUS) or []),
+                )
+            )
+        found.sort(key=lambda o: o.placed_at, reverse=True)
+        return found[:limit]
 
     async def get_order(self, order_id: str) -> OrderView:
         """The order's state, with each open package's live status from its own workflow."""

@@ -25,13 +25,10 @@ from adapters.store import InventoryStore
 from domain.models import Network
 from domain.network_file import demo_network, load_network
 from starter.settings import Settings
-from starter.temporal import connect, temporal_cli_path
+from starter.temporal import connect, ensure_search_attributes, temporal_cli_path
 from worker import WorkerParts, build_worker
 
 log = logging.getLogger(__name__)
-
-# Registered on the embedded server, so orders can be found by them (see docs/).
-SEARCH_ATTRIBUTES: dict[str, str] = {}
 
 
 class EmbeddedTemporal:
@@ -70,8 +67,6 @@ class EmbeddedTemporal:
             cmd += ["--ui-port", str(self.ui_port)]
         else:
             cmd += ["--headless"]
-        for name, kind in SEARCH_ATTRIBUTES.items():
-            cmd += ["--search-attribute", f"{name}={kind}"]
         return cmd
 
     def start(self, timeout: float = 60.0) -> None:
@@ -166,6 +161,7 @@ async def run_stack(
     from adapters.order_gateway import OrderGateway
     from starter.api import create_app
 
+    await ensure_search_attributes(client)
     parts = WorkerParts(client, settings.task_queue)
     worker = build_worker(
         client,

@@ -12,6 +12,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.service import RPCError, RPCStatusCode
 
 
 def data_converter() -> DataConverter:
@@ -22,6 +23,43 @@ def data_converter() -> DataConverter:
 async def connect(address: str, namespace: str = "default") -> Client:
     """A client for ``address`` with Switchyard's data converter."""
     return await Client.connect(address, namespace=namespace, data_converter=data_converter())
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register Switchyard's search attributes in the client's namespace (idempotent).
+
+    Called by every worker at start, so the embedded server, a docker-compose cluster
+    and the test servers all have them without a separate setup step."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import (
+        AddSearchAttributesRequest,
+        ListSearchAttributesRequest,
+    )
+
+    from workflows.search import ALL
+
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        known = set(existing.custom_attributes) | set(existing.system_attributes)
+    except RPCError as exc:  # the time-skipping test server cannot list them
+        if exc.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in ALL
+        if key.name not in known
+    }
+    if missing:
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+            )
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.ALREADY_EXISTS:  # another worker got there first
+                raise
 
 
 def _binary(name: str) -> Path:

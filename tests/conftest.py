@@ -9,7 +9,12 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from starter.temporal import data_converter, temporal_cli_path, test_server_path
+from starter.temporal import (
+    data_converter,
+    ensure_search_attributes,
+    temporal_cli_path,
+    test_server_path,
+)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -18,6 +23,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()), data_converter=data_converter()
     )
+    await ensure_search_attributes(env.client)
     yield env
     await env.shutdown()
 

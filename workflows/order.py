@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         shipped_summary,
     )
     from domain.routing.types import RoutingLine
+    from workflows import search
     from workflows.fulfillment import READY_SIGNAL, SHORTFALL_SIGNAL, FulfillmentWorkflow
 
 S = FulfillmentStatus
@@ -116,6 +117,7 @@ class OrderWorkflow:
         self._ready: set[str] = set()
         self._followers: list[asyncio.Task[None]] = []
         self._noted_backorder: list[str] = []
+        self._published: tuple[str, list[str]] = (OrderStatus.RECEIVED.value, [])
         self._excluded: set[str] = set()
         self._policy = OrderPolicy()
         self._next_fulfillment = 1
@@ -129,9 +131,11 @@ class OrderWorkflow:
         self._record("received")
         await self._place([RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()])
         self._refresh_status()
+        self._publish()
         while not self._settled():
             await self._wait_for_news()
             await self._handle_news()
+            self._publish()
         return await self._finish()
 
     def _settled(self) -> bool:
@@ -551,7 +555,19 @@ class OrderWorkflow:
         self._view.status = status
         self._view.reason = reason
         self._record(status.value, reason=reason)
+        self._publish()
         return self._view
+
+    def _publish(self) -> None:
+        """Keep the order findable by status and location (only when they change)."""
+        status = self._view.status.value
+        locations = sorted({f.location_id for f in self._view.fulfillments})
+        if (status, locations) == self._published:
+            return
+        self._published = (status, locations)
+        workflow.upsert_search_attributes(
+            [search.ORDER_STATUS.value_set(status), search.ORDER_LOCATIONS.value_set(locations)]
+        )
 
     def _record(
         self,

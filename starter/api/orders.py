@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from adapters.catalog import Catalog
+from adapters.order_gateway import OrderSummary
 from domain.errors import InvalidOrder, UnknownSku
-from domain.models import DeliveryType, OrderRequest, OrderStatus
+from domain.models import ID_PATTERN, DeliveryType, OrderRequest, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from starter.api.deps import ActorDep, GatewayDep
 
@@ -60,6 +63,29 @@ async def place_order(
         response.status_code = status.HTTP_200_OK
     return OrderAccepted(
         order_id=order.order_id, status=current, created=created, href=f"/orders/{order.order_id}"
+    )
+
+
+@router.get("", response_model=list[OrderSummary])
+async def find_orders(
+    gateway: GatewayDep,
+    status: OrderStatus | None = None,
+    customer_email: Annotated[str | None, Query(max_length=320)] = None,
+    location_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    sku: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    placed_after: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[OrderSummary]:
+    """Find orders for support, newest first: by status, customer email, a location that
+    had a package of it, a SKU in it, or when it was placed. Eventually consistent (a
+    change shows within about a second)."""
+    return await gateway.find_orders(
+        status=status,
+        customer_email=customer_email,
+        location_id=location_id,
+        sku=sku,
+        placed_after=placed_after,
+        limit=limit,
     )
 
 

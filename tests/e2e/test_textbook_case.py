@@ -203,3 +203,43 @@ def test_location_events_are_checked(stack: Stack) -> None:
         assert http.get("/orders/NOPE").status_code == 404
         assert http.get("/inventory/NOPE").status_code == 404
         assert http.get("/locations/NOPE/fulfillments").status_code == 404
+
+
+def search(http: httpx.Client, params: dict[str, object], expect: set[str]) -> list[dict]:
+    """Search until the expected orders show (visibility is eventually consistent)."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = http.get("/orders", params=params)
+        assert response.status_code == 200, response.text
+        found = response.json()
+        if expect <= {o["order_id"] for o in found} or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_support_finds_orders_by_status_customer_location_sku_and_date(stack: Stack) -> None:
+    with stack.client() as http:
+        shipped = search(http, {"status": "shipped"}, {"TB-1", "TB-2"})
+        assert {"TB-1", "TB-2"} <= {o["order_id"] for o in shipped}
+        assert all(o["status"] == "shipped" for o in shipped)
+        placed = [o["placed_at"] for o in shipped]
+        assert placed == sorted(placed, reverse=True)  # newest first
+
+        by_email = search(http, {"customer_email": "DANA@example.com"}, {"TB-1", "TB-2"})
+        assert {"TB-1", "TB-2"} <= {o["order_id"] for o in by_email}
+        assert search(http, {"customer_email": "nobody@example.com"}, set()) == []
+
+        at_chicago = {o["order_id"] for o in search(http, {"location_id": "CHI-STORE"}, {"TB-2"})}
+        assert "TB-2" in at_chicago and "TB-1" not in at_chicago
+        candles = {o["order_id"] for o in search(http, {"sku": "CANDLE-CEDAR"}, {"TB-3"})}
+        assert "TB-3" in candles and "TB-1" not in candles
+
+        one = http.get("/orders", params={"limit": 1}).json()
+        assert len(one) == 1
+        future = http.get("/orders", params={"placed_after": "2999-01-01T00:00:00Z"}).json()
+        assert future == []
+        assert http.get("/orders", params={"status": "lost"}).status_code == 422
+        assert http.get("/orders", params={"sku": "x' OR '1'='1"}).status_code == 422
+        assert (
+            http.get("/orders", params={"placed_after": "2026-01-01T00:00:00"}).status_code == 422
+        )

@@ -25,7 +25,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def camping(order_id: str) -> dict[str, object]:
     return order_body(
         order_id,
-        lines=[{"line_id": "1", "sku": "TENT", "quantity": 1}, {"line_id": "2", "sku": "STOVE", "quantity": 1}],
+        lines=[
+            {"line_id": "1", "sku": "TENT", "quantity": 1},
+            {"line_id": "2", "sku": "STOVE", "quantity": 1},
+        ],
     )
 
 
@@ -57,15 +60,27 @@ def test_operations_reroute_answers_with_the_new_plan(stack: Stack) -> None:
         assert http.post("/orders", json=camping("W-2")).status_code == 202
         order = wait_for(http, "W-2", lambda o: o["fulfillments"], "allocated")
         here = order["fulfillments"][0]["location_id"]
-        assert http.post(f"/locations/{here}/fulfillments/W-2-F1/events", json={"type": "accepted"}).status_code == 202
+        assert (
+            http.post(
+                f"/locations/{here}/fulfillments/W-2-F1/events", json={"type": "accepted"}
+            ).status_code
+            == 202
+        )
 
         nowhere = http.post(
             "/orders/W-2/reroute",
             json={"exclude_location_ids": ["SLC-3PL", "NWK-DC", "CHI-STORE"], "reason": "drill"},
         )
         assert nowhere.status_code == 409 and "no plan" in nowhere.json()["message"]
-        assert http.post("/orders/NOPE/reroute", json={"location_id": "NWK-DC", "reason": "x"}).status_code == 404
-        unknown = http.post("/orders/W-2/reroute", json={"exclude_location_ids": ["MARS"], "reason": "x"})
+        assert (
+            http.post(
+                "/orders/NOPE/reroute", json={"location_id": "NWK-DC", "reason": "x"}
+            ).status_code
+            == 404
+        )
+        unknown = http.post(
+            "/orders/W-2/reroute", json={"exclude_location_ids": ["MARS"], "reason": "x"}
+        )
         assert unknown.status_code == 422 and "exclude_location_ids[0]" in unknown.json()["message"]
 
         moved = http.post(
@@ -83,7 +98,9 @@ def test_operations_reroute_answers_with_the_new_plan(stack: Stack) -> None:
         order = wait_for(http, "W-2", lambda o: o["status"] == "shipped", "shipped")
         request = next(e for e in order["events"] if e["type"] == "reroute_requested")
         assert request["actor"] == "ops:kim" and request["reason"] == "power cut"
-        again = http.post("/orders/W-2/reroute", json={"exclude_location_ids": ["NWK-DC"], "reason": "x"})
+        again = http.post(
+            "/orders/W-2/reroute", json={"exclude_location_ids": ["NWK-DC"], "reason": "x"}
+        )
         assert again.status_code == 409 and "1ZMOVED" in again.json()["message"]
 
 
