@@ -15,6 +15,7 @@ from rich.table import Table
 
 from starter.inventory_cli import inventory_app
 from starter.settings import Settings
+from starter.simulate import simulate
 
 app = typer.Typer(
     help="Switchyard: distributed order management on Temporal.",
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(inventory_app, name="inventory")
+app.command("simulate")(simulate)
 console = Console()
 
 NetworkOpt = Annotated[
