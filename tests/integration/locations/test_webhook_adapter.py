@@ -1,0 +1,118 @@
+"""The webhook adapter against a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from adapters.locations import LocationRefused
+from adapters.locations.webhook import WebhookAdapter
+from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
+from domain.orders import FulfillmentRequest
+from domain.routing.types import RoutingLine
+
+
+@dataclass
+class Receiver:
+    """A location's endpoint: records what arrives, answers with the queued statuses."""
+
+    url: str
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    state = Receiver(url=f"http://127.0.0.1:{port}/fulfillments")
+    app = FastAPI()
+
+    @app.post("/fulfillments")
+    async def take(request: Request) -> Response:
+        state.received.append((dict(request.headers), await request.body()))
+        code = state.answers.pop(0) if state.answers else 202
+        return Response(status_code=code, content=b'{"ok": true}' if code < 400 else b"nope")
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield state
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def request() -> FulfillmentRequest:
+    return FulfillmentRequest(
+        fulfillment_id="W9-F1",
+        order_id="W9",
+        location_id="SLC-3PL",
+        lines=[RoutingLine(sku="SKIN-SERUM", quantity=2)],
+        ship_to=ShipTo(postal_code="80202", name="Dana"),
+        customer_name="Dana Denver",
+        service_level="ground",
+        adapter=WebhookAdapterConfig(url="http://unused"),
+        sla=DEFAULT_SLA,
+    )
+
+
+async def test_dispatch_posts_json_with_idempotency_key_and_a_verifiable_signature(
+    receiver: Receiver,
+) -> None:
+    receiver.received.clear()
+    config = WebhookAdapterConfig(url=receiver.url, secret="s3cret")
+    async with httpx.AsyncClient() as http:
+        await WebhookAdapter(config, http).dispatch(request(), idempotency_key="W9-F1:dispatch")
+    [(headers, body)] = receiver.received
+    assert headers["idempotency-key"] == "W9-F1:dispatch"
+    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["x-switchyard-signature"], expected)
+    payload = json.loads(body)
+    assert payload["type"] == "fulfillment.requested"
+    assert payload["fulfillment"]["fulfillment_id"] == "W9-F1"
+    assert payload["fulfillment"]["lines"] == [{"sku": "SKIN-SERUM", "quantity": 2}]
+    assert "adapter" not in payload["fulfillment"]  # the location's own secret never travels
+
+
+async def test_cancel_posts_the_cancellation(receiver: Receiver) -> None:
+    receiver.received.clear()
+    async with httpx.AsyncClient() as http:
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http)
+        await adapter.cancel(request(), "rerouted", idempotency_key="W9-F1:cancel")
+    [(headers, body)] = receiver.received
+    assert json.loads(body) == {
+        "type": "fulfillment.cancelled",
+        "fulfillment_id": "W9-F1",
+        "order_id": "W9",
+        "reason": "rerouted",
+    }
+    assert headers["idempotency-key"] == "W9-F1:cancel"
+    assert "x-switchyard-signature" not in headers  # no secret configured
+
+
+@pytest.mark.parametrize(
+    ("status", "final"), [(400, True), (422, True), (429, False), (503, False)]
+)
+async def test_a_refusal_is_final_and_anything_else_is_retried(
+    receiver: Receiver, status: int, final: bool
+) -> None:
+    receiver.answers[:] = [status]
+    async with httpx.AsyncClient() as http:
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http)
+        expected = LocationRefused if final else httpx.HTTPStatusError
+        with pytest.raises(expected):
+            await adapter.dispatch(request(), idempotency_key="k")
