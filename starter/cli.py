@@ -116,6 +116,35 @@ def up(
         console.print("Stopped.")
 
 
+@app.command("load-network")
+def load_network_command(
+    network: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Network file.")],
+) -> None:
+    """Create the schema and load a network file into an empty store (DOM_DATABASE_URL).
+
+    What `dom up --network` does on start, for production stacks whose workers and API
+    run alone. A store that already holds locations is left as it is (exit code 1)."""
+    from adapters.store import InventoryStore
+    from domain.network_file import NetworkFileError, load_network
+
+    settings = _settings()
+    try:
+        parsed = load_network(network)
+    except NetworkFileError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    store = InventoryStore(settings.resolved_database_url)
+    try:
+        store.migrate()
+        loaded = store.load_network(parsed, actor="system:dom-load-network")
+    finally:
+        store.close()
+    if not loaded:
+        console.print("The store already holds a network; nothing loaded.")
+        raise typer.Exit(1)
+    console.print(f"Loaded {len(parsed.locations)} locations and {len(parsed.skus)} SKUs.")
+
+
 @app.command()
 def worker() -> None:
     """Run a worker alone (DOM_TEMPORAL_ADDRESS, DOM_DATABASE_URL); start as many as needed."""

@@ -1,0 +1,38 @@
+"""The dom command line, run in-process against a temporary data dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from adapters.store import InventoryStore
+from starter.cli import app
+
+NETWORK = Path(__file__).parent.parent / "e2e" / "network.yaml"
+
+
+def test_load_network_fills_an_empty_store_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    first = runner.invoke(app, ["load-network", str(NETWORK)])
+    assert first.exit_code == 0, first.output
+    assert "Loaded 4 locations and 4 SKUs" in first.output
+    store = InventoryStore(f"sqlite:///{tmp_path / 'switchyard.db'}")
+    assert store.balance("SLC-3PL", "SKIN-SERUM").on_hand == 1
+    assert store.check_ledger() == []
+    store.close()
+    again = runner.invoke(app, ["load-network", str(NETWORK)])
+    assert again.exit_code == 1 and "already holds a network" in again.output
+
+
+def test_load_network_names_what_is_wrong_in_a_bad_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "skus: [{sku: A, weight_lb: 1}]\n"
+        "locations:\n  - {id: X, kind: castle, postal_code: '80202'}\n"
+    )
+    result = CliRunner().invoke(app, ["load-network", str(bad)])
+    assert result.exit_code == 2
+    assert "locations[0].kind" in result.output
