@@ -7,6 +7,7 @@ the load needs; ``dom up`` runs one beside the API and an embedded Temporal serv
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -92,6 +93,7 @@ async def run_worker() -> None:
         parts,
         max_concurrent_activities=settings.max_concurrent_activities,
     )
+    gc.freeze()  # start-up data lives for the whole process; keep it out of full collections
     log.info("worker polling %s on %s", settings.task_queue, settings.resolved_temporal_address)
     try:
         await worker.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -180,6 +181,9 @@ async def run_stack(
             lifespan="on",
         )
     )
+    # Everything loaded so far (ZIP index, routing caches) lives for the whole process:
+    # keep it out of the collector's full passes, which otherwise land inside decisions.
+    gc.freeze()
     worker_task = asyncio.create_task(worker.run())
     server_task = asyncio.create_task(server.serve())
 
