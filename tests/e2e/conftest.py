@@ -39,14 +39,16 @@ class Stack:
     api_url: str
     data_dir: Path
     log: Path
+    ui_url: str = ""
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30)
 
 
 def start_stack(
-    tmp: Path, network: Path, extra_env: dict[str, str] | None = None
+    tmp: Path, network: Path | None, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], Stack]:
+    """``dom up`` on free ports (``network`` None: the built-in demo network)."""
     api_port = _free_port_pair()[0]
     temporal_port = _free_port_pair()[0]
     log = tmp / "dom-up.log"
@@ -54,7 +56,7 @@ def start_stack(
     process = subprocess.Popen(
         [
             sys.executable, "-m", "starter.cli", "up",
-            "--network", str(network),
+            *(["--network", str(network)] if network else []),
             "--data-dir", str(tmp / "data"),
             "--api-port", str(api_port),
             "--temporal-port", str(temporal_port),
@@ -63,7 +65,12 @@ def start_stack(
         stderr=subprocess.STDOUT,
         env=env,
     )  # fmt: skip
-    stack = Stack(api_url=f"http://127.0.0.1:{api_port}", data_dir=tmp / "data", log=log)
+    stack = Stack(
+        api_url=f"http://127.0.0.1:{api_port}",
+        data_dir=tmp / "data",
+        log=log,
+        ui_url=f"http://127.0.0.1:{temporal_port + 1000}",
+    )
     deadline = time.monotonic() + 90
     while True:
         if process.poll() is not None:
