@@ -41,6 +41,38 @@ log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 8
 
 
+def routing_request(request: AllocationRequest) -> RoutingRequest:
+    """What the routing engine is asked for an allocation."""
+    return RoutingRequest(
+        order_id=request.order_id,
+        dest_lat=request.dest_lat,
+        dest_lon=request.dest_lon,
+        lines=request.lines,
+        service_level=request.service_level,
+        delivery=request.delivery,
+        pickup_location_id=request.pickup_location_id,
+        exclude_location_ids=request.exclude_location_ids,
+        force_location_id=request.force_location_id,
+        channel=request.channel,
+    )
+
+
+def route_on_live_stock(
+    store: InventoryStore, network: Network, rules: Rules, requests: list[AllocationRequest]
+) -> list[RoutingDecision]:
+    """Route each request on one read of the store's stock and today's order counts.
+
+    The allocate activity and ``POST /promise`` both route through here, so a promise
+    and the allocation of the order placed right after it see the same inputs.
+    """
+    stock = store.stock_snapshot({line.sku for r in requests for line in r.lines})
+    orders_today = store.orders_today()
+    return [
+        route(routing_request(r), network, stock, rules, orders_today=orders_today)
+        for r in requests
+    ]
+
+
 class InventoryActivities:
     def __init__(
         self,
@@ -62,24 +94,7 @@ class InventoryActivities:
         for _ in range(MAX_RACE_RETRIES):
             network = self._catalog.network()
             rules = self._rules() or default_rules()
-            decision = route(
-                RoutingRequest(
-                    order_id=request.order_id,
-                    dest_lat=request.dest_lat,
-                    dest_lon=request.dest_lon,
-                    lines=request.lines,
-                    service_level=request.service_level,
-                    delivery=request.delivery,
-                    pickup_location_id=request.pickup_location_id,
-                    exclude_location_ids=request.exclude_location_ids,
-                    force_location_id=request.force_location_id,
-                    channel=request.channel,
-                ),
-                network,
-                self._store.stock_snapshot(line.sku for line in request.lines),
-                rules,
-                orders_today=self._store.orders_today(),
-            )
+            [decision] = route_on_live_stock(self._store, network, rules, [request])
             policy = OrderPolicy(
                 backorder_window=network.backorder_window, max_reroutes=network.max_reroutes
             )

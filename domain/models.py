@@ -7,9 +7,10 @@ API, the workflows (through Temporal's pydantic data converter) and the store.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -205,6 +206,29 @@ class Location(BaseModel):
     active: bool = True
     pickup: bool = False
     sla: Sla | None = None
+    cutoff: time | None = Field(
+        default=None, description="Local time after which orders ship the next business day"
+    )
+    timezone: str | None = Field(
+        default=None, description="IANA time zone, e.g. America/Chicago (default: from the ZIP)"
+    )
+
+    @field_validator("cutoff")
+    @classmethod
+    def _local_cutoff(cls, cutoff: time | None) -> time | None:
+        if cutoff is not None and cutoff.tzinfo is not None:
+            raise ValueError("a cut-off is a local time such as '15:00'; set timezone instead")
+        return cutoff
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {name!r}; use an IANA name") from None
+        return name
 
     @model_validator(mode="after")
     def _has_a_place(self) -> Location:

@@ -84,6 +84,8 @@ class LocationRow(StoreModel, table=True):
     pickup: bool = False
     sla: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     position: int = Field(default=0, description="order in the network file")
+    cutoff: str | None = Field(default=None, max_length=8, description="local time, 15:00:00")
+    timezone: str | None = Field(default=None, max_length=64, description="IANA name")
 
 
 class StockRow(StoreModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 
 from adapters.catalog import Catalog
 from adapters.order_gateway import OrderGateway
+from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
-from domain.routing.rules import Rules
-from starter.api import inventory, location_admin, locations, orders
+from starter.api import inventory, location_admin, locations, orders, promise, routing_rules
 from starter.api.errors import install_error_handlers
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
@@ -38,7 +38,6 @@ def create_app(
     *,
     gateway: OrderGateway | None = None,
     store: InventoryStore | None = None,
-    rules: Callable[[], Rules | None] = lambda: None,
 ) -> FastAPI:
     """The API. Give it a gateway and a store (tests, `dom up`) or let it build its own."""
     settings = settings or get_settings()
@@ -50,7 +49,8 @@ def create_app(
         if own_store:
             await run_in_threadpool(app.state.store.migrate)
         app.state.catalog = Catalog(app.state.store)
-        app.state.rules = rules
+        app.state.rules_book = RulesBook(app.state.store)
+        app.state.rules = app.state.rules_book.current
         if gateway is None:
             client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
             app.state.gateway = OrderGateway(client, settings.task_queue)
@@ -70,6 +70,8 @@ def create_app(
     app.include_router(locations.router)
     app.include_router(inventory.router)
     app.include_router(location_admin.router)
+    app.include_router(promise.router)
+    app.include_router(routing_rules.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

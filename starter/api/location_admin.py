@@ -8,6 +8,7 @@ inventory endpoints, so the ledger explains every unit.
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -69,6 +70,8 @@ class LocationPatch(BaseModel):
     priority: int | None = None
     sla: Sla | None = None
     adapter: AdapterConfig | None = None
+    cutoff: time | None = Field(default=None, description="Local order cut-off, e.g. 15:00")
+    timezone: str | None = Field(default=None, description="IANA name, e.g. America/Denver")
 
 
 _REQUIRED = ("name", "active", "pickup", "adapter")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import time
 
 import pytest
 
@@ -78,3 +79,15 @@ def test_new_skus_and_locations_join_the_network(store: InventoryStore) -> None:
     assert network.locations[-1].stock == {"GIZMO": 3}
     assert store.network_version() == 3
     assert store.check_ledger() == []
+
+
+def test_a_locations_cutoff_and_time_zone_survive_the_round_trip(store: InventoryStore) -> None:
+    store.update_location("EAST", cutoff="15:30", timezone="America/New_York")
+
+    [east] = [loc for loc in store.network().locations if loc.id == "EAST"]
+    assert (east.cutoff, east.timezone) == (time(15, 30), "America/New_York")
+    with pytest.raises(ValueError, match="time zone"):
+        store.update_location("EAST", timezone="Mars/Olympus_Mons")
+    store.update_location("EAST", cutoff=None)
+    [east] = [loc for loc in store.network().locations if loc.id == "EAST"]
+    assert (east.cutoff, east.timezone) == (None, "America/New_York")

@@ -1,0 +1,234 @@
+"""Delivery promises at checkout: when each way of getting the order would arrive.
+
+Plain Python over the routing engine's decisions (no HTTP, no SQL, no clock: ``now`` is
+always passed in). A promise asks the engine exactly what the order's allocation would
+ask (``trial_allocation``), so the promise and the routing of the order placed right
+after it agree. Dates follow the carriers' calendar: a package leaves on a business day
+(the same one if the order is in before the location's local cut-off), and transit days
+are business days, so Saturdays and Sundays neither ship nor deliver. Public holidays
+are not modelled.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from domain.geo import Point
+from domain.models import DeliveryType, Identifier, Location, ServiceLevel, ShipTo
+from domain.orders import AllocationRequest
+from domain.routing.types import RoutingDecision, RoutingLine
+
+DEFAULT_CUTOFF = time(14, 0)
+"""A location without a ``cutoff`` ships orders placed before 14:00 local the same day."""
+DEFAULT_PICKUP_RADIUS_MILES = 25.0
+PROMISE_ORDER_ID = "promise"
+"""The order id a promise's trial allocations carry (no order exists yet)."""
+
+_SATURDAY = 5
+
+
+# --- the calendar -----------------------------------------------------------------------
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday."""
+    return day.weekday() < _SATURDAY
+
+
+def next_business_day(day: date) -> date:
+    """The first business day after ``day``."""
+    day += timedelta(days=1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def ship_date(now: datetime, zone: ZoneInfo, cutoff: time | None = None) -> date:
+    """The day a package leaves a location, for an order placed at ``now``.
+
+    Today (in the location's zone) if it is a business day and the order is in strictly
+    before the cut-off; otherwise the next business day.
+    """
+    local = now.astimezone(zone)
+    today = local.date()
+    if is_business_day(today) and local.time() < (cutoff or DEFAULT_CUTOFF):
+        return today
+    return next_business_day(today)
+
+
+def delivery_date(shipped: date, transit_days: int) -> date:
+    """The day a package shipped on ``shipped`` arrives: ``transit_days`` business days on."""
+    if transit_days < 0:
+        raise ValueError(f"transit days cannot be negative ({transit_days})")
+    day = shipped
+    for _ in range(transit_days):
+        day = next_business_day(day)
+    return day
+
+
+def ready_by(now: datetime, zone: ZoneInfo, preparation: timedelta) -> datetime:
+    """When a pickup order placed at ``now`` is ready, in the store's local time."""
+    return (now + preparation).astimezone(zone)
+
+
+# --- what checkout asks, and what it is told --------------------------------------------
+
+
+class PromiseLine(BaseModel):
+    sku: Identifier
+    quantity: int = Field(gt=0, le=10_000)
+
+
+class PromiseRequest(BaseModel):
+    """The body of ``POST /promise``: a cart and where it would go. Nothing is reserved."""
+
+    lines: list[PromiseLine] = Field(min_length=1, max_length=200)
+    ship_to: ShipTo
+    service_level: ServiceLevel | None = Field(
+        default=None, description="Only this service level (default: every one)"
+    )
+    pickup_radius_miles: float = Field(default=DEFAULT_PICKUP_RADIUS_MILES, gt=0, le=500)
+    channel: str | None = None
+    at: AwareDatetime | None = Field(
+        default=None, description="When the order would be placed (default: now)"
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, at: datetime | None) -> datetime | None:
+        return at.astimezone(UTC) if at is not None else None
+
+    def units_by_sku(self) -> dict[str, int]:
+        """Total units per SKU in first-appearance order, as ``OrderRequest`` counts them."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            units[line.sku] = units.get(line.sku, 0) + line.quantity
+        return units
+
+
+class PromisedPackage(BaseModel):
+    location_id: str
+    location_name: str
+    lines: list[RoutingLine]
+    ship_date: date
+    transit_days: int
+    estimated_delivery_date: date
+    cutoff: time = Field(description="The location's local order cut-off")
+    timezone: str
+
+
+class ShipOption(BaseModel):
+    """One service level: what it costs and when the last package arrives."""
+
+    service_level: ServiceLevel
+    cost: Decimal
+    transit_days: int = Field(description="Of the slowest package, in business days")
+    estimated_delivery_date: date = Field(description="When the last package arrives")
+    split: bool = Field(description="True if it would ship in more than one package")
+    packages: list[PromisedPackage]
+
+
+class PickupOption(BaseModel):
+    """A store near the customer that holds the whole order (after safety stock)."""
+
+    location_id: str
+    name: str
+    postal_code: str | None = None
+    distance_miles: float
+    ready_by: datetime = Field(description="In the store's local time")
+
+
+class Unavailable(BaseModel):
+    service_level: ServiceLevel
+    reason: str | None
+
+
+class Promise(BaseModel):
+    quoted_at: datetime
+    ship_options: list[ShipOption]
+    pickup_options: list[PickupOption]
+    unavailable: list[Unavailable] = Field(
+        default_factory=list, description="Service levels no plan can serve today, and why"
+    )
+
+
+# --- from routing decisions to a promise ------------------------------------------------
+
+
+def trial_allocation(
+    promise: PromiseRequest,
+    point: Point,
+    *,
+    service_level: ServiceLevel,
+    delivery: DeliveryType = DeliveryType.SHIP,
+    pickup_location_id: str | None = None,
+) -> AllocationRequest:
+    """The dry-run allocation the order workflow would ask for this cart (its first one:
+    the order's units merged by SKU, nothing excluded, nothing forced)."""
+    return AllocationRequest(
+        order_id=PROMISE_ORDER_ID,
+        allocation_key=PROMISE_ORDER_ID,
+        first_fulfillment_number=1,
+        lines=[RoutingLine(sku=s, quantity=q) for s, q in promise.units_by_sku().items()],
+        ship_to=promise.ship_to,
+        customer_name="",
+        dest_lat=point.lat,
+        dest_lon=point.lon,
+        service_level=service_level,
+        delivery=delivery,
+        pickup_location_id=pickup_location_id,
+        channel=promise.channel,
+        dry_run=True,
+    )
+
+
+def ship_option(
+    decision: RoutingDecision,
+    service_level: ServiceLevel,
+    locations: dict[str, tuple[Location, ZoneInfo]],
+    now: datetime,
+) -> ShipOption:
+    """The ship option a routed decision makes: its cost, and each package's dates."""
+    plan = decision.plan
+    if plan is None:
+        raise ValueError(f"decision for {decision.order_id} has no plan: {decision.reason}")
+    packages = []
+    for package in plan.packages:
+        location, zone = locations[package.location_id]
+        leaves = ship_date(now, zone, location.cutoff)
+        packages.append(
+            PromisedPackage(
+                location_id=location.id,
+                location_name=location.name,
+                lines=package.lines,
+                ship_date=leaves,
+                transit_days=package.transit_days,
+                estimated_delivery_date=delivery_date(leaves, package.transit_days),
+                cutoff=location.cutoff or DEFAULT_CUTOFF,
+                timezone=zone.key,
+            )
+        )
+    return ShipOption(
+        service_level=service_level,
+        cost=plan.cost,
+        transit_days=plan.transit_days,
+        estimated_delivery_date=max(p.estimated_delivery_date for p in packages),
+        split=len(packages) > 1,
+        packages=packages,
+    )
+
+
+def pickup_option(
+    location: Location, zone: ZoneInfo, distance_miles: float, preparation: timedelta, now: datetime
+) -> PickupOption:
+    return PickupOption(
+        location_id=location.id,
+        name=location.name,
+        postal_code=location.postal_code,
+        distance_miles=round(distance_miles, 1),
+        ready_by=ready_by(now, zone, preparation),
+    )
