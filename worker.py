@@ -18,6 +18,7 @@ from activities.dispatch import DispatchActivities
 from activities.inventory import InventoryActivities
 from adapters.locations import LocationAdapters
 from adapters.order_gateway import OrderGateway
+from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from domain.fulfillment import LocationEvent
 from workflows.runner import WORKFLOWS, workflow_runner
@@ -53,7 +54,7 @@ def build_worker(
     max_concurrent_activities: int = 64,
 ) -> Worker:
     """A worker running the order and fulfillment workflows and every activity."""
-    inventory = InventoryActivities(store)
+    inventory = InventoryActivities(store, rules=RulesBook(store).current)
     dispatch = DispatchActivities(parts.adapters)
     return Worker(
         client,

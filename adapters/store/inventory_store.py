@@ -374,6 +374,21 @@ class InventoryStore:
             ]
         )
 
+    # --- settings (the meta table) -----------------------------------------------
+
+    def read_setting(self, key: str) -> Any:
+        """A JSON value kept under ``key`` (None when unset)."""
+        return self._read(lambda uow: uow.catalogue.get_meta(key))
+
+    def write_settings(self, values: dict[str, Any]) -> None:
+        """Keep JSON values under their keys, all in one transaction."""
+
+        def work(uow: UnitOfWork) -> None:
+            for key, value in values.items():
+                uow.catalogue.set_meta(key, value)
+
+        self._write(work)
+
     def check_ledger(self) -> list[str]:
         """Discrepancies between balances, ledger and open reservations; [] when clean."""
         return self._read(reconciliation.discrepancies, snapshot=True)

@@ -1,0 +1,90 @@
+"""The routing rules in force, versioned in the store: every change is a new version,
+kept, with who made it and when; every routing decision records the version it used."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from adapters.store import InventoryStore
+from domain.routing.rules import Rules, default_rules, parse_rules
+
+_CURRENT = "routing_rules.version"
+
+
+def _key(version: int) -> str:
+    return f"routing_rules.v{version}"
+
+
+class RulesVersion(BaseModel):
+    """One version of the rules, as stored."""
+
+    version: int
+    changed_at: datetime | None = None
+    changed_by: str | None = None
+    rules: Rules
+
+
+class UnknownRulesVersion(LookupError):
+    """No such version of the routing rules."""
+
+
+class RulesBook:
+    """Reads the current rules (one cheap read; parsed once per version) and writes new ones."""
+
+    def __init__(self, store: InventoryStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._cache: dict[int, Rules] = {}
+
+    def current_version(self) -> int:
+        return int(self._store.read_setting(_CURRENT) or 0)
+
+    def current(self) -> Rules:
+        """The rules in force: the latest stored version, or the built-in ones (version 0)."""
+        return self.version(self.current_version()).rules
+
+    def version(self, version: int) -> RulesVersion:
+        """A stored version (0: the built-in rules); ``UnknownRulesVersion`` if there is none."""
+        if version == 0:
+            return RulesVersion(version=0, rules=default_rules())
+        stored = self._store.read_setting(_key(version))
+        if stored is None:
+            raise UnknownRulesVersion(f"no routing rules version {version}")
+        with self._lock:
+            rules = self._cache.get(version)
+            if rules is None:
+                rules = parse_rules(stored["rules"], f"rules version {version}")
+                rules = rules.model_copy(update={"version": version})
+                self._cache[version] = rules
+        return RulesVersion(
+            version=version,
+            changed_at=stored.get("changed_at"),
+            changed_by=stored.get("changed_by"),
+            rules=rules,
+        )
+
+    def replace(self, data: Any, *, actor: str) -> RulesVersion:
+        """Validate ``data`` (raises ``RulesError`` naming the field) and make it the next
+        version. Concurrent writers each get their own version number."""
+        rules = parse_rules(data, "rules")
+        with self._lock:
+            version = self.current_version() + 1
+            while self._store.read_setting(_key(version)) is not None:
+                version += 1
+            now = datetime.now(UTC)
+            body = rules.model_dump(mode="json", exclude={"version"})
+            self._store.write_settings(
+                {
+                    _key(version): {
+                        "rules": body,
+                        "changed_at": now.isoformat(),
+                        "changed_by": actor,
+                    },
+                    _CURRENT: version,
+                }
+            )
+        return self.version(version)
