@@ -22,7 +22,7 @@ from activities.names import (
 )
 from adapters.catalog import Catalog
 from adapters.store import InventoryStore, PackageReservation
-from domain.errors import OutOfStock
+from domain.errors import OutOfStock, UnknownLocation, UnknownSku
 from domain.ids import fulfillment_id
 from domain.models import Network
 from domain.orders import (
@@ -67,10 +67,18 @@ def route_on_live_stock(
     """
     stock = store.stock_snapshot({line.sku for r in requests for line in r.lines})
     orders_today = store.orders_today()
-    return [
-        route(routing_request(r), network, stock, rules, orders_today=orders_today)
-        for r in requests
-    ]
+
+    def decide(request: AllocationRequest) -> RoutingDecision:
+        try:
+            return route(routing_request(request), network, stock, rules, orders_today=orders_today)
+        except (UnknownSku, UnknownLocation) as exc:
+            # The network changed under the order (a SKU or a store removed): no plan today,
+            # which the order handles like any other (backorder), not a crashed workflow.
+            return RoutingDecision(
+                order_id=request.order_id, status="unfulfillable", reason=str(exc)
+            )
+
+    return [decide(r) for r in requests]
 
 
 class InventoryActivities:

@@ -77,3 +77,27 @@ def test_each_decision_records_the_rules_version_it_used(store: InventoryStore) 
     assert allocate("before") == 0
     book.replace(default_rules().model_dump(mode="json"), actor="test")
     assert allocate("after") == 1
+
+
+def test_a_sku_the_network_no_longer_knows_is_unfulfillable_not_a_crash(
+    store: InventoryStore,
+) -> None:
+    activities = InventoryActivities(store)
+    denver = zip_point("80202")
+    allocation = activities.allocate(
+        AllocationRequest(
+            order_id="R-gone",
+            allocation_key="R-gone:A1",
+            first_fulfillment_number=1,
+            lines=[{"sku": "DISCONTINUED", "quantity": 1}],
+            ship_to=ShipTo(postal_code="80202"),
+            customer_name="Dana",
+            dest_lat=denver.lat,
+            dest_lon=denver.lon,
+            service_level="ground",
+            delivery="ship",
+        )
+    )
+    assert allocation.decision.status == "unfulfillable"
+    assert "DISCONTINUED" in (allocation.decision.reason or "")
+    assert allocation.fulfillments == []
