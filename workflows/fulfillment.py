@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -41,18 +40,9 @@ with workflow.unsafe.imports_passed_through():
         ShortfallNotice,
         ShortfallRecord,
     )
+    from workflows.options import LOCATION_CALL, STORE_ACTIVITY
 
 S = FulfillmentStatus
-STORE_ACTIVITY = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
-LOCATION_CALL = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(
-        maximum_interval=timedelta(seconds=30), non_retryable_error_types=["LocationRefused"]
-    ),
-}
 SHORTFALL_SIGNAL = "package_short"
 READY_SIGNAL = "package_ready"
 

@@ -51,12 +51,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.routing.types import RoutingLine
     from workflows import search
     from workflows.fulfillment import READY_SIGNAL, SHORTFALL_SIGNAL, FulfillmentWorkflow
+    from workflows.options import STORE_ACTIVITY
 
 S = FulfillmentStatus
-STORE_ACTIVITY = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
 # A backordered order is woken by receipts and counts; it also re-checks stock about a
 # dozen times over its window (every 6 hours at most), in case a wake-up was missed.
 BACKORDER_RECHECKS = 12

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.messages import CommitRequest, ReleaseRequest
 from activities.names import (
@@ -20,6 +23,7 @@ from activities.names import (
     RECORD_SHORTFALL,
     RELEASE_RESERVATIONS,
 )
+from adapters.order_gateway import OrderGateway
 from domain.ids import fulfillment_id, order_workflow_id
 from domain.models import (
     DEFAULT_SLA,
@@ -32,6 +36,7 @@ from domain.models import (
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
 from workflows.order import OrderWorkflow
+from workflows.runner import WORKFLOWS, workflow_runner
 
 
 async def settle(
@@ -67,6 +72,21 @@ async def until(env: WorkflowEnvironment, order_id: str, predicate, what: str) -
             return view
         await asyncio.sleep(0.025)
     raise AssertionError(f"order {order_id} never became {what}: {view.status.value}")
+
+
+@asynccontextmanager
+async def fake_worker(
+    env: WorkflowEnvironment, task_queue: str, fake: FakeInventory
+) -> AsyncIterator[OrderGateway]:
+    """A worker running the real workflows with ``fake``'s activities; yields a gateway."""
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
+    ):
+        yield OrderGateway(env.client, task_queue)
 
 
 def order(order_id: str = "A100", **overrides: object) -> OrderRequest:

@@ -7,15 +7,13 @@ from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from adapters.order_gateway import OrderGateway
 from domain.errors import InvalidTransition, UnknownFulfillment
 from domain.fulfillment import LocationEvent
 from domain.models import FulfillmentStatus, OrderStatus
-from tests.workflows.helpers import FakeInventory, order, settle, until
+from tests.workflows.helpers import FakeInventory, fake_worker, order, settle, until
 from workflows.order import OrderWorkflow
-from workflows.runner import WORKFLOWS, workflow_runner
 
 
 async def _wait_for_fulfillments(gateway: OrderGateway, order_id: str, count: int) -> None:
@@ -40,14 +38,7 @@ async def _ship(gateway: OrderGateway, location: str, fid: str) -> None:
 
 async def test_single_package_order_ships(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeInventory(["SLC-3PL"])
-    gateway = OrderGateway(time_env.client, task_queue)
-    async with Worker(
-        time_env.client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(time_env, task_queue, fake) as gateway:
         status, created = await gateway.place_order(order("A1"))
         assert (status, created) == (OrderStatus.RECEIVED, True)
         await _wait_for_fulfillments(gateway, "A1", 1)
@@ -80,14 +71,7 @@ async def test_split_order_stays_fulfilling_until_every_package_ships(
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     fake = FakeInventory(["SLC-3PL", "CHI-STORE"])
-    gateway = OrderGateway(time_env.client, task_queue)
-    async with Worker(
-        time_env.client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(time_env, task_queue, fake) as gateway:
         await gateway.place_order(order("A2"))
         await _wait_for_fulfillments(gateway, "A2", 2)
         await _ship(gateway, "SLC-3PL", "A2-F1")
@@ -107,14 +91,7 @@ async def test_location_events_are_validated(
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     fake = FakeInventory(["SLC-3PL"])
-    gateway = OrderGateway(time_env.client, task_queue)
-    async with Worker(
-        time_env.client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(time_env, task_queue, fake) as gateway:
         await gateway.place_order(order("A3"))
         await _wait_for_fulfillments(gateway, "A3", 1)
         with pytest.raises(UnknownFulfillment):
@@ -153,14 +130,7 @@ async def test_unfulfillable_order_is_backordered_then_cancelled_after_the_windo
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     fake = FakeInventory(["SLC-3PL"], unfulfillable=True)
-    gateway = OrderGateway(time_env.client, task_queue)
-    async with Worker(
-        time_env.client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(time_env, task_queue, fake) as gateway:
         await gateway.place_order(order("A4"))
         view = await until(
             time_env, "A4", lambda v: v.status is OrderStatus.BACKORDERED, "backordered"

@@ -1,0 +1,22 @@
+"""How workflows call activities: timeouts and retries, in one place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.common import RetryPolicy
+
+# Quick, idempotent calls to the inventory store: retried until they go through.
+STORE_ACTIVITY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+}
+
+# Calls to a location's system: a refusal is final, anything else is retried.
+LOCATION_CALL: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(seconds=30), non_retryable_error_types=["LocationRefused"]
+    ),
+}
