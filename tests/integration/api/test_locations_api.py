@@ -151,3 +151,17 @@ def test_a_deactivated_location_gets_no_new_orders_at_once(
 
     api.patch("/locations/SLC-3PL", json={"active": True})
     assert shipped_from(worker_side, "D-3") == ["SLC-3PL"]
+
+
+def test_a_cutoff_and_time_zone_are_set_and_checked(api: TestClient) -> None:
+    changed = api.patch(
+        "/locations/PHX-STORE", json={"cutoff": "16:30", "timezone": "America/Phoenix"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["cutoff"], changed.json()["timezone"]) == ("16:30:00", "America/Phoenix")
+
+    bad_zone = api.patch("/locations/PHX-STORE", json={"timezone": "Mars/Olympus_Mons"})
+    assert bad_zone.status_code == 422 and bad_zone.json()["message"].startswith("timezone:")
+    bad_time = api.patch("/locations/PHX-STORE", json={"cutoff": "25:00"})
+    assert bad_time.status_code == 422 and bad_time.json()["message"].startswith("cutoff:")
+    assert api.get("/locations/PHX-STORE").json()["timezone"] == "America/Phoenix"
