@@ -152,8 +152,9 @@ def test_on_the_full_demo_network_a_short_salt_lake_still_means_one_package() ->
     del stock["SKIN-SERUM"]["SLC-3PL"]
     decision = route(request(DENVER, SKINCARE), net, stock)
     assert decision.plan is not None
-    # Ontario CA warehouse is zone 5 like Chicago but a warehouse ($1.00 handling, not $3.50).
-    assert [p.location_id for p in decision.plan.packages] == ["ONT-DC"]
+    # The demo stocks the whole set only at Newark, Salt Lake City and four stores, so
+    # Chicago's one box ($17.85) beats Newark ($18.34) and any split (the textbook case).
+    assert [p.location_id for p in decision.plan.packages] == ["CHI-STORE"]
 
 
 # --- constraints ---------------------------------------------------------------------------
@@ -339,8 +340,8 @@ def test_alternatives_list_every_single_location_and_the_best_split() -> None:
     assert {a.packages[0].location_id for a in singles} == holders - {"SLC-3PL"}
     assert len(splits) == 1
     assert [a.cost for a in singles] == sorted(a.cost for a in singles)
-    assert singles[0].label == "Ontario CA warehouse: 4 days, $15.35"
-    assert "Next best single location: Ontario CA warehouse at $15.35" in decision.explanation
+    assert singles[0].label == "Chicago Michigan Ave store: 4 days, $17.85"
+    assert "Next best single location: Chicago Michigan Ave store at $17.85" in decision.explanation
 
 
 def test_a_split_winner_is_explained() -> None:
@@ -387,9 +388,9 @@ def test_max_alternatives_keeps_the_cheapest_singles_and_the_best_split() -> Non
     net = demo_network()
     decision = route(request(DENVER, SKINCARE), net, stock_of(net), rules_with(max_alternatives=2))
     assert [a.label for a in decision.alternatives] == [
-        "Ontario CA warehouse: 4 days, $15.35",
-        "Columbus warehouse: 4 days, $16.30",
-        "Dallas distribution center + Ontario CA warehouse: 4 days, $29.25",
+        "Chicago Michigan Ave store: 4 days, $17.85",
+        "Newark main warehouse: 5 days, $18.34",
+        "Phoenix Roosevelt Row store + Salt Lake City 3PL: 3 days, $30.39",
     ]
 
 
