@@ -69,22 +69,15 @@ class RulesBook:
 
     def replace(self, data: Any, *, actor: str) -> RulesVersion:
         """Validate ``data`` (raises ``RulesError`` naming the field) and make it the next
-        version. Concurrent writers each get their own version number."""
+        version. Concurrent writers, even in other processes, each get their own number."""
         rules = parse_rules(data, "rules")
-        with self._lock:
-            version = self.current_version() + 1
-            while self._store.read_setting(_key(version)) is not None:
-                version += 1
-            now = datetime.now(UTC)
-            body = rules.model_dump(mode="json", exclude={"version"})
-            self._store.write_settings(
-                {
-                    _key(version): {
-                        "rules": body,
-                        "changed_at": now.isoformat(),
-                        "changed_by": actor,
-                    },
-                    _CURRENT: version,
-                }
-            )
+        version = self._store.append_setting_version(
+            _CURRENT,
+            _key,
+            {
+                "rules": rules.model_dump(mode="json", exclude={"version"}),
+                "changed_at": datetime.now(UTC).isoformat(),
+                "changed_by": actor,
+            },
+        )
         return self.version(version)

@@ -380,14 +380,25 @@ class InventoryStore:
         """A JSON value kept under ``key`` (None when unset)."""
         return self._read(lambda uow: uow.catalogue.get_meta(key))
 
-    def write_settings(self, values: dict[str, Any]) -> None:
-        """Keep JSON values under their keys, all in one transaction."""
+    def append_setting_version(
+        self, current_key: str, key_for: Callable[[int], str], value: Any
+    ) -> int:
+        """Keep ``value`` under the next version number and make it current, in one
+        transaction; returns the version. Two writers never get the same number (the
+        counter row is locked; the loser of a race to create it retries)."""
 
-        def work(uow: UnitOfWork) -> None:
-            for key, value in values.items():
-                uow.catalogue.set_meta(key, value)
+        def work(uow: UnitOfWork) -> int:
+            version = uow.catalogue.bump_counter(current_key)
+            uow.catalogue.set_meta(key_for(version), value)
+            return version
 
-        self._write(work)
+        for attempt in range(10):
+            try:
+                return self._write(work)
+            except IntegrityError:
+                if attempt == 9:
+                    raise
+        raise AssertionError("unreachable")
 
     def check_ledger(self) -> list[str]:
         """Discrepancies between balances, ledger and open reservations; [] when clean."""

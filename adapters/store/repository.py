@@ -350,14 +350,17 @@ class CatalogueRepository:
         return int(self.get_meta(NETWORK_VERSION) or 0)
 
     def bump_network_version(self) -> int:
-        """Called by every change to SKUs or locations, in the same transaction.
+        """Called by every change to SKUs or locations, in the same transaction."""
+        return self.bump_counter(NETWORK_VERSION)
 
-        The row is read under ``FOR UPDATE`` so two concurrent changes get two versions.
-        """
-        query = sa.select(MetaRow).where(col(MetaRow.key) == NETWORK_VERSION).with_for_update()
+    def bump_counter(self, key: str) -> int:
+        """Add one to the counter kept under ``key`` and return it. The row is read under
+        ``FOR UPDATE`` so two concurrent transactions get two numbers (the very first one
+        is an insert, and a concurrent second insert fails on the primary key)."""
+        query = sa.select(MetaRow).where(col(MetaRow.key) == key).with_for_update()
         row = self._s.scalars(query).one_or_none()
         if row is None:
-            self._s.add(MetaRow(key=NETWORK_VERSION, value="1"))
+            self._s.add(MetaRow(key=key, value="1"))
             return 1
         version = int(json.loads(row.value)) + 1
         row.value = json.dumps(version)

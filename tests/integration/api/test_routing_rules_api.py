@@ -101,3 +101,15 @@ def test_a_sku_the_network_no_longer_knows_is_unfulfillable_not_a_crash(
     assert allocation.decision.status == "unfulfillable"
     assert "DISCONTINUED" in (allocation.decision.reason or "")
     assert allocation.fulfillments == []
+
+
+def test_concurrent_changes_each_get_their_own_version(store: InventoryStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    book = RulesBook(store)
+    rules = default_rules().model_dump(mode="json")
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        versions = list(pool.map(lambda i: book.replace(rules, actor=f"ops{i}").version, range(12)))
+    assert sorted(versions) == list(range(1, 13))
+    assert book.current_version() == 12
+    assert {book.version(v).changed_by for v in versions} == {f"ops{i}" for i in range(12)}
