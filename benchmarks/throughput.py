@@ -1,6 +1,7 @@
 """Orders per second through the whole stack, against a bare Temporal workflow of the same shape.
 
     python benchmarks/throughput.py [--orders 500] [--concurrency 32] [--warmup 50]
+                                    [--rounds 1] [--shaped] [--json FILE]
 
 Issue 3's speed bar: the stack should run at 80% or more of the bare workflow's rate. The
 choices that make the two figures comparable (see docs/performance.md for the results):
@@ -23,7 +24,11 @@ choices that make the two figures comparable (see docs/performance.md for the re
   worker settings: the same sandbox (``workflows.runner.workflow_runner``), the same data
   converter, the same activity thread pool and ``max_concurrent_activities``, on its own
   task queue.
-* The driver (this process) is the same in both phases: at most ``--concurrency`` orders
+* ``--shaped`` adds a third phase on the bare worker: the same no-op activities in the
+  stack's shape (the package a child workflow, its four location events updates sent from
+  the worker process, as the simulator sends them). Between bare and stack, it separates
+  what the shape costs on Temporal from what Switchyard's own code costs.
+* The driver (this process) is the same in every phase: at most ``--concurrency`` orders
   in flight, each awaited through a Temporal client (``handle.result()``: one long poll for
   the close event per order, identical in both phases) rather than by polling
   ``GET /orders``, which would add API and query load of the driver's making. After the
@@ -129,21 +134,80 @@ class BareOrder:
         self._events += 1
 
 
+# --- the stack's shape without the stack (--shaped) -------------------------------------
+# The same no-op activities, but each order's package is a child workflow that hears four
+# updates sent from the worker process, as the stack's fulfillment hears the simulator.
+# Between bare and stack, it tells what the shape costs on Temporal from what our code does.
+
+PACKAGE_EVENTS = ("accepted", "picked", "packed", "shipped")
+_worker_client = None  # set in the bare worker process, for shaped_dispatch's updates
+_playing: set[asyncio.Task[None]] = set()
+
+
+@activity.defn(name="shaped_dispatch")
+async def shaped_dispatch(package_workflow_id: str) -> None:
+    """Like the simulated location: start reporting the package's events, return at once."""
+    task = asyncio.get_running_loop().create_task(_report_events(package_workflow_id))
+    _playing.add(task)
+    task.add_done_callback(_playing.discard)
+
+
+async def _report_events(package_workflow_id: str) -> None:
+    assert _worker_client is not None
+    handle = _worker_client.get_workflow_handle(package_workflow_id)
+    for event in PACKAGE_EVENTS:
+        await handle.execute_update(
+            BarePackage.location_event, event, id=f"{package_workflow_id}:{event}"
+        )
+
+
+@workflow.defn(name="BarePackage")
+class BarePackage:
+    """Dispatch, four location events as updates, commit."""
+
+    def __init__(self) -> None:
+        self._events = 0
+
+    @workflow.run
+    async def run(self, package_workflow_id: str) -> str:
+        await workflow.execute_activity(shaped_dispatch, package_workflow_id, **_BARE_ACTIVITY)
+        await workflow.wait_condition(lambda: self._events >= len(PACKAGE_EVENTS))
+        await workflow.execute_activity(bare_commit, package_workflow_id, **_BARE_ACTIVITY)
+        return "shipped"
+
+    @workflow.update
+    def location_event(self, event: str) -> str:
+        self._events += 1
+        return event
+
+
+@workflow.defn(name="BareShapedOrder")
+class BareShapedOrder:
+    """Allocate, then one package as a child workflow: the stack's shape, with no-ops."""
+
+    @workflow.run
+    async def run(self, order_id: str) -> str:
+        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
+        package = f"shaped-{order_id}-F1"
+        return await workflow.execute_child_workflow(BarePackage.run, package, id=package)
+
+
 async def run_bare_worker(address: str, ready_file: Path) -> None:
-    """The bare phase's worker process: the stack's worker settings, the bare workflow."""
+    """The bare phases' worker process: the stack's worker settings, the bare workflows."""
     from temporalio.worker import Worker
 
     from starter.settings import Settings
     from starter.temporal import connect
     from workflows.runner import workflow_runner
 
+    global _worker_client
     settings = Settings()
-    client = await connect(address, settings.temporal_namespace)
+    client = _worker_client = await connect(address, settings.temporal_namespace)
     worker = Worker(
         client,
         task_queue=BARE_TASK_QUEUE,
-        workflows=[BareOrder],
-        activities=[bare_allocate, bare_dispatch, bare_commit],
+        workflows=[BareOrder, BareShapedOrder, BarePackage],
+        activities=[bare_allocate, bare_dispatch, bare_commit, shaped_dispatch],
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
@@ -362,8 +426,10 @@ async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server
 
 
 @contextlib.asynccontextmanager
-async def bare_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
-    """The bare workflow's worker, running for as long as the block."""
+async def bare_phases(
+    client, args: argparse.Namespace, data_dir: Path
+) -> AsyncIterator[tuple[Phase, Phase]]:
+    """The bare workflows' worker, running for as long as the block: (bare, shaped)."""
     ready = data_dir / "bare-worker.ready"
     command = [
         sys.executable, str(here() / "throughput.py"), "--bare-worker",
@@ -380,7 +446,16 @@ async def bare_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncI
                 await handle.signal(BareOrder.location_event, event)
             return await handle.result(), 1
 
-        yield Phase("bare", worker.pid, place)
+        async def place_shaped(order_id: str) -> tuple[str, int]:
+            handle = await client.start_workflow(
+                BareShapedOrder.run,
+                order_id,
+                id=f"shaped-{order_id}",
+                task_queue=BARE_TASK_QUEUE,
+            )
+            return await handle.result(), 1
+
+        yield Phase("bare", worker.pid, place), Phase("shaped", worker.pid, place_shaped)
 
 
 @contextlib.asynccontextmanager
@@ -490,7 +565,7 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
     )
     print(
         f"{'':6} {'orders/s':>9} {'seconds':>8} {'p50 ms':>8} {'p99 ms':>8}"
-        f"   CPU ms per order: {'server':>7} {'worker':>7} {'driver':>7}"
+        f"   CPU ms per order: {'server':>7} {'worker':>7} {'driver':>7} {'total':>7}"
         f"   other load (cores)"
     )
     summary: dict[str, object] = {}
@@ -500,7 +575,7 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
         print(
             f"{name:6} {batch.rate:9.1f} {batch.seconds:8.1f} {batch.latency_ms(50):8.0f} "
             f"{batch.latency_ms(99):8.0f}{'':21}{cpu['server']:7.1f} {cpu['worker']:7.1f} "
-            f"{cpu['driver']:7.1f}   {batch.other_cores:.2f}"
+            f"{cpu['driver']:7.1f} {sum(cpu.values()):7.1f}   {batch.other_cores:.2f}"
         )
         summary[name] = {
             "orders_per_second": round(batch.rate, 2),
@@ -514,6 +589,12 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
     ratio = batches["stack"].rate / batches["bare"].rate
     verdict = "met" if ratio >= 0.8 else "NOT met"
     print(f"\nstack / bare: {ratio:.2f} (target 0.80: {verdict})")
+    if "shaped" in batches:
+        shaped = batches["shaped"].rate
+        print(
+            f"shaped / bare: {shaped / batches['bare'].rate:.2f} (what the stack's shape costs)\n"
+            f"stack / shaped: {batches['stack'].rate / shaped:.2f} (what Switchyard's code costs)"
+        )
     summary.update(
         ratio=round(ratio, 3),
         orders=args.orders,
@@ -530,11 +611,13 @@ async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int |
     from starter.stack import connect_when_ready
 
     client = await connect_when_ready(args.temporal_address, "default")
-    async with contextlib.AsyncExitStack() as both:
+    async with contextlib.AsyncExitStack() as running_phases:
         print("starting the bare worker and dom up ...", flush=True)
-        bare = await both.enter_async_context(bare_phase(client, args, data_dir))
-        stack = await both.enter_async_context(stack_phase(client, args, data_dir))
+        bare, shaped = await running_phases.enter_async_context(bare_phases(client, args, data_dir))
+        stack = await running_phases.enter_async_context(stack_phase(client, args, data_dir))
         phases = [bare, stack] if args.first == "bare" else [stack, bare]
+        if args.shaped:
+            phases.append(shaped)
         for phase in phases:
             print(f"{phase.name}: {args.warmup} warm-up orders ...", flush=True)
             ids = [f"{args.run_id}-{phase.name}-W{i:05d}" for i in range(args.warmup)]
@@ -546,7 +629,7 @@ async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int |
                 print(f"{phase.name}: {len(numbers)} orders ...", flush=True)
                 ids = [f"{args.run_id}-{phase.name}-{i:05d}" for i in numbers]
                 await measure(phase, ids, args, server_pid)
-    return {"bare": bare.batch, "stack": stack.batch}
+    return {phase.name: phase.batch for phase in sorted(phases, key=lambda p: p.name)}
 
 
 def main() -> None:
@@ -588,6 +671,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="uncounted orders first")
     parser.add_argument("--concurrency", type=int, default=32, help="orders in flight at most")
     parser.add_argument("--first", choices=["bare", "stack"], default="bare")
+    parser.add_argument(
+        "--shaped",
+        action="store_true",
+        help="also run no-op workflows of the stack's shape (child workflow, four updates)",
+    )
     parser.add_argument(
         "--rounds",
         type=int,
