@@ -8,7 +8,7 @@ choices that make the two figures comparable (see docs/performance.md for the re
 
 * One server for both. This script starts ``EmbeddedTemporal``, the dev server exactly as
   ``dom up`` starts it (SQLite file in a temporary data dir, WAL pragmas, UI on), once, and
-  both phases run against it one after the other.
+  every phase runs against it.
 * The stack is ``dom up`` itself, in a subprocess pointed at that server by
   ``DOM_TEMPORAL_ADDRESS``: the CLI, settings, logging and the one process holding the API
   and the worker that users run. (``run_stack`` in this process would share the driver's
@@ -593,7 +593,7 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
         shaped = batches["shaped"].rate
         print(
             f"shaped / bare: {shaped / batches['bare'].rate:.2f} (what the stack's shape costs)\n"
-            f"stack / shaped: {batches['stack'].rate / shaped:.2f} (what Switchyard's code costs)"
+            f"stack / shaped: {batches['stack'].rate / shaped:.2f} (what Switchyard adds to it)"
         )
     summary.update(
         ratio=round(ratio, 3),
@@ -607,7 +607,7 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
 
 
 async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
-    """Warm both up, then alternate them round by round on the one server."""
+    """Warm every phase up, then alternate them round by round on the one server."""
     from starter.stack import connect_when_ready
 
     client = await connect_when_ready(args.temporal_address, "default")
