@@ -24,7 +24,7 @@ from adapters.catalog import Catalog
 from adapters.store import InventoryStore, PackageReservation
 from domain.errors import OutOfStock, UnknownLocation, UnknownSku
 from domain.ids import fulfillment_id
-from domain.models import Network
+from domain.models import Location, Network
 from domain.orders import (
     Allocation,
     AllocationRequest,
@@ -108,9 +108,9 @@ class InventoryActivities:
             )
             if decision.status != "routed" or decision.plan is None or request.dry_run:
                 return Allocation(decision=decision, policy=policy)
-            allocation = self._fulfillments(request, decision, network)
-            allocation.policy = policy
             locations = {loc.id: loc for loc in network.locations}
+            allocation = self._fulfillments(request, decision, network, locations)
+            allocation.policy = policy
             packages = [
                 PackageReservation(
                     fulfillment_id=f.fulfillment_id,
@@ -173,10 +173,12 @@ class InventoryActivities:
 
     @staticmethod
     def _fulfillments(
-        request: AllocationRequest, decision: RoutingDecision, network: Network
+        request: AllocationRequest,
+        decision: RoutingDecision,
+        network: Network,
+        locations: dict[str, Location],
     ) -> Allocation:
         assert decision.plan is not None
-        locations = {loc.id: loc for loc in network.locations}
         fulfillments = []
         for offset, package in enumerate(decision.plan.packages):
             location = locations[package.location_id]

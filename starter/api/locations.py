@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
-from domain.errors import UnknownFulfillment, UnknownLocation
+from domain.errors import UnknownLocation
 from domain.fulfillment import LocationEvent
 from domain.models import OPEN_FULFILLMENT_STATUSES, FulfillmentStatus
 from domain.orders import EventReceipt, FulfillmentView
@@ -74,7 +74,6 @@ async def report_event(
     actor: ActorDep,
 ) -> EventReceipt:
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
-    if request.app.state.catalog.location(location_id) is None:
-        raise UnknownFulfillment(f"no location {location_id!r}")
+    await run_in_threadpool(_known_location, request, location_id)  # 404 if unknown
     who = actor.id if actor.id != "anonymous" else f"location:{location_id}"
     return await gateway.report_event(location_id, fulfillment_id, event, actor=who)
