@@ -222,7 +222,7 @@ class OrderGateway:
                 await handle.describe()
             except RPCError:
                 raise UnknownOrder(f"no order {order_id!r}") from None
-            final = await handle.result()
+            final = await handle.query(OrderWorkflow.state)
             left = shipped_summary(final)
             raise NotReroutable(
                 f"order {order_id} is already {final.status.value}"
@@ -307,7 +307,7 @@ class OrderGateway:
                 f"fulfillment {fulfillment_id} does not belong to location {location_id}"
             )
         if event.event_id and event.event_id in final.processed_event_ids:
-            return EventReceipt(fulfillment=final, duplicate=True)
+            return EventReceipt.of(final, duplicate=True)
         raise InvalidTransition(
             f"fulfillment {fulfillment_id} is closed ({final.status.value}); "
             f"'{event.type.value}' cannot change it"

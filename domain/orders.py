@@ -181,10 +181,39 @@ class CancelRequest(BaseModel):
 
 
 class EventReceipt(BaseModel):
-    """The answer to a location event: the fulfillment after it, and whether it was new."""
+    """The answer to a location event: where the fulfillment stands after it, and whether
+    the event was new. Small on purpose: it is written into the package's history once per
+    event; the whole fulfillment is one ``GET`` away."""
 
-    fulfillment: FulfillmentView
+    fulfillment_id: str
+    order_id: str
+    location_id: str
+    status: FulfillmentStatus
     duplicate: bool = False
+
+    @classmethod
+    def of(cls, view: FulfillmentView, *, duplicate: bool = False) -> EventReceipt:
+        return cls(
+            fulfillment_id=view.fulfillment_id,
+            order_id=view.order_id,
+            location_id=view.location_id,
+            status=view.status,
+            duplicate=duplicate,
+        )
+
+
+class OrderOutcome(BaseModel):
+    """What an order workflow returns when it ends: how it ended, in a few bytes.
+
+    The whole ``OrderView`` stays queryable (``GET /orders/{id}``); returning it too would
+    write every order's full state into its history a second time."""
+
+    order_id: str
+    status: OrderStatus
+    reason: str | None = None
+    fulfillments: dict[str, FulfillmentStatus] = Field(
+        default_factory=dict, description="Each package's final status, by fulfillment id"
+    )
 
 
 class LocationEventEnvelope(BaseModel):
@@ -194,3 +223,11 @@ class LocationEventEnvelope(BaseModel):
     event: LocationEvent
     actor: str = "location"
     received_at: datetime | None = None
+
+
+def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:
+    """Add up lines of the same SKU (order of first appearance kept)."""
+    units: dict[str, int] = {}
+    for line in lines:
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
+    return [RoutingLine(sku=sku, quantity=qty) for sku, qty in units.items() if qty > 0]

@@ -83,7 +83,7 @@ class FulfillmentWorkflow:
         """Apply a location's event; repeating an ``event_id`` changes nothing."""
         event = envelope.event
         if event.event_id and event.event_id in self._view.processed_event_ids:
-            return EventReceipt(fulfillment=self._view, duplicate=True)
+            return EventReceipt.of(self._view, duplicate=True)
         self._view.status = next_status(self._view.status, event.type, self._view.delivery)
         detail: dict[str, object] | None = None
         if event.type is LocationEventType.SHIPPED:
@@ -112,7 +112,7 @@ class FulfillmentWorkflow:
         if event.event_id:
             self._view.processed_event_ids.append(event.event_id)
         self._record(event.type.value, actor=envelope.actor, reason=event.reason, detail=detail)
-        return EventReceipt(fulfillment=self._view)
+        return EventReceipt.of(self._view)
 
     @report_event.validator
     def _validate_event(self, envelope: LocationEventEnvelope) -> None:

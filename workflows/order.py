@@ -13,9 +13,7 @@ stock arriving for a backordered order. Handlers only record what happened.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -28,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import NotReroutable
     from domain.fulfillment import TimelineEntry, is_delivered
     from domain.ids import fulfillment_workflow_id
+    from domain.inbox import Inbox, Ticket
     from domain.models import (
         DeliveryType,
         FulfillmentStatus,
@@ -41,11 +40,13 @@ with workflow.unsafe.imports_passed_through():
         CancelRequest,
         FulfillmentRequest,
         FulfillmentView,
+        OrderOutcome,
         OrderPolicy,
         OrderView,
         RerouteRequest,
         RerouteResult,
         ShortfallNotice,
+        merge_lines,
         shipped_summary,
     )
     from domain.routing.types import RoutingLine
@@ -59,37 +60,6 @@ S = FulfillmentStatus
 BACKORDER_RECHECKS = 12
 BACKORDER_RECHECK_MAX = timedelta(hours=6)
 BACKORDER_RECHECK_MIN = timedelta(minutes=1)
-
-
-@dataclass
-class _Ticket:
-    """An operator's request, waiting for the loop; the update handler awaits ``done``."""
-
-    kind: Literal["reroute", "cancel"]
-    reroute: RerouteRequest | None = None
-    cancel: CancelRequest | None = None
-    done: bool = False
-    error: str | None = None
-    reroute_result: RerouteResult | None = None
-
-
-@dataclass
-class _Inbox:
-    closed: list[FulfillmentView] = field(default_factory=list)
-    shortfalls: list[ShortfallNotice] = field(default_factory=list)
-    tickets: list[_Ticket] = field(default_factory=list)
-    stock_arrived: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.closed or self.shortfalls or self.tickets or self.stock_arrived)
-
-
-def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:
-    """Add up lines of the same SKU (order of first appearance kept)."""
-    units: dict[str, int] = {}
-    for line in lines:
-        units[line.sku] = units.get(line.sku, 0) + line.quantity
-    return [RoutingLine(sku=sku, quantity=qty) for sku, qty in units.items() if qty > 0]
 
 
 @workflow.defn
@@ -107,7 +77,7 @@ class OrderWorkflow:
             delivery=order.delivery,
             pickup_location_id=order.pickup_location_id,
         )
-        self._inbox = _Inbox()
+        self._inbox = Inbox()
         self._children: dict[str, ChildWorkflowHandle[FulfillmentWorkflow, FulfillmentView]] = {}
         self._results: dict[str, FulfillmentView] = {}
         self._superseded: set[str] = set()  # cancelled on purpose: not to be placed again
@@ -124,7 +94,7 @@ class OrderWorkflow:
     # --- the process ------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, order: OrderRequest) -> OrderView:
+    async def run(self, order: OrderRequest) -> OrderOutcome:
         self._record("received")
         await self._place([RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()])
         self._refresh_status()
@@ -356,7 +326,7 @@ class OrderWorkflow:
     @workflow.update
     async def reroute(self, request: RerouteRequest) -> RerouteResult:
         """Move open packages off some locations (or onto one); answers with the new plan."""
-        ticket = _Ticket(kind="reroute", reroute=request)
+        ticket = Ticket(kind="reroute", reroute=request)
         self._inbox.tickets.append(ticket)
         await workflow.wait_condition(lambda: ticket.done)
         if ticket.error or ticket.reroute_result is None:
@@ -384,7 +354,7 @@ class OrderWorkflow:
     @workflow.update
     async def cancel(self, request: CancelRequest) -> OrderView:
         """Cancel the order: stop every open package, release every unit."""
-        ticket = _Ticket(kind="cancel", cancel=request)
+        ticket = Ticket(kind="cancel", cancel=request)
         self._inbox.tickets.append(ticket)
         await workflow.wait_condition(lambda: ticket.done)
         if ticket.error:
@@ -398,7 +368,7 @@ class OrderWorkflow:
         if shipped:
             raise NotReroutable(f"cannot cancel: {shipped} already left")
 
-    async def _serve(self, ticket: _Ticket) -> None:
+    async def _serve(self, ticket: Ticket) -> None:
         try:
             if self._end is not None or self._view.status.is_final:
                 ticket.error = f"the order is already {self._view.status.value}"
@@ -409,7 +379,7 @@ class OrderWorkflow:
         finally:
             ticket.done = True
 
-    async def _serve_cancel(self, ticket: _Ticket) -> None:
+    async def _serve_cancel(self, ticket: Ticket) -> None:
         assert ticket.cancel is not None
         shipped = self._shipped_summary()
         if shipped:
@@ -423,7 +393,7 @@ class OrderWorkflow:
         self._view.backordered = []
         self._conclude(OrderStatus.CANCELLED, request.reason)
 
-    async def _serve_reroute(self, ticket: _Ticket) -> None:
+    async def _serve_reroute(self, ticket: Ticket) -> None:
         request = ticket.reroute
         assert request is not None
         affected = self._affected(request)
@@ -528,7 +498,7 @@ class OrderWorkflow:
         elif self._view.backordered:
             self._view.status = OrderStatus.BACKORDERED
 
-    async def _finish(self) -> OrderView:
+    async def _finish(self) -> OrderOutcome:
         if self._end is None:
             done = (
                 OrderStatus.PICKED_UP
@@ -553,7 +523,12 @@ class OrderWorkflow:
         self._view.reason = reason
         self._record(status.value, reason=reason)
         self._publish()
-        return self._view
+        return OrderOutcome(
+            order_id=self._order.order_id,
+            status=status,
+            reason=reason,
+            fulfillments={f.fulfillment_id: f.status for f in self._view.fulfillments},
+        )
 
     def _publish(self) -> None:
         """Keep the order findable by status and location (only when they change)."""

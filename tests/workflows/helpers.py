@@ -55,7 +55,8 @@ async def settle(
     while True:
         view = await handle.query(OrderWorkflow.state)
         if view.status.is_final:
-            return await handle.result()
+            await handle.result()  # the workflow has ended, not just decided
+            return await handle.query(OrderWorkflow.state)
         if skipped >= limit:
             raise AssertionError(f"order {order_id} still {view.status.value} after {limit}")
         await env.sleep(step)

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from activities.inventory import InventoryActivities
 from adapters.store import InventoryStore
 from domain.models import OrderRequest
-from domain.orders import AllocationRequest
+from domain.orders import AllocationRequest, merge_lines
 from domain.routing import RoutingLine
-from workflows.order import merge_lines
 
 SKINCARE_SET = [
     {"sku": "SKIN-CLEANSER", "quantity": 1},
