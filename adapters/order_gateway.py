@@ -102,6 +102,10 @@ class OrderGateway:
                 id=order_workflow_id(order.order_id),
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                # When a worker shares this client (``dom up``), its first task comes back
+                # with the start response: no trip through the task queue. Elsewhere the
+                # SDK leaves the request alone and the order starts as usual.
+                request_eager_start=True,
                 memo={_REQUEST_HASH: digest},
                 search_attributes=TypedSearchAttributes(
                     [
