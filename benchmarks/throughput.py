@@ -458,6 +458,24 @@ async def bare_phases(
         yield Phase("bare", worker.pid, place), Phase("shaped", worker.pid, place_shaped)
 
 
+async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
+    """``POST /orders``, sent again (it is idempotent by ``order_id``) if the connection
+    drops: a pooled keep-alive connection can be closed by the server as it is reused."""
+    for attempt in range(3):
+        try:
+            response = await http.post("/orders", json=body)
+        except httpx.TransportError as exc:
+            if attempt == 2:
+                raise
+            print(f"POST /orders {body['order_id']}: {exc!r}; sending it again", flush=True)
+            continue
+        # 200: a repeat of an order the dropped connection had already placed.
+        if response.status_code not in (202, 200):
+            raise RuntimeError(f"POST /orders: {response.status_code} {response.text}")
+        return response
+    raise AssertionError("unreachable")
+
+
 @contextlib.asynccontextmanager
 async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
     """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
@@ -487,9 +505,7 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> Async
                 body = demo_order(network, rng, order_id)
                 for line in body["lines"]:  # type: ignore[attr-defined]
                     ordered[line["sku"]] = ordered.get(line["sku"], 0) + line["quantity"]
-                response = await http.post("/orders", json=body)
-                if response.status_code != 202:
-                    raise RuntimeError(f"POST /orders: {response.status_code} {response.text}")
+                await _post_order(http, body)
                 view = await client.get_workflow_handle(order_workflow_id(order_id)).result()
                 return view["status"], len(view["fulfillments"])
 
@@ -594,6 +610,10 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
         print(
             f"shaped / bare: {shaped / batches['bare'].rate:.2f} (what the stack's shape costs)\n"
             f"stack / shaped: {batches['stack'].rate / shaped:.2f} (what Switchyard adds to it)"
+        )
+        summary.update(
+            shape_cost=round(shaped / batches["bare"].rate, 3),
+            ratio_to_shaped=round(batches["stack"].rate / shaped, 3),
         )
     summary.update(
         ratio=round(ratio, 3),
