@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.order_gateway import UnknownOrder
 from domain.errors import (
@@ -33,6 +35,21 @@ _STATUS: dict[type[Exception], int] = {
     NotReroutable: 409,
     OutOfStock: 409,
 }
+
+
+# Temporal answered that it cannot serve now (down, overloaded, or too slow).
+_TEMPORAL_DOWN = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def unavailable(message: str, error: str) -> JSONResponse:
+    """A 503 the caller may retry: nothing was lost, it just cannot be served now."""
+    return JSONResponse(
+        status_code=503, content={"message": message, "error": error}, headers={"Retry-After": "5"}
+    )
 
 
 def field_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
@@ -68,6 +85,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid_order(request: Request, exc: InvalidOrder) -> JSONResponse:
         kind = "unknown_sku" if isinstance(exc, UnknownSku) else "invalid_order"
         return validation_error([{"loc": ["body", *exc.field], "msg": str(exc), "type": kind}])
+
+    @app.exception_handler(WorkflowQueryFailedError)
+    async def _query_failed(request: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
+        # Most often a worker whose workflow code no longer matches the order's history
+        # (a deploy that changed a workflow without versioning it: TMPRL1100). The order
+        # is intact in Temporal; it cannot be read until the worker runs matching code.
+        return unavailable(f"the order's workflow could not answer: {exc.message}", "QueryFailed")
+
+    @app.exception_handler(RPCError)
+    async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
+        if exc.status in _TEMPORAL_DOWN:
+            return unavailable(f"Temporal is unreachable: {exc.message}", "TemporalUnavailable")
+        return JSONResponse(
+            status_code=500, content={"message": f"Temporal: {exc.message}", "error": "RPCError"}
+        )
 
     for error_type, status in _STATUS.items():
 

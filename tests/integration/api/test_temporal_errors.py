@@ -1,0 +1,46 @@
+"""When Temporal cannot answer, the API says so with a 503 the caller may retry, naming
+why, rather than a bare 500."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from tests.integration.api.conftest import FakeGateway
+
+
+class SilentTemporal(FakeGateway):
+    """A gateway whose every read fails the way ``error`` says."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def get_order(self, order_id: str) -> None:
+        raise self.error
+
+
+NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for event TimerStarted"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "kind", "says"),
+    [
+        (WorkflowQueryFailedError(NONDETERMINISM), 503, "QueryFailed", "TMPRL1100"),
+        (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), 503,
+         "TemporalUnavailable", "Temporal is unreachable"),
+        (RPCError("internal", RPCStatusCode.INTERNAL, b""), 500, "RPCError", "Temporal: internal"),
+    ],
+)  # fmt: skip
+def test_temporal_failures_get_a_status_that_says_what_happened(
+    api: TestClient, gateway: FakeGateway, error: Exception, status: int, kind: str, says: str
+) -> None:
+    gateway.get_order = SilentTemporal(error).get_order  # type: ignore[method-assign]
+    response = api.get("/orders/A-1")
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"] == kind and says in body["message"]
+    if status == 503:
+        assert response.headers["Retry-After"] == "5"
