@@ -1,7 +1,7 @@
 """Orders per second through the whole stack, against a bare Temporal workflow of the same shape.
 
     python benchmarks/throughput.py [--orders 500] [--concurrency 32] [--warmup 50]
-                                    [--rounds 1] [--shaped] [--json FILE]
+                                    [--rounds 1] [--no-shaped] [--json FILE]
 
 Issue 3's speed bar: the stack should run at 80% or more of the bare workflow's rate. The
 choices that make the two figures comparable (see docs/performance.md for the results):
@@ -24,10 +24,11 @@ choices that make the two figures comparable (see docs/performance.md for the re
   worker settings: the same sandbox (``workflows.runner.workflow_runner``), the same data
   converter, the same activity thread pool and ``max_concurrent_activities``, on its own
   task queue.
-* ``--shaped`` adds a third phase on the bare worker: the same no-op activities in the
-  stack's shape (the package a child workflow, its four location events updates sent from
-  the worker process, as the simulator sends them). Between bare and stack, it separates
-  what the shape costs on Temporal from what Switchyard's own code costs.
+* A third phase (on by default; ``--no-shaped`` skips it) runs, on the bare worker, the
+  same no-op activities in the stack's shape: the package a child workflow, its four
+  location events updates sent from the worker process, as the simulator sends them.
+  Between bare and stack, it separates what the shape costs on Temporal from what
+  Switchyard's own code costs.
 * The driver (this process) is the same in every phase: at most ``--concurrency`` orders
   in flight, each awaited through a Temporal client (``handle.result()``: one long poll for
   the close event per order, identical in both phases) rather than by polling
@@ -693,8 +694,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--first", choices=["bare", "stack"], default="bare")
     parser.add_argument(
         "--shaped",
-        action="store_true",
-        help="also run no-op workflows of the stack's shape (child workflow, four updates)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run no-op workflows of the stack's shape (child workflow, four updates); "
+        "on by default",
     )
     parser.add_argument(
         "--rounds",
