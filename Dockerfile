@@ -1,7 +1,7 @@
 # One image for every role: `dom worker`, `dom api` (or `dom up` for a single box).
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities
