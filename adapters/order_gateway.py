@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 from temporalio.client import (
@@ -78,15 +78,29 @@ class UnknownOrder(LookupError):
     """No order with that id."""
 
 
+class WorkflowUnavailable(RuntimeError):
+    """The workflow exists but did not answer a query in time (no worker running?)."""
+
+
+# How long a read waits for a worker to answer it. A query is served by a worker (it
+# replays a closed workflow's history to answer), so with no worker polling it would wait
+# for the RPC's own 30 s limit.
+QUERY_TIMEOUT = timedelta(seconds=10)
+_TIMED_OUT = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+
+
 def request_hash(order: OrderRequest) -> str:
     """A fingerprint of the checkout body, to tell a harmless repeat from a conflicting one."""
     return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
 
 
 class OrderGateway:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, query_timeout: timedelta = QUERY_TIMEOUT
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
+        self._query_timeout = query_timeout
 
     @property
     def client(self) -> Client:
@@ -179,7 +193,7 @@ class OrderGateway:
         """The order's state, with each open package's live status from its own workflow."""
         handle = self._client.get_workflow_handle(order_workflow_id(order_id))
         try:
-            view: OrderView = await handle.query(OrderWorkflow.state)
+            view: OrderView = await self._query(handle, OrderWorkflow.state)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise UnknownOrder(f"no order {order_id!r}") from None
@@ -226,7 +240,7 @@ class OrderGateway:
                 await handle.describe()
             except RPCError:
                 raise UnknownOrder(f"no order {order_id!r}") from None
-            final = await handle.query(OrderWorkflow.state)
+            final = await self._query(handle, OrderWorkflow.state)
             left = shipped_summary(final)
             raise NotReroutable(
                 f"order {order_id} is already {final.status.value}"
@@ -251,10 +265,22 @@ class OrderGateway:
         """One package's state (open or closed); ``UnknownFulfillment`` if there is none."""
         handle = self._client.get_workflow_handle(fulfillment_workflow_id(fulfillment_id))
         try:
-            return await handle.query(FulfillmentWorkflow.state)
+            return await self._query(handle, FulfillmentWorkflow.state)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise
+
+    async def _query(self, handle: WorkflowHandle, query):  # type: ignore[no-untyped-def]
+        """Run ``query``, waiting at most the query timeout for a worker to answer."""
+        try:
+            return await handle.query(query, rpc_timeout=self._query_timeout)
+        except RPCError as exc:
+            if exc.status in _TIMED_OUT:
+                raise WorkflowUnavailable(
+                    f"{handle.id} did not answer within {self._query_timeout.total_seconds():g}s;"
+                    " is a worker running?"
+                ) from None
             raise
 
     async def report_event(

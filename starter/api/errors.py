@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.order_gateway import UnknownOrder
+from adapters.order_gateway import UnknownOrder, WorkflowUnavailable
 from domain.errors import (
     InvalidOrder,
     InvalidTransition,
@@ -92,6 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # (a deploy that changed a workflow without versioning it: TMPRL1100). The order
         # is intact in Temporal; it cannot be read until the worker runs matching code.
         return unavailable(f"the order's workflow could not answer: {exc.message}", "QueryFailed")
+
+    @app.exception_handler(WorkflowUnavailable)
+    async def _no_answer(request: Request, exc: WorkflowUnavailable) -> JSONResponse:
+        return unavailable(str(exc), "WorkflowUnavailable")
 
     @app.exception_handler(RPCError)
     async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from adapters.order_gateway import WorkflowUnavailable
 from tests.integration.api.conftest import FakeGateway
 
 
@@ -29,6 +30,8 @@ NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for eve
     ("error", "status", "kind", "says"),
     [
         (WorkflowQueryFailedError(NONDETERMINISM), 503, "QueryFailed", "TMPRL1100"),
+        (WorkflowUnavailable("order-A-1 did not answer within 10s; is a worker running?"), 503,
+         "WorkflowUnavailable", "is a worker running?"),
         (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), 503,
          "TemporalUnavailable", "Temporal is unreachable"),
         (RPCError("internal", RPCStatusCode.INTERNAL, b""), 500, "RPCError", "Temporal: internal"),
