@@ -191,13 +191,7 @@ class OrderGateway:
 
     async def get_order(self, order_id: str) -> OrderView:
         """The order's state, with each open package's live status from its own workflow."""
-        handle = self._client.get_workflow_handle(order_workflow_id(order_id))
-        try:
-            view: OrderView = await self._query(handle, OrderWorkflow.state)
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise UnknownOrder(f"no order {order_id!r}") from None
-            raise
+        view = await self._order_state(order_id)
         open_ones = [i for i, f in enumerate(view.fulfillments) if f.status.is_open]
         live = await asyncio.gather(
             *(self.fulfillment(view.fulfillments[i].fulfillment_id) for i in open_ones),
@@ -236,11 +230,7 @@ class OrderGateway:
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
-            try:
-                await handle.describe()
-            except RPCError:
-                raise UnknownOrder(f"no order {order_id!r}") from None
-            final = await self._query(handle, OrderWorkflow.state)
+            final = await self._order_state(order_id)  # UnknownOrder if there is none
             left = shipped_summary(final)
             raise NotReroutable(
                 f"order {order_id} is already {final.status.value}"
@@ -269,6 +259,16 @@ class OrderGateway:
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise
+
+    async def _order_state(self, order_id: str) -> OrderView:
+        """The order workflow's own view (open or closed); ``UnknownOrder`` if none."""
+        handle = self._client.get_workflow_handle(order_workflow_id(order_id))
+        try:
+            return await self._query(handle, OrderWorkflow.state)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise UnknownOrder(f"no order {order_id!r}") from None
             raise
 
     async def _query(self, handle: WorkflowHandle, query):  # type: ignore[no-untyped-def]

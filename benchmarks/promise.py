@@ -31,10 +31,7 @@ import contextlib
 import gc
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,36 +47,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from harness import http_ok, percentile, running  # noqa: E402
 from make_orders import make_network, make_orders  # noqa: E402
 
 TARGET_P99_MS = 50.0
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    index = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[index]
-
-
-def free_port(with_ui: bool = False) -> int:
-    """A free port P (and P+1000 too when ``with_ui``: Temporal's UI goes there)."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if not with_ui or (port + 1000 < 65535 and _free(port + 1000)):
-            return port
-    raise RuntimeError("no free port")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
 @contextlib.contextmanager
 def dom_up(network: Path, data_dir: Path, log: Path) -> Iterator[str]:
     """``dom up`` on ``network`` until the block ends; yields the API's URL."""
+    from starter.stack import free_port
+
     api_port, temporal_port = free_port(), free_port(with_ui=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
     command = [
@@ -88,33 +66,8 @@ def dom_up(network: Path, data_dir: Path, log: Path) -> Iterator[str]:
         "--api-port", str(api_port), "--temporal-port", str(temporal_port),
     ]  # fmt: skip
     url = f"http://127.0.0.1:{api_port}"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"dom up did not start; see {log}")
-            time.sleep(0.2)
+    with running(command, log, ready=lambda: http_ok(f"{url}/health"), env=env):
         yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def busy_jiffies() -> tuple[int, int]:

@@ -29,18 +29,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import percentile
 from make_orders import make_network, make_orders
 
 from domain.geo import zip_point
 from domain.models import Network, OrderRequest
 from domain.routing import RoutingLine, RoutingRequest, Rules, default_rules, route
 from domain.routing.engine import POLICIES
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    index = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[index]
 
 
 def run(

@@ -67,13 +67,12 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -230,49 +229,6 @@ def here() -> Path:
     return Path(__file__).resolve().parent
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def free_port(with_ui: bool = False) -> int:
-    """A free port P (and P+1000 free too when ``with_ui``: Temporal's UI goes there)."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if not with_ui or (port + 1000 < 65535 and _free(port + 1000)):
-            return port
-    raise RuntimeError("no free port")
-
-
-@contextlib.contextmanager
-def running(
-    command: list[str], log: Path, *, ready: Callable[[], bool], env: dict[str, str]
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` until the block ends; Ctrl-C reaches only us, and we stop it in order."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=here().parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while not ready():
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[2:4]} exited early; see {log}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{command[2:4]} did not start; see {log}:\n{_tail(log)}")
-            time.sleep(0.1)
-        yield process
-    finally:
-        _stop(process)
-
-
 def worker_env(args: argparse.Namespace, data_dir: Path, **extra: str) -> dict[str, str]:
     """The workers' environment: ours, with Python's bytecode cache on unless told otherwise.
 
@@ -288,30 +244,6 @@ def worker_env(args: argparse.Namespace, data_dir: Path, **extra: str) -> dict[s
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -431,6 +363,8 @@ async def bare_phases(
     client, args: argparse.Namespace, data_dir: Path
 ) -> AsyncIterator[tuple[Phase, Phase]]:
     """The bare workflows' worker, running for as long as the block: (bare, shaped)."""
+    from harness import running
+
     ready = data_dir / "bare-worker.ready"
     command = [
         sys.executable, str(here() / "throughput.py"), "--bare-worker",
@@ -480,9 +414,12 @@ async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
 @contextlib.asynccontextmanager
 async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
     """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
+    from harness import http_ok, running
+
     from domain.ids import order_workflow_id
     from domain.network_file import load_network
     from starter.demo import demo_order
+    from starter.stack import free_port
 
     network = load_network(args.network)
     rng = random.Random(args.seed)
@@ -498,7 +435,7 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> Async
     ordered: dict[str, int] = {}
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=None)
     with running(
-        command, data_dir / "dom-up.log", ready=lambda: _http_ok(f"{api_url}/health"), env=env
+        command, data_dir / "dom-up.log", ready=lambda: http_ok(f"{api_url}/health"), env=env
     ) as stack:
         async with httpx.AsyncClient(base_url=api_url, timeout=120, limits=limits) as http:
 
@@ -658,7 +595,7 @@ def main() -> None:
     if args.bare_worker:
         asyncio.run(run_bare_worker(args.temporal_address, args.ready_file))
         return
-    from starter.stack import EmbeddedTemporal
+    from starter.stack import EmbeddedTemporal, free_port
 
     # Ctrl-C and SIGTERM stop the run (even where a shell started us with SIGINT ignored):
     # the phase is cancelled, every `finally` runs, and each process we started is stopped.

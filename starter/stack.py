@@ -31,6 +31,33 @@ from worker import WorkerParts, build_worker
 
 log = logging.getLogger(__name__)
 
+UI_PORT_OFFSET = 1000  # the dev server's Web UI listens at its port + 1000
+
+
+def free_port(*, with_ui: bool = False) -> int:
+    """A free local port P (and P + UI_PORT_OFFSET free too when ``with_ui``), for tests
+    and benchmarks that start a stack of their own."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        ui_port = port + UI_PORT_OFFSET
+        if not with_ui or (ui_port < 65535 and _bindable(ui_port)):
+            return port
+    raise RuntimeError("no free port")
+
+
+def _bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Nothing holds ``port``: no listener, and no connection using it as its local port
+    (P + 1000 lies in the ephemeral range, so an outgoing connection may hold it, which
+    connecting to it would not reveal)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
 
 class EmbeddedTemporal:
     """``temporal server start-dev`` persisted under the data dir, with SQLite WAL pragmas."""
@@ -38,7 +65,7 @@ class EmbeddedTemporal:
     def __init__(self, data_dir: Path, port: int, *, ui: bool = True, log_file: Path | None = None):
         self.data_dir = data_dir
         self.port = port
-        self.ui_port = port + 1000
+        self.ui_port = port + UI_PORT_OFFSET
         self.ui = ui
         self.log_file = log_file or data_dir / "temporal.log"
         self._process: subprocess.Popen[bytes] | None = None

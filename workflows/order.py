@@ -364,13 +364,13 @@ class OrderWorkflow:
     @cancel.validator
     def _validate_cancel(self, request: CancelRequest) -> None:
         self._check_open("cancel")
-        shipped = self._shipped_summary()
+        shipped = shipped_summary(self._view)
         if shipped:
             raise NotReroutable(f"cannot cancel: {shipped} already left")
 
     async def _serve(self, ticket: Ticket) -> None:
         try:
-            if self._end is not None or self._view.status.is_final:
+            if self._ended():
                 ticket.error = f"the order is already {self._view.status.value}"
             elif ticket.kind == "cancel":
                 await self._serve_cancel(ticket)
@@ -381,7 +381,7 @@ class OrderWorkflow:
 
     async def _serve_cancel(self, ticket: Ticket) -> None:
         assert ticket.cancel is not None
-        shipped = self._shipped_summary()
+        shipped = shipped_summary(self._view)
         if shipped:
             ticket.error = f"cannot cancel: {shipped} already left"
             return
@@ -455,13 +455,14 @@ class OrderWorkflow:
         self._view.status = status
         self._view.reason = reason
 
+    def _ended(self) -> bool:
+        """The outcome is decided (the loop may still be closing packages) or final."""
+        return self._end is not None or self._view.status.is_final
+
     def _check_open(self, what: str) -> None:
-        if self._end is not None or self._view.status.is_final:
+        if self._ended():
             status = self._end[0] if self._end else self._view.status
             raise NotReroutable(f"cannot {what}: the order is already {status.value}")
-
-    def _shipped_summary(self) -> str:
-        return shipped_summary(self._view)
 
     # --- news from packages and the store ------------------------------------------------
 
@@ -487,7 +488,7 @@ class OrderWorkflow:
     # --- bookkeeping ------------------------------------------------------------------
 
     def _refresh_status(self) -> None:
-        if self._end is not None or self._view.status.is_final:
+        if self._ended():
             return
         open_ids = self._open_children()
         if open_ids:

@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
+from domain.errors import UnknownLocation
+from domain.models import Location
 
 
 class Actor(BaseModel):
@@ -31,6 +33,15 @@ def get_gateway(request: Request) -> OrderGateway:
 
 def get_store(request: Request) -> InventoryStore:
     return request.app.state.store
+
+
+def known_location(request: Request, location_id: str) -> Location:
+    """The location named in the path, from the catalogue; ``UnknownLocation`` (404) if none.
+    Reads the store when the catalogue is stale: call it off the event loop."""
+    location = request.app.state.catalog.location(location_id)
+    if location is None:
+        raise UnknownLocation(f"unknown location {location_id!r}")
+    return location
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

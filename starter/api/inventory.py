@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field, field_validator
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore, LedgerRow, StockBalance
-from domain.errors import UnknownLocation, UnknownSku
-from domain.models import Identifier, Location
+from domain.errors import UnknownSku
+from domain.models import Identifier
 from domain.routing.rules import Rules, default_rules, safety_stock_for
-from starter.api.deps import ActorDep, GatewayDep, StoreDep
+from starter.api.deps import ActorDep, GatewayDep, StoreDep, known_location
 from starter.api.errors import NotFound
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
 from starter.api.store_errors import StoreRoute
@@ -146,7 +146,7 @@ async def location_inventory(
     after = _decode_cursor(cursor, "sku") if cursor is not None else None
 
     def read() -> LocationInventory:
-        location = _known_location(request, location_id)
+        location = known_location(request, location_id)
         rules = _rules(request)
         page = store.location_balances(
             location_id, after_sku=after, offset=offset or 0, limit=limit + 1
@@ -180,7 +180,7 @@ async def ledger(
     before = int(_decode_cursor(cursor, "id")) if cursor is not None else None
 
     def read() -> LedgerPage:
-        _known_location(request, location_id)
+        known_location(request, location_id)
         _known_sku(request, sku)
         entries = store.ledger(location_id, sku, limit=limit + 1, before_id=before)
         more = len(entries) > limit
@@ -254,8 +254,7 @@ async def receive(
         )
 
     balance = await run_in_threadpool(move)
-    woken = await wake_backorders(store, gateway, [receipt.sku])
-    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+    return await _moved(request, store, gateway, balance, receipt.quantity)
 
 
 @router.post("/adjustments", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -280,8 +279,7 @@ async def adjust(
         )
 
     balance = await run_in_threadpool(move)
-    woken = await wake_backorders(store, gateway, [adjustment.sku] if adjustment.delta > 0 else [])
-    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+    return await _moved(request, store, gateway, balance, adjustment.delta)
 
 
 @router.put("/{location_id}/{sku}", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -308,8 +306,7 @@ async def count(
         return balance, delta
 
     balance, delta = await run_in_threadpool(move)
-    woken = await wake_backorders(store, gateway, [sku] if delta > 0 else [])
-    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+    return await _moved(request, store, gateway, balance, delta)
 
 
 @router.post(
@@ -326,7 +323,7 @@ async def sync(
     counts = await read_counts(request)
 
     def move() -> list[tuple[StockBalance, int]]:
-        _known_location(request, location_id)
+        known_location(request, location_id)
         skus = request.app.state.catalog.skus()
         for i, line in enumerate(counts.counts):
             if line.sku not in skus:
@@ -378,15 +375,20 @@ async def wake_backorders(
 # --- helpers ----------------------------------------------------------------------------
 
 
+async def _moved(
+    request: Request,
+    store: InventoryStore,
+    gateway: OrderGateway,
+    balance: StockBalance,
+    delta: int,
+) -> MovementResult:
+    """The answer to one movement; orders backordered on the SKU are woken if it rose."""
+    woken = await wake_backorders(store, gateway, [balance.sku] if delta > 0 else [])
+    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+
+
 def _rules(request: Request) -> Rules:
     return request.app.state.rules() or default_rules()
-
-
-def _known_location(request: Request, location_id: str) -> Location:
-    location = request.app.state.catalog.location(location_id)
-    if location is None:
-        raise UnknownLocation(f"unknown location {location_id!r}")
-    return location
 
 
 def _known_sku(request: Request, sku: str) -> None:
@@ -395,7 +397,7 @@ def _known_sku(request: Request, sku: str) -> None:
 
 
 def _known(request: Request, location_id: str, sku: str) -> None:
-    _known_location(request, location_id)
+    known_location(request, location_id)
     _known_sku(request, sku)
 
 

@@ -16,10 +16,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from domain.errors import UnknownLocation, UnknownPostalCode, UnknownSku
+from domain.errors import UnknownPostalCode, UnknownSku
 from domain.geo import zip_point
 from domain.models import AdapterConfig, Location, LocationKind, Sla
-from starter.api.deps import ActorDep, StoreDep
+from starter.api.deps import ActorDep, StoreDep, known_location
 from starter.api.store_errors import LocationExists, StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
@@ -132,10 +132,7 @@ async def add_location(
 )
 async def get_location(location_id: str, request: Request) -> dict[str, Any]:
     """One location's settings."""
-    location = await run_in_threadpool(request.app.state.catalog.location, location_id)
-    if location is None:
-        raise UnknownLocation(f"unknown location {location_id!r}")
-    return _view(location)
+    return _view(await run_in_threadpool(known_location, request, location_id))
 
 
 @router.patch(

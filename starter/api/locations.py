@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
-from domain.errors import UnknownLocation
 from domain.fulfillment import LocationEvent
 from domain.models import OPEN_FULFILLMENT_STATUSES, FulfillmentStatus
 from domain.orders import EventReceipt, FulfillmentView
-from starter.api.deps import ActorDep, GatewayDep, StoreDep
+from starter.api.deps import ActorDep, GatewayDep, StoreDep, known_location
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
@@ -23,11 +22,6 @@ QueueStatus = Annotated[
         pattern="^(open|" + "|".join(sorted(s.value for s in OPEN_FULFILLMENT_STATUSES)) + ")$",
     ),
 ]
-
-
-def _known_location(request: Request, location_id: str) -> None:
-    if request.app.state.catalog.location(location_id) is None:
-        raise UnknownLocation(f"no location {location_id!r}")
 
 
 @router.get(
@@ -43,7 +37,7 @@ async def work_queue(
     status: QueueStatus = "open",
 ) -> list[FulfillmentView]:
     """The fulfillments this location still has to work on, oldest first."""
-    await run_in_threadpool(_known_location, request, location_id)
+    await run_in_threadpool(known_location, request, location_id)
     reservations = await run_in_threadpool(store.open_reservations)
     ids = sorted(
         {r.fulfillment_id for r in reservations if r.location_id == location_id},
@@ -74,6 +68,6 @@ async def report_event(
     actor: ActorDep,
 ) -> EventReceipt:
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
-    await run_in_threadpool(_known_location, request, location_id)  # 404 if unknown
+    await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
     who = actor.id if actor.id != "anonymous" else f"location:{location_id}"
     return await gateway.report_event(location_id, fulfillment_id, event, actor=who)

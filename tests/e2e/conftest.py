@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,23 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from starter.stack import free_port
+
 HERE = Path(__file__).parent
-
-
-def _free_port_pair() -> tuple[int, int]:
-    """A port P such that P and P+1000 (Temporal's UI) are both free."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port + 1000 < 65535 and _free(port + 1000):
-            return port, port + 1000
-    raise RuntimeError("no free port pair")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 @dataclass
@@ -49,8 +34,8 @@ def start_stack(
     tmp: Path, network: Path | None, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], Stack]:
     """``dom up`` on free ports (``network`` None: the built-in demo network)."""
-    api_port = _free_port_pair()[0]
-    temporal_port = _free_port_pair()[0]
+    api_port = free_port(with_ui=True)
+    temporal_port = free_port(with_ui=True)
     log = tmp / "dom-up.log"
     env = {**os.environ, **(extra_env or {})}
     process = subprocess.Popen(
