@@ -44,8 +44,16 @@ class RulesBook:
         return int(self._store.read_setting(_CURRENT) or 0)
 
     def current(self) -> Rules:
-        """The rules in force: the latest stored version, or the built-in ones (version 0)."""
-        return self.version(self.current_version()).rules
+        """The rules in force: the latest stored version, or the built-in ones (version 0).
+
+        Called for every allocation and promise: one read of the version number; a stored
+        version never changes, so once parsed it is served from the cache."""
+        version = self.current_version()
+        if version == 0:
+            return default_rules()
+        with self._lock:
+            cached = self._cache.get(version)
+        return cached if cached is not None else self.version(version).rules
 
     def version(self, version: int) -> RulesVersion:
         """A stored version (0: the built-in rules); ``UnknownRulesVersion`` if there is none."""

@@ -114,6 +114,7 @@ async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> li
     from temporalio.client import WorkflowExecutionStatus
     from temporalio.service import RPCError, RPCStatusCode
 
+    from adapters.order_gateway import WorkflowUnavailable
     from domain.ids import order_id_from_workflow_id, order_workflow_id
 
     running: set[str] = set()
@@ -146,7 +147,7 @@ async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> li
                 orders[order_id] = await asyncio.wait_for(
                     gateway.get_order(order_id), QUERY_TIMEOUT_SECONDS
                 )
-            except TimeoutError:
+            except (TimeoutError, WorkflowUnavailable):  # whichever 10 s limit ends first
                 unread.add(order_id)
 
     await asyncio.gather(*(read(order_id) for order_id in sorted(running)))

@@ -12,7 +12,6 @@ too. Figures shown to people are rounded half-up to cents only at the edge.
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
@@ -79,10 +78,6 @@ class CompiledRules:
     handling: dict[LocationKind, int]  # money units per package
     split_penalty: int  # cost units per package beyond the first
     day_cost: int  # cost units per transit day of the slowest package
-
-    def zone_index(self, miles: float) -> int:
-        """Index into ``zone_numbers`` of the zone ``miles`` falls in (bands are inclusive)."""
-        return bisect_left(self.zone_limits, miles)
 
 
 def compile_rules(rules: Rules) -> CompiledRules:

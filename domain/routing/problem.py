@@ -128,8 +128,6 @@ def build_problem(
             ids[i] in excluded or (capacity[i] is not None and today.get(ids[i], 0) >= capacity[i])
         ):
             continue
-        if single is not None and ids[i] != single:
-            continue
         candidates.append(Candidate(i, fixed[i] * WEIGHT_SCALE, per_lb[i], transit[i], tuple(row)))
     return OrderProblem(
         request=request,
