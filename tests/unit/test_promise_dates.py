@@ -250,7 +250,8 @@ def test_the_trial_allocation_asks_what_the_order_workflow_asks() -> None:
 
 def test_a_promise_needs_an_aware_time() -> None:
     body = {"lines": [{"sku": "S", "quantity": 1}], "ship_to": {"postal_code": "80202"}}
-    with pytest.raises(ValidationError, match="at"):
+    with pytest.raises(ValidationError, match="at") as naive:
         PromiseRequest.model_validate({**body, "at": "2026-11-23T10:00:00"})
+    assert [e["loc"] for e in naive.value.errors()] == [("at",)]
     aware = PromiseRequest.model_validate({**body, "at": "2026-11-23T10:00:00-05:00"})
     assert aware.at == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -136,6 +136,7 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         )
         assert result.cancelled_fulfillment_ids == [first]
         assert [f.location_id for f in result.fulfillments] != [here]
+        assert len(result.fulfillments) == 1 and result.fulfillments[0].location_id != here
         assert result.decision.status == "routed"
         second = result.fulfillments[0].fulfillment_id
         assert r.locations.cancelled == [first]
@@ -232,6 +233,8 @@ async def test_store_pickup_ready_then_collected_or_put_back(
         for step in ("accepted", "ready_for_pickup"):
             await r.event(other, step)
         await until(time_env, "P7b", lambda v: v.status is OrderStatus.READY_FOR_PICKUP, "ready")
+        held = r.store.balance("STORE-CHI", "B")
+        assert (held.on_hand, held.reserved) == (before.on_hand, before.reserved + 1)
         forgotten = await settle(time_env, "P7b", step=timedelta(minutes=30))
         after = r.store.balance("STORE-CHI", "B")
     assert collected.status is OrderStatus.PICKED_UP

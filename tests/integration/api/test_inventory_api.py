@@ -320,14 +320,18 @@ def test_movements_that_lower_stock_wake_nobody(
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
 
-    api.post(
-        "/inventory/adjustments",
-        json={"location_id": "NWK-DC", "sku": "SKIN-SERUM", "delta": -1, "reason": "damaged"},
-    )
-    api.put("/inventory/NWK-DC/SKIN-SERUM", json={"on_hand": 49})  # no change
-    api.put("/inventory/NWK-DC/SKIN-SERUM", json={"on_hand": 40})
+    answers = [
+        api.post(
+            "/inventory/adjustments",
+            json={"location_id": "NWK-DC", "sku": "SKIN-SERUM", "delta": -1, "reason": "damaged"},
+        ),
+        api.put("/inventory/NWK-DC/SKIN-SERUM", json={"on_hand": 49}),  # no change
+        api.put("/inventory/NWK-DC/SKIN-SERUM", json={"on_hand": 40}),
+    ]
 
     assert gateway.woken == []
+    assert [(a.status_code, a.json()["woken_orders"]) for a in answers] == [(200, [])] * 3
+    assert [a.json()["balance"]["on_hand"] for a in answers] == [49, 49, 40]
 
 
 def test_a_failed_wake_up_does_not_fail_the_movement(

@@ -185,7 +185,11 @@ def test_a_promise_reserves_nothing(api: TestClient, store: InventoryStore) -> N
     before = {sku: store.balances(sku) for sku in ("SKIN-SERUM", "CANDLE-CEDAR")}
 
     for _ in range(3):
-        api.post("/promise", json={"lines": SKINCARE_SET, "ship_to": {"postal_code": "60602"}})
+        answer = api.post(
+            "/promise", json={"lines": SKINCARE_SET, "ship_to": {"postal_code": "60602"}}
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["ship_options"]  # a real quote was made, and reserved nothing
 
     assert {sku: store.balances(sku) for sku in before} == before
     assert store.open_reservations() == []
