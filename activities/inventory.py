@@ -6,6 +6,7 @@ so a retry returns the first answer; releasing or committing twice changes nothi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ from activities.names import (
     RELEASE_RESERVATIONS,
 )
 from adapters.catalog import Catalog
+from adapters.order_gateway import tell_stock_arrived
 from adapters.store import InventoryStore, PackageReservation
 from domain.errors import OutOfStock, UnknownLocation, UnknownSku
 from domain.ids import fulfillment_id
@@ -142,11 +144,32 @@ class InventoryActivities:
         )
 
     @activity.defn(name=RELEASE_RESERVATIONS)
-    def release_reservations(self, request: ReleaseRequest) -> int:
-        """Give back reserved units; releasing what is not reserved is a no-op."""
-        return self._store.release(
-            request.order_id, request.fulfillment_id, reason=request.reason, actor="system"
+    async def release_reservations(self, request: ReleaseRequest) -> int:
+        """Give back reserved units, then wake the orders backordered on them; releasing
+        what is not reserved is a no-op.
+
+        Whatever released the units (a cancel, a rejection, a timeout, a failed order),
+        another order waiting for them hears of it at once. Waking is best effort: a
+        backordered order also re-checks stock on its own timer."""
+        released = await asyncio.to_thread(
+            self._store.release_by_sku,
+            request.order_id,
+            request.fulfillment_id,
+            reason=request.reason,
+            actor="system",
         )
+        if released:
+            await self._wake(request.order_id, sorted(released))
+        return sum(released.values())
+
+    async def _wake(self, releasing_order: str, skus: list[str]) -> None:
+        try:
+            waiting = await asyncio.to_thread(self._store.backordered_orders, skus)
+            others = [order_id for order_id in waiting if order_id != releasing_order]
+            if others:
+                await tell_stock_arrived(activity.client(), others, skus)
+        except Exception:
+            log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
 
     @activity.defn(name=COMMIT_SHIPMENT)
     def commit_shipment(self, request: CommitRequest) -> int:

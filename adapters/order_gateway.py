@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
-    WorkflowExecutionStatus,
-    WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributePair,
@@ -35,7 +36,6 @@ from domain.errors import (
 )
 from domain.fulfillment import LocationEvent
 from domain.ids import (
-    fulfillment_workflow_id,
     order_id_from_workflow_id,
     order_id_of_fulfillment,
     order_workflow_id,
@@ -52,7 +52,6 @@ from domain.orders import (
     shipped_summary,
 )
 from workflows import search
-from workflows.fulfillment import FulfillmentWorkflow
 from workflows.order import OrderWorkflow
 
 _REQUEST_HASH = "request_sha256"
@@ -82,11 +81,19 @@ class WorkflowUnavailable(RuntimeError):
     """The workflow exists but did not answer a query in time (no worker running?)."""
 
 
+class TemporalBusy(RuntimeError):
+    """Temporal kept answering "not now" for longer than the API waits; nothing changed."""
+
+
 # How long a read waits for a worker to answer it. A query is served by a worker (it
 # replays a closed workflow's history to answer), so with no worker polling it would wait
 # for the RPC's own 30 s limit.
 QUERY_TIMEOUT = timedelta(seconds=10)
 _TIMED_OUT = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+# How long a location event or an operator's call rides out transient Temporal answers
+# before the API says 503; and how long one try may wait for the workflow to answer.
+UPDATE_BUDGET = timedelta(seconds=8)
+UPDATE_RPC_TIMEOUT = timedelta(seconds=5)
 
 
 def request_hash(order: OrderRequest) -> str:
@@ -96,11 +103,17 @@ def request_hash(order: OrderRequest) -> str:
 
 class OrderGateway:
     def __init__(
-        self, client: Client, task_queue: str, *, query_timeout: timedelta = QUERY_TIMEOUT
+        self,
+        client: Client,
+        task_queue: str,
+        *,
+        query_timeout: timedelta = QUERY_TIMEOUT,
+        update_budget: timedelta = UPDATE_BUDGET,
     ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._query_timeout = query_timeout
+        self._update_budget = update_budget
 
     @property
     def client(self) -> Client:
@@ -190,16 +203,8 @@ class OrderGateway:
         return found[:limit]
 
     async def get_order(self, order_id: str) -> OrderView:
-        """The order's state, with each open package's live status from its own workflow."""
+        """The order's state, its packages' timelines merged into its own."""
         view = await self._order_state(order_id)
-        open_ones = [i for i, f in enumerate(view.fulfillments) if f.status.is_open]
-        live = await asyncio.gather(
-            *(self.fulfillment(view.fulfillments[i].fulfillment_id) for i in open_ones),
-            return_exceptions=True,
-        )
-        for i, found in zip(open_ones, live, strict=True):
-            if isinstance(found, FulfillmentView):
-                view.fulfillments[i] = found
         view.events = sorted(
             view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
         )
@@ -207,21 +212,18 @@ class OrderGateway:
 
     async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
         """Move the order's open packages; raises UnknownOrder or NotReroutable (with why)."""
-        handle = self._client.get_workflow_handle_for(
-            OrderWorkflow.run, order_workflow_id(order_id)
-        )
-        return await self._operator_update(handle, OrderWorkflow.reroute, request, order_id)
+        return await self._operator_update(order_id, OrderWorkflow.reroute, request)
 
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
         """Cancel the order; raises UnknownOrder or NotReroutable (e.g. something shipped)."""
+        return await self._operator_update(order_id, OrderWorkflow.cancel, request)
+
+    async def _operator_update(self, order_id: str, update, request):  # type: ignore[no-untyped-def]
         handle = self._client.get_workflow_handle_for(
             OrderWorkflow.run, order_workflow_id(order_id)
         )
-        return await self._operator_update(handle, OrderWorkflow.cancel, request, order_id)
-
-    async def _operator_update(self, handle, update, request, order_id: str):  # type: ignore[no-untyped-def]
         try:
-            return await handle.execute_update(update, request)
+            return await self._update(handle, update, request, str(uuid.uuid4()))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):
@@ -237,29 +239,44 @@ class OrderGateway:
                 + (f": {left} already shipped" if left else "")
             ) from None
 
-    async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
-        """Wake backordered orders: availability of ``skus`` went up. Returns orders told;
-        an order that has already ended is skipped (it no longer waits)."""
-        told = 0
-        for order_id in order_ids:
-            handle = self._client.get_workflow_handle(order_workflow_id(order_id))
+    async def _update(self, handle: WorkflowHandle, update, arg, update_id: str):  # type: ignore[no-untyped-def]
+        """Run an update, riding out Temporal's transient answers (a server restarting, a
+        worker that just died and left a failed workflow task) for ``update_budget``; the
+        same update id on every try, so a try that did land is not applied twice. What
+        cannot be absorbed is ``TemporalBusy`` (the API answers 503 with Retry-After)."""
+        deadline = time.monotonic() + self._update_budget.total_seconds()
+        pause = 0.05
+        while True:
             try:
-                await handle.signal(OrderWorkflow.stock_arrived, sorted(skus))
-                told += 1
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.NOT_FOUND:
+                return await handle.execute_update(
+                    update, arg, id=update_id, rpc_timeout=UPDATE_RPC_TIMEOUT
+                )
+            except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as exc:
+                if isinstance(exc, RPCError) and not is_transient(exc):
                     raise
-        return told
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TemporalBusy(
+                        f"{handle.id} could not take the request now ({_message(exc)}); "
+                        "nothing was lost, send it again"
+                    ) from None
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, 1.0)
+
+    async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
+        """Wake backordered orders: availability of ``skus`` went up. Returns orders told."""
+        return await tell_stock_arrived(self._client, order_ids, skus)
 
     async def fulfillment(self, fulfillment_id: str) -> FulfillmentView:
         """One package's state (open or closed); ``UnknownFulfillment`` if there is none."""
-        handle = self._client.get_workflow_handle(fulfillment_workflow_id(fulfillment_id))
         try:
-            return await self._query(handle, FulfillmentWorkflow.state)
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
-            raise
+            view = await self._order_state(order_id_of_fulfillment(fulfillment_id))
+        except (ValueError, UnknownOrder):
+            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+        for package in view.fulfillments:
+            if package.fulfillment_id == fulfillment_id:
+                return package
+        raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")
 
     async def _order_state(self, order_id: str) -> OrderView:
         """The order workflow's own view (open or closed); ``UnknownOrder`` if none."""
@@ -286,21 +303,27 @@ class OrderGateway:
     async def report_event(
         self, location_id: str, fulfillment_id: str, event: LocationEvent, *, actor: str
     ) -> EventReceipt:
-        """Deliver a location's event; raises UnknownFulfillment or InvalidTransition."""
+        """Deliver a location's event to the package's order; raises UnknownFulfillment
+        (404) or InvalidTransition (409), or TemporalBusy (503) when it cannot be taken now."""
         try:
-            order_id_of_fulfillment(fulfillment_id)
+            order_id = order_id_of_fulfillment(fulfillment_id)
         except ValueError:
             raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
         handle = self._client.get_workflow_handle_for(
-            FulfillmentWorkflow.run, fulfillment_workflow_id(fulfillment_id)
+            OrderWorkflow.run, order_workflow_id(order_id)
         )
         envelope = LocationEventEnvelope(
-            location_id=location_id, event=event, actor=actor, received_at=datetime.now(UTC)
+            location_id=location_id,
+            fulfillment_id=fulfillment_id,
+            event=event,
+            actor=actor,
+            received_at=datetime.now(UTC),
         )
+        # A location's event id names the update, per package: Temporal itself answers a
+        # repeat with the first outcome while the order runs.
+        update_id = f"{fulfillment_id}/{event.event_id}" if event.event_id else str(uuid.uuid4())
         try:
-            return await handle.execute_update(
-                FulfillmentWorkflow.report_event, envelope, id=event.event_id
-            )
+            return await self._update(handle, OrderWorkflow.report_event, envelope, update_id)
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == UnknownFulfillment.__name__:
@@ -311,34 +334,63 @@ class OrderGateway:
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
-            return await self._event_on_closed(handle, location_id, fulfillment_id, event)
+            return await self._event_on_closed(order_id, location_id, fulfillment_id, event)
 
     async def _event_on_closed(
-        self,
-        handle: WorkflowHandle[FulfillmentWorkflow, FulfillmentView],
-        location_id: str,
-        fulfillment_id: str,
-        event: LocationEvent,
+        self, order_id: str, location_id: str, fulfillment_id: str, event: LocationEvent
     ) -> EventReceipt:
+        """The order has ended (or never was): a repeat gets its receipt, the rest a 409."""
         try:
-            description = await handle.describe()
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
-            raise
-        if description.status == WorkflowExecutionStatus.RUNNING:
-            raise InvalidTransition(f"fulfillment {fulfillment_id} is busy; retry")
-        try:
-            final: FulfillmentView = await handle.result()
-        except WorkflowFailureError:
-            raise InvalidTransition(f"fulfillment {fulfillment_id} has ended") from None
-        if final.location_id != location_id:
+            final = await self._order_state(order_id)
+        except UnknownOrder:
+            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+        package = next((f for f in final.fulfillments if f.fulfillment_id == fulfillment_id), None)
+        if package is None or package.location_id != location_id:
             raise UnknownFulfillment(
-                f"fulfillment {fulfillment_id} does not belong to location {location_id}"
+                f"no fulfillment {fulfillment_id!r}"
+                if package is None
+                else f"fulfillment {fulfillment_id} does not belong to location {location_id}"
             )
-        if event.event_id and event.event_id in final.processed_event_ids:
-            return EventReceipt.of(final, duplicate=True)
+        if event.event_id and event.event_id in package.processed_event_ids:
+            return EventReceipt.of(package, duplicate=True)
         raise InvalidTransition(
-            f"fulfillment {fulfillment_id} is closed ({final.status.value}); "
+            f"fulfillment {fulfillment_id} is closed ({package.status.value}); "
             f"'{event.type.value}' cannot change it"
         )
+
+
+async def tell_stock_arrived(client: Client, order_ids: list[str], skus: list[str]) -> int:
+    """Signal each order that availability of ``skus`` rose; the orders told. An order that
+    has already ended is skipped (it no longer waits)."""
+    told = 0
+    for order_id in order_ids:
+        handle = client.get_workflow_handle(order_workflow_id(order_id))
+        try:
+            await handle.signal(OrderWorkflow.stock_arrived, sorted(skus))
+            told += 1
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+    return told
+
+
+# Temporal answers that say "not now" rather than "no": retried within the budget.
+_PERMANENT = {
+    RPCStatusCode.NOT_FOUND,
+    RPCStatusCode.INVALID_ARGUMENT,
+    RPCStatusCode.ALREADY_EXISTS,
+    RPCStatusCode.PERMISSION_DENIED,
+    RPCStatusCode.UNAUTHENTICATED,
+    RPCStatusCode.UNIMPLEMENTED,
+    RPCStatusCode.OUT_OF_RANGE,
+}
+
+
+def is_transient(error: RPCError) -> bool:
+    """Temporal could not serve the call now (down, overloaded, a workflow task that
+    failed and is being retried); the same call may well go through in a moment."""
+    return error.status not in _PERMANENT
+
+
+def _message(error: Exception) -> str:
+    return error.message if isinstance(error, RPCError) else (str(error) or type(error).__name__)

@@ -30,8 +30,3 @@ def order_id_of_fulfillment(fulfillment_id_: str) -> str:
     if not sep or not order_id or not number.isdigit():
         raise ValueError(f"{fulfillment_id_!r} is not a fulfillment id")
     return order_id
-
-
-def fulfillment_workflow_id(fulfillment_id_: str) -> str:
-    """The child workflow of one fulfillment: ``order-<order_id>-F<n>``."""
-    return f"{_ORDER_PREFIX}{fulfillment_id_}"

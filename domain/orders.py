@@ -75,6 +75,11 @@ class OrderView(BaseModel):
     routing: RoutingDecision | None = None
     routing_history: list[RoutingDecision] = Field(default_factory=list)
     reason: str | None = None
+    pending: list[str] = Field(
+        default_factory=list,
+        description="Work still under way for packages already closed: locations being told "
+        "to stop, units being released or committed",
+    )
     events: list[TimelineEntry] = Field(default_factory=list)
 
 
@@ -171,6 +176,9 @@ class RerouteResult(BaseModel):
     cancelled_fulfillment_ids: list[str]
     decision: RoutingDecision
     fulfillments: list[FulfillmentView]
+    pending: list[str] = Field(
+        default_factory=list, description="Work still under way for the packages taken back"
+    )
 
 
 class CancelRequest(BaseModel):
@@ -217,9 +225,10 @@ class OrderOutcome(BaseModel):
 
 
 class LocationEventEnvelope(BaseModel):
-    """A location event as it travels to the fulfillment workflow."""
+    """A location event as it travels to the order workflow."""
 
     location_id: str
+    fulfillment_id: str | None = None
     event: LocationEvent
     actor: str = "location"
     received_at: datetime | None = None

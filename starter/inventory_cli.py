@@ -130,12 +130,13 @@ async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> li
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
-            not_running[order_id] = "no such order"
+            not_running[order_id] = "no such order; `dom inventory check --repair` frees it"
             continue
         if status == WorkflowExecutionStatus.RUNNING:
             running.add(order_id)
         else:
-            not_running[order_id] = status.name.lower() if status else "unknown"
+            how = status.name.lower() if status else "unknown"
+            not_running[order_id] = f"{how}; `dom inventory check --repair` frees it"
 
     orders: dict[str, OrderView] = {}
     unread: set[str] = set()
@@ -187,12 +188,21 @@ def check(
         float,
         typer.Option(help="Seconds to wait before confirming a difference with Temporal."),
     ] = 2.0,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Release the units of orders whose workflow is closed or gone (terminated), "
+            "with a ledger row that says why; then check again.",
+        ),
+    ] = False,
 ) -> None:
     """Check the books: balances against the ledger, reservations against Temporal.
 
     Every balance must equal the sum of its ledger; every open reservation must belong to
     an order still open in Temporal, and every open fulfillment must hold its lines.
     Prints each difference; exit code 1 if there is any, 2 if the check could not run.
+    With ``--repair``, units held by orders that no longer run are released first.
     """
     from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore
@@ -210,7 +220,16 @@ def check(
 
     async def main() -> tuple[list[str], list[str]]:
         client = await connect(address, settings.temporal_namespace)
-        return await run_check(store, OrderGateway(client, settings.task_queue), recheck)
+        gateway = OrderGateway(client, settings.task_queue)
+        if repair:
+            from starter.repair import repair_closed_orders
+
+            for done in await repair_closed_orders(store, gateway, actor="ops:inventory-check"):
+                typer.echo(
+                    f"repaired order {done.order_id} ({done.workflow}): "
+                    f"released {done.released_units} unit(s)"
+                )
+        return await run_check(store, gateway, recheck)
 
     try:
         ledger, orders = asyncio.run(main())

@@ -1,35 +1,53 @@
 """The order: route and reserve, send each package to its location, see every unit home.
 
-This workflow only orchestrates. Routing, reservations and dispatch are activities
-(idempotent, keyed by ids minted here); each package is a ``FulfillmentWorkflow`` child
-whose id derives from the order's, so the API can reach it directly.
+One workflow per order, ``order-<id>``, and nothing else: each package is a small state
+machine inside it (a coroutine per package, ``_run_package``), so every race between a
+location, an operator and a deadline is decided here, on one consistent state, one
+handler at a time.
 
-One loop makes every decision, one thing at a time: a package that closed (shipped,
-or failed and to be placed elsewhere), units a location could not find, an operator's
-reroute or cancel (updates, queued as tickets so the caller gets the outcome), and
-stock arriving for a backordered order. Handlers only record what happened.
+* Location events are updates addressed by fulfillment id: the validator answers 404
+  (unknown, or another location's) and 409 (makes no sense now) before anything is
+  written; the handler applies the event synchronously.
+* A cancel is decided synchronously too: it wins if nothing has shipped (every open
+  package closes ``cancelled`` at once, so a ``shipped`` that comes after it is refused),
+  or it is refused naming what shipped. Telling locations and releasing units goes on
+  afterwards; the answer lists that work as ``pending``.
+* A reroute needs a dry-run routing first, so it is queued for the decision loop, which
+  makes every allocation one at a time (fulfillment numbers stay unique).
+* Every exit compensates: completion, a cancel, a cancellation through Temporal, a bug.
+  Whatever the order still holds is released and open locations are told to stop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
-from temporalio.workflow import ChildWorkflowHandle
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.messages import ReleaseRequest
-    from activities.names import ALLOCATE, RECORD_BACKORDER, RELEASE_RESERVATIONS
-    from domain.errors import NotReroutable
-    from domain.fulfillment import TimelineEntry, is_delivered
-    from domain.ids import fulfillment_workflow_id
+    from activities.messages import CommitRequest, ReleaseRequest
+    from activities.names import (
+        ALLOCATE,
+        CANCEL_AT_LOCATION,
+        COMMIT_SHIPMENT,
+        DISPATCH,
+        RECORD_BACKORDER,
+        RECORD_SHORTFALL,
+        RELEASE_RESERVATIONS,
+    )
+    from domain.durations import format_duration
+    from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
+    from domain.fulfillment import TimelineEntry, is_delivered, next_status, split_shortfall
     from domain.inbox import Inbox, Ticket
     from domain.models import (
         DeliveryType,
         FulfillmentStatus,
+        LocationEventType,
         OrderRequest,
         OrderStatus,
     )
@@ -37,29 +55,44 @@ with workflow.unsafe.imports_passed_through():
         Allocation,
         AllocationRequest,
         BackorderRecord,
+        CancelAtLocationRequest,
         CancelRequest,
+        EventReceipt,
         FulfillmentRequest,
         FulfillmentView,
+        LocationEventEnvelope,
         OrderOutcome,
         OrderPolicy,
         OrderView,
         RerouteRequest,
         RerouteResult,
         ShortfallNotice,
+        ShortfallRecord,
         merge_lines,
         shipped_summary,
     )
+    from domain.packages import Package
     from domain.routing.types import RoutingLine
     from workflows import search
-    from workflows.fulfillment import READY_SIGNAL, SHORTFALL_SIGNAL, FulfillmentWorkflow
-    from workflows.options import STORE_ACTIVITY
+    from workflows.options import LOCATION_CALL, STORE_ACTIVITY
 
 S = FulfillmentStatus
-# A backordered order is woken by receipts and counts; it also re-checks stock about a
-# dozen times over its window (every 6 hours at most), in case a wake-up was missed.
+E = LocationEventType
+# A backordered order is woken by receipts, counts and releases; it also re-checks stock
+# about a dozen times over its window (every 6 hours at most), in case a wake-up was missed.
 BACKORDER_RECHECKS = 12
 BACKORDER_RECHECK_MAX = timedelta(hours=6)
 BACKORDER_RECHECK_MIN = timedelta(minutes=1)
+# How long a location gets to hear "stop" before the units are released anyway.
+CANCEL_AT_LOCATION_FOR = timedelta(hours=1)
+
+
+def _refusal(error: Exception) -> ApplicationError:
+    """A business refusal as an update failure the API maps to its status code.
+
+    (A plain exception raised in an update handler would fail the workflow task, not the
+    update; validators may raise anything, handlers must raise this.)"""
+    return ApplicationError(str(error), type=type(error).__name__, non_retryable=True)
 
 
 @workflow.defn
@@ -78,11 +111,8 @@ class OrderWorkflow:
             pickup_location_id=order.pickup_location_id,
         )
         self._inbox = Inbox()
-        self._children: dict[str, ChildWorkflowHandle[FulfillmentWorkflow, FulfillmentView]] = {}
-        self._results: dict[str, FulfillmentView] = {}
-        self._superseded: set[str] = set()  # cancelled on purpose: not to be placed again
-        self._ready: set[str] = set()
-        self._followers: list[asyncio.Task[None]] = []
+        self._packages: dict[str, Package] = {}
+        self._crash: BaseException | None = None
         self._noted_backorder: list[str] = []
         self._published: tuple[str, list[str]] = (OrderStatus.RECEIVED.value, [])
         self._excluded: set[str] = set()
@@ -95,56 +125,78 @@ class OrderWorkflow:
 
     @workflow.run
     async def run(self, order: OrderRequest) -> OrderOutcome:
-        self._record("received")
-        await self._place([RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()])
-        self._refresh_status()
-        self._publish()
-        while not self._settled():
-            await self._wait_for_news()
-            await self._handle_news()
+        try:
+            self._record("received")
+            lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
+            await self._place(lines)
+            self._refresh_status()
             self._publish()
-        return await self._finish()
+            while not self._settled():
+                # A timeout: time to look at the backorder again (or give up on it).
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(self._news, timeout=self._recheck_in())
+                if self._crash is not None:
+                    raise self._crash
+                await self._handle_news()
+                self._publish()
+            return await self._finish()
+        except asyncio.CancelledError:
+            # Cancelled through Temporal (``temporal workflow cancel``): still compensate.
+            await self._abandon(OrderStatus.CANCELLED, "the order's workflow was cancelled")
+            raise
+        except workflow.NondeterminismError:
+            raise  # the code does not match the history: retry the task, never guess
+        except Exception as exc:
+            reason = f"the order could not go on: {_describe(exc)}"
+            await self._abandon(OrderStatus.FAILED, reason)
+            raise ApplicationError(reason, type="OrderFailed", non_retryable=True) from exc
+
+    def _news(self) -> bool:
+        return bool(self._inbox) or self._crash is not None or self._settled()
 
     def _settled(self) -> bool:
+        if any(not p.done for p in self._packages.values()):
+            return False
         if self._end is not None:
-            return not self._open_children() and not self._inbox.tickets
-        return not (self._open_children() or self._view.backordered or self._inbox)
+            return not self._inbox.tickets
+        return not (self._view.backordered or self._inbox)
 
-    async def _wait_for_news(self) -> None:
-        timeout = None
-        if self._view.backordered and self._view.backorder_until is not None:
-            every = self._policy.backorder_window / BACKORDER_RECHECKS
-            every = min(max(every, BACKORDER_RECHECK_MIN), BACKORDER_RECHECK_MAX)
-            timeout = min(every, self._view.backorder_until - workflow.now())
-            timeout = max(timeout, timedelta(0))
-        try:
-            await workflow.wait_condition(lambda: bool(self._inbox), timeout=timeout)
-        except TimeoutError:
-            self._inbox.stock_arrived = True  # time to re-check (or give up) on the backorder
+    def _recheck_in(self) -> timedelta | None:
+        """When a backordered order looks at stock again (or gives up) by itself."""
+        if not self._view.backordered or self._view.backorder_until is None:
+            return None
+        every = self._policy.backorder_window / BACKORDER_RECHECKS
+        every = min(max(every, BACKORDER_RECHECK_MIN), BACKORDER_RECHECK_MAX)
+        left = self._view.backorder_until - workflow.now()
+        return max(min(every, left), timedelta(0))
 
     async def _handle_news(self) -> None:
         inbox = self._inbox
+        if not inbox:  # the recheck timer fired
+            inbox.stock_arrived = bool(self._view.backordered)
         if inbox.tickets:
             await self._serve(inbox.tickets.pop(0))
         elif inbox.shortfalls:
             notice = inbox.shortfalls.pop(0)
-            self._excluded.add(notice.location_id)
-            await self._replace(
-                notice.missing,
-                f"{notice.fulfillment_id}: {notice.location_id} could not find every unit",
-            )
+            if not self._ended():
+                self._excluded.add(notice.location_id)
+                await self._replace(
+                    notice.missing,
+                    f"{notice.fulfillment_id}: {notice.location_id} could not find every unit",
+                )
         elif inbox.closed:
             await self._package_closed(inbox.closed.pop(0))
         elif inbox.stock_arrived:
             inbox.stock_arrived = False
-            await self._retry_backorder()
+            if self._view.backordered and not self._ended():
+                await self._retry_backorder()
         self._refresh_status()
 
     async def _package_closed(self, package: FulfillmentView) -> None:
-        if package.fulfillment_id in self._superseded or is_delivered(package.status):
-            return
-        if package.status is S.SHORT:
-            return  # its missing units were already handed back through a shortfall
+        if self._ended() or is_delivered(package.status) or package.status is S.SHORT:
+            return  # nothing to place again (a short package handed back its units already)
+        if self._packages[package.fulfillment_id].stopped:
+            return  # taken back on purpose (reroute or cancel): already handled
         if self._order.delivery is DeliveryType.PICKUP:
             outcome = OrderStatus.CANCELLED if package.status is S.CANCELLED else OrderStatus.FAILED
             self._conclude(
@@ -162,11 +214,11 @@ class OrderWorkflow:
         """Place units again after a location failed them; bounded by ``max_reroutes``."""
         self._view.reroutes += 1
         if self._view.reroutes > self._policy.max_reroutes:
+            self._stop_all("the order failed")
             self._conclude(
                 OrderStatus.FAILED,
                 f"gave up after {self._policy.max_reroutes} reroutes; the last: {why}",
             )
-            await self._cancel_packages(self._open_children(), "the order failed", "system")
             return
         self._record("rerouting", reason=why)
         await self._place(lines)
@@ -175,11 +227,10 @@ class OrderWorkflow:
         until = self._view.backorder_until
         if until is not None and workflow.now() >= until:
             window = self._policy.backorder_window
+            self._stop_all("the order was cancelled")
             self._conclude(
-                OrderStatus.CANCELLED,
-                f"no stock arrived within the backorder window ({window})",
+                OrderStatus.CANCELLED, f"no stock arrived within the backorder window ({window})"
             )
-            await self._cancel_packages(self._open_children(), "the order was cancelled", "system")
             return
         waiting = self._view.backordered
         self._view.backordered = []
@@ -190,13 +241,18 @@ class OrderWorkflow:
     async def _place(
         self, lines: list[RoutingLine], *, retry: bool = False, force: str | None = None
     ) -> Allocation:
-        """Route and reserve ``lines``; start a child per package, or backorder them."""
+        """Route and reserve ``lines``; start a package per location, or backorder them."""
         allocation = await self._allocate(lines, force=force)
+        if self._ended():
+            # Decided while routing (a cancel): what was just reserved is released with
+            # the rest of the order's units when it finishes.
+            return allocation
         if allocation.decision.status == "routed":
             if self._view.backorder_until is not None and not self._view.backordered:
                 self._view.backorder_until = None
                 await self._note_backorder([])
-            await self._start_packages(allocation.fulfillments)
+            for request in allocation.fulfillments:
+                self._start_package(request)
             return allocation
         self._view.backordered = merge_lines(self._view.backordered + lines)
         if self._view.backorder_until is None:
@@ -251,63 +307,37 @@ class OrderWorkflow:
         self._view.routing_history.append(decision)
         if decision.status == "routed":
             self._next_fulfillment += len(allocation.fulfillments)
-            where = ", ".join(
-                f"{f.location_id} ({f.fulfillment_id})" for f in allocation.fulfillments
-            )
-            self._view.status = OrderStatus.ALLOCATED
-            self._record(
-                "allocated",
-                reason=decision.explanation,
-                detail={
-                    "packages": where,
-                    "cost": str(decision.plan.cost) if decision.plan else None,
-                    "rules_version": decision.rules_version,
-                },
-            )
+            if not self._ended():
+                where = ", ".join(
+                    f"{f.location_id} ({f.fulfillment_id})" for f in allocation.fulfillments
+                )
+                self._view.status = OrderStatus.ALLOCATED
+                self._record(
+                    "allocated",
+                    reason=decision.explanation,
+                    detail={
+                        "packages": where,
+                        "cost": str(decision.plan.cost) if decision.plan else None,
+                        "rules_version": decision.rules_version,
+                    },
+                )
         return allocation
 
-    async def _start_packages(self, requests: list[FulfillmentRequest]) -> None:
-        for request in requests:
-            self._view.fulfillments.append(
-                FulfillmentView(
-                    fulfillment_id=request.fulfillment_id,
-                    order_id=request.order_id,
-                    location_id=request.location_id,
-                    status=S.DISPATCHED,
-                    lines=request.lines,
-                    delivery=request.delivery,
-                )
-            )
-            handle = await workflow.start_child_workflow(
-                FulfillmentWorkflow.run,
-                request,
-                id=fulfillment_workflow_id(request.fulfillment_id),
-            )
-            self._children[request.fulfillment_id] = handle
-            self._followers.append(
-                asyncio.create_task(self._follow(request.fulfillment_id, handle))
-            )
-
-    async def _follow(
-        self, fulfillment_id: str, handle: ChildWorkflowHandle[FulfillmentWorkflow, FulfillmentView]
-    ) -> None:
-        result = await handle
-        self._results[fulfillment_id] = result
-        self._view.fulfillments = [
-            result if f.fulfillment_id == fulfillment_id else f for f in self._view.fulfillments
-        ]
-        self._inbox.closed.append(result)
-
-    def _open_children(self) -> list[str]:
-        return [fid for fid in self._children if fid not in self._results]
-
-    async def _cancel_packages(self, fulfillment_ids: list[str], reason: str, actor: str) -> None:
-        """Ask packages to stop (each cancels at its location and releases), and wait."""
-        self._superseded.update(fulfillment_ids)
-        for fid in fulfillment_ids:
-            if fid not in self._results:
-                await self._children[fid].signal(FulfillmentWorkflow.cancel, args=[reason, actor])
-        await workflow.wait_condition(lambda: all(f in self._results for f in fulfillment_ids))
+    def _start_package(self, request: FulfillmentRequest) -> None:
+        view = FulfillmentView(
+            fulfillment_id=request.fulfillment_id,
+            order_id=request.order_id,
+            location_id=request.location_id,
+            status=S.DISPATCHED,
+            lines=request.lines,
+            delivery=request.delivery,
+            ship_to=request.ship_to,
+        )
+        package = Package(request=request, view=view, dispatched_at=workflow.now())
+        self._packages[request.fulfillment_id] = package
+        self._view.fulfillments.append(view)
+        self._record_at(package, "dispatched")
+        asyncio.create_task(self._run_package(package))  # noqa: RUF006 (tracked by done)
 
     async def _note_backorder(self, skus: list[str]) -> None:
         """Tell the store which SKUs this order waits for (only when that changes)."""
@@ -321,7 +351,293 @@ class OrderWorkflow:
             **STORE_ACTIVITY,
         )
 
+    # --- one package ------------------------------------------------------------------
+
+    async def _run_package(self, package: Package) -> None:
+        """Dispatch, hold the location to its deadlines, then commit or release (once)."""
+        try:
+            if await self._dispatch(package):
+                await self._hold_to_deadlines(package)
+            await self._settle_shortfalls(package)
+            await self._close_package(package)
+            self._inbox.closed.append(package.view)
+        except Exception as exc:  # a bug: the order fails, compensating what it holds
+            if self._crash is None:
+                self._crash = exc
+            # The order takes every package back as it fails; this one then settles like
+            # any other taken back (the location told, its units released).
+            await workflow.wait_condition(lambda: not package.is_open)
+            with contextlib.suppress(Exception):
+                await self._close_package(package)
+        finally:
+            package.done = True
+
+    async def _dispatch(self, package: Package) -> bool:
+        """Hand the package over; a refusal counts as a rejection, silence as a timeout.
+
+        Events the location reports while this call is still running are applied at
+        once (the package is ``dispatched`` from the start): a 3PL that answers the
+        webhook and posts ``accepted`` in the same breath is never told to retry."""
+        if not package.is_open:
+            return False  # taken back before it went out
+        package.dispatch_started = True
+        call = workflow.start_activity(
+            DISPATCH,
+            package.request,
+            schedule_to_close_timeout=package.request.sla.accept,
+            **LOCATION_CALL,
+        )
+        await workflow.wait_condition(lambda: call.done() or not package.is_open)
+        if not call.done():
+            call.cancel()  # taken back mid-call: the location is told to stop instead
+            with contextlib.suppress(ActivityError, asyncio.CancelledError):
+                await call
+            return False
+        error = call.exception()
+        if error is None:
+            return package.is_open
+        if not package.is_open:
+            return False
+        if package.view.status is not S.DISPATCHED:
+            return True  # the location already reported progress: it has the package
+        cause = error.cause if isinstance(error, ActivityError) else error
+        if isinstance(cause, ApplicationError) and cause.type == "LocationRefused":
+            self._close_as(package, S.REJECTED, f"the location refused the request: {cause}")
+        else:
+            self._close_as(package, S.TIMED_OUT, f"could not reach the location: {cause}")
+        return False
+
+    async def _hold_to_deadlines(self, package: Package) -> None:
+        sla = package.request.sla
+        status = lambda: package.view.status  # noqa: E731
+        accepted = await self._until(
+            package, lambda: status() is not S.DISPATCHED, sla.accept, "accepted",
+            since=package.dispatched_at,
+        )  # fmt: skip
+        if not accepted:
+            return
+        if package.request.delivery is DeliveryType.PICKUP:
+            ready = await self._until(
+                package, lambda: status() is S.READY_FOR_PICKUP, sla.ready_for_pickup,
+                "ready for pickup", since=package.dispatched_at,
+            )  # fmt: skip
+            if ready:  # never collected: cancel and put the units back on the shelf
+                await self._until(
+                    package, lambda: False, sla.pickup_window, "collected", on_timeout=S.CANCELLED
+                )
+        else:
+            await self._until(package, lambda: False, sla.ship, "shipped after acceptance")
+
+    async def _until(
+        self,
+        package: Package,
+        reached: Callable[[], bool],
+        deadline: timedelta | None,
+        what: str,
+        *,
+        since: datetime | None = None,
+        on_timeout: FulfillmentStatus = S.TIMED_OUT,
+    ) -> bool:
+        """Wait for ``reached`` (or the package closing) until ``deadline`` after ``since``
+        (default: now); True if reached with the package still open. Closes the package
+        on a timeout; settles shortfalls as they come."""
+        ends = (since or workflow.now()) + deadline if deadline else None
+        while True:
+            left = (ends - workflow.now()) if ends else None
+            if left is not None and left <= timedelta(0):
+                why = f"not {what} within {format_duration(deadline)}"
+                self._close_as(package, on_timeout, why)
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: reached() or not package.is_open or bool(package.shortfalls),
+                    timeout=left,
+                )
+            except TimeoutError:
+                continue
+            await self._settle_shortfalls(package)
+            if not package.is_open:
+                return False
+            if reached():
+                return True
+
+    async def _settle_shortfalls(self, package: Package) -> None:
+        """Correct the location's stock for each short pick, then hand the missing units
+        to the order to place elsewhere."""
+        while package.shortfalls:
+            notice = package.shortfalls[0]
+            await workflow.execute_activity(
+                RECORD_SHORTFALL,
+                ShortfallRecord(
+                    order_id=self._order.order_id,
+                    fulfillment_id=notice.fulfillment_id,
+                    location_id=notice.location_id,
+                    missing=notice.missing,
+                    key=f"{notice.fulfillment_id}:short:{workflow.uuid4()}",
+                ),
+                **STORE_ACTIVITY,
+            )
+            self._inbox.shortfalls.append(notice)
+            package.shortfalls.pop(0)
+
+    async def _close_package(self, package: Package) -> None:
+        """Commit what left; otherwise tell the location to stop (where it may be working
+        on it) and release the units. Both are idempotent."""
+        order_id, fid = self._order.order_id, package.fulfillment_id
+        if is_delivered(package.view.status):
+            await workflow.execute_activity(
+                COMMIT_SHIPMENT, CommitRequest(order_id=order_id, fulfillment_id=fid),
+                **STORE_ACTIVITY,
+            )  # fmt: skip
+            return
+        if package.view.status in (S.TIMED_OUT, S.CANCELLED) and package.dispatch_started:
+            try:
+                await workflow.execute_activity(
+                    CANCEL_AT_LOCATION,
+                    CancelAtLocationRequest(
+                        request=package.request, reason=package.view.reason or "cancelled"
+                    ),
+                    schedule_to_close_timeout=CANCEL_AT_LOCATION_FOR,
+                    **LOCATION_CALL,
+                )
+            except ActivityError as err:
+                # The units are released either way; the location is told on its timeline.
+                self._record_at(package, "cancel_not_delivered", reason=str(err.cause or err))
+        why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
+        await workflow.execute_activity(
+            RELEASE_RESERVATIONS,
+            ReleaseRequest(order_id=order_id, fulfillment_id=fid, reason=why),
+            **STORE_ACTIVITY,
+        )
+
+    def _stop(self, package: Package, reason: str, actor: str) -> None:
+        """The order takes the package back: it closes ``cancelled`` now, so a location
+        event after this is refused; its own coroutine tells the location and releases."""
+        if package.is_open:
+            package.stopped = True
+            self._close_as(package, S.CANCELLED, reason, actor=actor)
+
+    def _stop_all(self, reason: str, actor: str = "system") -> list[str]:
+        stopped = [p.fulfillment_id for p in self._packages.values() if p.is_open]
+        for fid in stopped:
+            self._stop(self._packages[fid], reason, actor)
+        return stopped
+
+    def _close_as(
+        self, package: Package, status: FulfillmentStatus, reason: str, actor: str = "system"
+    ) -> None:
+        package.view.status = status
+        package.view.reason = reason
+        self._record_at(package, status.value, reason=reason, actor=actor)
+        self._refresh_status()
+
+    # --- the locations' side ----------------------------------------------------------
+
+    @workflow.update
+    def report_event(self, envelope: LocationEventEnvelope) -> EventReceipt:
+        """Apply a location's event to one package; repeating an ``event_id`` changes nothing."""
+        try:
+            package = self._package_for(envelope)
+            event = envelope.event
+            if self._is_repeat(package, envelope):
+                return EventReceipt.of(package.view, duplicate=True)
+            self._check_event(package, envelope)
+        except (UnknownFulfillment, InvalidTransition) as refused:
+            raise _refusal(refused) from None
+        view = package.view
+        view.status = next_status(view.status, event.type, view.delivery)
+        detail: dict[str, object] | None = None
+        if event.type is E.SHIPPED:
+            view.carrier = event.carrier
+            view.tracking_number = event.tracking_number
+            if event.tracking_number:
+                detail = {"carrier": event.carrier, "tracking_number": event.tracking_number}
+        elif event.type is E.SHORT:
+            kept, missing = split_shortfall(view.lines, event.lines or [])
+            view.lines = kept
+            package.shortfalls.append(
+                ShortfallNotice(
+                    fulfillment_id=view.fulfillment_id, location_id=view.location_id,
+                    missing=missing,
+                )
+            )  # fmt: skip
+            if not kept:
+                view.status = S.SHORT
+            detail = {
+                "found": {line.sku: line.quantity for line in kept},
+                "missing": {line.sku: line.quantity for line in missing},
+            }
+        if event.reason:
+            view.reason = event.reason
+        if event.event_id:
+            view.processed_event_ids.append(event.event_id)
+        self._record_at(package, event.type.value, actor=envelope.actor, reason=event.reason,
+                        detail=detail)  # fmt: skip
+        self._refresh_status()
+        self._publish()
+        return EventReceipt.of(view)
+
+    @report_event.validator
+    def _validate_event(self, envelope: LocationEventEnvelope) -> None:
+        package = self._package_for(envelope)
+        if not self._is_repeat(package, envelope):
+            self._check_event(package, envelope)
+
+    def _package_for(self, envelope: LocationEventEnvelope) -> Package:
+        package = self._packages.get(envelope.fulfillment_id or "")
+        if package is None:
+            raise UnknownFulfillment(f"no fulfillment {envelope.fulfillment_id!r}")
+        if envelope.location_id != package.location_id:
+            raise UnknownFulfillment(
+                f"fulfillment {package.fulfillment_id} does not belong to location "
+                f"{envelope.location_id}"
+            )
+        return package
+
+    @staticmethod
+    def _is_repeat(package: Package, envelope: LocationEventEnvelope) -> bool:
+        event_id = envelope.event.event_id
+        return bool(event_id) and event_id in package.view.processed_event_ids
+
+    @staticmethod
+    def _check_event(package: Package, envelope: LocationEventEnvelope) -> None:
+        """InvalidTransition if the event makes no sense now, saying why."""
+        view, event = package.view, envelope.event
+        if package.stopped:
+            raise InvalidTransition(
+                f"fulfillment {view.fulfillment_id} was taken back ({view.reason}); "
+                f"'{event.type.value}' cannot change it"
+            )
+        next_status(view.status, event.type, view.delivery)
+        if event.type is E.SHORT:
+            split_shortfall(view.lines, event.lines or [])
+
     # --- operators --------------------------------------------------------------------
+
+    @workflow.update
+    def cancel(self, request: CancelRequest) -> OrderView:
+        """Cancel the order, decided now: every open package closes ``cancelled`` and the
+        answer lists what is still being done (locations told, units released)."""
+        try:
+            self._check_cancel()
+        except NotReroutable as refused:
+            raise _refusal(refused) from None
+        self._record("cancel_requested", reason=request.reason, actor=request.actor)
+        self._stop_all(f"order cancelled: {request.reason}", request.actor)
+        self._view.backordered = []
+        self._conclude(OrderStatus.CANCELLED, request.reason)
+        self._publish()
+        return self.state()
+
+    @cancel.validator
+    def _validate_cancel(self, request: CancelRequest) -> None:
+        self._check_cancel()
+
+    def _check_cancel(self) -> None:
+        self._check_open("cancel")
+        shipped = shipped_summary(self._view)
+        if shipped:
+            raise NotReroutable(f"cannot cancel: {shipped} already left")
 
     @workflow.update
     async def reroute(self, request: RerouteRequest) -> RerouteResult:
@@ -343,64 +659,38 @@ class OrderWorkflow:
         if self._order.delivery is DeliveryType.PICKUP:
             raise NotReroutable("a store-pickup order stays at its pickup store; cancel it instead")
         if not self._affected(request):
-            at = ", ".join(request.exclude_location_ids) or f"anywhere but {request.location_id}"
-            shipped = [
-                f"{f.fulfillment_id} ({f.location_id}) already {f.status.value}"
-                for f in self._view.fulfillments
-                if is_delivered(f.status) and f.location_id in request.exclude_location_ids
-            ]
-            raise NotReroutable("; ".join(shipped) if shipped else f"no open fulfillment at {at}")
+            raise NotReroutable(self._why_nothing_to_reroute(request))
 
-    @workflow.update
-    async def cancel(self, request: CancelRequest) -> OrderView:
-        """Cancel the order: stop every open package, release every unit."""
-        ticket = Ticket(kind="cancel", cancel=request)
-        self._inbox.tickets.append(ticket)
-        await workflow.wait_condition(lambda: ticket.done)
-        if ticket.error:
-            raise ApplicationError(ticket.error, type=NotReroutable.__name__)
-        return self._view
-
-    @cancel.validator
-    def _validate_cancel(self, request: CancelRequest) -> None:
-        self._check_open("cancel")
-        shipped = shipped_summary(self._view)
-        if shipped:
-            raise NotReroutable(f"cannot cancel: {shipped} already left")
+    def _why_nothing_to_reroute(self, request: RerouteRequest) -> str:
+        at = ", ".join(request.exclude_location_ids) or f"anywhere but {request.location_id}"
+        shipped = [
+            f"{f.fulfillment_id} ({f.location_id}) already {f.status.value}"
+            for f in self._view.fulfillments
+            if is_delivered(f.status)
+            and (
+                f.location_id in request.exclude_location_ids
+                or (not request.exclude_location_ids and f.location_id != request.location_id)
+            )
+        ]
+        return "; ".join(shipped) if shipped else f"no open fulfillment at {at}"
 
     async def _serve(self, ticket: Ticket) -> None:
         try:
             if self._ended():
                 ticket.error = f"the order is already {self._view.status.value}"
-            elif ticket.kind == "cancel":
-                await self._serve_cancel(ticket)
             else:
                 await self._serve_reroute(ticket)
         finally:
             ticket.done = True
-
-    async def _serve_cancel(self, ticket: Ticket) -> None:
-        assert ticket.cancel is not None
-        shipped = shipped_summary(self._view)
-        if shipped:
-            ticket.error = f"cannot cancel: {shipped} already left"
-            return
-        request = ticket.cancel
-        self._record("cancel_requested", reason=request.reason, actor=request.actor)
-        await self._cancel_packages(
-            self._open_children(), f"order cancelled: {request.reason}", request.actor
-        )
-        self._view.backordered = []
-        self._conclude(OrderStatus.CANCELLED, request.reason)
 
     async def _serve_reroute(self, ticket: Ticket) -> None:
         request = ticket.reroute
         assert request is not None
         affected = self._affected(request)
         if not affected:
-            ticket.error = "no open fulfillment is affected"
+            ticket.error = self._why_nothing_to_reroute(request)
             return
-        lines = merge_lines([line for f in affected for line in f.lines])
+        lines = merge_lines([line for p in affected for line in p.view.lines])
         trial = await self._allocate(
             lines,
             force=request.location_id,
@@ -410,8 +700,17 @@ class OrderWorkflow:
         if trial.decision.status != "routed":
             ticket.error = f"no plan without those locations: {trial.decision.reason}"
             return
+        # Decided only now, on the state after the dry run: a package that shipped or
+        # closed meanwhile stays as it is.
+        if self._ended():
+            ticket.error = f"the order is already {self._view.status.value}"
+            return
+        affected = [p for p in self._affected(request) if p in affected]
+        if not affected:
+            ticket.error = self._why_nothing_to_reroute(request)
+            return
         self._excluded.update(request.exclude_location_ids)
-        ids = [f.fulfillment_id for f in affected]
+        ids = [p.fulfillment_id for p in affected]
         self._record(
             "reroute_requested",
             reason=request.reason,
@@ -422,41 +721,34 @@ class OrderWorkflow:
                 "force": request.location_id,
             },
         )
-        await self._cancel_packages(ids, f"rerouted by operations: {request.reason}", request.actor)
-        still = merge_lines(
-            [
-                line
-                for fid in ids
-                if not is_delivered(self._results[fid].status)
-                for line in self._results[fid].lines
-            ]
-        )
-        before = set(self._children)
-        allocation = await self._place(still, force=request.location_id) if still else trial
+        for package in affected:
+            self._stop(package, f"rerouted by operations: {request.reason}", request.actor)
+        before = set(self._packages)
+        still = merge_lines([line for p in affected for line in p.view.lines])
+        allocation = await self._place(still, force=request.location_id)
         self._refresh_status()
         ticket.reroute_result = RerouteResult(
             order_id=self._order.order_id,
             cancelled_fulfillment_ids=ids,
             decision=allocation.decision,
             fulfillments=[f for f in self._view.fulfillments if f.fulfillment_id not in before],
+            pending=self._pending(),
         )
 
-    def _affected(self, request: RerouteRequest) -> list[FulfillmentView]:
-        open_ones = [
-            f for f in self._view.fulfillments if f.fulfillment_id in self._open_children()
-        ]
+    def _affected(self, request: RerouteRequest) -> list[Package]:
+        open_ones = [p for p in self._packages.values() if p.is_open]
         if request.exclude_location_ids:
-            return [f for f in open_ones if f.location_id in request.exclude_location_ids]
-        return [f for f in open_ones if f.location_id != request.location_id]
+            return [p for p in open_ones if p.location_id in request.exclude_location_ids]
+        return [p for p in open_ones if p.location_id != request.location_id]
 
     def _conclude(self, status: OrderStatus, reason: str | None) -> None:
-        """The order's outcome is decided (the loop still waits for packages to close)."""
+        """The order's outcome is decided (the loop still waits for packages to settle)."""
         self._end = (status, reason)
         self._view.status = status
         self._view.reason = reason
 
     def _ended(self) -> bool:
-        """The outcome is decided (the loop may still be closing packages) or final."""
+        """The outcome is decided (packages may still be settling) or final."""
         return self._end is not None or self._view.status.is_final
 
     def _check_open(self, what: str) -> None:
@@ -464,16 +756,7 @@ class OrderWorkflow:
             status = self._end[0] if self._end else self._view.status
             raise NotReroutable(f"cannot {what}: the order is already {status.value}")
 
-    # --- news from packages and the store ------------------------------------------------
-
-    @workflow.signal(name=SHORTFALL_SIGNAL)
-    def package_short(self, notice: ShortfallNotice) -> None:
-        self._inbox.shortfalls.append(notice)
-
-    @workflow.signal(name=READY_SIGNAL)
-    def package_ready(self, fulfillment_id: str) -> None:
-        self._ready.add(fulfillment_id)
-        self._refresh_status()
+    # --- news from the store ----------------------------------------------------------
 
     @workflow.signal
     def stock_arrived(self, skus: list[str]) -> None:
@@ -483,21 +766,34 @@ class OrderWorkflow:
 
     @workflow.query
     def state(self) -> OrderView:
-        return self._view
+        """The order as support sees it, with the work still under way in ``pending``."""
+        return self._view.model_copy(update={"pending": self._pending()})
 
-    # --- bookkeeping ------------------------------------------------------------------
+    def _pending(self) -> list[str]:
+        return [note for p in self._packages.values() if (note := p.pending())]
+
+    # --- endings ----------------------------------------------------------------------
 
     def _refresh_status(self) -> None:
         if self._ended():
             return
-        open_ids = self._open_children()
-        if open_ids:
+        open_ones = [p for p in self._packages.values() if p.is_open]
+        if open_ones:
             ready = self._order.delivery is DeliveryType.PICKUP and all(
-                f in self._ready for f in open_ids
+                p.view.status is S.READY_FOR_PICKUP for p in open_ones
             )
             self._view.status = OrderStatus.READY_FOR_PICKUP if ready else OrderStatus.FULFILLING
         elif self._view.backordered:
             self._view.status = OrderStatus.BACKORDERED
+
+    async def _abandon(self, status: OrderStatus, reason: str) -> None:
+        """An abnormal exit: take every package back, let each settle, then finish."""
+        if self._end is None:
+            self._conclude(status, reason)
+        self._stop_all(reason)
+        self._view.backordered = []
+        await workflow.wait_condition(lambda: all(p.done for p in self._packages.values()))
+        await self._finish()
 
     async def _finish(self) -> OrderOutcome:
         if self._end is None:
@@ -507,9 +803,11 @@ class OrderWorkflow:
                 else OrderStatus.SHIPPED
             )
             self._conclude(done, None)
+        assert self._end is not None
         status, reason = self._end
         if status in (OrderStatus.CANCELLED, OrderStatus.FAILED):
-            # Packages released their own units; this catches anything else, and costs nothing.
+            # Packages released their own units; this catches anything else (an allocation
+            # made while the order was being cancelled) and costs nothing otherwise.
             await workflow.execute_activity(
                 RELEASE_RESERVATIONS,
                 ReleaseRequest(
@@ -517,13 +815,18 @@ class OrderWorkflow:
                 ),
                 **STORE_ACTIVITY,
             )
-            if self._view.backorder_until is not None:
-                self._view.backordered = []
-                await self._note_backorder([])
+            self._view.backordered = []
+        if self._noted_backorder:
+            await self._note_backorder([])
+        for ticket in self._inbox.tickets:
+            ticket.error, ticket.done = f"the order is already {status.value}", True
+        self._inbox.tickets.clear()
         self._view.status = status
         self._view.reason = reason
         self._record(status.value, reason=reason)
         self._publish()
+        # An update that arrived as the order ended gets its real answer before the close.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return OrderOutcome(
             order_id=self._order.order_id,
             status=status,
@@ -553,3 +856,30 @@ class OrderWorkflow:
         self._view.events.append(
             TimelineEntry(at=workflow.now(), type=type_, reason=reason, actor=actor, detail=detail)
         )
+
+    def _record_at(
+        self,
+        package: Package,
+        type_: str,
+        *,
+        reason: str | None = None,
+        actor: str = "system",
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        package.view.events.append(
+            TimelineEntry(
+                at=workflow.now(),
+                type=type_,
+                fulfillment_id=package.fulfillment_id,
+                location_id=package.location_id,
+                reason=reason,
+                actor=actor,
+                detail=detail,
+            )
+        )
+
+
+def _describe(error: BaseException) -> str:
+    """An exception in a sentence (an activity's failure names its cause)."""
+    cause = error.cause if isinstance(error, ActivityError) and error.cause else error
+    return f"{type(cause).__name__}: {cause}"

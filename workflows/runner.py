@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from workflows.fulfillment import FulfillmentWorkflow
 from workflows.order import OrderWorkflow
 
-WORKFLOWS = [OrderWorkflow, FulfillmentWorkflow]
+WORKFLOWS = [OrderWorkflow]
 
 # Pure modules that workflows import: loaded once, not re-imported into every sandbox.
 PASSTHROUGH_MODULES = (

@@ -194,6 +194,19 @@ class InventoryStore:
 
         Returns the units released; releasing nothing is a no-op (compensation is retried).
         """
+        return sum(
+            self.release_by_sku(order_id, fulfillment_id, reason=reason, actor=actor).values()
+        )
+
+    def release_by_sku(
+        self,
+        order_id: str,
+        fulfillment_id: str | None = None,
+        *,
+        reason: str,
+        actor: str = "system",
+    ) -> dict[str, int]:
+        """``release``, answering the units released by SKU (to wake orders waiting for them)."""
         return self._write(
             lambda uow: reservations.release(uow, order_id, fulfillment_id, reason, actor)
         )

@@ -132,9 +132,9 @@ def _hold(
 
 def release(
     uow: UnitOfWork, order_id: str, fulfillment_id: str | None, reason: str, actor: str
-) -> int:
-    """Release the open reservations matched; the units released (0 if none were open)."""
-    released = 0
+) -> dict[str, int]:
+    """Release the open reservations matched; the units released by SKU (empty if none)."""
+    released: dict[str, int] = {}
     rows = uow.inventory.reservations(
         order_id, fulfillment_id, status=ReservationStatus.OPEN, for_update=True
     )
@@ -150,7 +150,7 @@ def release(
             actor=actor,
         )
         row.status, row.updated_at = ReservationStatus.RELEASED.value, utcnow()
-        released += row.quantity
+        released[row.sku] = released.get(row.sku, 0) + row.quantity
     return released
 
 

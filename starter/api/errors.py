@@ -6,9 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
-from adapters.order_gateway import UnknownOrder, WorkflowUnavailable
+from adapters.order_gateway import TemporalBusy, UnknownOrder, WorkflowUnavailable, is_transient
 from domain.errors import (
     InvalidOrder,
     InvalidTransition,
@@ -34,14 +34,6 @@ _STATUS: dict[type[Exception], int] = {
     OrderConflict: 409,
     NotReroutable: 409,
     OutOfStock: 409,
-}
-
-
-# Temporal answered that it cannot serve now (down, overloaded, or too slow).
-_TEMPORAL_DOWN = {
-    RPCStatusCode.UNAVAILABLE,
-    RPCStatusCode.DEADLINE_EXCEEDED,
-    RPCStatusCode.RESOURCE_EXHAUSTED,
 }
 
 
@@ -97,10 +89,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _no_answer(request: Request, exc: WorkflowUnavailable) -> JSONResponse:
         return unavailable(str(exc), "WorkflowUnavailable")
 
+    @app.exception_handler(TemporalBusy)
+    async def _busy(request: Request, exc: TemporalBusy) -> JSONResponse:
+        return unavailable(str(exc), "TemporalBusy")
+
     @app.exception_handler(RPCError)
     async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
-        if exc.status in _TEMPORAL_DOWN:
-            return unavailable(f"Temporal is unreachable: {exc.message}", "TemporalUnavailable")
+        # Down, overloaded, too slow, a transport error, a workflow task being retried:
+        # the caller may send the same request again. Only a refusal is not retryable.
+        if is_transient(exc):
+            return unavailable(f"Temporal cannot answer now: {exc.message}", "TemporalUnavailable")
         return JSONResponse(
             status_code=500, content={"message": f"Temporal: {exc.message}", "error": "RPCError"}
         )

@@ -13,7 +13,8 @@ from adapters.order_gateway import OrderSummary
 from domain.errors import InvalidOrder, UnknownSku
 from domain.models import ID_PATTERN, DeliveryType, OrderRequest, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
-from starter.api.deps import ActorDep, GatewayDep
+from starter.api.deps import ActorDep, GatewayDep, StoreDep
+from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -162,3 +163,17 @@ async def cancel_order(
     return await gateway.cancel(
         order_id, CancelRequest(reason=body.reason, actor=f"support:{actor.id}")
     )
+
+
+@router.post(
+    "/{order_id}/release-held-stock",
+    response_model=Repaired,
+    responses={409: {"description": "The order is still running: cancel it instead"}},
+)
+async def release_held_stock(
+    order_id: str, gateway: GatewayDep, store: StoreDep, actor: ActorDep
+) -> Repaired:
+    """Operations' repair for an order whose workflow was terminated (and so ran no
+    compensation): release every unit it still holds, with a ledger row saying why.
+    Refused while the order runs; a repeat releases nothing."""
+    return await release_closed_order(store, gateway, order_id, actor=f"ops:{actor.id}")

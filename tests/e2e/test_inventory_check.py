@@ -104,7 +104,7 @@ def test_check_is_clean_after_normal_orders_and_reports_what_is_planted(
         assert "ledger: ok" in result.stdout
         assert (
             "order GHOST-1, GHOST-1-F1, SKIN-SERUM: 2 reserved at NWK-DC for an order that is "
-            "not open in Temporal (no such order)"
+            "not open in Temporal (no such order; `dom inventory check --repair` frees it)"
         ) in result.stdout
         store.release("GHOST-1", reason="planted discrepancy removed", actor="test")
 

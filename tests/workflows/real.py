@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.fulfillment import LocationEvent
-from domain.ids import fulfillment_workflow_id, order_workflow_id
+from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
@@ -34,17 +34,25 @@ NETWORK = Path(__file__).with_name("network.yaml")
 
 @dataclass
 class Locations:
-    """Records what the workflows asked of locations."""
+    """Records what the workflows asked of locations. A test may hold either call open
+    (``hold_dispatch``/``hold_cancel``: the call waits until the event is set), as a slow
+    webhook would."""
 
     dispatched: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    hold_dispatch: asyncio.Event | None = None
+    hold_cancel: asyncio.Event | None = None
 
     @activity.defn(name=DISPATCH)
     async def dispatch(self, request: FulfillmentRequest) -> None:
         self.dispatched.append(request.fulfillment_id)
+        if self.hold_dispatch is not None:
+            await self.hold_dispatch.wait()
 
     @activity.defn(name=CANCEL_AT_LOCATION)
     async def cancel(self, cancel: CancelAtLocationRequest) -> None:
+        if self.hold_cancel is not None:
+            await self.hold_cancel.wait()
         self.cancelled.append(cancel.request.fulfillment_id)
 
 
@@ -117,20 +125,15 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 async def _record_histories(env: WorkflowEnvironment, gateway: OrderGateway) -> None:
-    """Save each finished order's history, and its packages', for the replay test.
+    """Save each finished order's history for the replay test.
     Runs only with SWITCHYARD_RECORD_HISTORIES=1 (see tests/histories/README.md)."""
     HISTORIES.mkdir(exist_ok=True)
     for order_id in _started:
         handle = env.client.get_workflow_handle(order_workflow_id(order_id))
-        if (await handle.describe()).status != WorkflowExecutionStatus.COMPLETED:
-            continue
-        view = await gateway.get_order(order_id)
-        ids = [order_workflow_id(order_id)] + [
-            fulfillment_workflow_id(f.fulfillment_id) for f in view.fulfillments
-        ]
-        for workflow_id in ids:
-            history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-            (HISTORIES / f"{workflow_id}.json").write_text(history.to_json())
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            continue  # closed ones only: completed, cancelled (in Temporal) or failed
+        history = await handle.fetch_history()
+        (HISTORIES / f"{handle.id}.json").write_text(history.to_json())
 
 
 async def _terminate_leftovers(env: WorkflowEnvironment, store: InventoryStore) -> None:
@@ -147,19 +150,29 @@ async def _terminate_leftovers(env: WorkflowEnvironment, store: InventoryStore) 
 _started: list[str] = []
 
 
+def _activity_name(fn: Callable[..., object]) -> str:
+    return activity._Definition.must_from_callable(fn).name
+
+
 @asynccontextmanager
-async def rig(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> AsyncIterator[Rig]:
+async def rig(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    tmp_path: Path,
+    *,
+    replace: list[Callable[..., object]] = (),  # type: ignore[assignment]
+) -> AsyncIterator[Rig]:
+    """The real activities on a fresh store; ``replace`` swaps some for others of the
+    same activity name (a failing one, say)."""
     store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
     store.migrate()
     store.load_network(load_network(NETWORK))
     locations = Locations()
     inventory = InventoryActivities(store)
     executor = ThreadPoolExecutor(max_workers=8)
-    async with Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=[
+    activities = {
+        _activity_name(fn): fn
+        for fn in [
             inventory.allocate,
             inventory.release_reservations,
             inventory.commit_shipment,
@@ -167,7 +180,14 @@ async def rig(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> Asyn
             inventory.record_backorder,
             locations.dispatch,
             locations.cancel,
-        ],
+            *replace,
+        ]
+    }
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=list(activities.values()),
         workflow_runner=workflow_runner(),
         activity_executor=executor,
         max_concurrent_activities=8,

@@ -139,6 +139,9 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         assert len(result.fulfillments) == 1 and result.fulfillments[0].location_id != here
         assert result.decision.status == "routed"
         second = result.fulfillments[0].fulfillment_id
+        # The answer does not wait for the old location to be told: that is still pending.
+        assert [note.split(":")[0] for note in result.pending] == [first]
+        await until(time_env, "P4", lambda v: not v.pending, "done with the old package")
         assert r.locations.cancelled == [first]
         assert r.store.balance(here, "A").reserved == 0
         await r.ship(second)

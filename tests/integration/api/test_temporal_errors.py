@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.order_gateway import WorkflowUnavailable
+from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from tests.integration.api.conftest import FakeGateway
 
 
@@ -33,8 +33,18 @@ NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for eve
         (WorkflowUnavailable("order-A-1 did not answer within 10s; is a worker running?"), 503,
          "WorkflowUnavailable", "is a worker running?"),
         (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), 503,
-         "TemporalUnavailable", "Temporal is unreachable"),
-        (RPCError("internal", RPCStatusCode.INTERNAL, b""), 500, "RPCError", "Temporal: internal"),
+         "TemporalUnavailable", "Temporal cannot answer now: connection refused"),
+        # A transport error, or a workflow task in failed state (a worker just died): the
+        # caller must send it again, so these are 503s too, never a final-looking 500.
+        (RPCError("transport error", RPCStatusCode.INTERNAL, b""), 503, "TemporalUnavailable",
+         "transport error"),
+        (RPCError("Unable to perform workflow execution update due to Workflow Task in failed"
+                  " state", RPCStatusCode.FAILED_PRECONDITION, b""), 503, "TemporalUnavailable",
+         "failed state"),
+        (TemporalBusy("order-A-1 could not take the request now"), 503, "TemporalBusy",
+         "could not take the request"),
+        (RPCError("bad query", RPCStatusCode.INVALID_ARGUMENT, b""), 500, "RPCError",
+         "Temporal: bad query"),
     ],
 )  # fmt: skip
 def test_temporal_failures_get_a_status_that_says_what_happened(

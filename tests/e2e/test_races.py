@@ -1,0 +1,193 @@
+"""Races between a location and an operator, over HTTP against the real stack, many
+times each: the answers, the order's final state and the stock must tell one story.
+
+* cancel against ``shipped``: exactly one wins. Either the order is cancelled, the
+  package ``cancelled`` and the ``shipped`` event answered 409; or the package shipped
+  (tracking, units committed) and the cancel answered 409 naming it. Never both 2xx.
+* reroute against ``shipped``: the order never breaks; one of the two is refused.
+* a terminated order (no compensation runs) is repaired by operations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from domain.ids import order_workflow_id
+from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
+from tests.e2e.test_textbook_case import wait_for
+
+pytestmark = pytest.mark.e2e
+ROUNDS = 10
+
+
+@pytest.fixture(scope="module")
+def racing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
+    tmp = tmp_path_factory.mktemp("races")
+    process, stack = start_stack(tmp, HERE / "network_races.yaml")
+    args = [str(a) for a in process.args]  # type: ignore[union-attr]
+    yield stack, f"127.0.0.1:{args[args.index('--temporal-port') + 1]}"
+    stop_stack(process, stack)
+
+
+def mug_order(order_id: str) -> dict[str, object]:
+    return {
+        "order_id": order_id,
+        "customer": {"name": "Rae Racer", "email": "rae@example.com"},
+        "ship_to": {"postal_code": "80202", "country": "US"},
+        "lines": [{"line_id": "1", "sku": "MUG", "quantity": 1}],
+    }
+
+
+def stock(http: httpx.Client) -> dict[str, tuple[int, int]]:
+    rows = http.get("/inventory/MUG").json()["locations"]
+    return {r["location_id"]: (r["on_hand"], r["reserved"]) for r in rows}
+
+
+def packed_order(http: httpx.Client, order_id: str) -> dict:
+    assert http.post("/orders", json=mug_order(order_id)).status_code == 202
+    order = wait_for(http, order_id, lambda o: o["status"] == "fulfilling", "fulfilling")
+    [package] = order["fulfillments"]
+    url = f"/locations/{package['location_id']}/fulfillments/{package['fulfillment_id']}/events"
+    for step in ("accepted", "picked", "packed"):
+        assert http.post(url, json={"type": step}).status_code == 202
+    return package
+
+
+Call = tuple[str, str, dict[str, object]]
+
+
+def race(stack: Stack, ship: Call, operator: Call, *, ship_first: bool) -> list[httpx.Response]:
+    """[the ship answer, the operator's answer], the two sent at the same moment (which
+    one leaves first alternates between rounds)."""
+    calls = [ship, operator] if ship_first else [operator, ship]
+    answers = at_once(stack, *calls)
+    return answers if ship_first else answers[::-1]
+
+
+def at_once(stack: Stack, *calls: Call) -> list[httpx.Response]:
+    """Send each (method, path, body) from its own client at the same moment."""
+    clients = [stack.client() for _ in calls]
+    try:
+        with ThreadPoolExecutor(len(calls)) as pool:
+            futures = [
+                pool.submit(client.request, method, path, json=body)
+                for client, (method, path, body) in zip(clients, calls, strict=True)
+            ]
+            return [f.result() for f in futures]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def settled(http: httpx.Client, order_id: str) -> dict:
+    return wait_for(
+        http,
+        order_id,
+        lambda o: o["status"] in ("shipped", "cancelled", "failed") and not o["pending"],
+        "settled",
+    )
+
+
+def test_cancel_racing_shipped_has_exactly_one_winner(racing: tuple[Stack, str]) -> None:
+    stack, _ = racing
+    outcomes = []
+    with stack.client() as http:
+        for n in range(ROUNDS):
+            order_id = f"RC-{n}"
+            package = packed_order(http, order_id)
+            where, fid = package["location_id"], package["fulfillment_id"]
+            before = stock(http)[where]
+            ship = {"type": "shipped", "carrier": "UPS", "tracking_number": f"1ZRC{n:04d}"}
+            cancel = {"reason": "customer changed mind"}
+            shipped, cancelled = race(
+                stack,
+                ("POST", f"/locations/{where}/fulfillments/{fid}/events", ship),
+                ("POST", f"/orders/{order_id}/cancel", cancel),
+                ship_first=bool(n % 2),
+            )
+            final = settled(http, order_id)
+            after = stock(http)[where]
+            assert sorted([shipped.status_code, cancelled.status_code]) in ([200, 409], [202, 409])
+            if final["status"] == "shipped":
+                assert shipped.status_code == 202 and cancelled.status_code == 409
+                assert f"1ZRC{n:04d}" in cancelled.json()["message"]
+                assert final["fulfillments"][0]["status"] == "shipped"
+                assert after == (before[0] - 1, before[1] - 1)  # the unit left
+            else:
+                assert final["status"] == "cancelled"
+                assert cancelled.status_code == 200 and shipped.status_code == 409
+                assert final["fulfillments"][0]["status"] == "cancelled"
+                assert final["fulfillments"][0]["tracking_number"] is None
+                assert after == (before[0], before[1] - 1)  # back on the shelf
+            outcomes.append(final["status"])
+    assert set(outcomes) <= {"shipped", "cancelled"}
+
+
+def test_reroute_racing_shipped_never_breaks_the_order(racing: tuple[Stack, str]) -> None:
+    stack, _ = racing
+    with stack.client() as http:
+        for n in range(ROUNDS):
+            order_id = f"RR-{n}"
+            package = packed_order(http, order_id)
+            where, fid = package["location_id"], package["fulfillment_id"]
+            ship = {"type": "shipped", "carrier": "UPS", "tracking_number": f"1ZRR{n:04d}"}
+            reroute = {"exclude_location_ids": [where], "reason": "dock closed"}
+            shipped, rerouted = race(
+                stack,
+                ("POST", f"/locations/{where}/fulfillments/{fid}/events", ship),
+                ("POST", f"/orders/{order_id}/reroute", reroute),
+                ship_first=bool(n % 2),
+            )
+            assert 500 not in (shipped.status_code, rerouted.status_code)
+            if rerouted.status_code == 200:
+                assert shipped.status_code == 409
+                [moved] = rerouted.json()["fulfillments"]
+                assert moved["location_id"] != where
+                url = (
+                    f"/locations/{moved['location_id']}/fulfillments/"
+                    f"{moved['fulfillment_id']}/events"
+                )
+                for step in ("accepted", "shipped"):
+                    assert http.post(url, json={"type": step}).status_code == 202
+            else:
+                assert rerouted.status_code == 409 and shipped.status_code == 202
+            final = settled(http, order_id)
+            assert final["status"] == "shipped", final
+            shipped_packages = [f for f in final["fulfillments"] if f["status"] == "shipped"]
+            assert len(shipped_packages) == 1
+    with stack.client() as http:
+        assert all(reserved == 0 for _, reserved in stock(http).values())
+
+
+def test_a_terminated_order_is_repaired_by_operations(racing: tuple[Stack, str]) -> None:
+    stack, temporal = racing
+    with stack.client() as http:
+        package = packed_order(http, "RT-1")
+        refused = http.post("/orders/RT-1/release-held-stock")
+        assert refused.status_code == 409 and "cancel it instead" in refused.json()["message"]
+
+        async def terminate() -> None:
+            client = await Client.connect(temporal)
+            await client.get_workflow_handle(order_workflow_id("RT-1")).terminate("ops reflex")
+
+        asyncio.run(terminate())
+        # Terminate runs no code: the unit stays reserved until the repair.
+        assert stock(http)[package["location_id"]][1] == 1
+        repaired = http.post("/orders/RT-1/release-held-stock")
+        assert repaired.status_code == 200, repaired.text
+        expected = {"order_id": "RT-1", "workflow": "terminated", "released_units": 1}
+        assert repaired.json() == expected
+        assert stock(http)[package["location_id"]][1] == 0
+        again = http.post("/orders/RT-1/release-held-stock")
+        assert again.json()["released_units"] == 0
+        ledger = http.get(f"/inventory/{package['location_id']}/MUG/ledger")
+        assert ledger.status_code == 200
+        repair = ledger.json()["entries"][0]  # newest first
+        assert repair["kind"] == "release" and repair["reserved_delta"] == -1
+        assert "terminated in Temporal" in repair["reason"]
