@@ -1,1 +1,1 @@
-"""Deterministic orchestration only: the order workflow and one child per fulfillment."""
+"""Deterministic orchestration only: one workflow per order, its packages inside it."""
