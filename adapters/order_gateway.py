@@ -34,7 +34,7 @@ from domain.errors import (
     OrderConflict,
     UnknownFulfillment,
 )
-from domain.fulfillment import LocationEvent
+from domain.fulfillment import LocationEvent, is_repeat
 from domain.ids import (
     order_id_from_workflow_id,
     order_id_of_fulfillment,
@@ -319,9 +319,10 @@ class OrderGateway:
             actor=actor,
             received_at=datetime.now(UTC),
         )
-        # A location's event id names the update, per package: Temporal itself answers a
-        # repeat with the first outcome while the order runs.
-        update_id = f"{fulfillment_id}/{event.event_id}" if event.event_id else str(uuid.uuid4())
+        # One update id per request, the same on every retry of it: a try that landed is
+        # not applied twice. Repeats of an event_id are the workflow's to judge (it
+        # answers ``duplicate: true``, or 409 if the id was used for another event).
+        update_id = str(uuid.uuid4())
         try:
             return await self._update(handle, OrderWorkflow.report_event, envelope, update_id)
         except WorkflowUpdateFailedError as exc:
@@ -351,7 +352,7 @@ class OrderGateway:
                 if package is None
                 else f"fulfillment {fulfillment_id} does not belong to location {location_id}"
             )
-        if event.event_id and event.event_id in package.processed_event_ids:
+        if is_repeat(package, event):  # or InvalidTransition: the id named another event
             return EventReceipt.of(package, duplicate=True)
         raise InvalidTransition(
             f"fulfillment {fulfillment_id} is closed ({package.status.value}); "

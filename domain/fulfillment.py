@@ -8,6 +8,7 @@ fulfillment is an ``InvalidTransition``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -18,6 +19,9 @@ from domain.models import (
     LocationEventType,
 )
 from domain.routing.types import RoutingLine
+
+if TYPE_CHECKING:
+    from domain.orders import FulfillmentView
 
 S = FulfillmentStatus
 E = LocationEventType
@@ -124,6 +128,20 @@ def split_shortfall(
     if not missing:
         raise InvalidTransition("a 'short' event must report fewer units than asked for")
     return kept, missing
+
+
+def is_repeat(view: FulfillmentView, event: LocationEvent) -> bool:
+    """True if ``event`` (by its ``event_id``) was already applied to the package; an
+    ``InvalidTransition`` naming the first event if the id was used for another one."""
+    if not event.event_id or event.event_id not in view.processed_events:
+        return False
+    first = view.processed_events[event.event_id]
+    if first is not event.type:
+        raise InvalidTransition(
+            f"event_id {event.event_id!r} was already used for '{first.value}' on "
+            f"{view.fulfillment_id}; a '{event.type.value}' event needs an event_id of its own"
+        )
+    return True
 
 
 def is_delivered(status: FulfillmentStatus) -> bool:

@@ -13,6 +13,7 @@ from domain.models import (
     Customer,
     DeliveryType,
     FulfillmentStatus,
+    LocationEventType,
     OrderLine,
     OrderStatus,
     ServiceLevel,
@@ -52,7 +53,11 @@ class FulfillmentView(BaseModel):
     reason: str | None = None
     ship_to: ShipTo | None = None
     events: list[TimelineEntry] = Field(default_factory=list)
-    processed_event_ids: list[str] = Field(default_factory=list, exclude=False)
+    processed_events: dict[str, LocationEventType] = Field(
+        default_factory=dict,
+        description="Events already applied, by the location's event_id: a repeat of one "
+        "changes nothing, and an event_id is never reused for another event",
+    )
 
 
 class OrderView(BaseModel):

@@ -42,7 +42,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.durations import format_duration
     from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
-    from domain.fulfillment import TimelineEntry, is_delivered, next_status, split_shortfall
+    from domain.fulfillment import (
+        TimelineEntry,
+        is_delivered,
+        is_repeat,
+        next_status,
+        split_shortfall,
+    )
     from domain.inbox import Inbox, Ticket
     from domain.models import (
         DeliveryType,
@@ -570,7 +576,7 @@ class OrderWorkflow:
         if event.reason:
             view.reason = event.reason
         if event.event_id:
-            view.processed_event_ids.append(event.event_id)
+            view.processed_events[event.event_id] = event.type
         self._record_at(package, event.type.value, actor=envelope.actor, reason=event.reason,
                         detail=detail)  # fmt: skip
         self._refresh_status()
@@ -596,8 +602,9 @@ class OrderWorkflow:
 
     @staticmethod
     def _is_repeat(package: Package, envelope: LocationEventEnvelope) -> bool:
-        event_id = envelope.event.event_id
-        return bool(event_id) and event_id in package.view.processed_event_ids
+        """True if this very event was applied before; InvalidTransition if its
+        ``event_id`` was used for another event."""
+        return is_repeat(package.view, envelope.event)
 
     @staticmethod
     def _check_event(package: Package, envelope: LocationEventEnvelope) -> None:

@@ -191,3 +191,22 @@ def test_a_terminated_order_is_repaired_by_operations(racing: tuple[Stack, str])
         repair = ledger.json()["entries"][0]  # newest first
         assert repair["kind"] == "release" and repair["reserved_delta"] == -1
         assert "terminated in Temporal" in repair["reason"]
+
+
+def test_event_ids_mean_one_thing_even_after_the_order_closed(racing: tuple[Stack, str]) -> None:
+    stack, _ = racing
+    with stack.client() as http:
+        package = packed_order(http, "RE-1")
+        url = f"/locations/{package['location_id']}/fulfillments/{package['fulfillment_id']}/events"
+        shipped = {"type": "shipped", "event_id": "wms-77", "tracking_number": "1ZRE1"}
+        first = http.post(url, json=shipped)
+        assert first.status_code == 202 and first.json()["duplicate"] is False
+        settled(http, "RE-1")
+        again = http.post(url, json=shipped)  # the WMS retries after the order closed
+        assert again.status_code == 202, again.text
+        assert again.json()["duplicate"] is True and again.json()["status"] == "shipped"
+        reused = http.post(url, json={"type": "picked", "event_id": "wms-77"})
+        assert reused.status_code == 409
+        assert "already used for 'shipped'" in reused.json()["message"]
+        late = http.post(url, json={"type": "picked", "event_id": "wms-78"})
+        assert late.status_code == 409 and "closed" in late.json()["message"]
