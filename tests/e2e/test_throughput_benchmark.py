@@ -4,12 +4,19 @@ figures; tests do not time things), only that the script works and measures what
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+
+from adapters.locations.webhook import WebhookAdapter
+from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
+from domain.orders import FulfillmentRequest
+from domain.routing.types import RoutingLine
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS, WARMUP = 6, 2
@@ -84,3 +91,95 @@ def test_the_http_phase_ran_in_parts_and_counted_every_call(benchmark: tuple[str
     for kind, others in http["non_2xx"].items():
         assert others == {s: n for s, n in answers[kind].items() if not s.startswith("2")}
     assert http["errors"] == 0 and http["first_errors"] == []
+
+
+# --- the benchmark's 3PL on its own (fast: no stack, no server) ---------------------------
+
+
+@pytest.fixture
+def webhook_3pl(monkeypatch: pytest.MonkeyPatch):
+    """``benchmarks/webhook_3pl.py`` as a module, with no back-off between retries."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import webhook_3pl
+
+    monkeypatch.setattr(webhook_3pl, "BACKOFF_SECONDS", 0)
+    return webhook_3pl
+
+
+def _fulfillment_request(delivery: str = "ship") -> FulfillmentRequest:
+    return FulfillmentRequest(
+        fulfillment_id="B1-F1",
+        order_id="B1",
+        location_id="SLC-3PL",
+        lines=[RoutingLine(sku="SKIN-SERUM", quantity=2)],
+        ship_to=ShipTo(postal_code="80202", name="Dana"),
+        customer_name="Dana Denver",
+        service_level="ground",
+        delivery=delivery,
+        adapter=WebhookAdapterConfig(url="http://unused"),
+        sla=DEFAULT_SLA,
+    )
+
+
+async def test_the_3pl_retries_a_503_as_asked_and_reports_a_409_or_500_as_an_error(
+    webhook_3pl,
+) -> None:
+    statuses = iter([(503, {"Retry-After": "0"}), (409, {}), (500, {}), (202, {})])
+
+    def api(request: httpx.Request) -> httpx.Response:
+        status, headers = next(statuses)
+        return httpx.Response(status, headers=headers, json={"message": "fulfillment is busy"})
+
+    tally = webhook_3pl.Tally()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api), base_url="http://api") as http:
+        answer = await webhook_3pl.send(http, tally, "events", "POST", "/e", json={})
+
+    assert answer.status_code == 202
+    assert tally.answers["events"] == {"503": 1, "409": 1, "500": 1, "202": 1}
+    assert tally.non_2xx("events") == {"409": 1, "500": 1, "503": 1}
+    assert [e.split()[0] for e in tally.errors] == ["409", "500"]  # a 503 is no error
+    assert tally.as_json()["errors"] == 2
+
+
+@pytest.mark.parametrize(
+    ("delivery", "steps"),
+    [
+        ("ship", ["accepted", "picked", "packed", "shipped"]),
+        ("pickup", ["accepted", "picked", "ready_for_pickup", "picked_up"]),
+    ],
+)
+async def test_the_3pl_answers_the_stacks_webhook_then_reports_each_step_once(
+    webhook_3pl, delivery: str, steps: list[str]
+) -> None:
+    """Fed by Switchyard's own webhook adapter: the signature checks out, a retried
+    dispatch (same key) is answered and played once, every event has its ``event_id``."""
+    reported: list[tuple[str, dict]] = []
+    done = asyncio.Event()
+
+    def api(request: httpx.Request) -> httpx.Response:
+        reported.append((request.url.path, json.loads(request.content)))
+        if len(reported) == len(steps):
+            done.set()
+        return httpx.Response(202, json={})
+
+    tally = webhook_3pl.Tally()
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(api), base_url="http://api"
+    ) as to_api:
+        locations = webhook_3pl.WebhookLocations(to_api, tally, secret="s3cret", seed=1)
+        to_3pl = httpx.AsyncClient(transport=httpx.ASGITransport(app=locations))
+        config = WebhookAdapterConfig(url="http://3pl/SLC-3PL", secret="s3cret")
+        adapter = WebhookAdapter(config, to_3pl)
+        for _ in range(2):  # the activity retried: the same key again
+            await adapter.dispatch(_fulfillment_request(delivery), idempotency_key="B1-F1:dispatch")
+        await asyncio.wait_for(done.wait(), timeout=10)
+        unsigned = await to_3pl.post("http://3pl/SLC-3PL", json={"type": "fulfillment.requested"})
+        await to_3pl.aclose()
+        await locations.close()
+
+    path = "/locations/SLC-3PL/fulfillments/B1-F1/events"
+    assert [(p, e["type"], e["event_id"]) for p, e in reported] == [
+        (path, step, f"B1-F1:{step}") for step in steps
+    ]
+    assert (tally.requests_received, tally.repeated_requests) == (2, 1)
+    assert unsigned.status_code == 400 and len(tally.errors) == 1  # no key, no signature
