@@ -18,7 +18,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +103,7 @@ class HttpPhase:
 
     pids: dict[str, int]
     tally: Tally
-    place: object  # Place: order id -> (final status, packages)
+    place: Callable[[str], Awaitable[tuple[str, int]]]  # order id -> (status, packages)
 
 
 @contextlib.asynccontextmanager
@@ -143,21 +143,26 @@ async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator
                     placed = await send(checkout, tally, "orders", "POST", "/orders", json=body)
                     if placed.status_code not in (200, 202):
                         raise RuntimeError(f"POST /orders: {placed.status_code} {placed.text}")
-                    view = await _poll_until_final(checkout, tally, order_id, args.poll_interval)
+                    view = await _poll_until_final(
+                        checkout, tally, order_id, args.poll_interval, locations
+                    )
                     _check_tracking(view, locations, tally)
                     return view["status"], len(view["fulfillments"])
 
                 before = await stock_through_api(checkout, network)
                 yield HttpPhase(pids, tally, place)
-                if locations.failures:
-                    raise RuntimeError(f"the 3PL could not report: {locations.failures[:3]}")
                 await check_books(checkout, args, "http", before, ordered, network)
 
 
 async def _poll_until_final(
-    http: httpx.AsyncClient, tally: Tally, order_id: str, interval: float
+    http: httpx.AsyncClient,
+    tally: Tally,
+    order_id: str,
+    interval: float,
+    locations: WebhookLocations,
 ) -> dict:
-    """``GET /orders/{id}`` every ``interval`` seconds until the order is shipped, or done."""
+    """``GET /orders/{id}`` every ``interval`` seconds until the order is shipped, or done;
+    raises at once if the 3PL gave up one of its packages (it would never finish)."""
     deadline = time.monotonic() + ORDER_DEADLINE_SECONDS
     while time.monotonic() < deadline:
         await asyncio.sleep(interval)
@@ -167,6 +172,9 @@ async def _poll_until_final(
         view = response.json()
         if OrderStatus(view["status"]).is_final:
             return view
+        for package in view["fulfillments"]:
+            if why := locations.given_up.get(package["fulfillment_id"]):
+                raise RuntimeError(f"order {order_id}: the 3PL gave up on it: {why}")
     raise RuntimeError(f"order {order_id} did not finish in {ORDER_DEADLINE_SECONDS:.0f}s")
 
 

@@ -492,7 +492,7 @@ async def http_stack_phase(args: argparse.Namespace, data_dir: Path) -> AsyncIte
 
     env = worker_env(args, data_dir)
     async with http.http_phase(args, data_dir, env) as phase:
-        yield Phase("http", phase.pids, phase.place, phase.tally)  # type: ignore[arg-type]
+        yield Phase("http", phase.pids, phase.place, phase.tally)
 
 
 # --- the run ----------------------------------------------------------------------------

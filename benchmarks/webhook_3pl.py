@@ -131,7 +131,7 @@ class WebhookLocations:
         self._seen: set[str] = set()
         self._playing: dict[str, asyncio.Task[None]] = {}
         self.tracking: dict[str, str] = {}  # fulfillment id -> tracking number we reported
-        self.failures: list[BaseException] = []
+        self.given_up: dict[str, str] = {}  # fulfillment id -> why its events stopped
 
     async def __call__(self, scope, receive, send_message) -> None:  # an ASGI app
         if scope["type"] != "http":
@@ -200,18 +200,21 @@ class WebhookLocations:
                     self.tracking[fulfillment_id] = event["tracking_number"]
                 response = await send(self._api, self._tally, "events", "POST", url, json=event)
                 if not response.is_success:
-                    self._tally.error(
-                        f"{response.status_code} for {step} of {fulfillment_id}: "
-                        f"{response.text[:200]}"
+                    self._give_up(
+                        fulfillment_id,
+                        f"{response.status_code} for {step}: {response.text[:200]}",
                     )
                     return
         except asyncio.CancelledError:
             pass
-        except Exception as exc:  # reported by the phase; the order will not finish
-            self.failures.append(exc)
-            self._tally.error(f"{fulfillment_id}: {exc}")
+        except Exception as exc:  # the order will not finish: its poll says so
+            self._give_up(fulfillment_id, str(exc))
         finally:
             self._playing.pop(fulfillment_id, None)
+
+    def _give_up(self, fulfillment_id: str, why: str) -> None:
+        self.given_up[fulfillment_id] = why
+        self._tally.error(f"{fulfillment_id}: gave up reporting: {why}")
 
     async def close(self) -> None:
         tasks = list(self._playing.values())

@@ -183,3 +183,30 @@ async def test_the_3pl_answers_the_stacks_webhook_then_reports_each_step_once(
     ]
     assert (tally.requests_received, tally.repeated_requests) == (2, 1)
     assert unsigned.status_code == 400 and len(tally.errors) == 1  # no key, no signature
+
+
+async def test_the_3pl_gives_up_a_package_whose_event_is_refused_for_good(webhook_3pl) -> None:
+    """A 404 is final: the 3PL stops that package and says so, so its order's poll fails
+    at once instead of waiting out the deadline."""
+
+    def api(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"message": "no fulfillment 'B1-F1'"})
+
+    tally = webhook_3pl.Tally()
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(api), base_url="http://api"
+    ) as to_api:
+        locations = webhook_3pl.WebhookLocations(to_api, tally, secret="s3cret", seed=1)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=locations)) as to_3pl:
+            config = WebhookAdapterConfig(url="http://3pl/SLC-3PL", secret="s3cret")
+            await WebhookAdapter(config, to_3pl).dispatch(
+                _fulfillment_request(), idempotency_key="B1-F1:dispatch"
+            )
+        for _ in range(100):
+            if locations.given_up:
+                break
+            await asyncio.sleep(0.01)
+        await locations.close()
+
+    assert "404 for accepted" in locations.given_up["B1-F1"]
+    assert tally.answers["events"] == {"404": 1} and len(tally.errors) == 1
