@@ -621,6 +621,8 @@ def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
         )
     if tally.retry_after_waited:
         print(f"  {tally.retry_after_waited:.1f} s spent waiting as Retry-After asked")
+    for retried in tally.retried[:3]:
+        print(f"  retried: {retried}")
     if tally.errors:
         print(f"ERRORS ({len(tally.errors)}): answers a valid call should never get")
         for error in tally.errors[:10]:

@@ -52,6 +52,11 @@ class Tally:
     cancels_received: int = 0
     retry_after_waited: float = 0.0  # seconds spent honouring Retry-After
     errors: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # the first 503s and 429s, with why
+
+    def retry(self, message: str) -> None:
+        if len(self.retried) < 20:
+            self.retried.append(message)
 
     def answer(self, endpoint: str, status: int | str) -> None:
         self.answers[endpoint][str(status)] += 1
@@ -72,6 +77,7 @@ class Tally:
             "retry_after_seconds": round(self.retry_after_waited, 1),
             "errors": len(self.errors),
             "first_errors": self.errors[:20],
+            "first_retried": self.retried,
         }
 
 
@@ -113,8 +119,11 @@ async def send(
             tally.retry_after_waited += wait
         else:
             wait = BACKOFF_SECONDS
-            if status != 429:  # 409 for a valid event, 500: the product should not say these
-                tally.error(f"{status} on {method} {url}: {response.text[:200]}")
+        message = f"{status} on {method} {url}: {response.text[:200]}"
+        if status in (429, 503):
+            tally.retry(message)
+        else:  # 409 for a valid call, 500: the product should never answer these
+            tally.error(message)
         if time.monotonic() + wait > deadline:
             raise RuntimeError(f"{method} {url}: still {status} after {RETRY_FOR_SECONDS:.0f}s")
         await asyncio.sleep(wait)

@@ -138,6 +138,8 @@ async def test_the_3pl_retries_a_503_as_asked_and_reports_a_409_or_500_as_an_err
     assert tally.answers["events"] == {"503": 1, "409": 1, "500": 1, "202": 1}
     assert tally.non_2xx("events") == {"409": 1, "500": 1, "503": 1}
     assert [e.split()[0] for e in tally.errors] == ["409", "500"]  # a 503 is no error
+    [retried] = tally.retried  # kept, with the answer's body, to say why
+    assert retried.startswith("503 on POST /e:") and "fulfillment is busy" in retried
     assert tally.as_json()["errors"] == 2
 
 
