@@ -616,7 +616,9 @@ def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
         answers = tally.answers[endpoint]
         others = tally.non_2xx(endpoint)
         print(
-            f"  {endpoint:6} {sum(answers.values()):6} answers, non-2xx: "
+            f"  {endpoint:6} {sum(answers.values()):6} answers in "
+            f"{tally.answer_ms(endpoint, 50):.0f}/{tally.answer_ms(endpoint, 99):.0f} ms "
+            "(p50/p99), non-2xx: "
             + (", ".join(f"{n} x {status}" for status, n in others.items()) or "none")
         )
     if tally.retry_after_waited:

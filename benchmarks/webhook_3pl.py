@@ -47,6 +47,9 @@ class Tally:
     answers: dict[str, Counter[str]] = field(
         default_factory=lambda: {"orders": Counter(), "events": Counter(), "polls": Counter()}
     )
+    waits: dict[str, list[float]] = field(
+        default_factory=lambda: {"orders": [], "events": [], "polls": []}
+    )  # seconds from each request sent to its answer, by endpoint
     requests_received: int = 0  # fulfillment requests, repeats included
     repeated_requests: int = 0  # same Idempotency-Key again (a retried dispatch)
     cancels_received: int = 0
@@ -61,6 +64,12 @@ class Tally:
     def answer(self, endpoint: str, status: int | str) -> None:
         self.answers[endpoint][str(status)] += 1
 
+    def answer_ms(self, endpoint: str, percentile: int) -> float:
+        """How long ``endpoint`` took to answer, at ``percentile`` (nearest rank), in ms."""
+        waits = sorted(self.waits[endpoint]) or [0.0]
+        rank = max(0, min(len(waits) - 1, round(percentile / 100 * len(waits) + 0.5) - 1))
+        return 1000 * waits[rank]
+
     def error(self, message: str) -> None:
         self.errors.append(message)
 
@@ -71,6 +80,10 @@ class Tally:
     def as_json(self) -> dict[str, object]:
         return {
             "answers": {endpoint: dict(sorted(c.items())) for endpoint, c in self.answers.items()},
+            "answer_ms": {
+                endpoint: {f"p{q}": round(self.answer_ms(endpoint, q)) for q in (50, 90, 99)}
+                for endpoint in self.waits
+            },
             "fulfillment_requests": self.requests_received,
             "repeated_requests": self.repeated_requests,
             "cancels": self.cancels_received,
@@ -102,8 +115,10 @@ async def send(
     first answer that is 2xx or a final 4xx; raises after ``RETRY_FOR_SECONDS``."""
     deadline = time.monotonic() + RETRY_FOR_SECONDS
     while True:
+        sent = time.perf_counter()
         try:
             response = await http.request(method, url, **kwargs)
+            tally.waits[endpoint].append(time.perf_counter() - sent)
         except httpx.TransportError as exc:
             tally.answer(endpoint, "transport error")
             if time.monotonic() > deadline:

@@ -90,6 +90,8 @@ def test_the_http_phase_ran_in_parts_and_counted_every_call(benchmark: tuple[str
     )
     for kind, others in http["non_2xx"].items():
         assert others == {s: n for s, n in answers[kind].items() if not s.startswith("2")}
+    for kind, times in http["answer_ms"].items():
+        assert 0 < times["p50"] <= times["p90"] <= times["p99"], kind
     assert http["errors"] == 0 and http["first_errors"] == []
 
 
@@ -141,6 +143,7 @@ async def test_the_3pl_retries_a_503_as_asked_and_reports_a_409_or_500_as_an_err
     [retried] = tally.retried  # kept, with the answer's body, to say why
     assert retried.startswith("503 on POST /e:") and "fulfillment is busy" in retried
     assert tally.as_json()["errors"] == 2
+    assert len(tally.waits["events"]) == 4  # every answer timed
 
 
 @pytest.mark.parametrize(
