@@ -1,12 +1,15 @@
 """Orders per second through the whole stack, against a bare Temporal workflow of the same shape.
 
     python benchmarks/throughput.py [--orders 500] [--concurrency 32] [--warmup 50]
-                                    [--rounds 1] [--no-shaped] [--json FILE]
+                                    [--rounds 1] [--no-shaped] [--no-http]
+                                    [--http-stack parts|up] [--poll-interval 0.5]
+                                    [--json FILE]
 
-Issue 3's speed bar: the stack should run at 80% or more of the bare workflow's rate. The
-choices that make the two figures comparable (see docs/performance.md for the results):
+Issue 3's speed bar: the stack should run at 80% or more of the bare workflow's rate;
+issue 10's: through HTTP, as integrations use it, at 50% or more. The choices that make
+the figures comparable (see docs/performance.md for the results):
 
-* One server for both. This script starts ``EmbeddedTemporal``, the dev server exactly as
+* One server for all. This script starts ``EmbeddedTemporal``, the dev server exactly as
   ``dom up`` starts it (SQLite file in a temporary data dir, WAL pragmas, UI on), once, and
   every phase runs against it.
 * The stack is ``dom up`` itself, in a subprocess pointed at that server by
@@ -29,28 +32,55 @@ choices that make the two figures comparable (see docs/performance.md for the re
   location events updates sent from the worker process, as the simulator sends them.
   Between bare and stack, it separates what the shape costs on Temporal from what
   Switchyard's own code costs.
-* The driver (this process) is the same in every phase: at most ``--concurrency`` orders
-  in flight, each awaited through a Temporal client (``handle.result()``: one long poll for
-  the close event per order, identical in both phases) rather than by polling
+* The driver (this process) is the same in the bare, shaped and stack phases: at most
+  ``--concurrency`` orders in flight, each awaited through a Temporal client
+  (``handle.result()``: one long poll for the close event per order, identical in these
+  phases) rather than by polling
   ``GET /orders``, which would add API and query load of the driver's making. After the
   last round, a few orders are read back through ``GET /orders`` and the inventory is
   checked through ``GET /inventory`` (untimed): every unit ordered has left on-hand stock
   and nothing stays reserved.
+* The HTTP phase (on by default; ``--no-http`` skips it; http_phase.py, webhook_3pl.py)
+  runs the stack as a 3PL integration uses it. Every location of the benchmark network
+  becomes a signed webhook location (the network file is generated into the data dir,
+  pointing at a server this script runs on a free port), and this script plays them: it
+  checks each fulfillment request's ``Idempotency-Key`` and HMAC signature, answers
+  200, and only then reports accepted, picked, packed and shipped through
+  ``POST /locations/{id}/fulfillments/{fid}/events``, each with an ``event_id``. Orders
+  enter with ``POST /orders``; their end is read by polling ``GET /orders/{id}`` every
+  ``--poll-interval`` seconds (so latency is rounded up to the next poll, and the polls'
+  load on the API and the worker is part of the cost). The stack runs in parts, as in
+  production (``dom load-network``, then ``dom worker`` and ``dom api``, one process
+  each, on a SQLite file of their own and a task queue of their own), so the CPU of the
+  worker and of the API are read apart; ``--http-stack up`` runs ``dom up`` instead. In
+  parts, orders start without eager workflow start (``dom up`` gets it because its API
+  and worker share one client). The clients behave as a good integration does: a 503 is
+  retried after its ``Retry-After``, a transport error or a 5xx after a short back-off
+  (every call is idempotent: ``order_id``, ``event_id``). Every answer is tallied by
+  endpoint and status (orders, events, polls; warm-up included) and printed; a 409 or a
+  500 to one of these valid events is printed as an ERROR, counted in the JSON, and
+  makes the script exit 1 once the figures are out (it is retried all the same, so the
+  run finishes: a 3PL that believed the 409 would drop the event and the order would
+  time out). Afterwards, as for the in-process stack, every shipped package must show
+  the tracking number the 3PL reported and the books must balance.
 * ``--warmup`` orders run first in each phase and are not counted (imports, sandbox,
   connection pools, SQLite caches). The rate is measured orders over the time from a
   round's first order's start to its last one's end (summed over rounds); latency is per
-  order, from the request leaving the driver to the result arriving.
-* CPU seconds of the server, the phase's worker process and the driver over the measured
-  rounds (from /proc, Linux only) are printed per order: on a 2-core machine that is busy
-  all the time, the ratio of the rates follows the ratio of the CPU an order costs. The
+  order, from the request leaving the driver to the result arriving (in the HTTP phase,
+  to the poll that finds the order shipped).
+* CPU seconds of the server, the phase's worker process (for the HTTP phase in parts,
+  ``dom worker`` and ``dom api`` apart) and the driver (in the HTTP phase: the checkout
+  and the webhook locations) over the measured rounds (from /proc, Linux only) are
+  printed per order: on a 2-core machine that is busy all the time, the ratio of the
+  rates follows the ratio of the CPU an order costs. The
   CPU the rest of the machine used meanwhile is printed too ("other load", in cores; it
   includes the idle phase's worker, whose pollers cost next to nothing): a figure taken
   while someone else's tests ran is not comparable with one taken on a quiet machine.
-* Both workers stay up for the whole run. ``--rounds R`` splits the measured orders into
-  R rounds that alternate bare, stack, bare, stack..., so that load from elsewhere on a
-  shared machine falls on both phases alike; the default, one round, runs the bare phase
-  and then the stack's (``--first stack`` swaps them; the second phase runs on a server
-  database that already holds the first one's histories).
+* Every phase's processes stay up for the whole run. ``--rounds R`` splits the measured
+  orders into R rounds that alternate bare, stack, http, shaped, bare, stack..., so that
+  load from elsewhere on a shared machine falls on every phase alike; the default, one
+  round, runs the bare phase and then the others (``--first stack`` swaps bare and stack;
+  later phases run on a server database that already holds the earlier ones' histories).
 
 Every process this script starts is stopped on exit, Ctrl-C or SIGTERM included, and the
 temporary data dir is removed (``--keep-data`` keeps it, for the logs).
@@ -291,7 +321,7 @@ class Batch:
         self.spans: list[tuple[float, float]] = []
         self.outcomes: list[tuple[str, int]] = []  # (final status, packages)
         self.seconds = 0.0  # the rounds' windows, first start to last end, added up
-        self.cpu: dict[str, float] = {"server": 0.0, "worker": 0.0, "driver": 0.0}
+        self.cpu: dict[str, float] = {}  # CPU seconds by role: server, worker, api, driver
         self.other_cpu = 0.0
 
     @property
@@ -313,12 +343,13 @@ Place = Callable[[str], Awaitable[tuple[str, int]]]
 
 
 class Phase:
-    """One side of the comparison: its worker process and how it takes an order to the end."""
+    """One side of the comparison: its processes and how it takes an order to the end."""
 
-    def __init__(self, name: str, worker_pid: int, place: Place) -> None:
+    def __init__(self, name: str, pids: dict[str, int], place: Place, tally=None) -> None:
         self.name = name
-        self.worker_pid = worker_pid
+        self.pids = pids  # by role: "worker" (and "api" when it runs apart)
         self.place = place
+        self.tally = tally  # the HTTP phase's answers by status (webhook_3pl.Tally)
         self.batch = Batch()
 
 
@@ -339,7 +370,7 @@ async def run_batch(ids: list[str], concurrency: int, place: Place, into: Batch 
 
 async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server_pid) -> None:
     """Time one round of ``phase``, with the CPU each process spent on it."""
-    pids = {"server": server_pid, "worker": phase.worker_pid, "driver": None}
+    pids = {"server": server_pid, **phase.pids, "driver": None}
     before = {who: cpu_seconds(pid) for who, pid in pids.items()}
     busy_before = machine_busy_seconds()
     batch = phase.batch
@@ -350,7 +381,7 @@ async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server
     batch.seconds += window
     cpu = {who: cpu_seconds(pid) - before[who] for who, pid in pids.items()}
     for who, seconds in cpu.items():
-        batch.cpu[who] += seconds
+        batch.cpu[who] = batch.cpu.get(who, 0.0) + seconds
     # Whatever else ran meanwhile (the idle worker, other people's tests) skews the figures.
     batch.other_cpu += max(0.0, machine_busy_seconds() - busy_before - sum(cpu.values()))
     unfinished = [o for o in batch.outcomes[first:] if o[0] != "shipped"]
@@ -390,7 +421,8 @@ async def bare_phases(
             )
             return await handle.result(), 1
 
-        yield Phase("bare", worker.pid, place), Phase("shaped", worker.pid, place_shaped)
+        pids = {"worker": worker.pid}
+        yield Phase("bare", pids, place), Phase("shaped", pids, place_shaped)
 
 
 async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
@@ -415,6 +447,7 @@ async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
 async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
     """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
     from harness import http_ok, running
+    from http_phase import check_books, stock_through_api
 
     from domain.ids import order_workflow_id
     from domain.network_file import load_network
@@ -447,36 +480,19 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> Async
                 view = await client.get_workflow_handle(order_workflow_id(order_id)).result()
                 return view["status"], len(view["fulfillments"])
 
-            before = await _stock(http, network)
-            yield Phase("stack", stack.pid, place)
-            await _check_stack(http, args, before, ordered, network)
+            before = await stock_through_api(http, network)
+            yield Phase("stack", {"worker": stack.pid}, place)
+            await check_books(http, args, "stack", before, ordered, network)
 
 
-async def _stock(http: httpx.AsyncClient, network) -> dict[str, tuple[int, int]]:
-    """(on hand, reserved) per SKU across the network, through the API."""
-    stock = {}
-    for sku in network.skus:
-        body = (await http.get(f"/inventory/{sku.sku}")).raise_for_status().json()
-        stock[sku.sku] = (body["on_hand"], body["reserved"])
-    return stock
+@contextlib.asynccontextmanager
+async def http_stack_phase(args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
+    """The stack through HTTP, its locations webhooks played by this script (http_phase.py)."""
+    import http_phase as http
 
-
-async def _check_stack(http, args, before, ordered, network) -> None:
-    """Untimed: the API agrees the orders shipped, and the books balance."""
-    for i in (0, args.orders // 2, args.orders - 1):
-        order_id = f"{args.run_id}-stack-{i:05d}"
-        view = (await http.get(f"/orders/{order_id}")).raise_for_status().json()
-        if view["status"] != "shipped" or not all(
-            f["tracking_number"] for f in view["fulfillments"]
-        ):
-            raise RuntimeError(f"GET /orders/{order_id} does not show it shipped: {view}")
-    after = await _stock(http, network)
-    for sku, (on_hand, reserved) in after.items():
-        if reserved or before[sku][0] - on_hand != ordered.get(sku, 0):
-            raise RuntimeError(
-                f"{sku}: {before[sku][0] - on_hand} units left on hand for "
-                f"{ordered.get(sku, 0)} ordered, {reserved} still reserved"
-            )
+    env = worker_env(args, data_dir)
+    async with http.http_phase(args, data_dir, env) as phase:
+        yield Phase("http", phase.pids, phase.place, phase.tally)
 
 
 # --- the run ----------------------------------------------------------------------------
@@ -511,38 +527,56 @@ def _temporal_cli() -> Path:
     return temporal_cli_path()
 
 
-def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, object]:
+CPU_ROLES = ("server", "worker", "api", "driver")
+
+
+def report(phases: dict[str, Phase], args: argparse.Namespace) -> dict[str, object]:
+    """Print the figures, and return them for ``--json``."""
     print(
         f"\n{args.orders} orders per phase in {args.rounds} round(s) (+{args.warmup} warm-up), "
         f"at most {args.concurrency} in flight, bytecode cache "
         f"{'on' if args.bytecode_cache else 'off'}\n{machine()}\n"
     )
     print(
-        f"{'':6} {'orders/s':>9} {'seconds':>8} {'p50 ms':>8} {'p99 ms':>8}"
-        f"   CPU ms per order: {'server':>7} {'worker':>7} {'driver':>7} {'total':>7}"
+        f"{'':6} {'orders/s':>9} {'seconds':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
+        f"   CPU ms per order: {'server':>7} {'worker':>7} {'api':>7} {'driver':>7} {'total':>7}"
         f"   other load (cores)"
     )
     summary: dict[str, object] = {}
+    batches = {name: phase.batch for name, phase in phases.items()}
     for name, batch in batches.items():
         cpu = {who: 1000 * s / args.orders for who, s in batch.cpu.items()}
+        columns = " ".join(f"{cpu[who]:7.1f}" if who in cpu else f"{'-':>7}" for who in CPU_ROLES)
         packages = sorted({p for _, p in batch.outcomes})
         print(
             f"{name:6} {batch.rate:9.1f} {batch.seconds:8.1f} {batch.latency_ms(50):8.0f} "
-            f"{batch.latency_ms(99):8.0f}{'':21}{cpu['server']:7.1f} {cpu['worker']:7.1f} "
-            f"{cpu['driver']:7.1f} {sum(cpu.values()):7.1f}   {batch.other_cores:.2f}"
+            f"{batch.latency_ms(90):8.0f} {batch.latency_ms(99):8.0f}{'':21}{columns} "
+            f"{sum(cpu.values()):7.1f}   {batch.other_cores:.2f}"
         )
         summary[name] = {
             "orders_per_second": round(batch.rate, 2),
             "seconds": round(batch.seconds, 2),
             "p50_ms": round(batch.latency_ms(50)),
+            "p90_ms": round(batch.latency_ms(90)),
             "p99_ms": round(batch.latency_ms(99)),
             "cpu_ms_per_order": {who: round(ms, 1) for who, ms in cpu.items()},
             "packages_per_order": packages,
             "other_load_cores": round(batch.other_cores, 2),
         }
+    print(
+        "\nworker: the phase's worker process; for stack"
+        + (" and http (--http-stack up)" if args.http_stack == "up" else "")
+        + " that is dom up, the worker and the API in one process. driver: this script"
+        + (" (for http: the checkout and the webhook locations)." if args.http else ".")
+    )
     ratio = batches["stack"].rate / batches["bare"].rate
     verdict = "met" if ratio >= 0.8 else "NOT met"
     print(f"\nstack / bare: {ratio:.2f} (target 0.80: {verdict})")
+    if "http" in phases:
+        http_ratio = batches["http"].rate / batches["bare"].rate
+        verdict = "met" if http_ratio >= 0.5 else "NOT met"
+        print(f"http / bare: {http_ratio:.2f} (target 0.50: {verdict})")
+        summary.update(http_ratio=round(http_ratio, 3), http_stack=args.http_stack)
     if "shaped" in batches:
         shaped = batches["shaped"].rate
         print(
@@ -556,12 +590,50 @@ def report(batches: dict[str, Batch], args: argparse.Namespace) -> dict[str, obj
     summary.update(
         ratio=round(ratio, 3),
         orders=args.orders,
+        warmup=args.warmup,
         rounds=args.rounds,
         concurrency=args.concurrency,
         bytecode_cache=args.bytecode_cache,
         machine=machine(),
     )
+    if "http" in phases:
+        summary["http"].update(_http_figures(phases["http"], args))  # type: ignore[union-attr]
+        summary.update(poll_interval=args.poll_interval)
     return summary
+
+
+def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
+    """Print and return what the HTTP phase's clients saw (warm-up orders included)."""
+    tally = phase.tally
+    placed = args.orders + args.warmup
+    polls = sum(tally.answers["polls"].values())
+    print(
+        f"\nhttp, {placed} orders (warm-up included): {polls / placed:.1f} polls per order, "
+        f"{tally.requests_received} fulfillment requests received "
+        f"({tally.repeated_requests} repeated), {tally.cancels_received} cancels"
+    )
+    for endpoint in ("orders", "events", "polls"):
+        answers = tally.answers[endpoint]
+        others = tally.non_2xx(endpoint)
+        print(
+            f"  {endpoint:6} {sum(answers.values()):6} answers in "
+            f"{tally.answer_ms(endpoint, 50):.0f}/{tally.answer_ms(endpoint, 99):.0f} ms "
+            "(p50/p99), non-2xx: "
+            + (", ".join(f"{n} x {status}" for status, n in others.items()) or "none")
+        )
+    if tally.retry_after_waited:
+        print(f"  {tally.retry_after_waited:.1f} s spent waiting as Retry-After asked")
+    for retried in tally.retried[:3]:
+        print(f"  retried: {retried}")
+    if tally.errors:
+        print(f"ERRORS ({len(tally.errors)}): answers a valid call should never get")
+        for error in tally.errors[:10]:
+            print(f"  {error}")
+    return {
+        **tally.as_json(),
+        "polls_per_order": round(polls / placed, 2),
+        "non_2xx": {endpoint: tally.non_2xx(endpoint) for endpoint in tally.answers},
+    }
 
 
 async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
@@ -574,6 +646,12 @@ async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int |
         bare, shaped = await running_phases.enter_async_context(bare_phases(client, args, data_dir))
         stack = await running_phases.enter_async_context(stack_phase(client, args, data_dir))
         phases = [bare, stack] if args.first == "bare" else [stack, bare]
+        if args.http:
+            how = "dom worker + dom api" if args.http_stack == "parts" else "dom up"
+            print(f"starting the webhook locations and {how} for the HTTP phase ...", flush=True)
+            phases.append(
+                await running_phases.enter_async_context(http_stack_phase(args, data_dir))
+            )
         if args.shaped:
             phases.append(shaped)
         for phase in phases:
@@ -587,7 +665,7 @@ async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int |
                 print(f"{phase.name}: {len(numbers)} orders ...", flush=True)
                 ids = [f"{args.run_id}-{phase.name}-{i:05d}" for i in numbers]
                 await measure(phase, ids, args, server_pid)
-    return {phase.name: phase.batch for phase in sorted(phases, key=lambda p: p.name)}
+    return {phase.name: phase for phase in sorted(phases, key=lambda p: p.name)}
 
 
 def main() -> None:
@@ -608,10 +686,14 @@ def main() -> None:
     args.run_id = f"B{int(time.time())}"
     try:
         temporal.start()
-        batches = asyncio.run(run_phases(args, data_dir, child_pid("start-dev")))
-        summary = report(batches, args)
+        phases = asyncio.run(run_phases(args, data_dir, child_pid("start-dev")))
+        summary = report(phases, args)
         if args.json:
             args.json.write_text(json.dumps(summary, indent=2) + "\n")
+        errors = summary.get("http", {}).get("errors", 0)  # type: ignore[union-attr]
+        if errors:
+            print(f"\n{errors} error(s): see ERRORS above", file=sys.stderr)
+            sys.exit(1)
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("\ninterrupted; stopping everything", file=sys.stderr)
         sys.exit(130)
@@ -637,6 +719,25 @@ def parse_args() -> argparse.Namespace:
         "on by default",
     )
     parser.add_argument(
+        "--http",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the stack through HTTP with webhook locations played by this script; "
+        "on by default",
+    )
+    parser.add_argument(
+        "--http-stack",
+        choices=["parts", "up"],
+        default="parts",
+        help="the HTTP phase's stack: dom worker and dom api apart (CPU of each), or dom up",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=0.5,
+        help="seconds between the HTTP phase's GET /orders/{id} of an order in flight",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -658,6 +759,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if min(args.orders, args.concurrency, args.rounds) < 1 or args.warmup < 0:
         parser.error("--orders, --concurrency and --rounds must be at least 1, --warmup 0 or more")
+    if args.poll_interval <= 0:
+        parser.error("--poll-interval must be positive")
     if args.rounds > args.orders:
         parser.error("--rounds cannot exceed --orders")
     return args
