@@ -16,7 +16,7 @@ the figures comparable (see docs/performance.md for the results):
   ``DOM_TEMPORAL_ADDRESS``: the CLI, settings, logging and the one process holding the API
   and the worker that users run. (``run_stack`` in this process would share the driver's
   event loop and GIL with the worker and the API, a layout nobody runs.) Orders enter over
-  real HTTP (``POST /orders``) and go allocate -> child workflow per package -> dispatch ->
+  real HTTP (``POST /orders``) and go allocate -> a package inside the order -> dispatch ->
   the simulated location reports accepted, picked, packed, shipped (four updates) ->
   commit. The network (benchmarks/throughput_network.yaml) is the demo's, with ample stock
   everywhere and zero simulator delays, so the time measured is the machinery's.
@@ -28,8 +28,8 @@ the figures comparable (see docs/performance.md for the results):
   converter, the same activity thread pool and ``max_concurrent_activities``, on its own
   task queue.
 * A third phase (on by default; ``--no-shaped`` skips it) runs, on the bare worker, the
-  same no-op activities in the stack's shape: the package a child workflow, its four
-  location events updates sent from the worker process, as the simulator sends them.
+  same no-op activities in the stack's shape: one workflow per order, its package's four
+  location events updates on it sent from the worker process, as the simulator sends them.
   Between bare and stack, it separates what the shape costs on Temporal from what
   Switchyard's own code costs.
 * The driver (this process) is the same in the bare, shaped and stack phases: at most
@@ -111,7 +111,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
 # The sandbox re-imports this module for every bare workflow it runs (as it re-imports
-# workflows/order.py and workflows/fulfillment.py for the stack's): everything that is not
+# workflows/order.py for the stack's): everything that is not
 # the standard library is passed through, so that costs no more than theirs does.
 with workflow.unsafe.imports_passed_through():
     import httpx
@@ -165,9 +165,10 @@ class BareOrder:
 
 
 # --- the stack's shape without the stack (--shaped) -------------------------------------
-# The same no-op activities, but each order's package is a child workflow that hears four
-# updates sent from the worker process, as the stack's fulfillment hears the simulator.
-# Between bare and stack, it tells what the shape costs on Temporal from what our code does.
+# The same no-op activities in the stack's shape: one workflow per order, its package
+# inside it, hearing four updates sent from the worker process, as the stack's order hears
+# the simulator. Between bare and stack, it tells what the shape costs on Temporal from
+# what our code does.
 
 PACKAGE_EVENTS = ("accepted", "picked", "packed", "shipped")
 _worker_client = None  # set in the bare worker process, for shaped_dispatch's updates
@@ -175,51 +176,43 @@ _playing: set[asyncio.Task[None]] = set()
 
 
 @activity.defn(name="shaped_dispatch")
-async def shaped_dispatch(package_workflow_id: str) -> None:
+async def shaped_dispatch(order_workflow_id: str) -> None:
     """Like the simulated location: start reporting the package's events, return at once."""
-    task = asyncio.get_running_loop().create_task(_report_events(package_workflow_id))
+    task = asyncio.get_running_loop().create_task(_report_events(order_workflow_id))
     _playing.add(task)
     task.add_done_callback(_playing.discard)
 
 
-async def _report_events(package_workflow_id: str) -> None:
+async def _report_events(order_workflow_id: str) -> None:
     assert _worker_client is not None
-    handle = _worker_client.get_workflow_handle(package_workflow_id)
+    handle = _worker_client.get_workflow_handle(order_workflow_id)
     for event in PACKAGE_EVENTS:
         await handle.execute_update(
-            BarePackage.location_event, event, id=f"{package_workflow_id}:{event}"
+            BareShapedOrder.location_event, event, id=f"{order_workflow_id}:{event}"
         )
 
 
-@workflow.defn(name="BarePackage")
-class BarePackage:
-    """Dispatch, four location events as updates, commit."""
+@workflow.defn(name="BareShapedOrder")
+class BareShapedOrder:
+    """Allocate, dispatch, four location events as updates, commit: the stack's shape."""
 
     def __init__(self) -> None:
         self._events = 0
 
     @workflow.run
-    async def run(self, package_workflow_id: str) -> str:
-        await workflow.execute_activity(shaped_dispatch, package_workflow_id, **_BARE_ACTIVITY)
+    async def run(self, order_id: str) -> str:
+        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
+        await workflow.execute_activity(
+            shaped_dispatch, workflow.info().workflow_id, **_BARE_ACTIVITY
+        )
         await workflow.wait_condition(lambda: self._events >= len(PACKAGE_EVENTS))
-        await workflow.execute_activity(bare_commit, package_workflow_id, **_BARE_ACTIVITY)
+        await workflow.execute_activity(bare_commit, order_id, **_BARE_ACTIVITY)
         return "shipped"
 
     @workflow.update
     def location_event(self, event: str) -> str:
         self._events += 1
         return event
-
-
-@workflow.defn(name="BareShapedOrder")
-class BareShapedOrder:
-    """Allocate, then one package as a child workflow: the stack's shape, with no-ops."""
-
-    @workflow.run
-    async def run(self, order_id: str) -> str:
-        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
-        package = f"shaped-{order_id}-F1"
-        return await workflow.execute_child_workflow(BarePackage.run, package, id=package)
 
 
 async def run_bare_worker(address: str, ready_file: Path) -> None:
@@ -236,7 +229,7 @@ async def run_bare_worker(address: str, ready_file: Path) -> None:
     worker = Worker(
         client,
         task_queue=BARE_TASK_QUEUE,
-        workflows=[BareOrder, BareShapedOrder, BarePackage],
+        workflows=[BareOrder, BareShapedOrder],
         activities=[bare_allocate, bare_dispatch, bare_commit, shaped_dispatch],
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
