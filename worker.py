@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.dispatch import DispatchActivities
 from activities.inventory import InventoryActivities
+from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
@@ -55,7 +56,7 @@ def build_worker(
 ) -> Worker:
     """A worker running the order and fulfillment workflows and every activity."""
     inventory = InventoryActivities(store, rules=RulesBook(store).current)
-    dispatch = DispatchActivities(parts.adapters)
+    dispatch = DispatchActivities(parts.adapters, Catalog(store))
     return Worker(
         client,
         task_queue=task_queue,

@@ -1,32 +1,53 @@
-"""Hand fulfillments to locations (and take them back) through their adapters."""
+"""Hand fulfillments to locations (and take them back) through their adapters.
+
+The fulfillment request carries the location's id, never its adapter settings: the URL
+and signing secret are read from the store here, at call time, so secrets never enter a
+workflow history or the allocations table, and a changed URL reaches packages already
+in flight (the next retry uses it).
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import business_errors_are_final
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
+from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters, LocationRefused
+from adapters.locations.base import LocationAdapter
+from domain.errors import UnknownLocation
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest
 
 
 class DispatchActivities:
-    def __init__(self, adapters: LocationAdapters) -> None:
+    def __init__(self, adapters: LocationAdapters, catalog: Catalog) -> None:
         self._adapters = adapters
+        self._catalog = catalog
+
+    async def _adapter(self, location_id: str) -> LocationAdapter:
+        location = await asyncio.to_thread(self._catalog.location, location_id)
+        if location is None:
+            raise UnknownLocation(f"location {location_id!r} is no longer in the network")
+        return self._adapters.for_config(location.adapter)
 
     @activity.defn(name=DISPATCH)
+    @business_errors_are_final
     async def dispatch_fulfillment(self, request: FulfillmentRequest) -> None:
         """Send the fulfillment to its location; the key is the same on every retry."""
-        adapter = self._adapters.for_config(request.adapter)
+        adapter = await self._adapter(request.location_id)
         try:
             await adapter.dispatch(request, idempotency_key=f"{request.fulfillment_id}:dispatch")
         except LocationRefused as exc:
             raise ApplicationError(str(exc), type="LocationRefused", non_retryable=True) from exc
 
     @activity.defn(name=CANCEL_AT_LOCATION)
+    @business_errors_are_final
     async def cancel_fulfillment_at_location(self, cancel: CancelAtLocationRequest) -> None:
         """Tell the location to stop; cancelling twice is harmless."""
-        adapter = self._adapters.for_config(cancel.request.adapter)
+        adapter = await self._adapter(cancel.request.location_id)
         try:
             await adapter.cancel(
                 cancel.request,

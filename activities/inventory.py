@@ -13,6 +13,7 @@ from collections.abc import Callable
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import business_errors_are_final
 from activities.messages import CommitRequest, ReleaseRequest
 from activities.names import (
     ALLOCATE,
@@ -94,6 +95,7 @@ class InventoryActivities:
         self._rules = rules
 
     @activity.defn(name=ALLOCATE)
+    @business_errors_are_final
     def allocate(self, request: AllocationRequest) -> Allocation:
         """Route the lines and reserve the winning plan atomically; re-route on a lost race."""
         stored = None
@@ -144,6 +146,7 @@ class InventoryActivities:
         )
 
     @activity.defn(name=RELEASE_RESERVATIONS)
+    @business_errors_are_final
     async def release_reservations(self, request: ReleaseRequest) -> int:
         """Give back reserved units, then wake the orders backordered on them; releasing
         what is not reserved is a no-op.
@@ -172,11 +175,13 @@ class InventoryActivities:
             log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
 
     @activity.defn(name=COMMIT_SHIPMENT)
+    @business_errors_are_final
     def commit_shipment(self, request: CommitRequest) -> int:
         """The package left: its reserved units leave on-hand stock (once)."""
         return self._store.commit_shipment(request.order_id, request.fulfillment_id, actor="system")
 
     @activity.defn(name=RECORD_SHORTFALL)
+    @business_errors_are_final
     def record_shortfall(self, record: ShortfallRecord) -> None:
         """A short pick: the missing units leave the reservation and the location's count
         (an adjustment referencing the fulfillment). Idempotent on ``record.key``."""
@@ -190,6 +195,7 @@ class InventoryActivities:
         )
 
     @activity.defn(name=RECORD_BACKORDER)
+    @business_errors_are_final
     def record_backorder(self, record: BackorderRecord) -> None:
         """Note which SKUs the order waits for, so a receipt or count can wake it."""
         self._store.record_backorder(record.order_id, record.skus)
@@ -217,7 +223,6 @@ class InventoryActivities:
                     customer_name=request.customer_name,
                     service_level=request.service_level,
                     delivery=request.delivery,
-                    adapter=location.adapter,
                     sla=network.sla_for(location),
                 )
             )

@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
+    QueryRejectCondition,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
@@ -125,7 +128,7 @@ class OrderGateway:
         try:
             await self._client.start_workflow(
                 OrderWorkflow.run,
-                order,
+                order.placed(),
                 id=order_workflow_id(order.order_id),
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -172,8 +175,16 @@ class OrderGateway:
         ``location_id`` and ``sku`` must be identifiers (the API checks), so the query
         needs no escaping; the email is searched by its hash."""
         clauses = ["WorkflowType = 'OrderWorkflow'"]
-        if status is not None:
+        if status is OrderStatus.FAILED:
+            # Orders whose workflow was terminated (or timed out) still carry the status
+            # they had then; they are failed orders all the same.
+            clauses.append(
+                f"({search.ORDER_STATUS.name} = 'failed' OR ExecutionStatus IN {_ABNORMAL})"
+            )
+        elif status is not None:
             clauses.append(f"{search.ORDER_STATUS.name} = '{status.value}'")
+            if not status.is_final:
+                clauses.append("ExecutionStatus = 'Running'")
         if customer_email:
             clauses.append(
                 f"{search.CUSTOMER_EMAIL_HASH.name} = '{search.email_hash(customer_email)}'"
@@ -192,7 +203,7 @@ class OrderGateway:
             found.append(
                 OrderSummary(
                     order_id=order_id_from_workflow_id(execution.id),
-                    status=attributes.get(search.ORDER_STATUS),
+                    status=_searched_status(attributes.get(search.ORDER_STATUS), execution.status),
                     placed_at=execution.start_time,
                     closed_at=execution.close_time,
                     locations=list(attributes.get(search.ORDER_LOCATIONS) or []),
@@ -282,16 +293,22 @@ class OrderGateway:
         """The order workflow's own view (open or closed); ``UnknownOrder`` if none."""
         handle = self._client.get_workflow_handle(order_workflow_id(order_id))
         try:
-            return await self._query(handle, OrderWorkflow.state)
+            try:
+                return await self._query(
+                    handle, OrderWorkflow.state, reject_condition=_UNLESS_CLOSED_CLEANLY
+                )
+            except WorkflowQueryRejectedError as rejected:
+                view = await self._query(handle, OrderWorkflow.state)
+                return _ended_abnormally(view, rejected.status)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise UnknownOrder(f"no order {order_id!r}") from None
             raise
 
-    async def _query(self, handle: WorkflowHandle, query):  # type: ignore[no-untyped-def]
+    async def _query(self, handle: WorkflowHandle, query, **options):  # type: ignore[no-untyped-def]
         """Run ``query``, waiting at most the query timeout for a worker to answer."""
         try:
-            return await handle.query(query, rpc_timeout=self._query_timeout)
+            return await handle.query(query, rpc_timeout=self._query_timeout, **options)
         except RPCError as exc:
             if exc.status in _TIMED_OUT:
                 raise WorkflowUnavailable(
@@ -385,6 +402,37 @@ _PERMANENT = {
     RPCStatusCode.UNIMPLEMENTED,
     RPCStatusCode.OUT_OF_RANGE,
 }
+
+
+_UNLESS_CLOSED_CLEANLY = QueryRejectCondition.NOT_COMPLETED_CLEANLY
+_ABNORMAL = "('Terminated', 'TimedOut')"
+
+
+def _searched_status(recorded: str | None, execution: WorkflowExecutionStatus | None) -> str | None:
+    """What a search shows: ``failed`` for an order whose workflow was terminated or timed
+    out before it finished (its search attribute still says what it was doing then)."""
+    abnormal = (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.TIMED_OUT)
+    if execution in abnormal and not (recorded and OrderStatus(recorded).is_final):
+        return OrderStatus.FAILED.value
+    return recorded
+
+
+def _ended_abnormally(view: OrderView, how: WorkflowExecutionStatus | None) -> OrderView:
+    """The order as support must see it when its workflow closed without finishing it
+    (terminated, timed out): ``failed``, saying why and what holds its units. An order
+    that compensated on its way out (a cancel through Temporal, a bug) is already final."""
+    if view.status.is_final:
+        return view
+    ended = how.name.lower().replace("_", " ") if how else "closed"
+    return view.model_copy(
+        update={
+            "status": OrderStatus.FAILED,
+            "reason": f"the order's workflow was {ended} in Temporal before the order finished;"
+            " units it held stay reserved until `dom inventory check --repair` or"
+            f" POST /orders/{view.order_id}/release-held-stock frees them",
+            "pending": [],
+        }
+    )
 
 
 def is_transient(error: RPCError) -> bool:

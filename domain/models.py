@@ -65,6 +65,7 @@ class OrderStatus(StrEnum):
     BACKORDERED = "backordered"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    PARTIALLY_SHIPPED = "partially_shipped"  # some packages left, the rest cancelled or failed
 
     @property
     def is_final(self) -> bool:
@@ -76,6 +77,7 @@ _FINAL_ORDER_STATUSES = {
     OrderStatus.PICKED_UP,
     OrderStatus.CANCELLED,
     OrderStatus.FAILED,
+    OrderStatus.PARTIALLY_SHIPPED,
 }
 
 
@@ -141,21 +143,25 @@ class ManualAdapterConfig(BaseModel):
     type: Literal["manual"] = "manual"
 
 
+# The longest a webhook may take to answer; the activity that calls it waits a little more.
+WEBHOOK_TIMEOUT_MAX_SECONDS = 120
+
+
 class WebhookAdapterConfig(BaseModel):
     """Fulfillment requests are POSTed as JSON to ``url``; the location reports events back."""
 
     type: Literal["webhook"] = "webhook"
     url: str = Field(pattern=r"^https?://")
     secret: str | None = None
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=WEBHOOK_TIMEOUT_MAX_SECONDS)
 
 
 class SimulatedAdapterConfig(BaseModel):
     """A built-in pretend location that accepts, picks, packs and ships after short delays."""
 
     type: Literal["simulated"] = "simulated"
-    min_delay_seconds: float = Field(default=0.5, ge=0)
-    max_delay_seconds: float = Field(default=2.0, ge=0)
+    min_delay_seconds: float = Field(default=0.5, ge=0, le=3600)
+    max_delay_seconds: float = Field(default=2.0, ge=0, le=3600)
     carrier: str = "UPS"
 
 
@@ -188,8 +194,17 @@ DEFAULT_SLA = Sla(
 )
 
 
+# One bad number in one location must not stop every order: every number a location
+# carries is finite and bounded, so it can always be costed (422 at the edge otherwise).
+MAX_HANDLING_COST = 10_000.0
+MAX_UNITS = 1_000_000_000
+MAX_PRIORITY = 1_000_000
+
+
 class Location(BaseModel):
     """A place that holds stock and can fulfill orders."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     id: Identifier
     name: str = ""
@@ -197,12 +212,12 @@ class Location(BaseModel):
     postal_code: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    stock: dict[str, int] = Field(default_factory=dict)
+    stock: dict[str, Annotated[int, Field(le=MAX_UNITS)]] = Field(default_factory=dict)
     adapter: AdapterConfig = Field(default_factory=ManualAdapterConfig)
-    handling_cost: float | None = Field(default=None, ge=0)
-    safety_stock: int | None = Field(default=None, ge=0)
-    daily_capacity: int | None = Field(default=None, ge=0)
-    priority: int | None = None
+    handling_cost: float | None = Field(default=None, ge=0, le=MAX_HANDLING_COST)
+    safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     active: bool = True
     pickup: bool = False
     sla: Sla | None = None
@@ -294,22 +309,53 @@ class Network(BaseModel):
 # --- orders ------------------------------------------------------------------------------
 
 
-class Customer(BaseModel):
+# Validation that reads data files (ZIP tables, e-mail rules) runs once, at the API edge,
+# on the strict models; the workflow and every reader of its state get the lenient base
+# models, which only check shape. So an upgrade of ``zipcodes`` or ``email-validator`` can
+# never make an order already accepted fail to load from its history.
+
+
+class Contact(BaseModel):
+    """The customer as an accepted order keeps them (checked when the order came in)."""
+
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    email: str = Field(max_length=320)
 
 
-class ShipTo(BaseModel):
-    """Where the order goes. ``lat``/``lon``, when given, win over the ZIP's centre."""
+class Customer(Contact):
+    """The customer as checkout sends them: the e-mail address is checked."""
 
-    postal_code: str
+    email: EmailStr  # type: ignore[assignment]
+
+
+class Destination(BaseModel):
+    """Where an accepted order goes; ``lat``/``lon``, when set, win over the ZIP's centre
+    (the API sets them when it accepts the order, so later readers never look the ZIP up)."""
+
+    postal_code: str = Field(max_length=20)
     country: Literal["US"] = "US"
-    name: str | None = None
-    address1: str | None = None
-    city: str | None = None
-    region: str | None = None
+    name: str | None = Field(default=None, max_length=200)
+    address1: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @property
+    def point(self) -> Point:
+        if self.lat is not None and self.lon is not None:
+            return Point(self.lat, self.lon)
+        return zip_point(self.postal_code)
+
+    def located(self) -> Destination:
+        """This destination with its point resolved into ``lat``/``lon`` (reads the ZIP table
+        once, here, instead of on every later read)."""
+        point = self.point
+        return Destination.model_validate({**self.model_dump(), "lat": point.lat, "lon": point.lon})
+
+
+class ShipTo(Destination):
+    """Where checkout asks the order to go: the ZIP must be a known US ZIP."""
 
     @field_validator("postal_code")
     @classmethod
@@ -320,12 +366,6 @@ class ShipTo(BaseModel):
             raise ValueError(str(exc)) from None
         return value.strip()
 
-    @property
-    def point(self) -> Point:
-        if self.lat is not None and self.lon is not None:
-            return Point(self.lat, self.lon)
-        return zip_point(self.postal_code)
-
 
 class OrderLine(BaseModel):
     line_id: Identifier
@@ -333,17 +373,31 @@ class OrderLine(BaseModel):
     quantity: int = Field(gt=0, le=10_000)
 
 
-class OrderRequest(BaseModel):
-    """What checkout sends: the body of ``POST /orders``."""
+class PlacedOrder(BaseModel):
+    """An order as the workflow runs it: accepted at the edge, its destination located."""
 
     order_id: Identifier
-    customer: Customer
-    ship_to: ShipTo
+    customer: Contact
+    ship_to: Destination
     lines: list[OrderLine] = Field(min_length=1, max_length=200)
     service_level: ServiceLevel = ServiceLevel.GROUND
     delivery: DeliveryType = DeliveryType.SHIP
     pickup_location_id: Identifier | None = None
-    channel: str | None = None
+    channel: str | None = Field(default=None, max_length=100)
+
+    def units_by_sku(self) -> dict[str, int]:
+        """Total units per SKU (two lines of one SKU add up)."""
+        units: dict[str, int] = {}
+        for line in self.lines:
+            units[line.sku] = units.get(line.sku, 0) + line.quantity
+        return units
+
+
+class OrderRequest(PlacedOrder):
+    """What checkout sends: the body of ``POST /orders``, checked in full."""
+
+    customer: Customer
+    ship_to: ShipTo
 
     @field_validator("lines")
     @classmethod
@@ -361,12 +415,11 @@ class OrderRequest(BaseModel):
             raise ValueError("pickup_location_id is required when delivery is 'pickup'")
         return self
 
-    def units_by_sku(self) -> dict[str, int]:
-        """Total units per SKU (two lines of one SKU add up)."""
-        units: dict[str, int] = {}
-        for line in self.lines:
-            units[line.sku] = units.get(line.sku, 0) + line.quantity
-        return units
+    def placed(self) -> PlacedOrder:
+        """The order as its workflow will run it: plain types, the destination located."""
+        return PlacedOrder.model_validate(
+            {**self.model_dump(), "ship_to": self.ship_to.located().model_dump()}
+        )
 
 
 def is_identifier(value: str) -> bool:

@@ -9,15 +9,14 @@ from pydantic import BaseModel, Field
 
 from domain.fulfillment import LocationEvent, TimelineEntry
 from domain.models import (
-    AdapterConfig,
-    Customer,
+    Contact,
     DeliveryType,
+    Destination,
     FulfillmentStatus,
     LocationEventType,
     OrderLine,
     OrderStatus,
     ServiceLevel,
-    ShipTo,
     Sla,
 )
 from domain.routing.types import RoutingDecision, RoutingLine
@@ -30,11 +29,10 @@ class FulfillmentRequest(BaseModel):
     order_id: str
     location_id: str
     lines: list[RoutingLine]
-    ship_to: ShipTo
+    ship_to: Destination
     customer_name: str
     service_level: ServiceLevel
     delivery: DeliveryType = DeliveryType.SHIP
-    adapter: AdapterConfig
     sla: Sla
     created_at: datetime | None = None
 
@@ -51,7 +49,7 @@ class FulfillmentView(BaseModel):
     carrier: str | None = None
     tracking_number: str | None = None
     reason: str | None = None
-    ship_to: ShipTo | None = None
+    ship_to: Destination | None = None
     events: list[TimelineEntry] = Field(default_factory=list)
     processed_events: dict[str, LocationEventType] = Field(
         default_factory=dict,
@@ -65,8 +63,8 @@ class OrderView(BaseModel):
 
     order_id: str
     status: OrderStatus
-    customer: Customer
-    ship_to: ShipTo
+    customer: Contact
+    ship_to: Destination
     lines: list[OrderLine]
     service_level: ServiceLevel
     delivery: DeliveryType
@@ -105,7 +103,7 @@ class AllocationRequest(BaseModel):
     allocation_key: str
     first_fulfillment_number: int
     lines: list[RoutingLine]
-    ship_to: ShipTo
+    ship_to: Destination
     customer_name: str
     dest_lat: float
     dest_lon: float

@@ -54,8 +54,8 @@ with workflow.unsafe.imports_passed_through():
         DeliveryType,
         FulfillmentStatus,
         LocationEventType,
-        OrderRequest,
         OrderStatus,
+        PlacedOrder,
     )
     from domain.orders import (
         Allocation,
@@ -104,7 +104,7 @@ def _refusal(error: Exception) -> ApplicationError:
 @workflow.defn
 class OrderWorkflow:
     @workflow.init
-    def __init__(self, order: OrderRequest) -> None:
+    def __init__(self, order: PlacedOrder) -> None:
         self._order = order
         self._view = OrderView(
             order_id=order.order_id,
@@ -130,7 +130,7 @@ class OrderWorkflow:
     # --- the process ------------------------------------------------------------------
 
     @workflow.run
-    async def run(self, order: OrderRequest) -> OrderOutcome:
+    async def run(self, order: PlacedOrder) -> OrderOutcome:
         try:
             self._record("received")
             lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
@@ -825,6 +825,12 @@ class OrderWorkflow:
             self._view.backordered = []
         if self._noted_backorder:
             await self._note_backorder([])
+        if status in (OrderStatus.CANCELLED, OrderStatus.FAILED):
+            left = shipped_summary(self._view)
+            if left:  # not a bare "cancelled": part of it is on its way to the customer
+                reason = f"{left} left; the rest was {status.value}: {reason}"
+                status = OrderStatus.PARTIALLY_SHIPPED
+                self._end = (status, reason)
         for ticket in self._inbox.tickets:
             ticket.error, ticket.done = f"the order is already {status.value}", True
         self._inbox.tickets.clear()

@@ -33,7 +33,7 @@ class WebhookAdapter:
     async def dispatch(self, request: FulfillmentRequest, idempotency_key: str) -> None:
         payload = {
             "type": "fulfillment.requested",
-            "fulfillment": request.model_dump(mode="json", exclude={"adapter"}),
+            "fulfillment": request.model_dump(mode="json"),
         }
         await self._post(payload, idempotency_key)
 

@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain.errors import UnknownPostalCode, UnknownSku
 from domain.geo import zip_point
-from domain.models import AdapterConfig, Location, LocationKind, Sla
+from domain.models import (
+    MAX_HANDLING_COST,
+    MAX_PRIORITY,
+    MAX_UNITS,
+    AdapterConfig,
+    Location,
+    LocationKind,
+    Sla,
+)
 from starter.api.deps import ActorDep, StoreDep, known_location
 from starter.api.store_errors import LocationExists, StoreRoute
 
@@ -64,10 +72,12 @@ class LocationPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
     pickup: bool | None = None
-    daily_capacity: int | None = Field(default=None, ge=0)
-    safety_stock: int | None = Field(default=None, ge=0)
-    handling_cost: float | None = Field(default=None, ge=0)
-    priority: int | None = None
+    daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    handling_cost: float | None = Field(
+        default=None, ge=0, le=MAX_HANDLING_COST, allow_inf_nan=False
+    )
+    priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     sla: Sla | None = None
     adapter: AdapterConfig | None = None
     cutoff: time | None = Field(default=None, description="Local order cut-off, e.g. 15:00")

@@ -118,7 +118,6 @@ def _fulfillment_request(delivery: str = "ship") -> FulfillmentRequest:
         customer_name="Dana Denver",
         service_level="ground",
         delivery=delivery,
-        adapter=WebhookAdapterConfig(url="http://unused"),
         sla=DEFAULT_SLA,
     )
 

@@ -28,7 +28,6 @@ from domain.ids import fulfillment_id, order_workflow_id
 from domain.models import (
     DEFAULT_SLA,
     Customer,
-    ManualAdapterConfig,
     OrderLine,
     OrderRequest,
     ShipTo,
@@ -149,7 +148,6 @@ class FakeInventory:
                     customer_name=request.customer_name,
                     service_level=request.service_level,
                     delivery=request.delivery,
-                    adapter=ManualAdapterConfig(),
                     sla=DEFAULT_SLA,
                 )
                 for i, p in enumerate(packages)

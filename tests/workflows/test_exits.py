@@ -6,6 +6,7 @@ committed that did not ship."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,20 @@ async def test_an_event_id_used_for_another_event_is_refused_naming_the_first(
         final = await settle(time_env, "X9")
     assert not accepted.duplicate and repeat.duplicate and repeat.status is S.ACCEPTED
     assert final.status is OrderStatus.SHIPPED
+
+
+async def test_an_order_whose_backorder_ran_out_after_part_shipped_says_so(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    async with rig(time_env, task_queue, tmp_path) as r:
+        await r.place(order("X10", lines=lines(A=12)))  # two packages, all the A there is
+        first, second = await r.package("X10", 1), await r.package("X10", 2)
+        await r.ship(first, tracking="1ZPART")
+        await r.event(second, "rejected", reason="flooded aisle")
+        await until(time_env, "X10", lambda v: v.status is OrderStatus.BACKORDERED, "waiting")
+        final = await settle(time_env, "X10", step=timedelta(minutes=15))
+    assert final.status is OrderStatus.PARTIALLY_SHIPPED
+    assert "1ZPART" in (final.reason or "") and "the rest was cancelled" in (final.reason or "")
+    assert "backorder window" in (final.reason or "")
+    assert [f.status for f in final.fulfillments] == [S.SHIPPED, S.REJECTED]
+    r.assert_books_balance(final)

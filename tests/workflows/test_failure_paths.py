@@ -3,6 +3,7 @@ balance afterwards (no leaked reservation, nothing committed twice)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,6 +129,7 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         assert (await r.gateway.fulfillment(first)).status is S.DISPATCHED  # nothing changed
         assert r.store.balance(here, "A").reserved == 1
 
+        r.locations.hold_cancel = asyncio.Event()  # the old location is slow to answer
         result = await r.gateway.reroute(
             "P4",
             RerouteRequest(
@@ -141,6 +143,7 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         second = result.fulfillments[0].fulfillment_id
         # The answer does not wait for the old location to be told: that is still pending.
         assert [note.split(":")[0] for note in result.pending] == [first]
+        r.locations.hold_cancel.set()
         await until(time_env, "P4", lambda v: not v.pending, "done with the old package")
         assert r.locations.cancelled == [first]
         assert r.store.balance(here, "A").reserved == 0

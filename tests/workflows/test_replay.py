@@ -8,6 +8,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from domain.errors import UnknownPostalCode
+from domain.models import OrderRequest
 from starter.temporal import data_converter
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -33,3 +35,42 @@ async def test_history_replays_deterministically(path: Path) -> None:
     text = path.read_text()  # noqa: ASYNC240 (a small local file)
     result = await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, text))
     assert result.replay_failure is None
+
+
+async def test_histories_replay_after_the_data_file_validators_tighten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upgrade of ``zipcodes`` or ``email-validator`` that would refuse what an order
+    was accepted with must not stop that order from loading: those checks ran at the edge."""
+    import email_validator
+
+    import domain.models
+
+    def no_zip_is_known(postal_code: str) -> None:
+        raise UnknownPostalCode(f"unknown US ZIP {postal_code!r} (tightened for the test)")
+
+    def no_email_is_valid(*args: object, **kwargs: object) -> None:
+        raise email_validator.EmailNotValidError("tightened for the test")
+
+    monkeypatch.setattr(domain.models, "zip_point", no_zip_is_known)
+    monkeypatch.setattr(email_validator, "validate_email", no_email_is_valid)
+    with pytest.raises(ValueError, match="tightened"):  # the edge does refuse it now
+        order_request_body()
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner()
+    )
+    for path in CURRENT:
+        history = WorkflowHistory.from_json(path.stem, path.read_text())
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None, (path.name, result.replay_failure)
+
+
+def order_request_body() -> OrderRequest:
+    return OrderRequest.model_validate(
+        {
+            "order_id": "T1",
+            "customer": {"name": "Dana", "email": "dana@example.com"},
+            "ship_to": {"postal_code": "80202"},
+            "lines": [{"line_id": "1", "sku": "A", "quantity": 1}],
+        }
+    )

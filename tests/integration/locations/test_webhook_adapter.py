@@ -65,7 +65,6 @@ def request() -> FulfillmentRequest:
         ship_to=ShipTo(postal_code="80202", name="Dana"),
         customer_name="Dana Denver",
         service_level="ground",
-        adapter=WebhookAdapterConfig(url="http://unused"),
         sla=DEFAULT_SLA,
     )
 
