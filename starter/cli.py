@@ -108,11 +108,6 @@ def up(
     )
     temporal = None
     ui_url = None
-    if settings.temporal_address is None:
-        temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
-        console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
-        temporal.start()
-        ui_url = temporal.ui_url
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -133,10 +128,19 @@ def up(
 
         await run_stack(settings, store, client, on_ready=ready, ui_url=ui_url, stop=stop)
 
-    try:
+    try:  # from here on every exit (Ctrl-C while Temporal starts too) stops what started
+        if settings.temporal_address is None:
+            temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
+            console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
+            try:
+                temporal.start()
+            except RuntimeError as exc:  # the port is taken, another dom up runs here...
+                console.print(f"[red]{exc}[/]")
+                raise typer.Exit(1) from None
+            ui_url = temporal.ui_url
         asyncio.run(main())
     finally:
-        if temporal is not None:
+        if temporal is not None and temporal.running:
             console.print("[bold]Stopping[/] Temporal dev server ...")
             temporal.stop()
         store.close()

@@ -88,6 +88,11 @@ class EmbeddedTemporal:
         return f"http://127.0.0.1:{self.ui_port}"
 
     @property
+    def running(self) -> bool:
+        """This object started the server and it has not exited."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def db_file(self) -> Path:
         return self.data_dir / "temporal.db"
 
