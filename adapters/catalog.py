@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from adapters.store import InventoryStore
+from adapters.store.errors import StoreUnavailable
 from domain.models import Location, Network
+
+log = logging.getLogger(__name__)
 
 
 class Catalog:
@@ -18,15 +22,35 @@ class Catalog:
         self._network: Network | None = None
         self._skus: frozenset[str] = frozenset()
         self._locations: dict[str, Location] = {}
+        self._stale = False
 
     def network(self) -> Network:
-        version = self._store.network_version()
+        """The network as the store has it; while the store cannot answer, the last one read
+        (so checkout and location events go on through a database restart), and
+        ``StoreUnavailable`` only when nothing was read yet."""
+        try:
+            version = self._store.network_version()
+            with self._lock:
+                if self._network is None or version != self._version:
+                    self._refresh(version)
+                self._stale = False
+                return self._network  # type: ignore[return-value]
+        except StoreUnavailable as exc:
+            return self._last_read(exc)
+
+    def _refresh(self, version: int) -> None:
+        network = self._store.network()
+        self._skus = frozenset(s.sku for s in network.skus)
+        self._locations = {loc.id: loc for loc in network.locations}
+        self._network, self._version = network, version
+
+    def _last_read(self, exc: StoreUnavailable) -> Network:
         with self._lock:
-            if self._network is None or version != self._version:
-                self._network = self._store.network()
-                self._skus = frozenset(s.sku for s in self._network.skus)
-                self._locations = {loc.id: loc for loc in self._network.locations}
-                self._version = version
+            if self._network is None:
+                raise exc
+            if not self._stale:  # once per outage, not once per request
+                log.warning("serving the network as of version %d: %s", self._version, exc)
+                self._stale = True
             return self._network
 
     def skus(self) -> frozenset[str]:

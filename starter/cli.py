@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -35,15 +36,43 @@ NetworkOpt = Annotated[
         help="Network file to load into an empty store (default: the demo network).",
     ),
 ]
+# Options default to None, never to a value: a flag overrides the environment (DOM_*) only
+# when it is given, and the defaults live in one place, ``Settings``.
 DataDirOpt = Annotated[
-    Path, typer.Option("--data-dir", help="Where the database and Temporal's files live.")
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where the database and Temporal's files live (env DOM_DATA_DIR, default .dom).",
+    ),
+]
+ApiPortOpt = Annotated[
+    int | None, typer.Option(help="HTTP API port (env DOM_API_PORT, default 8000).")
+]
+ApiHostOpt = Annotated[
+    str | None, typer.Option(help="HTTP API interface (env DOM_API_HOST, default 127.0.0.1).")
+]
+TemporalPortOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Embedded Temporal port, UI on port+1000 (env DOM_TEMPORAL_PORT, default 7233)."
+    ),
 ]
 
 
-def _settings(**overrides: object) -> Settings:
-    """Environment (DOM_*) first, then whatever the command line says explicitly."""
-    base = Settings()
-    return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+def _settings(**flags: object) -> Settings:
+    """The environment (DOM_*), overridden by the flags the command line actually gave.
+
+    Built once per command, when it runs; an unusable value stops it here (exit 2) with
+    the setting's name, before anything starts."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            source = "--" + name.replace("_", "-") if name in given else f"DOM_{name.upper()}"
+            console.print(f"[red]{source}: {problem['msg']}[/]")
+        raise typer.Exit(2) from None
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -55,12 +84,10 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 @app.command()
 def up(
     network: NetworkOpt = None,
-    data_dir: DataDirOpt = Path(".dom"),
-    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
-    api_host: Annotated[str, typer.Option(help="HTTP API interface.")] = "127.0.0.1",
-    temporal_port: Annotated[
-        int, typer.Option(help="Embedded Temporal port (UI on port+1000).")
-    ] = 7233,
+    data_dir: DataDirOpt = None,
+    api_port: ApiPortOpt = None,
+    api_host: ApiHostOpt = None,
+    temporal_port: TemporalPortOpt = None,
     demo: Annotated[int, typer.Option(help="Place this many demo orders once up.")] = 0,
 ) -> None:
     """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
@@ -81,11 +108,6 @@ def up(
     )
     temporal = None
     ui_url = None
-    if settings.temporal_address is None:
-        temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
-        console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
-        temporal.start()
-        ui_url = temporal.ui_url
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -106,10 +128,19 @@ def up(
 
         await run_stack(settings, store, client, on_ready=ready, ui_url=ui_url, stop=stop)
 
-    try:
+    try:  # from here on every exit (Ctrl-C while Temporal starts too) stops what started
+        if settings.temporal_address is None:
+            temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
+            console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
+            try:
+                temporal.start()
+            except RuntimeError as exc:  # the port is taken, another dom up runs here...
+                console.print(f"[red]{exc}[/]")
+                raise typer.Exit(1) from None
+            ui_url = temporal.ui_url
         asyncio.run(main())
     finally:
-        if temporal is not None:
+        if temporal is not None and temporal.running:
             console.print("[bold]Stopping[/] Temporal dev server ...")
             temporal.stop()
         store.close()
@@ -155,10 +186,7 @@ def worker() -> None:
 
 
 @app.command()
-def api(
-    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
-    api_host: Annotated[str, typer.Option(help="HTTP API interface.")] = "127.0.0.1",
-) -> None:
+def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     """Run the HTTP API alone against DOM_TEMPORAL_ADDRESS and DOM_DATABASE_URL."""
     import uvicorn
 
@@ -171,14 +199,17 @@ def api(
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(help="How many demo orders to place.")] = 5,
-    api_url: Annotated[str, typer.Option(help="The running API.")] = "http://127.0.0.1:8000",
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The running API (default: from DOM_API_HOST and DOM_API_PORT)."),
+    ] = None,
     network: NetworkOpt = None,
 ) -> None:
     """Place realistic orders against a running stack and follow them to shipped."""
     from domain.network_file import demo_network, load_network
 
     net = load_network(network) if network else demo_network()
-    asyncio.run(_demo(api_url, net, orders))
+    asyncio.run(_demo(api_url or _settings().api_url, net, orders))
 
 
 async def _demo(api_url: str, network, count: int) -> None:

@@ -33,3 +33,10 @@ class AllocationKeyReused(DomainError):
 class ReservationConflict(DomainError):
     """A plan would reserve a (order, fulfillment, SKU) that already holds an open or shipped
     reservation under another allocation; fulfillment ids must not be reused while open."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot serve now: refused or lost connection, a restart, a full pool.
+
+    Not a business rule (hence not a ``DomainError``): the same call may succeed later, so
+    activities retry it and the API answers 503 with ``Retry-After``."""

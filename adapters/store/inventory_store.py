@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.store import catalogue, movements, reconciliation, reservations, shortfalls
 from adapters.store.engine import READ_ONLY, create_store_engine
+from adapters.store.errors import StoreUnavailable
 from adapters.store.migrate import upgrade_to_head
 from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
@@ -441,14 +443,19 @@ class InventoryStore:
 
 
 def _retrying(attempt: Callable[[], T]) -> T:
-    """Run a whole transaction again when the database asks for it (deadlock, busy)."""
+    """Run a whole transaction again when the database asks for it (deadlock, busy).
+
+    Anything else the driver calls operational (refused or lost connection, a server
+    restarting) and a pool with no free connection end as ``StoreUnavailable``."""
     for n in range(_ATTEMPTS):
         try:
             return attempt()
         except OperationalError as exc:
             if n == _ATTEMPTS - 1 or not _transient(exc):
-                raise
+                raise StoreUnavailable(f"the database cannot answer now: {exc.orig}") from exc
             time.sleep(0.01 * 2**n)
+        except PoolTimeout as exc:
+            raise StoreUnavailable(f"the database has no free connection: {exc}") from exc
     raise AssertionError("unreachable")
 
 

@@ -87,10 +87,14 @@ def create_app(
             checks["temporal"] = "ok"
         except Exception as exc:
             checks["temporal"] = f"error: {exc}"
-        healthy = all(v == "ok" for v in checks.values())
+        failing = {name: value for name, value in checks.items() if value != "ok"}
+        if not failing:
+            return JSONResponse(content={"status": "ok", **checks})
+        message = "; ".join(f"{name} {value}" for name, value in failing.items())
         return JSONResponse(
-            status_code=200 if healthy else 503,
-            content={"status": "ok" if healthy else "degraded", **checks},
+            status_code=503,
+            content={"status": "degraded", **checks, "message": message},
+            headers={"Retry-After": "5"},
         )
 
     return app

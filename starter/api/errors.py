@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from adapters.order_gateway import TemporalBusy, UnknownOrder, WorkflowUnavailable, is_transient
+from adapters.store.errors import StoreUnavailable
 from domain.errors import (
     InvalidOrder,
     InvalidTransition,
@@ -101,6 +103,24 @@ def install_error_handlers(app: FastAPI) -> None:
             return unavailable(f"Temporal cannot answer now: {exc.message}", "TemporalUnavailable")
         return JSONResponse(
             status_code=500, content={"message": f"Temporal: {exc.message}", "error": "RPCError"}
+        )
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return unavailable(str(exc), "DatabaseUnavailable")
+
+    @app.exception_handler(OperationalError)
+    async def _database_error(request: Request, exc: OperationalError) -> JSONResponse:
+        # A query that did not go through the store's retrying plumbing: same meaning.
+        return unavailable(f"the database cannot answer now: {exc.orig}", "DatabaseUnavailable")
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # Still a 500, and the server still logs the traceback (Starlette re-raises after
+        # this answer), but JSON the caller can parse, never plain text.
+        return JSONResponse(
+            status_code=500,
+            content={"message": "internal error; the server log has the details", "error": "Bug"},
         )
 
     for error_type, status in _STATUS.items():

@@ -36,3 +36,13 @@ def test_load_network_names_what_is_wrong_in_a_bad_file(tmp_path: Path, monkeypa
     result = CliRunner().invoke(app, ["load-network", str(bad)])
     assert result.exit_code == 2
     assert "locations[0].kind" in result.output
+
+
+def test_an_unusable_setting_stops_the_command_naming_where_it_came_from(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_API_PORT", "0")
+    from_env = CliRunner().invoke(app, ["api"])
+    assert from_env.exit_code == 2 and "DOM_API_PORT" in from_env.output
+    # A flag replaces the variable, whose value is then not even looked at.
+    from_flag = CliRunner().invoke(app, ["api", "--api-port", "70000"])
+    assert from_flag.exit_code == 2 and "--api-port" in from_flag.output
+    assert "DOM_API_PORT" not in from_flag.output

@@ -1,0 +1,119 @@
+"""``dom up`` and ``dom api`` as users start them: settings from the environment (a flag
+wins only when given), and a ``dom up`` killed with SIGKILL followed by a new one on the
+same data dir and ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from starter.stack import EmbeddedTemporal, _process_info, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def _dom(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "starter.cli", *args],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, str]:
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"exited early ({process.returncode}):\n{log.read_text()}")
+        try:
+            answer = httpx.get(f"{url}/health", timeout=2)
+            if answer.status_code == 200:
+                return answer.json()
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"never healthy at {url}:\n{log.read_text()}")
+        time.sleep(0.25)
+
+
+def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        assert process.wait(timeout=30) == 0, log.read_text()
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"did not stop on Ctrl-C:\n{log.read_text()}") from None
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while _process_info(pid) is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_dom_up_reads_the_environment_and_starts_again_after_kill_9(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    api_port, temporal_port = free_port(with_ui=True), free_port(with_ui=True)
+    env = {
+        "DOM_DATA_DIR": str(data_dir),
+        "DOM_API_PORT": str(api_port),
+        "DOM_TEMPORAL_PORT": str(temporal_port),
+    }
+    log = tmp_path / "dom-up.log"
+    first = _dom(["up"], env, log)
+    health = _wait_healthy(first, f"http://127.0.0.1:{api_port}", log)
+    assert health["temporal"] == "ok"
+    assert (data_dir / "switchyard.db").exists()
+    pid_file = data_dir / "temporal" / "temporal.pid"
+    server_pid, owner = (int(f) for f in pid_file.read_text().split())
+    assert owner == first.pid
+    assert f"--port {temporal_port}" in " ".join(_process_info(server_pid).argv)  # type: ignore[union-attr]
+
+    first.kill()  # SIGKILL: no cleanup runs in dom up
+    first.wait()
+    if sys.platform == "linux":  # the server dies with its parent
+        assert _gone(server_pid, within=15), "the Temporal server outlived dom up"
+
+    # Same data dir and ports, now given as flags over an environment that says otherwise.
+    elsewhere = {**env, "DOM_API_PORT": str(free_port()), "DOM_TEMPORAL_PORT": str(free_port())}
+    flags = ["--api-port", str(api_port), "--temporal-port", str(temporal_port)]
+    second = _dom(["up", *flags], elsewhere, log)
+    _wait_healthy(second, f"http://127.0.0.1:{api_port}", log)
+    assert "(existing data kept)" in log.read_text()
+    _stop(second, log)
+    assert not pid_file.exists()
+
+
+def test_dom_api_reads_the_environment_and_a_flag_overrides_it(tmp_path: Path) -> None:
+    temporal = EmbeddedTemporal(tmp_path / "temporal", free_port(), ui=False)
+    temporal.start()
+    from_env, from_flag = free_port(), free_port()
+    env = {
+        "DOM_API_PORT": str(from_env),
+        "DOM_API_HOST": "127.0.0.1",
+        "DOM_TEMPORAL_ADDRESS": temporal.address,
+        "DOM_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+    }
+    log_env, log_flag = tmp_path / "api-env.log", tmp_path / "api-flag.log"
+    by_env = _dom(["api"], env, log_env)
+    by_flag = _dom(["api", "--api-port", str(from_flag)], {**env, "DOM_API_PORT": "1"}, log_flag)
+    try:
+        assert _wait_healthy(by_env, f"http://127.0.0.1:{from_env}", log_env)["database"] == "ok"
+        _wait_healthy(by_flag, f"http://127.0.0.1:{from_flag}", log_flag)
+    finally:
+        for process in (by_env, by_flag):
+            process.terminate()
+            process.wait(timeout=30)
+        temporal.stop()

@@ -1,0 +1,219 @@
+"""While the database is unreachable every endpoint answers 503 with ``Retry-After`` and a
+JSON message; checkout and location events go on from the network last read.
+
+The outage is real: a relay in front of the PostgreSQL server that is cut and restored the
+way a server stopped abruptly and started again looks to a client (connections dropped,
+new ones refused), or a URL on a port where nothing listens."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+from temporalio.service import RPCError, RPCStatusCode
+
+from adapters.catalog import Catalog
+from adapters.store import InventoryStore
+from adapters.store.errors import StoreUnavailable
+from domain.models import FulfillmentStatus, OrderStatus
+from domain.network_file import load_network
+from domain.orders import EventReceipt
+from starter.api import create_app
+from starter.settings import Settings
+from starter.stack import free_port
+from tests.integration.api.conftest import TEXTBOOK, FakeGateway
+from tests.integration.store.conftest import postgres_url  # noqa: F401
+
+pytestmark = pytest.mark.postgres
+
+
+class Relay:
+    """A TCP relay to PostgreSQL on a fixed local port that can be cut and restored."""
+
+    def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5432)) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Refuse new connections and reset the ones open, as a stopped server does."""
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._open = self._open, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            with self._lock:
+                self._open |= {client, server}
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+class Checkout(FakeGateway):
+    """Temporal answering: accepts every order and every event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.placed: list[str] = []
+
+    async def place_order(self, order: Any) -> tuple[OrderStatus, bool]:
+        self.placed.append(order.order_id)
+        return OrderStatus.RECEIVED, True
+
+    async def report_event(self, location_id: str, fid: str, event: Any, **_: Any) -> EventReceipt:
+        return EventReceipt(
+            fulfillment_id=fid,
+            order_id=fid.split("-F")[0],
+            location_id=location_id,
+            status=FulfillmentStatus.ACCEPTED,
+        )
+
+
+class TemporalDown:
+    """Temporal down: every call through the gateway (or its client) fails when awaited,
+    as a refused connection does."""
+
+    def __getattr__(self, name: str) -> TemporalDown:
+        return TemporalDown()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TemporalDown:
+        return TemporalDown()
+
+    def __await__(self) -> Iterator[None]:
+        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+        yield
+
+
+def order(order_id: str, sku: str = "SKIN-SERUM") -> dict[str, object]:
+    return {
+        "order_id": order_id,
+        "customer": {"name": "Dana Denver", "email": "dana@example.com"},
+        "ship_to": {"postal_code": "80202", "country": "US", "city": "Denver", "region": "CO"},
+        "lines": [{"line_id": "1", "sku": sku, "quantity": 1}],
+    }
+
+
+def assert_unavailable(response: Any, what: str) -> None:
+    assert response.status_code == 503, (what, response.status_code, response.text)
+    assert response.headers.get("Retry-After") == "5", what
+    body = response.json()
+    assert body["message"], what
+
+
+@pytest.fixture
+def relay() -> Iterator[Relay]:
+    relay = Relay()
+    relay.restore()
+    yield relay
+    relay.cut()
+
+
+@pytest.fixture
+def relayed_store(postgres_url: str, relay: Relay) -> Iterator[InventoryStore]:  # noqa: F811
+    url = make_url(postgres_url).set(port=relay.port).render_as_string(hide_password=False)
+    store = InventoryStore(url)
+    store.load_network(load_network(TEXTBOOK))
+    yield store
+    store.close()
+
+
+def test_checkout_and_location_events_go_on_while_the_database_restarts(
+    relayed_store: InventoryStore, relay: Relay
+) -> None:
+    gateway = Checkout()
+    app = create_app(Settings(), gateway=gateway, store=relayed_store)  # type: ignore[arg-type]
+    with TestClient(app) as api:
+        assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
+        relay.cut()
+
+        assert api.post("/orders", json=order("A-2")).status_code == 202
+        event = api.post(
+            "/locations/NWK-DC/fulfillments/A-2-F1/events",
+            json={"type": "accepted", "event_id": "e1"},
+        )
+        assert event.status_code == 202, event.text
+        # The network last read still says no to what it does not know.
+        assert api.post("/orders", json=order("A-3", sku="NOPE")).status_code == 422
+        assert api.post("/locations/NOWHERE/fulfillments/X-F1/events",
+                        json={"type": "accepted"}).status_code == 404  # fmt: skip
+        # What needs live stock cannot be served, and says so.
+        assert_unavailable(api.get("/inventory/SKIN-SERUM"), "stock")
+        assert_unavailable(api.get("/locations/NWK-DC/fulfillments"), "work queue")
+        assert_unavailable(api.get("/health"), "health")
+
+        relay.restore()
+        assert api.get("/inventory/SKIN-SERUM").status_code == 200
+        assert gateway.placed == ["A-1", "A-2"]
+
+
+def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
+    store = InventoryStore(nowhere)
+    app = create_app(Settings(), gateway=TemporalDown(), store=store)  # type: ignore[arg-type]
+    with TestClient(app, raise_server_exceptions=False) as api:
+        assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
+        receipt = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 1}
+        assert_unavailable(api.post("/inventory/receipts", json=receipt), "a receipt")
+        assert_unavailable(api.get("/inventory", params={"location_id": "NWK-DC"}), "a location")
+        paths = app.openapi()["paths"]
+        assert len(paths) > 15  # every route, read from the schema the API publishes
+        for path, operations in paths.items():
+            for method in operations:
+                what = f"{method.upper()} {path}"
+                response = api.request(method, re.sub(r"\{[^}]+\}", "1", path), json={})
+                if response.status_code == 422:  # the input is checked before anything else
+                    assert response.json()["message"], what
+                else:
+                    assert_unavailable(response, what)
+    store.close()
+
+
+def test_a_catalog_keeps_the_network_it_read_while_the_store_cannot_answer(
+    relayed_store: InventoryStore, relay: Relay
+) -> None:
+    catalog = Catalog(relayed_store)
+    cold = Catalog(relayed_store)
+    network = catalog.network()
+    relay.cut()
+    assert catalog.network() is network
+    assert catalog.location("NWK-DC") is not None and "SKIN-SERUM" in catalog.skus()
+    with pytest.raises(StoreUnavailable):
+        cold.network()  # nothing read yet: nothing to serve
+    relay.restore()
+    relayed_store.update_location("NWK-DC", active=False)
+    assert catalog.location("NWK-DC").active is False  # type: ignore[union-attr]
