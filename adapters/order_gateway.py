@@ -435,10 +435,17 @@ def _ended_abnormally(view: OrderView, how: WorkflowExecutionStatus | None) -> O
     )
 
 
+def is_too_large(error: RPCError) -> bool:
+    """Temporal refused the call for its size (a payload over its blob limit, a message
+    over gRPC's): sending it again cannot help."""
+    text = error.message.lower()
+    return "size exceeds limit" in text or "larger than max" in text
+
+
 def is_transient(error: RPCError) -> bool:
     """Temporal could not serve the call now (down, overloaded, a workflow task that
     failed and is being retried); the same call may well go through in a moment."""
-    return error.status not in _PERMANENT
+    return error.status not in _PERMANENT and not is_too_large(error)
 
 
 def _message(error: Exception) -> str:

@@ -151,8 +151,8 @@ class WebhookAdapterConfig(BaseModel):
     """Fulfillment requests are POSTed as JSON to ``url``; the location reports events back."""
 
     type: Literal["webhook"] = "webhook"
-    url: str = Field(pattern=r"^https?://")
-    secret: str | None = None
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    secret: str | None = Field(default=None, max_length=500)
     timeout_seconds: float = Field(default=10.0, gt=0, le=WEBHOOK_TIMEOUT_MAX_SECONDS)
 
 
@@ -207,9 +207,9 @@ class Location(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     id: Identifier
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     kind: LocationKind
-    postal_code: str | None = None
+    postal_code: str | None = Field(default=None, max_length=20)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     stock: dict[str, Annotated[int, Field(le=MAX_UNITS)]] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from starter.api import inventory, location_admin, locations, orders, promise, routing_rules
 from starter.api.errors import install_error_handlers
+from starter.api.limits import LimitBodySize
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
 
@@ -66,6 +67,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(LimitBodySize)
     app.include_router(orders.router)
     app.include_router(locations.router)
     app.include_router(inventory.router)

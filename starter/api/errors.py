@@ -9,7 +9,13 @@ from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from adapters.order_gateway import TemporalBusy, UnknownOrder, WorkflowUnavailable, is_transient
+from adapters.order_gateway import (
+    TemporalBusy,
+    UnknownOrder,
+    WorkflowUnavailable,
+    is_too_large,
+    is_transient,
+)
 from adapters.store.errors import StoreUnavailable
 from domain.errors import (
     InvalidOrder,
@@ -99,6 +105,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
         # Down, overloaded, too slow, a transport error, a workflow task being retried:
         # the caller may send the same request again. Only a refusal is not retryable.
+        if is_too_large(exc):
+            return JSONResponse(
+                status_code=413,
+                content={
+                    "message": "the request is too large for an order's history "
+                    f"({exc.message}); shorten its longest fields",
+                    "error": "PayloadTooLarge",
+                },
+            )
         if is_transient(exc):
             return unavailable(f"Temporal cannot answer now: {exc.message}", "TemporalUnavailable")
         return JSONResponse(

@@ -210,3 +210,28 @@ def test_event_ids_mean_one_thing_even_after_the_order_closed(racing: tuple[Stac
         assert "already used for 'shipped'" in reused.json()["message"]
         late = http.post(url, json={"type": "picked", "event_id": "wms-78"})
         assert late.status_code == 409 and "closed" in late.json()["message"]
+
+
+def test_an_order_id_shaped_like_a_package_id_is_just_another_order(
+    racing: tuple[Stack, str],
+) -> None:
+    """Package ids live inside their order's workflow, so ``ZZ-F1`` (an order) and
+    ``ZZ``'s first package (``ZZ-F1`` too, as a fulfillment) never meet."""
+    stack, _ = racing
+    with stack.client() as http:
+        first = packed_order(http, "ZZ-F1")
+        second = packed_order(http, "ZZ")
+        assert first["fulfillment_id"] == "ZZ-F1-F1" and second["fulfillment_id"] == "ZZ-F1"
+        for package, tracking in ((first, "1ZZZ1"), (second, "1ZZZ2")):
+            url = (
+                f"/locations/{package['location_id']}/fulfillments/"
+                f"{package['fulfillment_id']}/events"
+            )
+            shipped = {"type": "shipped", "tracking_number": tracking}
+            assert http.post(url, json=shipped).status_code == 202
+        assert settled(http, "ZZ-F1")["fulfillments"][0]["tracking_number"] == "1ZZZ1"
+        assert settled(http, "ZZ")["fulfillments"][0]["tracking_number"] == "1ZZZ2"
+        missing = http.get("/orders/1001-F1")
+        assert missing.status_code == 404 and "no order" in missing.json()["message"]
+    with stack.client() as http:
+        assert all(reserved == 0 for _, reserved in stock(http).values())

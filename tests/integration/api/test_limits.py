@@ -1,0 +1,91 @@
+"""Sizes: a field too long is a 422 naming it; a body too large is a 413 saying what to
+shorten, before anything reaches Temporal; never a 500 or a 'retry later' 503."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from temporalio.service import RPCError, RPCStatusCode
+
+from starter.api.limits import MAX_BODY_BYTES
+from tests.integration.api.conftest import FakeGateway
+
+
+def order(address: str = "1 Main St", **changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "order_id": "BIG-1",
+        "customer": {"name": "Dana Denver", "email": "dana@example.com"},
+        "ship_to": {"postal_code": "80202", "address1": address},
+        "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
+    }
+    body.update(changes)
+    return body
+
+
+class RecordingGateway(FakeGateway):
+    def __init__(self) -> None:
+        super().__init__()
+        self.placed: list[object] = []
+
+    async def place_order(self, order: object) -> tuple[str, bool]:
+        self.placed.append(order)
+        return "received", True
+
+
+@pytest.mark.parametrize("megabytes", [3, 10])
+def test_a_body_of_megabytes_is_413_and_reaches_nothing(
+    api: TestClient, gateway: FakeGateway, megabytes: int
+) -> None:
+    response = api.post("/orders", json=order("x" * (megabytes * 1024 * 1024)))
+    assert response.status_code == 413
+    body = response.json()
+    assert body["error"] == "PayloadTooLarge" and "shorten" in body["message"]
+
+
+def test_a_long_field_under_the_body_limit_is_422_naming_it(api: TestClient) -> None:
+    response = api.post("/orders", json=order("x" * 5000))
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("ship_to.address1:")
+
+
+def test_a_streamed_body_without_a_length_is_cut_at_the_limit(api: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"order_id": "BIG-2", "customer": {"name": "'
+        for _ in range(MAX_BODY_BYTES // 1024 + 8):
+            yield b"x" * 1024
+        yield b'"}}'
+
+    response = api.post("/orders", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_a_bulk_sync_may_be_larger_than_an_order(api: TestClient) -> None:
+    rows = "sku,on_hand\n" + "SKIN-SERUM,7\n" * 40_000  # about 520 KiB
+    assert len(rows) > MAX_BODY_BYTES
+    response = api.post(
+        "/inventory/NWK-DC/sync", content=rows, headers={"content-type": "text/csv"}
+    )
+    assert response.status_code != 413, response.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Blob data size exceeds limit.",
+        "grpc: received message larger than max (5242880 vs. 4194304)",
+    ],
+)
+def test_temporal_refusing_a_size_is_413_not_an_outage(
+    api: TestClient, gateway: FakeGateway, message: str
+) -> None:
+    status = (
+        RPCStatusCode.INVALID_ARGUMENT if "Blob" in message else RPCStatusCode.RESOURCE_EXHAUSTED
+    )
+
+    async def refuse(order: object) -> None:
+        raise RPCError(message, status, b"")
+
+    gateway.place_order = refuse  # type: ignore[attr-defined]
+    response = api.post("/orders", json=order())
+    assert response.status_code == 413
+    assert "shorten" in response.json()["message"]
