@@ -60,3 +60,9 @@ class Catalog:
     def location(self, location_id: str) -> Location | None:
         self.network()
         return self._locations.get(location_id)
+
+    def has_seen_location(self, location_id: str) -> bool:
+        """True if ``location_id`` was in the network when last read, without asking the
+        store. Locations are never removed (only deactivated), so a location once seen
+        stays valid as an address for its events; anything else needs ``location``."""
+        return location_id in self._locations

@@ -216,6 +216,8 @@ class OrderGateway:
     async def get_order(self, order_id: str) -> OrderView:
         """The order's state, its packages' timelines merged into its own."""
         view = await self._order_state(order_id)
+        if view.routing is None and view.routing_history:
+            view.routing = view.routing_history[-1]
         view.events = sorted(
             view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
         )

@@ -309,7 +309,8 @@ class OrderWorkflow:
         if dry_run:
             return allocation
         decision = allocation.decision
-        self._view.routing = decision
+        # ``routing`` (the latest decision) is filled in by the API when it reads the
+        # order, so every query's answer carries each decision once, not twice.
         self._view.routing_history.append(decision)
         if decision.status == "routed":
             self._next_fulfillment += len(allocation.fulfillments)

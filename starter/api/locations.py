@@ -68,6 +68,7 @@ async def report_event(
     actor: ActorDep,
 ) -> EventReceipt:
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
-    await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
+    if not request.app.state.catalog.has_seen_location(location_id):  # no store read per event
+        await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
     who = actor.id if actor.id != "anonymous" else f"location:{location_id}"
     return await gateway.report_event(location_id, fulfillment_id, event, actor=who)

@@ -93,9 +93,12 @@ async def find_orders(
 @router.get(
     "/{order_id}", response_model=OrderView, responses={404: {"description": "Unknown order"}}
 )
-async def get_order(order_id: str, gateway: GatewayDep) -> OrderView:
+async def get_order(order_id: str, gateway: GatewayDep) -> Response:
     """The whole order: status, packages with tracking, the routing decision, the timeline."""
-    return await gateway.get_order(order_id)
+    view = await gateway.get_order(order_id)
+    # Already an OrderView, validated when it was read: serialize it once, not re-validate
+    # it as a response model (this is the call integrations poll).
+    return Response(content=view.model_dump_json(), media_type="application/json")
 
 
 class RerouteBody(BaseModel):
