@@ -292,14 +292,25 @@ class OrderGateway:
         raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")
 
     async def _order_state(self, order_id: str) -> OrderView:
-        """The order workflow's own view (open or closed); ``UnknownOrder`` if none."""
-        handle = self._client.get_workflow_handle(order_workflow_id(order_id))
+        """The order's state (open or closed); ``UnknownOrder`` if none.
+
+        An open order answers a query from its worker's cache. A closed one is read from
+        the final state its workflow returned (the server alone serves that: no replay,
+        no worker needed); only an order whose workflow closed without finishing
+        (terminated, or from before the final state was returned) is replayed."""
+        handle = self._client.get_workflow_handle_for(
+            OrderWorkflow.run, order_workflow_id(order_id)
+        )
         try:
             try:
                 return await self._query(
-                    handle, OrderWorkflow.state, reject_condition=_UNLESS_CLOSED_CLEANLY
+                    handle, OrderWorkflow.state, reject_condition=QueryRejectCondition.NOT_OPEN
                 )
             except WorkflowQueryRejectedError as rejected:
+                if rejected.status == WorkflowExecutionStatus.COMPLETED:
+                    outcome = await handle.result(rpc_timeout=self._query_timeout)
+                    if outcome.view is not None:
+                        return outcome.view
                 view = await self._query(handle, OrderWorkflow.state)
                 return _ended_abnormally(view, rejected.status)
         except RPCError as exc:
@@ -406,7 +417,6 @@ _PERMANENT = {
 }
 
 
-_UNLESS_CLOSED_CLEANLY = QueryRejectCondition.NOT_COMPLETED_CLEANLY
 _ABNORMAL = "('Terminated', 'TimedOut')"
 
 

@@ -214,10 +214,12 @@ class EventReceipt(BaseModel):
 
 
 class OrderOutcome(BaseModel):
-    """What an order workflow returns when it ends: how it ended, in a few bytes.
+    """What an order workflow returns when it ends: how it ended, and its final state.
 
-    The whole ``OrderView`` stays queryable (``GET /orders/{id}``); returning it too would
-    write every order's full state into its history a second time."""
+    The final ``OrderView`` is the order's last word, read by ``GET /orders/{id}`` once
+    the workflow has closed: from the close event, by the server alone. Without it, each
+    read of a closed order had a worker replay the order's whole history to answer a
+    query (and needed a worker running at all)."""
 
     order_id: str
     status: OrderStatus
@@ -225,6 +227,7 @@ class OrderOutcome(BaseModel):
     fulfillments: dict[str, FulfillmentStatus] = Field(
         default_factory=dict, description="Each package's final status, by fulfillment id"
     )
+    view: OrderView | None = None
 
 
 class LocationEventEnvelope(BaseModel):

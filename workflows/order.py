@@ -846,6 +846,7 @@ class OrderWorkflow:
             status=status,
             reason=reason,
             fulfillments={f.fulfillment_id: f.status for f in self._view.fulfillments},
+            view=self.state(),
         )
 
     def _publish(self) -> None:

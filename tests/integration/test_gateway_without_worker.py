@@ -29,3 +29,37 @@ async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
         await gateway.get_order("NW-1")
     # Bounded by the gateway's timeout, not the RPC's 30 s (a loose bound, not a speed test).
     assert time.monotonic() - started < 15
+
+
+async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
+    dev_env: WorkflowEnvironment, task_queue: str, tmp_path
+) -> None:
+    """Once an order has closed, the server alone answers for it: the workflow returned
+    its final state, so no worker replays the history to read it."""
+    from tests.workflows.helpers import FakeInventory, fake_worker
+
+    await ensure_search_attributes(dev_env.client)
+    gateway = OrderGateway(dev_env.client, task_queue, query_timeout=timedelta(seconds=2))
+    async with fake_worker(dev_env, task_queue, FakeInventory(["WH-EAST"])) as served:
+        await served.place_order(order("NW-2"))
+        package = None
+        for _ in range(200):
+            view = await served.get_order("NW-2")
+            if view.fulfillments:
+                package = view.fulfillments[0]
+                break
+        assert package is not None
+        await served.report_event("WH-EAST", package.fulfillment_id, _shipped(), actor="t")
+        handle = dev_env.client.get_workflow_handle("order-NW-2")
+        await handle.result()
+    # The worker is gone: an open order could not be read now, a closed one can.
+    final = await gateway.get_order("NW-2")
+    assert final.status is OrderStatus.SHIPPED
+    assert final.fulfillments[0].tracking_number == "1ZNW2"
+    assert final.routing is not None and final.routing.status == "routed"
+
+
+def _shipped():  # type: ignore[no-untyped-def]
+    from domain.fulfillment import LocationEvent
+
+    return LocationEvent(type="shipped", tracking_number="1ZNW2", event_id="s1")
