@@ -19,6 +19,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.errors import NotReroutable
 from domain.ids import order_workflow_id
+from services import inventory
 
 
 class Repaired(BaseModel):
@@ -53,13 +54,15 @@ async def release_closed_order(
         raise NotReroutable(
             f"order {order_id} is still running and holds its own units; cancel it instead"
         )
-    units = await asyncio.to_thread(
-        store.release,
+    released = await asyncio.to_thread(
+        inventory.release,
+        store,
         order_id,
         reason=f"order {order_id} is {state} in Temporal and ran no compensation; repaired",
         actor=actor,
     )
-    return Repaired(order_id=order_id, workflow=state, released_units=units)
+    await inventory.wake_backorders(store, gateway.stock_arrived, sorted(released))
+    return Repaired(order_id=order_id, workflow=state, released_units=sum(released.values()))
 
 
 async def repair_closed_orders(

@@ -22,6 +22,7 @@ from adapters.store import InventoryStore, LedgerRow, StockBalance
 from domain.errors import UnknownSku
 from domain.models import Identifier
 from domain.routing.rules import Rules, default_rules, safety_stock_for
+from services import inventory
 from starter.api.deps import ActorDep, GatewayDep, StoreDep, known_location
 from starter.api.errors import NotFound
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
@@ -243,9 +244,10 @@ async def receive(
 ) -> MovementResult:
     """Units arrived: on_hand goes up; backordered orders waiting for the SKU are woken."""
 
-    def move() -> StockBalance:
+    def move() -> tuple[StockBalance, int]:
         _known(request, receipt.location_id, receipt.sku)
-        return store.receive(
+        return inventory.receive(
+            store,
             receipt.location_id,
             receipt.sku,
             receipt.quantity,
@@ -253,8 +255,7 @@ async def receive(
             actor=actor.id,
         )
 
-    balance = await run_in_threadpool(move)
-    return await _moved(request, store, gateway, balance, receipt.quantity)
+    return await _moved(request, store, gateway, *await run_in_threadpool(move))
 
 
 @router.post("/adjustments", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -267,9 +268,10 @@ async def adjust(
 ) -> MovementResult:
     """Add or remove units with a reason; 409 if on_hand would drop below reserved or zero."""
 
-    def move() -> StockBalance:
+    def move() -> tuple[StockBalance, int]:
         _known(request, adjustment.location_id, adjustment.sku)
-        return store.adjust(
+        return inventory.adjust(
+            store,
             adjustment.location_id,
             adjustment.sku,
             adjustment.delta,
@@ -278,8 +280,7 @@ async def adjust(
             actor=actor.id,
         )
 
-    balance = await run_in_threadpool(move)
-    return await _moved(request, store, gateway, balance, adjustment.delta)
+    return await _moved(request, store, gateway, *await run_in_threadpool(move))
 
 
 @router.put("/{location_id}/{sku}", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -296,7 +297,8 @@ async def count(
 
     def move() -> tuple[StockBalance, int]:
         _known(request, location_id, sku)
-        [(balance, delta)] = store.count_many(
+        [(balance, delta)] = inventory.count(
+            store,
             location_id,
             {sku: counted.on_hand},
             reason=counted.reason,
@@ -328,7 +330,8 @@ async def sync(
         for i, line in enumerate(counts.counts):
             if line.sku not in skus:
                 raise NotFound(f"counts[{i}].sku: unknown SKU {line.sku!r}")
-        return store.count_many(
+        return inventory.count(
+            store,
             location_id,
             {line.sku: line.on_hand for line in counts.counts},
             reason=counts.reason,
@@ -342,7 +345,7 @@ async def sync(
         for b, delta in applied
         if delta
     ]
-    woken = await wake_backorders(store, gateway, [c.sku for c in changed if c.delta > 0])
+    woken = await inventory.wake_backorders(store, gateway.stock_arrived, inventory.rose(applied))
     return SyncResult(
         location_id=location_id,
         counted=len(applied),
@@ -350,26 +353,6 @@ async def sync(
         unchanged=len(applied) - len(changed),
         woken_orders=woken,
     )
-
-
-async def wake_backorders(
-    store: InventoryStore, gateway: OrderGateway, skus: list[str]
-) -> list[str]:
-    """Tell the orders backordered on ``skus`` that stock arrived; the orders told.
-
-    Called after the movement committed. A failure here must not fail the movement: it
-    is logged, and backordered orders re-check stock on their own timer as well.
-    """
-    if not skus:
-        return []
-    try:
-        waiting = await run_in_threadpool(store.backordered_orders, skus)
-        if waiting:
-            await gateway.stock_arrived(waiting, sorted(set(skus)))
-        return waiting
-    except Exception:
-        log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
-        return []
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -383,7 +366,9 @@ async def _moved(
     delta: int,
 ) -> MovementResult:
     """The answer to one movement; orders backordered on the SKU are woken if it rose."""
-    woken = await wake_backorders(store, gateway, [balance.sku] if delta > 0 else [])
+    woken = await inventory.wake_backorders(
+        store, gateway.stock_arrived, inventory.rose([(balance, delta)])
+    )
     return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
 
 

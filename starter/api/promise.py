@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from activities.inventory import route_on_live_stock
 from adapters.catalog import Catalog
 from adapters.store import InventoryStore
 from domain.errors import UnknownSku
@@ -33,6 +32,7 @@ from domain.promise import (
 )
 from domain.routing.rules import Rules, default_rules
 from domain.timezones import location_zone
+from services.inventory import route_on_live_stock
 from starter.api.deps import StoreDep
 
 router = APIRouter(tags=["promise"])

@@ -1,0 +1,282 @@
+"""Inventory behaviour: allocate, release, commit, shortfalls, backorders, receive,
+adjust, count, and waking the orders that wait for stock.
+
+Plain functions over the store (its methods are the unit of work: each is one
+transaction). The allocate activity, ``POST /promise``, the stock routes, the repair and
+the release activity all come through here, so a rule about stock lives once: what
+counts as available, who is woken when units come free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from adapters.catalog import Catalog
+from adapters.store import InventoryStore, PackageReservation, StockBalance
+from domain.errors import OutOfStock, UnknownLocation, UnknownSku
+from domain.ids import fulfillment_id
+from domain.models import Location, Network
+from domain.orders import (
+    Allocation,
+    AllocationRequest,
+    FulfillmentRequest,
+    OrderPolicy,
+    ShortfallRecord,
+)
+from domain.routing import RoutingDecision, RoutingRequest, route
+from domain.routing.rules import Rules, default_rules, safety_stock_for
+
+log = logging.getLogger(__name__)
+
+MAX_RACE_RETRIES = 8
+
+# Tells orders that availability of some SKUs rose: (order ids, skus) -> orders told.
+StockNotifier = Callable[[list[str], list[str]], Awaitable[int]]
+
+
+class StockKeptMoving(RuntimeError):
+    """Every plan tried lost its reservation race: not a business refusal, try again."""
+
+
+# --- routing and allocation ---------------------------------------------------------------
+
+
+def routing_request(request: AllocationRequest) -> RoutingRequest:
+    """What the routing engine is asked for an allocation."""
+    return RoutingRequest(
+        order_id=request.order_id,
+        dest_lat=request.dest_lat,
+        dest_lon=request.dest_lon,
+        lines=request.lines,
+        service_level=request.service_level,
+        delivery=request.delivery,
+        pickup_location_id=request.pickup_location_id,
+        exclude_location_ids=request.exclude_location_ids,
+        force_location_id=request.force_location_id,
+        channel=request.channel,
+    )
+
+
+def route_on_live_stock(
+    store: InventoryStore, network: Network, rules: Rules, requests: list[AllocationRequest]
+) -> list[RoutingDecision]:
+    """Route each request on one read of the store's stock and today's order counts.
+
+    Allocation and ``POST /promise`` both route through here, so a promise and the
+    allocation of the order placed right after it see the same inputs.
+    """
+    stock = store.stock_snapshot({line.sku for r in requests for line in r.lines})
+    orders_today = store.orders_today()
+
+    def decide(request: AllocationRequest) -> RoutingDecision:
+        try:
+            return route(routing_request(request), network, stock, rules, orders_today=orders_today)
+        except (UnknownSku, UnknownLocation) as exc:
+            # The network changed under the order (a SKU or a store removed): no plan today,
+            # which the order handles like any other (backorder), not a crashed workflow.
+            return RoutingDecision(
+                order_id=request.order_id, status="unfulfillable", reason=str(exc)
+            )
+
+    return [decide(r) for r in requests]
+
+
+def allocate(
+    store: InventoryStore, catalog: Catalog, rules: Rules | None, request: AllocationRequest
+) -> Allocation:
+    """Route the lines and reserve the winning plan atomically; re-route on a lost race.
+
+    Idempotent on ``request.allocation_key``: a repeat returns the first answer. A dry
+    run routes and reserves nothing."""
+    if not request.dry_run:
+        stored = store.find_allocation(request.order_id, request.allocation_key)
+        if stored is not None:
+            return Allocation.model_validate_json(stored)
+    rules = rules or default_rules()
+    for _ in range(MAX_RACE_RETRIES):
+        network = catalog.network()
+        [decision] = route_on_live_stock(store, network, rules, [request])
+        policy = OrderPolicy(
+            backorder_window=network.backorder_window, max_reroutes=network.max_reroutes
+        )
+        if decision.status != "routed" or decision.plan is None or request.dry_run:
+            return Allocation(decision=decision, policy=policy)
+        locations = {loc.id: loc for loc in network.locations}
+        allocation = Allocation(
+            decision=decision,
+            fulfillments=_fulfillments(request, decision, network, locations),
+            policy=policy,
+        )
+        packages = [
+            PackageReservation(
+                fulfillment_id=f.fulfillment_id,
+                location_id=f.location_id,
+                lines={line.sku: line.quantity for line in f.lines},
+                safety_stock={
+                    line.sku: safety_stock_for(locations[f.location_id], rules) for line in f.lines
+                },
+            )
+            for f in allocation.fulfillments
+        ]
+        try:
+            stored = store.reserve_plan(
+                request.order_id,
+                request.allocation_key,
+                packages,
+                allocation.model_dump_json(),
+                actor="system:allocate",
+            )
+        except OutOfStock as lost:
+            log.info("order %s lost a reservation race (%s); re-routing", request.order_id, lost)
+            continue
+        return Allocation.model_validate_json(stored)
+    raise StockKeptMoving(
+        f"order {request.order_id}: stock kept moving under {MAX_RACE_RETRIES} routing attempts"
+    )
+
+
+def _fulfillments(
+    request: AllocationRequest,
+    decision: RoutingDecision,
+    network: Network,
+    locations: dict[str, Location],
+) -> list[FulfillmentRequest]:
+    assert decision.plan is not None
+    return [
+        FulfillmentRequest(
+            fulfillment_id=fulfillment_id(
+                request.order_id, request.first_fulfillment_number + offset
+            ),
+            order_id=request.order_id,
+            location_id=package.location_id,
+            lines=package.lines,
+            ship_to=request.ship_to,
+            customer_name=request.customer_name,
+            service_level=request.service_level,
+            delivery=request.delivery,
+            sla=network.sla_for(locations[package.location_id]),
+        )
+        for offset, package in enumerate(decision.plan.packages)
+    ]
+
+
+# --- an order's reservations ----------------------------------------------------------------
+
+
+def release(
+    store: InventoryStore,
+    order_id: str,
+    fulfillment_id: str | None = None,
+    *,
+    reason: str,
+    actor: str,
+) -> dict[str, int]:
+    """Give back one fulfillment's (or the whole order's) reserved units; the units
+    released by SKU. Releasing what is not reserved is a no-op. Callers wake the orders
+    waiting for those SKUs (``wake_backorders``)."""
+    return store.release_by_sku(order_id, fulfillment_id, reason=reason, actor=actor)
+
+
+def commit_shipment(
+    store: InventoryStore, order_id: str, fulfillment_id: str, *, actor: str
+) -> int:
+    """The package left: its reserved units leave on-hand stock (once)."""
+    return store.commit_shipment(order_id, fulfillment_id, actor=actor)
+
+
+def record_shortfall(store: InventoryStore, record: ShortfallRecord) -> None:
+    """A short pick: the missing units leave the reservation and the location's count
+    (an adjustment referencing the fulfillment). Idempotent on ``record.key``."""
+    store.record_shortfall(
+        record.order_id,
+        record.fulfillment_id,
+        record.location_id,
+        {line.sku: line.quantity for line in record.missing},
+        key=record.key,
+        actor=f"location:{record.location_id}",
+    )
+
+
+def record_backorder(store: InventoryStore, order_id: str, skus: list[str]) -> None:
+    """Note which SKUs the order waits for, so a receipt, count or release can wake it."""
+    store.record_backorder(order_id, skus)
+
+
+# --- stock movements --------------------------------------------------------------------
+
+
+def receive(
+    store: InventoryStore,
+    location_id: str,
+    sku: str,
+    quantity: int,
+    *,
+    reference: str | None,
+    actor: str,
+) -> tuple[StockBalance, int]:
+    """Units arrived; (the balance after, the change in on_hand)."""
+    return store.receive(location_id, sku, quantity, reference=reference, actor=actor), quantity
+
+
+def adjust(
+    store: InventoryStore,
+    location_id: str,
+    sku: str,
+    delta: int,
+    *,
+    reason: str,
+    reference: str | None,
+    actor: str,
+) -> tuple[StockBalance, int]:
+    """Units found or lost; ``OutOfStock`` below reserved or zero."""
+    balance = store.adjust(location_id, sku, delta, reason=reason, reference=reference, actor=actor)
+    return balance, delta
+
+
+def count(
+    store: InventoryStore,
+    location_id: str,
+    counts: dict[str, int],
+    *,
+    reason: str,
+    reference: str | None,
+    actor: str,
+) -> list[tuple[StockBalance, int]]:
+    """Counted on_hand for SKUs of one location, in one transaction: (balance, change) each."""
+    return store.count_many(location_id, counts, reason=reason, reference=reference, actor=actor)
+
+
+def rose(moved: list[tuple[StockBalance, int]]) -> list[str]:
+    """The SKUs whose on_hand went up in ``moved`` (the ones worth waking orders for)."""
+    return sorted({balance.sku for balance, delta in moved if delta > 0})
+
+
+# --- backorders -------------------------------------------------------------------------
+
+
+async def wake_backorders(
+    store: InventoryStore,
+    notify: StockNotifier,
+    skus: list[str],
+    *,
+    skip: str | None = None,
+) -> list[str]:
+    """Tell the orders backordered on ``skus`` (all but ``skip``) that availability rose;
+    the orders told.
+
+    Called after the change committed, whatever made units available (a receipt, a count,
+    a release). A failure here must not undo the change: it is logged, and backordered
+    orders re-check stock on their own timer as well."""
+    if not skus:
+        return []
+    try:
+        waiting = await asyncio.to_thread(store.backordered_orders, skus)
+        waiting = [order_id for order_id in waiting if order_id != skip]
+        if waiting:
+            await notify(waiting, sorted(set(skus)))
+        return waiting
+    except Exception:
+        log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
+        return []
