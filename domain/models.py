@@ -7,9 +7,10 @@ API, the workflows (through Temporal's pydantic data converter) and the store.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import time, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -387,10 +388,20 @@ class PlacedOrder(BaseModel):
 
     def units_by_sku(self) -> dict[str, int]:
         """Total units per SKU (two lines of one SKU add up)."""
-        units: dict[str, int] = {}
-        for line in self.lines:
-            units[line.sku] = units.get(line.sku, 0) + line.quantity
-        return units
+        return units_by_sku(self.lines)
+
+
+class _Line(Protocol):
+    sku: str
+    quantity: int
+
+
+def units_by_sku(lines: Iterable[_Line]) -> dict[str, int]:
+    """Total units per SKU, in the order SKUs first appear (two lines of one SKU add up)."""
+    units: dict[str, int] = {}
+    for line in lines:
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
+    return units
 
 
 class OrderRequest(PlacedOrder):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from domain.geo import Point
-from domain.models import DeliveryType, Identifier, Location, ServiceLevel, ShipTo
+from domain.models import DeliveryType, Identifier, Location, ServiceLevel, ShipTo, units_by_sku
 from domain.orders import AllocationRequest
 from domain.routing.types import RoutingDecision, RoutingLine
 
@@ -104,10 +104,7 @@ class PromiseRequest(BaseModel):
 
     def units_by_sku(self) -> dict[str, int]:
         """Total units per SKU in first-appearance order, as ``OrderRequest`` counts them."""
-        units: dict[str, int] = {}
-        for line in self.lines:
-            units[line.sku] = units.get(line.sku, 0) + line.quantity
-        return units
+        return units_by_sku(self.lines)
 
 
 class PromisedPackage(BaseModel):

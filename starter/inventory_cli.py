@@ -111,11 +111,10 @@ def compare(
 
 async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> list[str]:
     """One pass of the store-against-Temporal check."""
-    from temporalio.client import WorkflowExecutionStatus
-    from temporalio.service import RPCError, RPCStatusCode
 
     from adapters.order_gateway import WorkflowUnavailable
-    from domain.ids import order_id_from_workflow_id, order_workflow_id
+    from domain.ids import order_id_from_workflow_id
+    from starter.repair import workflow_state
 
     running: set[str] = set()
     async for execution in gateway.client.list_workflows(ORDERS_RUNNING):
@@ -124,19 +123,11 @@ async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> li
     not_running: dict[str, str] = {}
     for order_id in sorted({r.order_id for r in reservations} - running):
         # Visibility is eventually consistent: ask the order itself before blaming it.
-        handle = gateway.client.get_workflow_handle(order_workflow_id(order_id))
-        try:
-            status = (await handle.describe()).status
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-            not_running[order_id] = "no such order; `dom inventory check --repair` frees it"
-            continue
-        if status == WorkflowExecutionStatus.RUNNING:
+        state = await workflow_state(gateway, order_id)
+        if state is None:
             running.add(order_id)
         else:
-            how = status.name.lower() if status else "unknown"
-            not_running[order_id] = f"{how}; `dom inventory check --repair` frees it"
+            not_running[order_id] = f"{state}; `dom inventory check --repair` frees it"
 
     orders: dict[str, OrderView] = {}
     unread: set[str] = set()
