@@ -240,16 +240,20 @@ async def place_and_follow(
 
 
 async def final_views(http: httpx.AsyncClient, tally: Tally, run: Run) -> list[str]:
-    """Read every order the API may hold once more; what is lost or not shipped."""
+    """Read once more every order the API may hold and that was not seen final (a final
+    status does not change; reading a closed order replays its history); what is lost,
+    stuck or not shipped."""
     problems = []
     for order_id in sorted(run.accepted | run.unanswered.keys()):
-        read = await send(http, tally, "polls", "GET", f"/orders/{order_id}")
-        if read.status_code == 404:
-            if order_id in run.accepted:
-                problems.append(f"lost: order {order_id} was accepted, GET answers 404")
-            continue
-        run.accepted.add(order_id)  # its answer was lost, but it was placed
-        view = run.views[order_id] = read.raise_for_status().json()
+        view = run.views.get(order_id)
+        if view is None or not OrderStatus(view["status"]).is_final:
+            read = await send(http, tally, "polls", "GET", f"/orders/{order_id}")
+            if read.status_code == 404:
+                if order_id in run.accepted:
+                    problems.append(f"lost: order {order_id} was accepted, GET answers 404")
+                continue
+            run.accepted.add(order_id)  # its answer was lost, but it was placed
+            view = run.views[order_id] = read.raise_for_status().json()
         if not OrderStatus(view["status"]).is_final:
             problems.append(f"stuck: order {order_id} is {view['status']}")
         elif view["status"] != "shipped":
