@@ -7,6 +7,7 @@ workflow sandbox re-imports that script for every bare workflow it runs.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -38,8 +39,71 @@ def running(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` (from the repository's root) until the block ends, once ``ready``;
     Ctrl-C reaches only us, and we stop it in order (SIGINT, then kill after 30 s)."""
+    process = _spawn(command, log, env)
+    try:
+        _wait_until_ready(process, command, log, ready)
+        yield process
+    finally:
+        _stop(process)
+
+
+class Restartable:
+    """A process that can be killed at any moment (SIGKILL, no goodbye) and started again,
+    as a crash test does to it. Each start logs to a file of its own (``<name>-<n>.log``),
+    so that ``ready`` reads only what this start wrote."""
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        log_dir: Path,
+        *,
+        ready: Callable[[Path], bool],
+        env: dict[str, str],
+    ) -> None:
+        self.name = name
+        self.command = command
+        self.log_dir = log_dir
+        self.env = env
+        self.starts = 0
+        self.kills = 0
+        self._ready = ready
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        """This start's log."""
+        return self.log_dir / f"{self.name}-{self.starts}.log"
+
+    def start(self) -> None:
+        """Start it and wait until it is ready (RuntimeError, with its log, if it is not)."""
+        self.starts += 1
+        log = self.log
+        self._process = _spawn(self.command, log, self.env)
+        _wait_until_ready(self._process, self.command, log, lambda: self._ready(log))
+
+    def kill(self) -> None:
+        """SIGKILL it (its whole process group) and reap it."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        self.kills += 1
+
+    def stop(self) -> None:
+        """Stop it in order (SIGINT, then kill after 30 s), if it runs."""
+        process, self._process = self._process, None
+        if process is not None:
+            _stop(process)
+
+
+def _spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``command`` from the repository's root, in a session of its own (Ctrl-C reaches
+    only us), its output appended to ``log``."""
     with log.open("ab") as out:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             cwd=ROOT,
             env=env,
@@ -47,17 +111,19 @@ def running(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        deadline = time.monotonic() + 120
-        while not ready():
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[2:4]} exited early; see {log}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{command[2:4]} did not start; see {log}:\n{_tail(log)}")
-            time.sleep(0.1)
-        yield process
-    finally:
-        _stop(process)
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], command: list[str], log: Path, ready: Callable[[], bool]
+) -> None:
+    deadline = time.monotonic() + 120
+    while not ready():
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[2:4]} exited early; see {log}:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            _stop(process)
+            raise RuntimeError(f"{command[2:4]} did not start; see {log}:\n{_tail(log)}")
+        time.sleep(0.1)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -34,6 +34,7 @@ from starter.stack import free_port
 
 HTTP_TASK_QUEUE = "switchyard-benchmark-http"  # apart from the in-process stack's
 ORDER_DEADLINE_SECONDS = 300.0
+DOM = [sys.executable, "-m", "starter.cli"]  # the `dom` command, from this interpreter
 
 
 def webhook_network(source: Path, url: str, secret: str, out: Path) -> Path:
@@ -62,18 +63,33 @@ def stack_processes(
     ``parts``: ``dom load-network``, then ``dom worker`` and ``dom api`` (one process each),
     as a production stack runs. ``up``: ``dom up``, the worker and the API in one process."""
     api_url = f"http://127.0.0.1:{api_port}"
-    cli = [sys.executable, "-m", "starter.cli"]
     if how == "up":
         command = [
-            *cli, "up", "--network", str(network_file), "--data-dir", str(data_dir),
+            *DOM, "up", "--network", str(network_file), "--data-dir", str(data_dir),
             "--api-port", str(api_port),
         ]  # fmt: skip
         log = data_dir / "dom-up.log"
         with running(command, log, ready=lambda: http_ok(f"{api_url}/health"), env=env) as up:
             yield {"worker": up.pid}
         return
+    load_network_file(network_file, env)
+    worker_log = data_dir / "dom-worker.log"
+    api = [*DOM, "api", "--api-port", str(api_port)]
+    with (
+        running(
+            [*DOM, "worker"], worker_log, ready=lambda: worker_polls(worker_log), env=env
+        ) as worker,
+        running(
+            api, data_dir / "dom-api.log", ready=lambda: http_ok(f"{api_url}/health"), env=env
+        ) as api_process,
+    ):
+        yield {"worker": worker.pid, "api": api_process.pid}
+
+
+def load_network_file(network_file: Path, env: dict[str, str]) -> None:
+    """``dom load-network``: the schema, and the network into the (empty) store of ``env``."""
     loaded = subprocess.run(
-        [*cli, "load-network", str(network_file)],
+        [*DOM, "load-network", str(network_file)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -82,19 +98,11 @@ def stack_processes(
     )
     if loaded.returncode != 0:
         raise RuntimeError(f"dom load-network failed:\n{loaded.stdout}{loaded.stderr}")
-    worker_log = data_dir / "dom-worker.log"
 
-    def worker_polls() -> bool:
-        return "worker polling" in worker_log.read_text(errors="replace")
 
-    api = [*cli, "api", "--api-port", str(api_port)]
-    with (
-        running([*cli, "worker"], worker_log, ready=worker_polls, env=env) as worker,
-        running(
-            api, data_dir / "dom-api.log", ready=lambda: http_ok(f"{api_url}/health"), env=env
-        ) as api_process,
-    ):
-        yield {"worker": worker.pid, "api": api_process.pid}
+def worker_polls(log: Path) -> bool:
+    """The ``dom worker`` writing ``log`` polls its task queue."""
+    return "worker polling" in log.read_text(errors="replace")
 
 
 @dataclass

@@ -156,6 +156,9 @@ class WebhookLocations:
         self._playing: dict[str, asyncio.Task[None]] = {}
         self.tracking: dict[str, str] = {}  # fulfillment id -> tracking number we reported
         self.given_up: dict[str, str] = {}  # fulfillment id -> why its events stopped
+        # fulfillment id -> every Idempotency-Key its requests came with (one, if all is well)
+        self.keys: dict[str, set[str]] = {}
+        self.shipped: Counter[str] = Counter()  # fulfillment id -> final steps reported
 
     async def __call__(self, scope, receive, send_message) -> None:  # an ASGI app
         if scope["type"] != "http":
@@ -196,6 +199,7 @@ class WebhookLocations:
                 task.cancel()
             return 200, None
         self._tally.requests_received += 1
+        self.keys.setdefault(payload["fulfillment"]["fulfillment_id"], set()).add(key)
         if key in self._seen:
             self._tally.repeated_requests += 1
             return 200, None
@@ -229,6 +233,7 @@ class WebhookLocations:
                         f"{response.status_code} for {step}: {response.text[:200]}",
                     )
                     return
+            self.shipped[fulfillment_id] += 1
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # the order will not finish: its poll says so
