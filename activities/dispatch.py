@@ -9,6 +9,8 @@ in flight (the next retry uses it).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -20,6 +22,9 @@ from adapters.locations import LocationAdapters, LocationRefused
 from adapters.locations.base import LocationAdapter
 from domain.errors import UnknownLocation
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest
+from workflows.options import HEARTBEAT_EVERY_SECONDS
+
+T = TypeVar("T")
 
 
 class DispatchActivities:
@@ -39,7 +44,9 @@ class DispatchActivities:
         """Send the fulfillment to its location; the key is the same on every retry."""
         adapter = await self._adapter(request.location_id)
         try:
-            await adapter.dispatch(request, idempotency_key=f"{request.fulfillment_id}:dispatch")
+            await heartbeating(
+                adapter.dispatch(request, idempotency_key=f"{request.fulfillment_id}:dispatch")
+            )
         except LocationRefused as exc:
             raise ApplicationError(str(exc), type="LocationRefused", non_retryable=True) from exc
 
@@ -49,10 +56,27 @@ class DispatchActivities:
         """Tell the location to stop; cancelling twice is harmless."""
         adapter = await self._adapter(cancel.request.location_id)
         try:
-            await adapter.cancel(
-                cancel.request,
-                cancel.reason,
-                idempotency_key=f"{cancel.request.fulfillment_id}:cancel",
+            await heartbeating(
+                adapter.cancel(
+                    cancel.request,
+                    cancel.reason,
+                    idempotency_key=f"{cancel.request.fulfillment_id}:cancel",
+                )
             )
         except LocationRefused as exc:
             raise ApplicationError(str(exc), type="LocationRefused", non_retryable=True) from exc
+
+
+async def heartbeating(call: Awaitable[T], every: float = HEARTBEAT_EVERY_SECONDS) -> T:
+    """Await a location call, heartbeating while it runs: a worker that dies mid-call is
+    noticed within the heartbeat timeout (seconds), not the call's start-to-close
+    timeout (which must outlast the slowest webhook), and the call is tried again."""
+    task = asyncio.ensure_future(call)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=every)
+            if done:
+                return task.result()
+            activity.heartbeat()
+    finally:
+        task.cancel()
