@@ -128,7 +128,7 @@ def explain_opportunity(
         worth = _dearest_units(problem, other, prices)
         parts.append(
             f"{' + '.join(names[c.rank] for c, _ in other.allocation)} would ship it for "
-            f"${to_dollars(other.cost)}, but {worth} are worth "
+            f"${to_dollars(other.cost)}, but {worth} worth "
             f"${to_dollars(other.opportunity)} to the customers expected near it, so this "
             f"order ships from {' + '.join(names[c.rank] for c, _ in winner.allocation)} "
             f"(${to_dollars(winner.cost - other.cost)} more in shipping, "
@@ -143,7 +143,7 @@ def explain_opportunity(
 
 
 def _dearest_units(problem: OrderProblem, plan: PricedPlan, prices: PriceView) -> str:
-    """``"Chicago store's 3 units of SKU-0001"``: the most valuable stock a plan would take."""
+    """``"Chicago store's 3 units of SKU-0001 are"``: the dearest stock a plan would take."""
     best = (0, "", 0, "")
     for c, units in plan.allocation:
         for s, u in enumerate(units):
@@ -152,6 +152,7 @@ def _dearest_units(problem: OrderProblem, plan: PricedPlan, prices: PriceView) -
                 best = (value, problem.net.names[c.rank], u, problem.skus[s])
     _, name, units_taken, sku = best
     if not name:
-        return "its units"
-    plural = "unit" if units_taken == 1 else "units"
-    return f"{name}'s {units_taken} {plural} of {sku}"
+        return "its units are"
+    if units_taken == 1:
+        return f"{name}'s unit of {sku} is"
+    return f"{name}'s {units_taken} units of {sku} are"
