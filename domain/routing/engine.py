@@ -45,7 +45,7 @@ def route(
     rules: Rules | None = None,
     *,
     orders_today: Mapping[str, int] | None = None,
-    policy: Policy = "optimal",
+    policy: Policy | None = None,
     prices: StockPrices | None = None,
 ) -> RoutingDecision:
     """Route one order: the exact least-cost plan (or a baseline ``policy``), with alternatives.
@@ -53,11 +53,13 @@ def route(
     ``stock`` is sku -> location id -> units free to promise (safety stock is subtracted
     here); ``orders_today`` counts orders each location has taken today, for capacity.
     ``rules`` None means the built-in rules. Pure: reads its arguments, changes nothing.
-    ``policy="lookahead"`` adds to each plan the opportunity cost of the units it takes,
-    read from ``prices`` (``prices.compute_prices``); without prices it is ``optimal``.
+    ``policy`` None means the rules' ``policy``. ``"lookahead"`` adds to each plan the
+    opportunity cost of the units it takes, read from ``prices``
+    (``prices.compute_prices``); without prices it is ``optimal``.
     Raises ``UnknownSku`` for a SKU that is not in the network's catalogue.
     """
     rules = rules if rules is not None else default_rules()
+    policy = policy or rules.policy
     problem = build_problem(request, RoutingNetwork.build(network), stock, rules, orders_today)
     if policy == "optimal":
         return _optimal(problem, stock)

@@ -1,0 +1,76 @@
+"""A scarce benchmark for ``lookahead``: stock below the demand of the stream, stores thin.
+
+    python benchmarks/make_scarce.py --out bench/scarce          # 65 locations, 20,000 orders
+    dom simulate --network bench/scarce/network.yaml --orders bench/scarce/orders.jsonl \\
+        --history bench/scarce/history.jsonl --policy optimal --policy lookahead \\
+        --out bench/scarce/sim
+
+Writes ``network.yaml``, ``orders.jsonl`` (the stream to replay) and ``history.jsonl``
+(earlier orders from the same demand, another seed: what lookahead learns from). Each
+SKU's stock is scaled so the network holds ``--ratio`` of what the stream orders of it
+(0.85 by default), keeping the generator's spread over locations: warehouses deep,
+stores a few units of the popular third of the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_orders import make_network, make_orders
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locations", type=int, default=65)
+    parser.add_argument("--skus", type=int, default=200)
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--ratio", type=float, default=0.85, help="stock / the stream's demand")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    network = make_network(args.locations, args.skus, args.seed)
+    stream = list(make_orders(network, args.orders, args.seed + 1))
+    history = list(make_orders(network, args.orders, args.seed + 2))
+    for k, order in enumerate(history):  # distinct ids: these are earlier orders
+        order["order_id"] = f"HIST-{k + 1:06d}"
+    demand: dict[str, int] = {}
+    for order in stream:
+        for line in order["lines"]:
+            demand[line["sku"]] = demand.get(line["sku"], 0) + line["quantity"]
+    held: dict[str, int] = {}
+    for loc in network["locations"]:
+        for sku, units in loc["stock"].items():
+            held[sku] = held.get(sku, 0) + units
+    for loc in network["locations"]:
+        scaled = {}
+        for sku, units in loc["stock"].items():
+            target = args.ratio * demand.get(sku, 0) / held[sku]
+            # Stores (safety stock 1) keep at least 2 so they can sell; nothing at 0 stays.
+            floor = 2 if loc["kind"] == "store" else 0
+            value = max(round(units * target), floor if demand.get(sku) else 0)
+            if value:
+                scaled[sku] = value
+        loc["stock"] = scaled
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "network.yaml").write_text(yaml.safe_dump(network, sort_keys=False, width=120))
+    for name, orders in (("orders.jsonl", stream), ("history.jsonl", history)):
+        with (args.out / name).open("w") as out:
+            for order in orders:
+                out.write(json.dumps(order) + "\n")
+    total = sum(sum(loc["stock"].values()) for loc in network["locations"])
+    print(
+        f"wrote {args.out}: {args.locations} locations, {args.orders} orders "
+        f"({sum(demand.values())} units), history {len(history)} orders, stock {total} units"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
