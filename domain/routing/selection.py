@@ -21,7 +21,7 @@ from domain.routing.prices import PriceView
 from domain.routing.problem import OrderProblem
 from domain.routing.search import Found, search
 
-SCOUTS = 24
+SCOUTS = 20
 """Candidates searched first, for a split whose cost bounds the full search."""
 
 
@@ -97,7 +97,12 @@ def best_split(problem: OrderProblem, rows: np.ndarray, prices: PriceView | None
     transit = costs.transit_days[ranks]
     units = _unit_costs(problem, rows, prices)
     alone = fixed + problem.day_cost * transit + units @ quantities
-    scouts = rows[np.sort(np.argsort(alone, kind="stable")[:SCOUTS])]
+    # Scouts: the most promising locations, half of them short of something (a genuine
+    # split needs one that is short, under optimal), so the scouting finds a split.
+    by_cost = np.argsort(alone, kind="stable")
+    short = ~(problem.available[rows] == quantities).all(axis=1)
+    picked = np.concatenate([by_cost[short[by_cost]][: SCOUTS // 2], by_cost[: SCOUTS // 2]])
+    scouts = rows[np.unique(picked)]
     known = _search(problem, scouts, prices)
     if known is None:
         return _search(problem, rows, prices)

@@ -237,3 +237,48 @@ def test_the_explanation_names_the_stock_it_spared() -> None:
     assert decision.plan.packages[0].location_id == "NWK-WH"
     assert decision.explanation is not None
     assert "Chicago store's unit of X is worth $40.00" in decision.explanation
+
+
+def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds() -> None:
+    """``selection.best_split`` searches a bounded pool; it must agree with the whole pool."""
+    import random
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from domain.models import Network, OrderRequest
+    from domain.routing import default_rules
+    from domain.routing.network import RoutingNetwork
+    from domain.routing.problem import build_problem
+    from domain.routing.selection import SCOUTS, _search, best_split
+    from domain.routing.simulate import routing_request
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
+    from make_orders import make_network, make_orders
+
+    data = make_network(90, 30, seed=4)
+    thin = random.Random(4)
+    for loc in data["locations"]:  # thin assortments: most orders have many short holders
+        loc["stock"] = {k: min(v, 3) for k, v in loc["stock"].items() if thin.random() < 0.4}
+    net = Network.model_validate(data)
+    stock = _snapshot(net)
+    rules = default_rules()
+    rng = random.Random(5)
+    table = StockPrices({
+        s.sku: {loc.id: rng.choice([0, 0, 2_000_000_000, 41_000_000_000]) for loc in net.locations}
+        for s in net.skus
+    })  # fmt: skip
+    big = 0
+    for body in make_orders(data, 150, seed=6):
+        req = routing_request(OrderRequest.model_validate(body))
+        problem = build_problem(req, RoutingNetwork.build(net), stock, rules)
+        rows = np.arange(len(problem.ranks))
+        if len(rows) <= SCOUTS:
+            continue
+        big += 1
+        for prices in (None, table.view(problem)):
+            got = best_split(problem, rows, prices)
+            want = _search(problem, rows, prices)
+            assert (got.key if got else None) == (want.key if want else None)
+    assert big >= 30
