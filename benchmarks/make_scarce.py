@@ -8,8 +8,8 @@
 Writes ``network.yaml``, ``orders.jsonl`` (the stream to replay) and ``history.jsonl``
 (earlier orders from the same demand, another seed: what lookahead learns from). Each
 SKU's stock is scaled so the network holds ``--ratio`` of what the stream orders of it
-(0.85 by default), keeping the generator's spread over locations: warehouses deep,
-stores a few units of the popular third of the catalogue.
+(0.85 by default): stores keep the generator's thin stock (1-12 units of the popular
+third of the catalogue) and the warehouses, 3PLs and suppliers are scaled to the rest.
 """
 
 from __future__ import annotations
@@ -44,17 +44,25 @@ def main(argv: list[str] | None = None) -> int:
     for order in stream:
         for line in order["lines"]:
             demand[line["sku"]] = demand.get(line["sku"], 0) + line["quantity"]
-    held: dict[str, int] = {}
+    # Stores keep the generator's thin stock (1-12 units of the popular third); the deep
+    # locations (warehouses, 3PLs, suppliers) are scaled so the network holds ``ratio``
+    # of what the stream orders of each SKU.
+    in_stores: dict[str, int] = {}
+    deep: dict[str, int] = {}
     for loc in network["locations"]:
+        into = in_stores if loc["kind"] == "store" else deep
         for sku, units in loc["stock"].items():
-            held[sku] = held.get(sku, 0) + units
+            into[sku] = into.get(sku, 0) + units
     for loc in network["locations"]:
         scaled = {}
         for sku, units in loc["stock"].items():
-            target = args.ratio * demand.get(sku, 0) / held[sku]
-            # Stores (safety stock 1) keep at least 2 so they can sell; nothing at 0 stays.
-            floor = 2 if loc["kind"] == "store" else 0
-            value = max(round(units * target), floor if demand.get(sku) else 0)
+            target = args.ratio * demand.get(sku, 0)
+            stores = in_stores.get(sku, 0)
+            if loc["kind"] == "store":
+                value = units if stores <= target else round(units * target / stores)
+            else:
+                rest = max(target - stores, 0)
+                value = round(units * rest / deep[sku])
             if value:
                 scaled[sku] = value
         loc["stock"] = scaled

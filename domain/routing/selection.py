@@ -74,7 +74,7 @@ def _search(
     if prices is None:
         return search(
             pool, problem.quantities, problem.weights, problem.max_packages,
-            problem.split_penalty, problem.day_cost,
+            problem.split_penalty, problem.day_cost, split_bound=bound,
         ).best_split  # fmt: skip
     return search_priced(
         pool, problem.quantities, _unit_costs(problem, rows, prices).tolist(),
@@ -98,17 +98,28 @@ def best_split(problem: OrderProblem, rows: np.ndarray, prices: PriceView | None
     units = _unit_costs(problem, rows, prices)
     alone = fixed + problem.day_cost * transit + units @ quantities
     # Scouts: the most promising locations, half of them short of something (a genuine
-    # split needs one that is short, under optimal), so the scouting finds a split.
+    # split needs one that is short, under optimal), so the scouting finds a split; if
+    # none is found among a few, among four times as many.
     by_cost = np.argsort(alone, kind="stable")
-    short = ~(problem.available[rows] == quantities).all(axis=1)
-    picked = np.concatenate([by_cost[short[by_cost]][: SCOUTS // 2], by_cost[: SCOUTS // 2]])
-    scouts = rows[np.unique(picked)]
-    known = _search(problem, scouts, prices)
-    if known is None:
-        return _search(problem, rows, prices)
-    least_units = int((units.min(axis=0) * quantities).sum())
+    held = problem.available[rows]
+    short = ~(held == quantities).all(axis=1)
+    short_by_cost = by_cost[short[by_cost]]
+    size = SCOUTS
+    known = None
+    while known is None:
+        if size >= len(rows):
+            return _search(problem, rows, prices)
+        picked = np.concatenate([short_by_cost[: size // 2], by_cost[: size // 2]])
+        scouts = rows[np.unique(picked)]
+        known = _search(problem, scouts, prices)
+        size *= 4
+    # Every unit at its cheapest cost anywhere, plus what the location's own cheapest
+    # unit costs above that (it ships at least one unit, or it is not in a genuine split).
+    cheapest = units.min(axis=0)
+    least_units = int((cheapest * quantities).sum())
+    premium = np.where(held > 0, units - cheapest, np.iinfo(np.int64).max).min(axis=1)
     lower = (
-        fixed + int(fixed.min()) + problem.split_penalty + least_units
+        fixed + int(fixed.min()) + problem.split_penalty + least_units + premium
         + problem.day_cost * np.maximum(transit, int(transit.min()))
     )  # fmt: skip
     keep = rows[lower <= known.cost]

@@ -282,3 +282,17 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
             want = _search(problem, rows, prices)
             assert (got.key if got else None) == (want.key if want else None)
     assert big >= 30
+
+
+def test_a_price_board_learns_from_the_orders_it_sees() -> None:
+    from domain.routing.prices import PriceBoard
+
+    net, _ = _scarce_store_case()
+    board = PriceBoard(window_orders=5)
+    assert board.refresh(net, _snapshot(net), rules_with()) is None  # nothing seen yet
+    for _ in range(8):
+        board.observe(request(point=Point(41.9, -87.7), lines={"X": 1}))
+    prices = board.refresh(net, _snapshot(net), rules_with(lookahead={"horizon_orders": 10}))
+    assert prices is board.current and prices is not None
+    assert prices.orders_seen == 5  # the window keeps the latest five
+    assert prices.dollars("X", "CHI-STORE") > Decimal("1.00")
