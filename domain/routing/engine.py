@@ -130,11 +130,14 @@ def _optimal(
         ranked = np.unique(tier_of).tolist()
         if len(ranked) > 1:
             tiers = [*ranked[:-1], None]  # the last tier is everyone
+    limit = problem.rules.max_alternatives
+    wanted = None if limit is None else max(limit, 1) + 1  # the explanation names the runner-up
+    every_single = single_plans(problem, everyone, prices, limit=wanted)
     for tier in tiers:
         rows = everyone if tier is None else everyone[tier_of <= tier]
         if not len(rows) or not _covers(problem, rows):
             continue
-        singles = single_plans(problem, rows, prices, limit=1)
+        singles = every_single if tier is None else single_plans(problem, rows, prices, limit=1)
         split = best_split(problem, rows, prices)
         best = min((f for f in (*singles[:1], split) if f is not None), key=lambda f: f.key,
                    default=None)  # fmt: skip
@@ -144,10 +147,7 @@ def _optimal(
         return _unfulfillable(problem, stock, "optimal" if prices is None else "lookahead")
 
     winner = _priced(problem, best, prices)
-    limit = problem.rules.max_alternatives
-    wanted = None if limit is None else max(limit, 1) + 1  # the explanation names the runner-up
-    singles = single_plans(problem, everyone, prices, limit=wanted)
-    others = [f for f in singles if f.key != winner.key]
+    others = [f for f in every_single if f.key != winner.key]
     if limit is not None:
         others = others[: max(limit, 1)]
     runners = [price_single(problem, f, prices) for f in others]

@@ -54,7 +54,7 @@ class DemandForecast:
     system has seen), never from the orders being routed.
     """
 
-    region_degrees: float = 2.0
+    region_degrees: float = 3.0
     orders: int = 0
     lines: int = 0
     units: dict[str, dict[RegionKey, int]] = field(default_factory=dict)
@@ -80,7 +80,7 @@ class DemandForecast:
 
     @classmethod
     def from_requests(
-        cls, requests: Iterable[RoutingRequest], region_degrees: float = 2.0
+        cls, requests: Iterable[RoutingRequest], region_degrees: float = 3.0
     ) -> DemandForecast:
         """A forecast from earlier orders."""
         forecast = cls(region_degrees=region_degrees)
@@ -278,10 +278,9 @@ class PriceBoard:
     replaces ``current`` whole, never edits it.
     """
 
-    def __init__(self, window_orders: int = 20_000, region_degrees: float = 2.0) -> None:
+    def __init__(self, window_orders: int = 20_000) -> None:
         from collections import deque
 
-        self.region_degrees = region_degrees
         self._window: deque[RoutingRequest] = deque(maxlen=window_orders)
         self.current: StockPrices | None = None
 
@@ -293,7 +292,9 @@ class PriceBoard:
         self, network: Network, stock: StockSnapshot, rules: Rules
     ) -> StockPrices | None:
         """Recompute ``current`` from the window and the stock now; slow (one LP per SKU)."""
-        forecast = DemandForecast.from_requests(list(self._window), self.region_degrees)
+        forecast = DemandForecast.from_requests(
+            list(self._window), rules.lookahead.region_degrees
+        )
         if not forecast.orders:
             return self.current
         self.current = compute_prices(

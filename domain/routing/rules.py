@@ -67,7 +67,7 @@ class LookaheadSettings(BaseModel):
     """Prices are recomputed after this many orders (in production: on a schedule)."""
     horizon_orders: int = Field(default=20_000, ge=1)
     """Orders of demand the prices look ahead to, e.g. those expected until restocking."""
-    region_degrees: float = Field(default=2.0, gt=0, le=30)
+    region_degrees: float = Field(default=3.0, gt=0, le=30)
     """Demand regions are cells of this many degrees of latitude and longitude."""
     price_weight: float = Field(default=1.0, ge=0, le=10)
     """Scales the LP's prices: 1 takes them as they are, 0 is the plain optimum."""
