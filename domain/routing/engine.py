@@ -126,7 +126,7 @@ def _optimal(
     everyone = np.arange(len(problem.ranks))
     tier_of = problem.net.tier_array[problem.ranks]
     tiers: list[int | None] = [None]
-    if problem.rules.use_priority:
+    if problem.rules.use_priority and len(tier_of) and tier_of.min() != tier_of.max():
         ranked = np.unique(tier_of).tolist()
         if len(ranked) > 1:
             tiers = [*ranked[:-1], None]  # the last tier is everyone
@@ -138,7 +138,7 @@ def _optimal(
         if not len(rows) or not _covers(problem, rows):
             continue
         singles = every_single if tier is None else single_plans(problem, rows, prices, limit=1)
-        split = best_split(problem, rows, prices)
+        split = best_split(problem, rows, prices, singles[0] if singles else None)
         best = min((f for f in (*singles[:1], split) if f is not None), key=lambda f: f.key,
                    default=None)  # fmt: skip
         if best is not None:

@@ -222,8 +222,9 @@ class RoutingNetwork:
             (lon2 - self._lon) / 2
         ) ** 2
         miles = (2 * _EARTH_RADIUS_MILES) * np.arcsin(np.sqrt(h))
-        for limit in limits:
-            for rank in np.flatnonzero(np.abs(miles - limit) < _NEAR_LIMIT_MILES).tolist():
+        if limits:
+            gap = np.abs(miles[:, None] - np.asarray(limits)[None, :]).min(axis=1)
+            for rank in np.flatnonzero(gap < _NEAR_LIMIT_MILES).tolist():
                 miles[rank] = self.miles_one(rank, lat, lon)
         return miles
 

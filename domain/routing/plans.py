@@ -175,12 +175,11 @@ def plan_fields(problem: OrderProblem, priced: PricedPlan) -> dict[str, Any]:
             weight = sum(u * w for u, w in zip(units, problem.weights, strict=True))
             cached = lines_for[key] = (lines, weight / WEIGHT_SCALE)
         zone = int(costs.zone_index[rank])
-        request = problem.request
         packages.append(
             {
                 "location_id": ids[rank],
                 "lines": cached[0],
-                "miles": round(problem.net.miles_one(rank, request.dest_lat, request.dest_lon), 1),
+                "miles": round(float(costs.miles[rank]), 1),
                 "zone": zone_numbers[zone] if zone >= 0 else None,
                 "transit_days": c.transit_days,
                 "weight_lb": cached[1],

@@ -11,11 +11,11 @@ over locations, so ``search.py``'s walk (fact 2 there) does not apply; what stil
 2. A set whose greedy fill leaves a member idle costs at least as much as the set
    without it and has more packages, so only *genuine* sets (every member ships
    something) can be optimal; they are the only ones recorded.
-3. Every plan holding a location c costs at least ``fixed(c) + day_cost x days(c)``
-   plus, for the rest, the cheapest package per extra member and every unit at its
-   SKU's cheapest cost anywhere in the pool. Walking locations by ``fixed + day_cost x
-   days`` (then rank), that bound only grows, so the walk stops at the first location
-   too dear to join.
+3. Walking locations by ``fixed + day_cost x days`` (then rank), every plan that adds
+   location j to the members so far costs at least their packages, j's package and
+   days, a split penalty per extra package, and every unit at its cheapest among the
+   members and the locations from j on. Each term only grows along the walk, so the
+   walk stops at the first location too dear to join.
 
 The walk is pruned against the best split found so far, so the best split is exact too;
 the tests check it against every subset (and, through ``route``, against brute force
@@ -96,27 +96,40 @@ def search_priced(
     order = sorted(range(n), key=lambda i: (pool[i].fixed + day_cost * pool[i].transit_days,
                                             pool[i].rank))  # fmt: skip
     key_of = [pool[i].fixed + day_cost * pool[i].transit_days for i in order]
-    cheapest_unit = [min(unit_costs[i][s] for i in range(n)) for s in range(k)]
-    least_units = sum(q * u for q, u in zip(quantities, cheapest_unit, strict=True))
-    min_fixed = min(c.fixed for c in pool)
-    # Units of each SKU held from walk position j on (can the rest still fill the order?).
+    fixed_of = [pool[i].fixed for i in order]
+    # A unit's cost where it is held (None where it is not), in walk order.
+    held_cost = [
+        [u if a else None for u, a in zip(unit_costs[i], pool[i].available, strict=True)]
+        for i in order
+    ]
+    # Cheapest unit of each SKU from walk position j on, and fewest package costs from j on.
+    cheapest_from = [[_NO_BOUND] * k for _ in range(n + 1)]
+    fixed_from = [_NO_BOUND] * (n + 1)
     units_from = [[0] * (n + 1) for _ in range(k)]
     for j in range(n - 1, -1, -1):
         a = pool[order[j]].available
+        here, after = cheapest_from[j], cheapest_from[j + 1]
         for s in range(k):
             units_from[s][j] = units_from[s][j + 1] + a[s]
+            u = held_cost[j][s]
+            here[s] = after[s] if u is None or u > after[s] else u
+        fixed_from[j] = min(fixed_of[j], fixed_from[j + 1])
     best_split: Found | None = None
     limit = _NO_BOUND if bound is None else bound
 
-    def explore(last: int, members: list[int], held: list[int], sum_fixed: int) -> None:
+    def least(own: list[int], j: int) -> int:
+        """Every unit at its cheapest among the members so far and the walk from j on."""
+        rest = cheapest_from[j]
+        return sum(q * (o if o < r else r) for q, o, r in zip(quantities, own, rest, strict=True))
+
+    def explore(last: int, members: list[int], held: list[int], sum_fixed: int,
+                own: list[int]) -> None:  # fmt: skip
         nonlocal best, best_split, limit
         m = len(members)
-        start = last + 1
-        for j in range(start, n):
-            # Any plan adding position j: its key (fixed + days) and the members so far,
-            # a split penalty per extra package, every unit at its cheapest anywhere.
-            lower = sum_fixed + key_of[j] + split_penalty * m + least_units
-            if lower > limit:
+        for j in range(last + 1, n):
+            # Any plan adding position j: the members' packages, j's package and days,
+            # a split penalty per extra package, every unit at its cheapest possible.
+            if sum_fixed + key_of[j] + split_penalty * m + least(own, j) > limit:
                 break
             if any(held[s] + units_from[s][j] < quantities[s] for s in range(k)):
                 break  # the rest of the walk cannot fill the order
@@ -124,8 +137,13 @@ def search_priced(
             c = pool[i]
             now = [*members, i]
             new_held = [h + a for h, a in zip(held, c.available, strict=True)]
+            costs_j = held_cost[j]
+            new_own = [o if u is None or u >= o else u for o, u in zip(own, costs_j, strict=True)]
             complete = all(h >= q for h, q in zip(new_held, quantities, strict=True))
-            if complete and m >= 1:
+            if complete and m >= 1 and (
+                sum_fixed + c.fixed + split_penalty * m + day_cost * c.transit_days
+                + sum(q * o for q, o in zip(quantities, new_own, strict=True)) <= limit
+            ):  # fmt: skip
                 members_c = [pool[x] for x in now]
                 filled = fill_cost(members_c, unit_costs, quantities, now)
                 assert filled is not None
@@ -142,10 +160,11 @@ def search_priced(
                         if best_split is None or key < best_split.key:
                             best_split = found
                             limit = cost
-            if m + 2 <= max_packages:
+            if m + 2 <= max_packages and j + 1 < n:
                 next_fixed = sum_fixed + c.fixed
-                if next_fixed + min_fixed + split_penalty * (m + 1) + least_units <= limit:
-                    explore(j, now, new_held, next_fixed)
+                if (next_fixed + fixed_from[j + 1] + split_penalty * (m + 1)
+                        + least(new_own, j + 1) <= limit):  # fmt: skip
+                    explore(j, now, new_held, next_fixed, new_own)
 
-    explore(-1, [], [0] * k, 0)
+    explore(-1, [], [0] * k, 0, [_NO_BOUND] * k)
     return SearchResult(singles, best, best_split)

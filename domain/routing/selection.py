@@ -23,6 +23,8 @@ from domain.routing.search import Found, search
 
 SCOUTS = 20
 """Candidates searched first, for a split whose cost bounds the full search."""
+WHOLE_POOL = 150
+"""Pools up to this size are searched whole: scouting would cost more than it saves."""
 
 
 def _weight(problem: OrderProblem) -> int:
@@ -82,14 +84,34 @@ def _search(
     ).best_split  # fmt: skip
 
 
-def best_split(problem: OrderProblem, rows: np.ndarray, prices: PriceView | None) -> Found | None:
-    """The cheapest genuine plan of two or more packages from candidate ``rows``, exactly."""
+LOOKAHEAD_SPLIT_SPAN = 1.5
+"""Under lookahead, a best split dearer than this many times the best single is not
+looked for (its search has no walk order to cut it short, see ``priced_search.py``)."""
+
+
+def best_split(
+    problem: OrderProblem,
+    rows: np.ndarray,
+    prices: PriceView | None,
+    best_single: Found | None = None,
+) -> Found | None:
+    """The cheapest genuine plan of two or more packages from candidate ``rows``, exactly.
+
+    Under ``lookahead`` (``prices``) with a ``best_single``, only splits up to
+    ``LOOKAHEAD_SPLIT_SPAN`` times its cost are looked for: the answer is exact whenever
+    a split could win, and None when every split is dearer than that.
+    """
     if problem.max_packages < 2 or len(rows) < 2 or sum(problem.quantities) < 2:
         return None
     quantities = np.asarray(problem.quantities, dtype=np.int64)
     if prices is None and (problem.available[rows] == quantities).all():
         return None  # every candidate is complete: no genuine split (search.py, fact 2)
-    if len(rows) <= SCOUTS:
+    if prices is not None and best_single is not None:
+        found = _search(problem, rows, prices, best_single.cost)
+        if found is not None:
+            return found
+        return _search(problem, rows, prices, int(best_single.cost * LOOKAHEAD_SPLIT_SPAN))
+    if len(rows) <= WHOLE_POOL:
         return _search(problem, rows, prices)
     ranks = problem.ranks[rows]
     costs = problem.costs

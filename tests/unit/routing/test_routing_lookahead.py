@@ -239,7 +239,9 @@ def test_the_explanation_names_the_stock_it_spared() -> None:
     assert "Chicago store's unit of X is worth $40.00" in decision.explanation
 
 
-def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds() -> None:
+def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
+    monkeypatch,
+) -> None:
     """``selection.best_split`` searches a bounded pool; it must agree with the whole pool."""
     import random
     import sys
@@ -248,10 +250,10 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
     import numpy as np
 
     from domain.models import Network, OrderRequest
-    from domain.routing import default_rules
+    from domain.routing import default_rules, selection
     from domain.routing.network import RoutingNetwork
     from domain.routing.problem import build_problem
-    from domain.routing.selection import SCOUTS, _search, best_split
+    from domain.routing.selection import _search, best_split
     from domain.routing.simulate import routing_request
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
@@ -270,11 +272,12 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
         for s in net.skus
     })  # fmt: skip
     big = 0
+    monkeypatch.setattr(selection, "WHOLE_POOL", 0)  # scout even these small pools
     for body in make_orders(data, 150, seed=6):
         req = routing_request(OrderRequest.model_validate(body))
         problem = build_problem(req, RoutingNetwork.build(net), stock, rules)
         rows = np.arange(len(problem.ranks))
-        if len(rows) <= SCOUTS:
+        if len(rows) <= selection.SCOUTS:
             continue
         big += 1
         for prices in (None, table.view(problem)):
