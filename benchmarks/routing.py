@@ -1,4 +1,4 @@
-"""Routing latency: route() per order on seeded US networks of 65 and 500 locations.
+"""Routing latency: route() per order on seeded US networks (65 and 500 locations by default).
 
     python benchmarks/routing.py                     # both sizes, default order counts
     python benchmarks/routing.py --sizes 65 --orders 5000
@@ -150,16 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         help="the rules' max_alternatives (default: the built-in 10)",
     )
     args = parser.parse_args(argv)
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"policy {args.policy}, max_alternatives {args.max_alternatives}, "
-        f"{os.cpu_count()} CPUs, load average {load}"
-    )
-    print("wall-clock ms per decision (cpu: the routing thread's CPU time)")
-    print(
-        f"{'locations':>9} {'orders':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} "
-        f"{'cpu p50':>7} {'cpu p99':>7} {'routed':>6} {'split':>5} {'split p99':>9}"
-    )
     rules = default_rules()
     if args.max_alternatives is not None:
         rules = rules.model_copy(update={"max_alternatives": args.max_alternatives})
@@ -168,6 +158,16 @@ def main(argv: list[str] | None = None) -> int:
             update={"lookahead": rules.lookahead.model_copy(
                 update={"region_degrees": args.region_degrees})}
         )  # fmt: skip
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"policy {args.policy}, max_alternatives {rules.max_alternatives}, "
+        f"{os.cpu_count()} CPUs, load average {load}"
+    )
+    print("wall-clock ms per decision (cpu: the routing thread's CPU time)")
+    print(
+        f"{'locations':>9} {'orders':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} "
+        f"{'cpu p50':>7} {'cpu p99':>7} {'routed':>6} {'split':>5} {'split p99':>9}"
+    )
     for size in args.sizes:
         n = args.orders or (5000 if size <= 100 else 2000)
         r = run(size, n, args.seed, args.policy, args.keep_stock, args.min_lines, rules)

@@ -84,9 +84,42 @@ def _search(
     ).best_split  # fmt: skip
 
 
-LOOKAHEAD_SPLIT_SPAN = 1.5
-"""Under lookahead, a best split dearer than this many times the best single is not
-looked for (its search has no walk order to cut it short, see ``priced_search.py``)."""
+SPLIT_SPAN = 1.5
+"""Under lookahead, or on a pool of more than ``WHOLE_POOL`` candidates, a best split
+dearer than this many times the best single is not looked for (shown as an alternative
+only, it would cost the search more than the rest of the decision)."""
+
+
+def _split_floor(problem: OrderProblem, rows: np.ndarray, prices: PriceView | None) -> np.ndarray:
+    """Per row, a cost no genuine split holding that location can be below.
+
+    Its package and the cheapest other, a split penalty, every unit at its cheapest
+    anywhere plus its own cheapest unit's premium over that (it ships at least one unit),
+    and the days of the slower of it and the fastest location.
+    """
+    quantities = np.asarray(problem.quantities, dtype=np.int64)
+    ranks = problem.ranks[rows]
+    fixed = problem.costs.fixed[ranks] * WEIGHT_SCALE
+    transit = problem.costs.transit_days[ranks]
+    units = _unit_costs(problem, rows, prices)
+    cheapest = units.min(axis=0)
+    premium = np.where(problem.available[rows] > 0, units - cheapest,
+                       np.iinfo(np.int64).max).min(axis=1)  # fmt: skip
+    return (
+        fixed + int(fixed.min()) + problem.split_penalty + int((cheapest * quantities).sum())
+        + premium + problem.day_cost * np.maximum(transit, int(transit.min()))
+    )  # fmt: skip
+
+
+def _bounded(
+    problem: OrderProblem, rows: np.ndarray, prices: PriceView | None, bound: int
+) -> Found | None:
+    """The best split no dearer than ``bound`` (None if there is none), exactly."""
+    if len(rows) > WHOLE_POOL:
+        rows = rows[_split_floor(problem, rows, prices) <= bound]
+        if len(rows) < 2:
+            return None
+    return _search(problem, rows, prices, bound)
 
 
 def best_split(
@@ -97,34 +130,33 @@ def best_split(
 ) -> Found | None:
     """The cheapest genuine plan of two or more packages from candidate ``rows``, exactly.
 
-    Under ``lookahead`` (``prices``) with a ``best_single``, only splits up to
-    ``LOOKAHEAD_SPLIT_SPAN`` times its cost are looked for: the answer is exact whenever
-    a split could win, and None when every split is dearer than that.
+    Under ``lookahead`` (``prices``), or on a pool of more than ``WHOLE_POOL``, with a
+    ``best_single``, only splits up to ``SPLIT_SPAN`` times its cost are looked for: the
+    answer is exact whenever a split could win, and None when every split is dearer.
     """
     if problem.max_packages < 2 or len(rows) < 2 or sum(problem.quantities) < 2:
         return None
     quantities = np.asarray(problem.quantities, dtype=np.int64)
     if prices is None and (problem.available[rows] == quantities).all():
         return None  # every candidate is complete: no genuine split (search.py, fact 2)
-    if prices is not None and best_single is not None:
-        found = _search(problem, rows, prices, best_single.cost)
+    if best_single is not None and (prices is not None or len(rows) > WHOLE_POOL):
+        found = _bounded(problem, rows, prices, best_single.cost)
         if found is not None:
             return found
-        return _search(problem, rows, prices, int(best_single.cost * LOOKAHEAD_SPLIT_SPAN))
+        return _bounded(problem, rows, prices, int(best_single.cost * SPLIT_SPAN))
     if len(rows) <= WHOLE_POOL:
         return _search(problem, rows, prices)
     ranks = problem.ranks[rows]
-    costs = problem.costs
-    fixed = costs.fixed[ranks] * WEIGHT_SCALE
-    transit = costs.transit_days[ranks]
-    units = _unit_costs(problem, rows, prices)
-    alone = fixed + problem.day_cost * transit + units @ quantities
+    alone = (
+        problem.costs.fixed[ranks] * WEIGHT_SCALE
+        + problem.day_cost * problem.costs.transit_days[ranks]
+        + _unit_costs(problem, rows, prices) @ quantities
+    )
     # Scouts: the most promising locations, half of them short of something (a genuine
     # split needs one that is short, under optimal), so the scouting finds a split; if
     # none is found among a few, among four times as many.
     by_cost = np.argsort(alone, kind="stable")
-    held = problem.available[rows]
-    short = ~(held == quantities).all(axis=1)
+    short = ~(problem.available[rows] == quantities).all(axis=1)
     short_by_cost = by_cost[short[by_cost]]
     size = SCOUTS
     known = None
@@ -135,16 +167,7 @@ def best_split(
         scouts = rows[np.unique(picked)]
         known = _search(problem, scouts, prices)
         size *= 4
-    # Every unit at its cheapest cost anywhere, plus what the location's own cheapest
-    # unit costs above that (it ships at least one unit, or it is not in a genuine split).
-    cheapest = units.min(axis=0)
-    least_units = int((cheapest * quantities).sum())
-    premium = np.where(held > 0, units - cheapest, np.iinfo(np.int64).max).min(axis=1)
-    lower = (
-        fixed + int(fixed.min()) + problem.split_penalty + least_units + premium
-        + problem.day_cost * np.maximum(transit, int(transit.min()))
-    )  # fmt: skip
-    keep = rows[lower <= known.cost]
+    keep = rows[_split_floor(problem, rows, prices) <= known.cost]
     if len(keep) == len(scouts) and (keep == scouts).all():
         return known
     return _search(problem, keep, prices, known.cost)
