@@ -195,8 +195,14 @@ def _explain(
     split: PricedPlan | None,
     tier: int | None,
 ) -> str:
-    """One or two sentences on why the winner won, for support and planners."""
+    """One or two sentences on why the winner won, for support and planners.
+
+    Under lookahead plans compare on cost plus the value of the stock they take, and the
+    sentences say so; the amounts shown are still what shipping costs."""
     request = problem.request
+    adjusted = winner.opportunity > 0 or any(r.opportunity > 0 for r in runners)
+    counting = " counting the value of the stock it takes" if adjusted else ""
+    valued = " with the stock's value" if adjusted else ""
     name = _names(problem, winner)
     cost = to_dollars(winner.cost)
     if request.delivery is DeliveryType.PICKUP:
@@ -213,12 +219,13 @@ def _explain(
     packages = len(winner.allocation)
     if packages == 1:
         parts.append(
-            f"{name} holds the whole order and is cheapest: ${cost}, {_days(winner.transit_days)}."
+            f"{name} holds the whole order and is cheapest{counting}: ${cost}, "
+            f"{_days(winner.transit_days)}."
         )
         if runners:
             nxt = runners[0]
-            gap = to_dollars(nxt.cost - winner.cost)
-            if nxt.cost == winner.cost:
+            gap = to_dollars(nxt.key[0] - winner.key[0])
+            if nxt.key[0] == winner.key[0]:
                 parts.append(
                     f"{_names(problem, nxt)} costs the same; {name} wins the tie-break "
                     "(fewer packages, then fewer days, then location id)."
@@ -226,7 +233,7 @@ def _explain(
             else:
                 parts.append(
                     f"Next best single location: {_names(problem, nxt)} at "
-                    f"${to_dollars(nxt.cost)}, {_days(nxt.transit_days)} (${gap} more)."
+                    f"${to_dollars(nxt.cost)}, {_days(nxt.transit_days)} (${gap} more{valued})."
                 )
         if split is not None and split.key != winner.key:
             parts.append(
@@ -244,7 +251,8 @@ def _explain(
         parts.append(
             f"Splitting into {packages} packages ({name}) at ${cost} beats the cheapest "
             f"single location, {_names(problem, best_single)} at "
-            f"${to_dollars(best_single.cost)}, by ${to_dollars(best_single.cost - winner.cost)}."
+            f"${to_dollars(best_single.cost)}, by "
+            f"${to_dollars(best_single.key[0] - winner.key[0])}{valued}."
         )
     return " ".join(parts)
 

@@ -172,6 +172,26 @@ def _orders_taking(run: Run, days: int) -> int:
     return sum(1 for d in run.decisions if d["status"] == "routed" and d["transit_days"] == days)
 
 
+def _spared(runs: Sequence[Run], limit: int = 8) -> str:
+    """A few lookahead decisions that moved an order to spare scarce stock, in its words."""
+    blocks = []
+    for run in runs:
+        if run.policy != "lookahead":
+            continue
+        moved = [d for d in run.decisions if "worth" in (d.get("explanation") or "")]
+        if not moved:
+            continue
+        items = "".join(
+            f"<li><b>{escape(d['order_id'])}</b>: {escape(d['explanation'])}</li>"
+            for d in moved[:limit]
+        )
+        blocks.append(
+            f"<p>{escape(run.name)}: {len(moved):,} orders shipped from elsewhere to spare "
+            f"stock worth more to later customers; the first few:</p><ul>{items}</ul>"
+        )
+    return f"<section><h2>Stock spared</h2>{''.join(blocks)}</section>" if blocks else ""
+
+
 def _table(runs: Sequence[Run]) -> str:
     base = Decimal(runs[0].summary["total_cost"])
     base_mean = Decimal(runs[0].summary["mean_cost"])
@@ -278,5 +298,6 @@ copy. Decision times are the routing call alone.</p>
 <section>{zone_chart}</section>
 <section>{units_chart}</section>
 <section class="maps">{maps}</section>
+{_spared(runs)}
 </body></html>
 """

@@ -169,6 +169,9 @@ def _record(decision: RoutingDecision, ms: float) -> dict[str, Any]:
         ]
         record["cost"] = str(plan.cost)
         record["transit_days"] = plan.transit_days
+        if decision.policy == "lookahead":
+            record["opportunity"] = str(plan.breakdown.opportunity)
+            record["explanation"] = decision.explanation
     record["decision_ms"] = round(ms, 4)
     return record
 
