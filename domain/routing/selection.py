@@ -140,9 +140,8 @@ def best_split(
     if prices is None and (problem.available[rows] == quantities).all():
         return None  # every candidate is complete: no genuine split (search.py, fact 2)
     if best_single is not None and (prices is not None or len(rows) > WHOLE_POOL):
-        found = _bounded(problem, rows, prices, best_single.cost)
-        if found is not None:
-            return found
+        # One walk bounded at the span: it finds every split that could win, and the
+        # best split to show when one is within the span.
         return _bounded(problem, rows, prices, int(best_single.cost * SPLIT_SPAN))
     if len(rows) <= WHOLE_POOL:
         return _search(problem, rows, prices)
