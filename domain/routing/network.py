@@ -204,7 +204,6 @@ class RoutingNetwork:
             ]
         )  # fmt: skip
 
-
     def miles_one(self, rank: int, lat: float, lon: float) -> float:
         """``miles_to`` for one location: the exact figure shown on a package."""
         lat1, lon1, cos1 = self._points[rank]
@@ -218,9 +217,10 @@ class RoutingNetwork:
         ``limits``, so the zone a location falls in is the same as ``domain.geo`` says."""
         lat2 = math.radians(lat)
         lon2 = math.radians(lon)
-        h = np.sin((lat2 - self._lat) / 2) ** 2 + self._cos * math.cos(lat2) * np.sin(
-            (lon2 - self._lon) / 2
-        ) ** 2
+        h = (
+            np.sin((lat2 - self._lat) / 2) ** 2
+            + self._cos * math.cos(lat2) * np.sin((lon2 - self._lon) / 2) ** 2
+        )
         miles = (2 * _EARTH_RADIUS_MILES) * np.arcsin(np.sqrt(h))
         if limits:
             gap = np.abs(miles[:, None] - np.asarray(limits)[None, :]).min(axis=1)

@@ -51,9 +51,7 @@ class PricedPlan:
     @property
     def key(self) -> tuple[int, int, int, tuple[int, ...]]:
         """The tie-break order, as ``search.PlanKey``."""
-        return (
-            self.cost + self.opportunity, len(self.allocation), self.transit_days, self.ranks
-        )
+        return (self.cost + self.opportunity, len(self.allocation), self.transit_days, self.ranks)
 
 
 def greedy_allocation(

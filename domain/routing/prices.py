@@ -288,13 +288,9 @@ class PriceBoard:
         """Remember an order the system has seen (the oldest leaves a full window)."""
         self._window.append(request)
 
-    def refresh(
-        self, network: Network, stock: StockSnapshot, rules: Rules
-    ) -> StockPrices | None:
+    def refresh(self, network: Network, stock: StockSnapshot, rules: Rules) -> StockPrices | None:
         """Recompute ``current`` from the window and the stock now; slow (one LP per SKU)."""
-        forecast = DemandForecast.from_requests(
-            list(self._window), rules.lookahead.region_degrees
-        )
+        forecast = DemandForecast.from_requests(list(self._window), rules.lookahead.region_degrees)
         if not forecast.orders:
             return self.current
         self.current = compute_prices(

@@ -281,9 +281,9 @@ def summarize(run: Run) -> dict[str, Any]:
         "unfulfillable": len(run.decisions) - len(routed),
         "packages": sum(len(d["packages"]) for d in routed),
         "split_orders": sum(1 for d in routed if len(d["packages"]) > 1),
-        "split_rate": round(
-            sum(1 for d in routed if len(d["packages"]) > 1) / len(routed), 4
-        ) if routed else 0.0,
+        "split_rate": round(sum(1 for d in routed if len(d["packages"]) > 1) / len(routed), 4)
+        if routed
+        else 0.0,
         "stranded_units": run.stranded_units,
         "total_cost": str(total),
         "mean_cost": str((total / len(routed)).quantize(Decimal("0.01")) if routed else "0.00"),

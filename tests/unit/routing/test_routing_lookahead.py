@@ -146,9 +146,7 @@ def brute_force(scenario: dict[str, Any], prices: dict[str, dict[str, Decimal]])
 def test_lookahead_matches_brute_force_on_cost_plus_opportunity(scenario, data) -> None:
     net = scenario["network"]
     prices = {
-        s.sku: {
-            loc.id: Decimal(data.draw(st.sampled_from(PRICES))) for loc in net.locations
-        }
+        s.sku: {loc.id: Decimal(data.draw(st.sampled_from(PRICES))) for loc in net.locations}
         for s in net.skus
     }
     table = StockPrices(
@@ -218,8 +216,10 @@ def test_prices_value_the_stock_only_it_can_reach_cheaply() -> None:
 def test_lookahead_ships_from_farther_away_to_keep_scarce_stock_and_says_why() -> None:
     net, philly = _scarce_store_case()
     # Store handling made cheap, so the Chicago store is this one order's cheapest source.
-    rules = rules_with(safety_stock={}, handling_cost={"warehouse": 3.5, "3pl": 1.75,
-                                                       "store": 1.0, "supplier": 2.5})
+    rules = rules_with(
+        safety_stock={},
+        handling_cost={"warehouse": 3.5, "3pl": 1.75, "store": 1.0, "supplier": 2.5},
+    )
     stock = _snapshot(net)
     plain = route(philly, net, stock, rules)
     assert plain.plan is not None
