@@ -54,6 +54,15 @@ def simulate(
             help=f"Routing policy; repeat to compare ({', '.join(POLICIES)}). Default: optimal.",
         ),
     ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            exists=True,
+            dir_okay=False,
+            help="Earlier orders (same format) that lookahead learns expected demand from.",
+        ),
+    ] = None,
     compare: Annotated[
         list[Path] | None,
         typer.Option(
@@ -77,6 +86,7 @@ def simulate(
         for path in compare or []:
             rule_sets.append((path.stem, load_rules(path)))
         replayed = load_orders(orders, net)
+        earlier = load_orders(history, net) if history else []
     except (NetworkFileError, RulesError, OrdersFileError) as exc:
         _fail(str(exc))
     names = _unique([label for label, _ in rule_sets])
@@ -101,6 +111,7 @@ def simulate(
                     name=name,
                     rules_source=label,
                     progress=lambda task=task: progress.advance(task),
+                    history=earlier,
                 )
             )
     written = write_outputs(runs, out, net)
@@ -109,6 +120,7 @@ def simulate(
         _console.print(
             f"[bold]{run.name}[/]: {s['routed']:,}/{s['orders']:,} routed, "
             f"{s['split_orders']:,} split, total ${s['total_cost']}, "
+            f"${s['mean_cost']} per order served, {s['stranded_units']:,} units stranded, "
             f"mean {s['mean_transit_days']} days, decision p50 {s['decision_ms']['p50']} ms, "
             f"p99 {s['decision_ms']['p99']} ms"
         )

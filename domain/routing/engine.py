@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, get_args
 
+import numpy as np
+
 from domain.errors import UnknownLocation
 from domain.models import DeliveryType, Network
 from domain.routing import baselines
@@ -25,12 +27,14 @@ from domain.routing.plans import (
     price_single,
     to_plan,
 )
+from domain.routing.prices import PriceView, StockPrices
 from domain.routing.problem import OrderProblem, build_problem, why_not
 from domain.routing.rules import Rules, default_rules
-from domain.routing.search import Candidate, Found, find_singles, search
+from domain.routing.search import Found
+from domain.routing.selection import best_split, explain_opportunity, single_plans
 from domain.routing.types import RoutingDecision, RoutingRequest, StockSnapshot
 
-Policy = Literal["optimal", "closest_first", "single_location_first"]
+Policy = Literal["optimal", "lookahead", "closest_first", "single_location_first"]
 POLICIES: tuple[str, ...] = get_args(Policy)
 
 
@@ -41,19 +45,30 @@ def route(
     rules: Rules | None = None,
     *,
     orders_today: Mapping[str, int] | None = None,
-    policy: Policy = "optimal",
+    policy: Policy | None = None,
+    prices: StockPrices | None = None,
 ) -> RoutingDecision:
     """Route one order: the exact least-cost plan (or a baseline ``policy``), with alternatives.
 
     ``stock`` is sku -> location id -> units free to promise (safety stock is subtracted
     here); ``orders_today`` counts orders each location has taken today, for capacity.
     ``rules`` None means the built-in rules. Pure: reads its arguments, changes nothing.
+    ``policy`` None means the rules' ``policy``. ``"lookahead"`` adds to each plan the
+    opportunity cost of the units it takes, read from ``prices``
+    (``prices.compute_prices``); without prices it is ``optimal``.
     Raises ``UnknownSku`` for a SKU that is not in the network's catalogue.
     """
     rules = rules if rules is not None else default_rules()
+    policy = policy or rules.policy
     problem = build_problem(request, RoutingNetwork.build(network), stock, rules, orders_today)
     if policy == "optimal":
         return _optimal(problem, stock)
+    if policy == "lookahead":
+        view = prices.view(problem) if prices is not None else None
+        decision = _optimal(problem, stock, view)
+        if view is None:
+            decision.policy = "lookahead"
+        return decision
     if policy == "closest_first":
         allocation = baselines.closest_first_allocation(problem)
     elif policy == "single_location_first":
@@ -99,50 +114,51 @@ def single_location_first(
     )
 
 
-def _covers(pool: list[Candidate], quantities: list[int]) -> bool:
-    return all(sum(c.available[s] for c in pool) >= q for s, q in enumerate(quantities))
+def _covers(problem: OrderProblem, rows: np.ndarray) -> bool:
+    held = problem.available[rows].sum(axis=0)
+    return bool((held >= np.asarray(problem.quantities, dtype=np.int64)).all())
 
 
-def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
-    cands = problem.candidates
-    tier_of = problem.net.tiers
+def _optimal(
+    problem: OrderProblem, stock: StockSnapshot, prices: PriceView | None = None
+) -> RoutingDecision:
+    """The exact optimum; with ``prices`` (the lookahead policy) of cost plus opportunity cost."""
+    everyone = np.arange(len(problem.ranks))
+    tier_of = problem.net.tier_array[problem.ranks]
     tiers: list[int | None] = [None]
-    if problem.rules.use_priority:
-        ranked = sorted({tier_of[c.rank] for c in cands})
+    if problem.rules.use_priority and len(tier_of) and tier_of.min() != tier_of.max():
+        ranked = np.unique(tier_of).tolist()
         if len(ranked) > 1:
             tiers = [*ranked[:-1], None]  # the last tier is everyone
+    limit = problem.rules.max_alternatives
+    wanted = None if limit is None else max(limit, 1) + 1  # the explanation names the runner-up
+    every_single = single_plans(problem, everyone, prices, limit=wanted)
     for tier in tiers:
-        pool = cands if tier is None else [c for c in cands if tier_of[c.rank] <= tier]
-        if not pool or not _covers(pool, problem.quantities):
+        rows = everyone if tier is None else everyone[tier_of <= tier]
+        if not len(rows) or not _covers(problem, rows):
             continue
-        result = search(
-            pool,
-            problem.quantities,
-            problem.weights,
-            problem.max_packages,
-            problem.split_penalty,
-            problem.day_cost,
-        )
-        if result.best is not None:
+        singles = every_single if tier is None else single_plans(problem, rows, prices, limit=1)
+        split = best_split(problem, rows, prices, singles[0] if singles else None)
+        best = min((f for f in (*singles[:1], split) if f is not None), key=lambda f: f.key,
+                   default=None)  # fmt: skip
+        if best is not None:
             break
     else:
-        return _unfulfillable(problem, stock, "optimal")
+        return _unfulfillable(problem, stock, "optimal" if prices is None else "lookahead")
 
-    winner = _priced(problem, result.best)
-    singles = result.singles
-    if tier is not None:  # show every single location, whatever its tier
-        singles = find_singles(cands, problem.quantities, problem.weights, problem.day_cost)
-    others = [f for f in singles if f.key != winner.key]
-    limit = problem.rules.max_alternatives
+    winner = _priced(problem, best, prices)
+    others = [f for f in every_single if f.key != winner.key]
     if limit is not None:
-        others = others[: max(limit, 1)]  # the explanation names the runner-up
-    runners = [price_single(problem, f) for f in others]
-    split = result.best_split
-    best_split = _priced(problem, split) if split is not None else None
+        others = others[: max(limit, 1)]
+    runners = [price_single(problem, f, prices) for f in others]
+    best_split_plan = _priced(problem, split, prices) if split is not None else None
     shown = runners if limit is None else runners[:limit]
     alternatives = [plan_fields(problem, p) for p in shown]
-    if best_split is not None and best_split.key != winner.key:
-        alternatives.append(plan_fields(problem, best_split))
+    if best_split_plan is not None and best_split_plan.key != winner.key:
+        alternatives.append(plan_fields(problem, best_split_plan))
+    explanation = _explain(problem, winner, runners, best_split_plan, tier)
+    if prices is not None:
+        explanation = explain_opportunity(problem, winner, runners, prices, explanation)
     return RoutingDecision.model_validate(
         {
             "order_id": problem.request.order_id,
@@ -150,14 +166,15 @@ def _optimal(problem: OrderProblem, stock: StockSnapshot) -> RoutingDecision:
             "plan": plan_fields(problem, winner),
             "alternatives": alternatives,
             "rules_version": problem.rules.version,
-            "explanation": _explain(problem, winner, runners, best_split, tier),
-            "policy": "optimal",
+            "explanation": explanation,
+            "policy": "optimal" if prices is None else "lookahead",
         }
     )
 
 
-def _priced(problem: OrderProblem, found: Found) -> PricedPlan:
-    priced = price(problem, greedy_allocation(found.members, problem.quantities))
+def _priced(problem: OrderProblem, found: Found, prices: PriceView | None = None) -> PricedPlan:
+    allocation = greedy_allocation(found.members, problem.quantities, prices, problem.weights)
+    priced = price(problem, allocation, prices)
     # The search sums the same terms inline; a mismatch would be a bug in one of them.
     assert priced.key == found.key, (priced.key, found.key)
     return priced
@@ -178,8 +195,14 @@ def _explain(
     split: PricedPlan | None,
     tier: int | None,
 ) -> str:
-    """One or two sentences on why the winner won, for support and planners."""
+    """One or two sentences on why the winner won, for support and planners.
+
+    Under lookahead plans compare on cost plus the value of the stock they take, and the
+    sentences say so; the amounts shown are still what shipping costs."""
     request = problem.request
+    adjusted = winner.opportunity > 0 or any(r.opportunity > 0 for r in runners)
+    counting = " counting the value of the stock it takes" if adjusted else ""
+    valued = " with the stock's value" if adjusted else ""
     name = _names(problem, winner)
     cost = to_dollars(winner.cost)
     if request.delivery is DeliveryType.PICKUP:
@@ -196,12 +219,13 @@ def _explain(
     packages = len(winner.allocation)
     if packages == 1:
         parts.append(
-            f"{name} holds the whole order and is cheapest: ${cost}, {_days(winner.transit_days)}."
+            f"{name} holds the whole order and is cheapest{counting}: ${cost}, "
+            f"{_days(winner.transit_days)}."
         )
         if runners:
             nxt = runners[0]
-            gap = to_dollars(nxt.cost - winner.cost)
-            if nxt.cost == winner.cost:
+            gap = to_dollars(nxt.key[0] - winner.key[0])
+            if nxt.key[0] == winner.key[0]:
                 parts.append(
                     f"{_names(problem, nxt)} costs the same; {name} wins the tie-break "
                     "(fewer packages, then fewer days, then location id)."
@@ -209,7 +233,7 @@ def _explain(
             else:
                 parts.append(
                     f"Next best single location: {_names(problem, nxt)} at "
-                    f"${to_dollars(nxt.cost)}, {_days(nxt.transit_days)} (${gap} more)."
+                    f"${to_dollars(nxt.cost)}, {_days(nxt.transit_days)} (${gap} more{valued})."
                 )
         if split is not None and split.key != winner.key:
             parts.append(
@@ -227,7 +251,8 @@ def _explain(
         parts.append(
             f"Splitting into {packages} packages ({name}) at ${cost} beats the cheapest "
             f"single location, {_names(problem, best_single)} at "
-            f"${to_dollars(best_single.cost)}, by ${to_dollars(best_single.cost - winner.cost)}."
+            f"${to_dollars(best_single.cost)}, by "
+            f"${to_dollars(best_single.key[0] - winner.key[0])}{valued}."
         )
     return " ".join(parts)
 

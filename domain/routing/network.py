@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import weakref
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import partial
+
+import numpy as np
 
 from domain.models import DeliveryType, Location, Network, ServiceLevel
 from domain.routing.costing import CompiledRules, compile_rules, money_units, weight_units
@@ -24,17 +25,24 @@ UNRANKED_TIER = 1 << 30
 """The tier of a location with no ``priority``: after every numbered tier."""
 
 _DESTINATIONS_KEPT = 4096
+# numpy's sin/asin may differ from libm's in the last bit; a location this close to a zone
+# limit gets its distance again from the pure-Python haversine, so zones never differ.
+_NEAR_LIMIT_MILES = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
 class DestinationCosts:
-    """Per-location zone, miles and rates for one destination, service level and rules."""
+    """Per-location zone, miles and rates for one destination, service level and rules.
 
-    zone_index: tuple[int, ...]
-    miles: tuple[float, ...]
-    fixed: tuple[int, ...]  # (base + handling) in money units, per package
-    per_lb: tuple[int, ...]  # money units per pound
-    transit_days: tuple[int, ...]
+    Each field is a numpy array indexed by location rank (int64, miles float64), so an
+    order on a 2,000-location network is priced with a few vector operations.
+    """
+
+    zone_index: np.ndarray
+    miles: np.ndarray
+    fixed: np.ndarray  # (base + handling) in money units, per package
+    per_lb: np.ndarray  # money units per pound
+    transit_days: np.ndarray
 
 
 @dataclass(slots=True)
@@ -45,26 +53,29 @@ class RulesBinding:
     compiled: CompiledRules
     handling: tuple[int, ...]  # money units per package, per location
     safety: tuple[int, ...]  # units per SKU held back, per location
-    _eligible: dict[tuple[DeliveryType, str | None], tuple[bool, ...]] = field(default_factory=dict)
+    handling_array: np.ndarray
+    safety_array: np.ndarray
+    _eligible: dict[tuple[DeliveryType, str | None], np.ndarray] = field(default_factory=dict)
     _destinations: dict[tuple[float, float, ServiceLevel | None], DestinationCosts] = field(
         default_factory=dict
     )
 
     def may_serve(
         self, net: RoutingNetwork, delivery: DeliveryType, channel: str | None
-    ) -> tuple[bool, ...]:
-        """Per location: active, of a kind allowed for this delivery type and channel, and
-        offering pickup if the order is a pickup. The order-specific constraints (excluded,
-        forced, capacity) are applied per order."""
+    ) -> np.ndarray:
+        """Per location (a bool array by rank): active, of a kind allowed for this delivery
+        type and channel, and offering pickup if the order is a pickup. The order-specific
+        constraints (excluded, forced, capacity) are applied per order."""
         key = (delivery, channel)
         allowed = self._eligible.get(key)
         if allowed is None:
             kinds = self.rules.kinds_allowed(delivery, channel)
             pickup = delivery is DeliveryType.PICKUP
-            allowed = tuple(
-                loc.active and loc.kind in kinds and (loc.pickup or not pickup)
-                for loc in net.locations
-            )
+            allowed = np.array(
+                [loc.active and loc.kind in kinds and (loc.pickup or not pickup)
+                 for loc in net.locations],
+                dtype=bool,
+            )  # fmt: skip
             self._eligible[key] = allowed
         return allowed
 
@@ -84,26 +95,28 @@ class RulesBinding:
     def _compute(
         self, net: RoutingNetwork, lat: float, lon: float, service: ServiceLevel | None
     ) -> DestinationCosts:
-        miles = net.miles_to(lat, lon)
+        limits = self.compiled.zone_limits
+        miles = net.miles_array(lat, lon, limits)
+        n = len(miles)
         if service is None:  # pickup: no carrier, no transit; the store still handles it
-            n = len(miles)
+            zero = np.zeros(n, dtype=np.int64)
             return DestinationCosts(
-                zone_index=(-1,) * n,
+                zone_index=np.full(n, -1, dtype=np.int64),
                 miles=miles,
-                fixed=self.handling,
-                per_lb=(0,) * n,
-                transit_days=(0,) * n,
+                fixed=self.handling_array,
+                per_lb=zero,
+                transit_days=zero,
             )
         table = self.compiled.services[service]
-        limits = self.compiled.zone_limits
-        base, rate, days = table.base, table.per_lb, table.transit_days
-        zones = [bisect_left(limits, m) for m in miles]
+        # searchsorted "left" is bisect_left: a destination exactly at a limit is in that zone
+        zones = np.searchsorted(np.asarray(limits, dtype=np.float64), miles, side="left")
+        base = np.asarray(table.base, dtype=np.int64)
         return DestinationCosts(
-            zone_index=tuple(zones),
+            zone_index=zones.astype(np.int64),
             miles=miles,
-            fixed=tuple([base[z] + h for z, h in zip(zones, self.handling, strict=True)]),
-            per_lb=tuple([rate[z] for z in zones]),
-            transit_days=tuple([days[z] for z in zones]),
+            fixed=base[zones] + self.handling_array,
+            per_lb=np.asarray(table.per_lb, dtype=np.int64)[zones],
+            transit_days=np.asarray(table.transit_days, dtype=np.int64)[zones],
         )
 
 
@@ -127,6 +140,13 @@ class RoutingNetwork:
             (math.radians(p.lat), math.radians(p.lon), math.cos(math.radians(p.lat)))
             for p in points
         )
+        self._lat = np.array([p[0] for p in self._points], dtype=np.float64)
+        self._lon = np.array([p[1] for p in self._points], dtype=np.float64)
+        self._cos = np.array([p[2] for p in self._points], dtype=np.float64)
+        self.tier_array = np.array(self.tiers, dtype=np.int64)
+        self.capacity_array = np.array(
+            [-1 if c is None else c for c in self.capacity], dtype=np.int64
+        )
         self._bindings: dict[int, RulesBinding] = {}
 
     @classmethod
@@ -145,16 +165,20 @@ class RoutingNetwork:
         binding = self._bindings.get(id(rules))
         if binding is None or binding.rules is not rules:
             compiled = compile_rules(rules)
+            handling = tuple(
+                compiled.handling[loc.kind]
+                if loc.handling_cost is None
+                else money_units(loc.handling_cost)
+                for loc in self.locations
+            )
+            safety = tuple(safety_stock_for(loc, rules) for loc in self.locations)
             binding = RulesBinding(
                 rules=rules,
                 compiled=compiled,
-                handling=tuple(
-                    compiled.handling[loc.kind]
-                    if loc.handling_cost is None
-                    else money_units(loc.handling_cost)
-                    for loc in self.locations
-                ),
-                safety=tuple(safety_stock_for(loc, rules) for loc in self.locations),
+                handling=handling,
+                safety=safety,
+                handling_array=np.array(handling, dtype=np.int64),
+                safety_array=np.array(safety, dtype=np.int64),
             )
             if len(self._bindings) > 16:
                 self._bindings.clear()
@@ -179,6 +203,30 @@ class RoutingNetwork:
                 for lat1, lon1, cos1 in self._points
             ]
         )  # fmt: skip
+
+    def miles_one(self, rank: int, lat: float, lon: float) -> float:
+        """``miles_to`` for one location: the exact figure shown on a package."""
+        lat1, lon1, cos1 = self._points[rank]
+        lat2, lon2 = math.radians(lat), math.radians(lon)
+        return (2 * _EARTH_RADIUS_MILES) * math.asin(math.sqrt(
+            math.sin((lat2 - lat1) / 2) ** 2
+            + cos1 * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2))  # fmt: skip
+
+    def miles_array(self, lat: float, lon: float, limits: tuple[float, ...] = ()) -> np.ndarray:
+        """``miles_to`` as a numpy array, vectorised; exact (``miles_one``) near any of
+        ``limits``, so the zone a location falls in is the same as ``domain.geo`` says."""
+        lat2 = math.radians(lat)
+        lon2 = math.radians(lon)
+        h = (
+            np.sin((lat2 - self._lat) / 2) ** 2
+            + self._cos * math.cos(lat2) * np.sin((lon2 - self._lon) / 2) ** 2
+        )
+        miles = (2 * _EARTH_RADIUS_MILES) * np.arcsin(np.sqrt(h))
+        if limits:
+            gap = np.abs(miles[:, None] - np.asarray(limits)[None, :]).min(axis=1)
+            for rank in np.flatnonzero(gap < _NEAR_LIMIT_MILES).tolist():
+                miles[rank] = self.miles_one(rank, lat, lon)
+        return miles
 
 
 _built: dict[int, tuple[weakref.ref[Network], RoutingNetwork]] = {}

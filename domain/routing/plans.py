@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.routing.costing import (
     WEIGHT_SCALE,
@@ -23,18 +23,26 @@ from domain.routing.problem import OrderProblem
 from domain.routing.search import Candidate, Found, fill_order
 from domain.routing.types import Plan
 
+if TYPE_CHECKING:
+    from domain.routing.prices import PriceView
+
 Allocation = list[tuple[Candidate, list[int]]]
 """Each package's location and its units per order SKU."""
 
 
 @dataclass(slots=True)
 class PricedPlan:
-    """An allocation with its exact cost (1e-10 dollar units) and slowest transit."""
+    """An allocation with its exact cost (1e-10 dollar units) and slowest transit.
+
+    ``opportunity`` is what the units it takes are worth (``lookahead``; else 0): plans
+    compare on cost plus opportunity, while ``cost`` stays what shipping it costs.
+    """
 
     allocation: Allocation
     cost: int
     transit_days: int
     package_costs: tuple[int, ...]
+    opportunity: int = 0
 
     @property
     def ranks(self) -> tuple[int, ...]:
@@ -43,11 +51,19 @@ class PricedPlan:
     @property
     def key(self) -> tuple[int, int, int, tuple[int, ...]]:
         """The tie-break order, as ``search.PlanKey``."""
-        return (self.cost, len(self.allocation), self.transit_days, self.ranks)
+        return (self.cost + self.opportunity, len(self.allocation), self.transit_days, self.ranks)
 
 
-def greedy_allocation(members: Sequence[Candidate], quantities: Sequence[int]) -> Allocation:
-    """The cheapest split of the units over ``members``: lowest per-lb rate (then id) first."""
+def greedy_allocation(
+    members: Sequence[Candidate],
+    quantities: Sequence[int],
+    prices: PriceView | None = None,
+    weights: Sequence[int] = (),
+) -> Allocation:
+    """The cheapest split of the units over ``members``: lowest per-lb rate (then id) first;
+    with ``prices``, each SKU from its lowest per-lb cost plus price (then id) first."""
+    if prices is not None:
+        return _priced_allocation(members, quantities, prices, weights)
     need = list(quantities)
     allocation: Allocation = []
     for c in fill_order(members):
@@ -61,9 +77,36 @@ def greedy_allocation(members: Sequence[Candidate], quantities: Sequence[int]) -
     return allocation
 
 
-def price(problem: OrderProblem, allocation: Allocation) -> PricedPlan:
-    """The exact cost of shipping ``allocation`` under the problem's rules."""
+def _priced_allocation(
+    members: Sequence[Candidate],
+    quantities: Sequence[int],
+    prices: PriceView,
+    weights: Sequence[int],
+) -> Allocation:
+    units = {c.rank: [0] * len(quantities) for c in members}
+    for s, q in enumerate(quantities):
+        need = q
+        order = sorted(members, key=lambda c: (c.per_lb * weights[s] + prices.at(c.rank, s),
+                                                c.rank))  # fmt: skip
+        for c in order:
+            take = min(c.available[s], need)
+            units[c.rank][s] = take
+            need -= take
+    return [(c, units[c.rank]) for c in fill_order(members) if any(units[c.rank])]
+
+
+def price(
+    problem: OrderProblem, allocation: Allocation, prices: PriceView | None = None
+) -> PricedPlan:
+    """The exact cost of shipping ``allocation`` under the problem's rules (and with
+    ``prices``, what the units it takes are worth)."""
     handling = problem.binding.handling
+    opportunity = 0
+    if prices is not None:
+        for c, units in allocation:
+            for s, u in enumerate(units):
+                if u:
+                    opportunity += u * prices.at(c.rank, s)
     costs = []
     for c, units in allocation:
         weight = sum(u * w for u, w in zip(units, problem.weights, strict=True))
@@ -75,17 +118,25 @@ def price(problem: OrderProblem, allocation: Allocation) -> PricedPlan:
         cost=plan_cost(costs, slowest, problem.compiled),
         transit_days=slowest,
         package_costs=tuple(costs),
+        opportunity=opportunity,
     )
 
 
-def price_single(problem: OrderProblem, found: Found) -> PricedPlan:
+def price_single(
+    problem: OrderProblem, found: Found, prices: PriceView | None = None
+) -> PricedPlan:
     """A single-location plan priced by the search (``find_singles`` used ``price``'s terms)."""
     [c] = found.members
+    opportunity = 0
+    if prices is not None:
+        opportunity = sum(q * prices.at(c.rank, s) for s, q in enumerate(problem.quantities))
+    cost = found.cost - opportunity
     return PricedPlan(
         allocation=[(c, list(problem.quantities))],
-        cost=found.cost,
+        cost=cost,
         transit_days=c.transit_days,
-        package_costs=(found.cost - problem.day_cost * c.transit_days,),
+        package_costs=(cost - problem.day_cost * c.transit_days,),
+        opportunity=opportunity,
     )
 
 
@@ -121,12 +172,12 @@ def plan_fields(problem: OrderProblem, priced: PricedPlan) -> dict[str, Any]:
             ]
             weight = sum(u * w for u, w in zip(units, problem.weights, strict=True))
             cached = lines_for[key] = (lines, weight / WEIGHT_SCALE)
-        zone = costs.zone_index[rank]
+        zone = int(costs.zone_index[rank])
         packages.append(
             {
                 "location_id": ids[rank],
                 "lines": cached[0],
-                "miles": round(costs.miles[rank], 1),
+                "miles": round(float(costs.miles[rank]), 1),
                 "zone": zone_numbers[zone] if zone >= 0 else None,
                 "transit_days": c.transit_days,
                 "weight_lb": cached[1],
@@ -150,6 +201,7 @@ def plan_fields(problem: OrderProblem, priced: PricedPlan) -> dict[str, Any]:
             "split": shown_split,
             "days": shown_days,
             "total": total,
+            "opportunity": to_dollars(priced.opportunity),
         },
         "cost": total,
         "transit_days": priced.transit_days,

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
 
 from domain.errors import UnknownSku
 from domain.models import DeliveryType, Location
@@ -23,7 +26,12 @@ from domain.routing.types import RoutingRequest, StockSnapshot
 
 @dataclass(slots=True)
 class OrderProblem:
-    """The routing problem for one order, with everything needed to explain the answer."""
+    """The routing problem for one order, with everything needed to explain the answer.
+
+    The candidates are held as numpy arrays (one row per eligible location holding at
+    least one needed unit), so a 2,000-location network costs a few vector operations;
+    ``candidates`` builds the ``Candidate`` objects the search and the baselines walk.
+    """
 
     request: RoutingRequest
     net: RoutingNetwork
@@ -32,13 +40,15 @@ class OrderProblem:
     skus: list[str]  # distinct SKUs, in the order they first appear
     quantities: list[int]
     weights: list[int]  # micro-lb per unit
-    candidates: list[Candidate]  # eligible locations holding at least one needed unit
+    ranks: np.ndarray  # int64 location rank per candidate, ascending
+    available: np.ndarray  # int64 (candidates x SKUs): usable units, capped at the quantity
     max_packages: int
     orders_today: Mapping[str, int]
     # units per SKU -> (the package's lines as plain data, its weight in lb), per order
     lines_cache: dict[tuple[int, ...], tuple[list[dict[str, Any]], float]] = field(
         default_factory=dict
     )
+    _candidates: list[Candidate] | None = None
 
     @property
     def compiled(self) -> CompiledRules:
@@ -58,6 +68,26 @@ class OrderProblem:
     @property
     def day_cost(self) -> int:
         return self.binding.compiled.day_cost
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        """Every candidate as a ``Candidate`` (built once, on first use)."""
+        if self._candidates is None:
+            self._candidates = self.candidates_at(np.arange(len(self.ranks)))
+        return self._candidates
+
+    def candidates_at(self, rows: np.ndarray) -> list[Candidate]:
+        """The ``Candidate`` objects of the given candidate rows."""
+        ranks = self.ranks[rows]
+        costs = self.costs
+        fixed = (costs.fixed[ranks] * WEIGHT_SCALE).tolist()
+        per_lb = costs.per_lb[ranks].tolist()
+        transit = costs.transit_days[ranks].tolist()
+        rows_units = [tuple(row) for row in self.available[rows].tolist()]
+        return [
+            Candidate(*fields)
+            for fields in zip(ranks.tolist(), fixed, per_lb, transit, rows_units, strict=True)
+        ]
 
 
 def units_needed(request: RoutingRequest) -> dict[str, int]:
@@ -94,41 +124,44 @@ def build_problem(
     ok = binding.may_serve(net, request.delivery, request.channel)
     only = request.pickup_location_id if pickup else None
     forced = request.force_location_id
-    excluded = set(request.exclude_location_ids)
     today = orders_today or {}
     index = net.index
-    safety = binding.safety
-    rows: dict[int, list[int]] = {}
-    width = len(skus)
+    n = len(net.ids)
     single = forced if forced is not None else only
     conflict = forced is not None and only is not None and forced != only
+    units = np.zeros((len(skus), n), dtype=np.int64)
     for s, sku in enumerate(skus if not conflict else ()):
-        q = quantities[s]
         held = stock.get(sku) or {}
         if single is not None:  # a forced or pickup location: only its own stock matters
             held = {single: held[single]} if single in held else {}
-        for loc_id, units in held.items():
-            i = index.get(loc_id)
-            if i is None or not ok[i]:
-                continue
-            usable = units - safety[i]
-            if usable <= 0:
-                continue
-            row = rows.get(i)
-            if row is None:
-                row = rows[i] = [0] * width
-            row[s] = usable if usable < q else q
-
-    fixed, per_lb, transit = costs.fixed, costs.per_lb, costs.transit_days
-    ids, capacity = net.ids, net.capacity
-    screen = bool(excluded) or (net.has_capacity and bool(today))
-    candidates = []
-    for i, row in rows.items():
-        if screen and (
-            ids[i] in excluded or (capacity[i] is not None and today.get(ids[i], 0) >= capacity[i])
-        ):
+        if len(held) == 0:
             continue
-        candidates.append(Candidate(i, fixed[i] * WEIGHT_SCALE, per_lb[i], transit[i], tuple(row)))
+        try:  # one C-level lookup of every holder's rank
+            found = itemgetter(*held)(index)
+            at = np.array(found if len(held) > 1 else (found,), dtype=np.int64)
+            got = np.fromiter(held.values(), dtype=np.int64, count=len(held))
+        except KeyError:  # stock at a location the network does not know: ignored
+            pairs = [(index[k], u) for k, u in held.items() if k in index]
+            at = np.array([i for i, _ in pairs], dtype=np.int64)
+            got = np.array([u for _, u in pairs], dtype=np.int64)
+        units[s, at] = got
+    usable = units - binding.safety_array
+    np.clip(usable, 0, np.asarray(quantities, dtype=np.int64)[:, None], out=usable)
+    keep = ok & (usable > 0).any(axis=0)
+    if request.exclude_location_ids:
+        for loc_id in request.exclude_location_ids:
+            i = index.get(loc_id)
+            if i is not None:
+                keep[i] = False
+    if net.has_capacity and today:
+        taken = np.zeros(n, dtype=np.int64)
+        for loc_id, count in today.items():
+            i = index.get(loc_id)
+            if i is not None:
+                taken[i] = count
+        cap = net.capacity_array
+        keep &= ~((cap >= 0) & (taken >= cap))
+    ranks = np.flatnonzero(keep)
     return OrderProblem(
         request=request,
         net=net,
@@ -137,7 +170,8 @@ def build_problem(
         skus=skus,
         quantities=quantities,
         weights=weights,
-        candidates=candidates,
+        ranks=ranks,
+        available=np.ascontiguousarray(usable[:, ranks].T),
         max_packages=rules.max_packages_for(request.channel),
         orders_today=today,
     )

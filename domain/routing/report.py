@@ -168,24 +168,54 @@ def _cost_bins(runs: Sequence[Run]) -> tuple[list[str], dict[str, list[float]]]:
     return labels, series
 
 
+def _orders_taking(run: Run, days: int) -> int:
+    return sum(1 for d in run.decisions if d["status"] == "routed" and d["transit_days"] == days)
+
+
+def _spared(runs: Sequence[Run], limit: int = 8) -> str:
+    """A few lookahead decisions that moved an order to spare scarce stock, in its words."""
+    blocks = []
+    for run in runs:
+        if run.policy != "lookahead":
+            continue
+        moved = [d for d in run.decisions if "worth" in (d.get("explanation") or "")]
+        if not moved:
+            continue
+        items = "".join(
+            f"<li><b>{escape(d['order_id'])}</b>: {escape(d['explanation'])}</li>"
+            for d in moved[:limit]
+        )
+        blocks.append(
+            f"<p>{escape(run.name)}: {len(moved):,} orders shipped from elsewhere to spare "
+            f"stock worth more to later customers; the first few:</p><ul>{items}</ul>"
+        )
+    return f"<section><h2>Stock spared</h2>{''.join(blocks)}</section>" if blocks else ""
+
+
 def _table(runs: Sequence[Run]) -> str:
     base = Decimal(runs[0].summary["total_cost"])
+    base_mean = Decimal(runs[0].summary["mean_cost"])
+    first = escape(runs[0].name)
     head = (
         "<tr><th>run</th><th>policy</th><th>rules</th><th>orders</th><th>routed</th>"
-        "<th>unfulfillable</th><th>packages</th><th>split orders</th><th>total cost</th>"
-        f"<th>vs {escape(runs[0].name)}</th><th>mean cost</th><th>mean days</th>"
+        "<th>unfulfillable</th><th>packages</th><th>split orders</th><th>split rate</th>"
+        f"<th>total cost</th><th>vs {first}</th><th>cost per order served</th>"
+        f"<th>vs {first}</th><th>units stranded</th><th>mean days</th>"
         "<th>max days</th><th>decision p50 ms</th><th>p99 ms</th></tr>"
     )
     rows = []
     for run in runs:
         s = run.summary
         total = Decimal(s["total_cost"])
+        mean = Decimal(s["mean_cost"])
         delta = f"{(total - base) / base * 100:+.2f}%" if base else "n/a"
+        delta_mean = f"{(mean - base_mean) / base_mean * 100:+.2f}%" if base_mean else "n/a"
         cells = [
             run.name, s["policy"], f"{s['rules']} (v{s['rules_version']})", s["orders"],
             s["routed"], s["unfulfillable"], s["packages"], s["split_orders"],
-            f"${total:,}", delta, f"${s['mean_cost']}", s["mean_transit_days"],
-            s["max_transit_days"], s["decision_ms"]["p50"], s["decision_ms"]["p99"],
+            f"{100 * s['split_rate']:.2f}%", f"${total:,}", delta, f"${s['mean_cost']}",
+            delta_mean, s["stranded_units"], s["mean_transit_days"], s["max_transit_days"],
+            s["decision_ms"]["p50"], s["decision_ms"]["p99"],
         ]  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     return f"<table>{head}{''.join(rows)}</table>"
@@ -204,6 +234,13 @@ def render_report(runs: Sequence[Run], network: Network) -> str:
             run.name: [float(run.summary["packages_per_order"].get(str(c), 0)) for c in counts]
             for run in runs
         },
+    )
+    days = sorted({d["transit_days"] for run in runs for d in run.decisions
+                   if d["status"] == "routed"} or {0})  # fmt: skip
+    days_chart = grouped_bars(
+        "Transit days (orders)",
+        [str(d) for d in days],
+        {run.name: [float(_orders_taking(run, d)) for d in days] for run in runs},
     )
     zones = sorted(
         {z for run in runs for z in run.summary["zone_mix"]},
@@ -257,8 +294,10 @@ copy. Decision times are the routing call alone.</p>
 {_table(runs)}
 <section>{cost_chart}</section>
 <section>{packages_chart}</section>
+<section>{days_chart}</section>
 <section>{zone_chart}</section>
 <section>{units_chart}</section>
 <section class="maps">{maps}</section>
+{_spared(runs)}
 </body></html>
 """

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,6 +58,21 @@ class ChannelRules(BaseModel):
     max_packages: int | None = Field(default=None, ge=1, le=10)
 
 
+class LookaheadSettings(BaseModel):
+    """How the ``lookahead`` policy learns demand and prices stock (see ``prices.py``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    refresh_orders: int = Field(default=1000, ge=1)
+    """Prices are recomputed after this many orders (in production: on a schedule)."""
+    horizon_orders: int = Field(default=20_000, ge=1)
+    """Orders of demand the prices look ahead to, e.g. those expected until restocking."""
+    region_degrees: float = Field(default=3.0, gt=0, le=30)
+    """Demand regions are cells of this many degrees of latitude and longitude."""
+    price_weight: float = Field(default=1.0, ge=0, le=10)
+    """Scales the LP's prices: 1 takes them as they are, 0 is the plain optimum."""
+
+
 def _default_allowed_kinds() -> dict[DeliveryType, list[LocationKind]]:
     return {DeliveryType.SHIP: list(_ALL_KINDS), DeliveryType.PICKUP: [LocationKind.STORE]}
 
@@ -84,6 +99,9 @@ class Rules(BaseModel):
     )
     channels: dict[str, ChannelRules] = Field(default_factory=dict)
     use_priority: bool = True
+    policy: Literal["optimal", "lookahead"] = "optimal"
+    """The routing policy when the caller does not name one."""
+    lookahead: LookaheadSettings = Field(default_factory=LookaheadSettings)
     max_alternatives: int | None = Field(default=None, ge=0)
     """Single-location alternatives a decision lists, cheapest first (None: every one).
 

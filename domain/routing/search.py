@@ -101,6 +101,7 @@ def search(
     day_cost: int,
     *,
     want_split: bool = True,
+    split_bound: int | None = None,
 ) -> SearchResult:
     """The cheapest genuine set of at most ``max_packages`` locations from ``pool``.
 
@@ -108,6 +109,8 @@ def search(
     order as each candidate's ``available``. Costs are exact cost units (1e-10 dollars).
     With ``want_split`` the walk is pruned against the best split rather than the best
     plan, so ``best_split`` is exact too; without it ``best_split`` may be missing.
+    ``split_bound``, with ``want_split``: a cost no split of interest exceeds (a split
+    known to exist), to prune from the start; dearer splits may then be missed.
     """
     cands = fill_order(pool)
     n = len(cands)
@@ -143,6 +146,8 @@ def search(
         holders.append([j for j in range(n) if avail[j][s]])
 
     bound = best.cost if (best is not None and not want_split) else _NO_BOUND
+    if want_split and split_bound is not None:
+        bound = split_bound
 
     def record(cost: int, members: list[int], slowest: int) -> None:
         nonlocal best, best_split, bound

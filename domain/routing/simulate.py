@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from domain.models import DeliveryType, Network, OrderRequest
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES, Policy, route
-from domain.routing.rules import Rules
+from domain.routing.prices import DemandForecast, StockPrices, compute_prices
+from domain.routing.rules import Rules, safety_stock_for
 from domain.routing.types import RoutingDecision, RoutingLine, RoutingRequest
 
 
@@ -144,6 +145,9 @@ class Run:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    stranded_units: int = 0  # left in stock of SKUs some unfilled order asked for
+    price_refreshes: int = 0
+    price_seconds: float = 0.0
 
 
 def _record(decision: RoutingDecision, ms: float) -> dict[str, Any]:
@@ -165,6 +169,9 @@ def _record(decision: RoutingDecision, ms: float) -> dict[str, Any]:
         ]
         record["cost"] = str(plan.cost)
         record["transit_days"] = plan.transit_days
+        if decision.policy == "lookahead":
+            record["opportunity"] = str(plan.breakdown.opportunity)
+            record["explanation"] = decision.explanation
     record["decision_ms"] = round(ms, 4)
     return record
 
@@ -178,8 +185,16 @@ def replay(
     name: str | None = None,
     rules_source: str = "built-in",
     progress: Callable[[], None] | None = None,
+    history: Sequence[OrderRequest] = (),
 ) -> Run:
-    """Route ``orders`` in turn against ``network``'s stock, depleting it; time each call."""
+    """Route ``orders`` in turn against ``network``'s stock, depleting it; time each call.
+
+    Under ``lookahead`` expected demand is learnt from ``history`` (earlier orders) and
+    from the orders replayed so far, never from those still to come; prices are
+    recomputed from the stock left every ``rules.lookahead.refresh_orders`` orders, over
+    the next ``horizon_orders`` orders (at most what is left of the replay), outside the
+    timed routing call, as a background job would.
+    """
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; choose from {', '.join(POLICIES)}")
     stock: dict[str, dict[str, int]] = {}
@@ -187,19 +202,45 @@ def replay(
         for sku, units in loc.stock.items():
             stock.setdefault(sku, {})[loc.id] = units
     run = Run(name=name or policy, policy=policy, rules=rules, rules_source=rules_source)
-    for order in orders:
+    settings = rules.lookahead
+    forecast: DemandForecast | None = None
+    if policy == "lookahead":
+        forecast = DemandForecast.from_requests(
+            (routing_request(o) for o in history), settings.region_degrees
+        )
+    prices: StockPrices | None = None
+    short_skus: set[str] = set()
+    for n, order in enumerate(orders):
         request = routing_request(order)
+        if forecast is not None and n % settings.refresh_orders == 0 and forecast.orders:
+            started = time.perf_counter()
+            prices = compute_prices(
+                network, stock, forecast, rules, min(settings.horizon_orders, len(orders) - n),
+                weight=settings.price_weight,
+            )  # fmt: skip
+            run.price_seconds += time.perf_counter() - started
+            run.price_refreshes += 1
         start = time.perf_counter()
-        decision = route(request, network, stock, rules, policy=policy)
+        decision = route(request, network, stock, rules, policy=policy, prices=prices)
         elapsed = (time.perf_counter() - start) * 1000
         if decision.plan is not None:
             for package in decision.plan.packages:
                 for line in package.lines:
                     stock[line.sku][package.location_id] -= line.quantity
+        else:
+            short_skus.update(line.sku for line in request.lines)
+        if forecast is not None:
+            forecast.add(request)
         run.decisions.append(_record(decision, elapsed))
         run.latencies_ms.append(elapsed)
         if progress is not None:
             progress()
+    held_back = {loc.id: safety_stock_for(loc, rules) for loc in network.locations}
+    run.stranded_units = sum(
+        max(units - held_back.get(loc_id, 0), 0)
+        for sku in short_skus
+        for loc_id, units in stock.get(sku, {}).items()
+    )
     run.summary = summarize(run)
     return run
 
@@ -240,6 +281,10 @@ def summarize(run: Run) -> dict[str, Any]:
         "unfulfillable": len(run.decisions) - len(routed),
         "packages": sum(len(d["packages"]) for d in routed),
         "split_orders": sum(1 for d in routed if len(d["packages"]) > 1),
+        "split_rate": round(sum(1 for d in routed if len(d["packages"]) > 1) / len(routed), 4)
+        if routed
+        else 0.0,
+        "stranded_units": run.stranded_units,
         "total_cost": str(total),
         "mean_cost": str((total / len(routed)).quantize(Decimal("0.01")) if routed else "0.00"),
         "mean_transit_days": round(sum(days) / len(days), 3) if days else 0.0,
@@ -248,6 +293,8 @@ def summarize(run: Run) -> dict[str, Any]:
             "p50": round(_percentile(run.latencies_ms, 50), 4),
             "p99": round(_percentile(run.latencies_ms, 99), 4),
         },
+        "price_refreshes": run.price_refreshes,
+        "price_seconds": round(run.price_seconds, 2),
         "packages_per_order": dict(sorted(packages_per_order.items(), key=lambda kv: int(kv[0]))),
         "zone_mix": dict(sorted(zones.items(), key=lambda kv: (kv[0] == "pickup", kv[0]))),
         "units_by_location": dict(sorted(units.items(), key=lambda kv: (-kv[1], kv[0]))),

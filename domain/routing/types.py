@@ -45,6 +45,9 @@ class CostBreakdown(BaseModel):
     split: Decimal = Decimal("0.00")
     days: Decimal = Decimal("0.00")
     total: Decimal = Decimal("0.00")
+    # lookahead only: what the units it takes are worth to orders expected later; not
+    # part of ``total`` (nobody pays it), but the plan was chosen on total + opportunity
+    opportunity: Decimal = Decimal("0.00")
 
 
 class PlannedPackage(BaseModel):
