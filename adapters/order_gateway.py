@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
+    WorkflowFailureError,
     WorkflowHandle,
     WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
@@ -213,15 +214,31 @@ class OrderGateway:
         found.sort(key=lambda o: o.placed_at, reverse=True)
         return found[:limit]
 
-    async def get_order(self, order_id: str) -> OrderView:
-        """The order's state, its packages' timelines merged into its own."""
-        view = await self._order_state(order_id)
-        if view.routing is None and view.routing_history:
-            view.routing = view.routing_history[-1]
-        view.events = sorted(
-            view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
+    async def get_order(self, order_id: str, *, wait: timedelta | None = None) -> OrderView:
+        """The order's state, its packages' timelines merged into its own.
+
+        ``wait``: if the order is still open, first wait up to that long for it to end
+        (the server's own long poll on the order's close: no query, no worker), then
+        answer; so a caller that wants the outcome asks once instead of polling."""
+        view = await self._final_state(order_id, wait) if wait else None
+        if view is None:
+            view = await self._order_state(order_id)
+        return _presented(view)
+
+    async def _final_state(self, order_id: str, wait: timedelta) -> OrderView | None:
+        """The order's final state if it has ended or ends within ``wait``, else None."""
+        handle = self._client.get_workflow_handle_for(
+            OrderWorkflow.run, order_workflow_id(order_id)
         )
-        return view
+        try:
+            outcome = await asyncio.wait_for(handle.result(), wait.total_seconds())
+        except (TimeoutError, WorkflowFailureError):
+            return None  # still open, or ended abnormally: read it the usual way
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise UnknownOrder(f"no order {order_id!r}") from None
+            raise
+        return outcome.view
 
     async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
         """Move the order's open packages; raises UnknownOrder or NotReroutable (with why)."""
@@ -427,6 +444,17 @@ def _searched_status(recorded: str | None, execution: WorkflowExecutionStatus | 
     if execution in abnormal and not (recorded and OrderStatus(recorded).is_final):
         return OrderStatus.FAILED.value
     return recorded
+
+
+def _presented(view: OrderView) -> OrderView:
+    """The view as the API shows it: the latest decision in ``routing``, and one timeline
+    (the order's and its packages' entries, by time)."""
+    if view.routing is None and view.routing_history:
+        view.routing = view.routing_history[-1]
+    view.events = sorted(
+        view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
+    )
+    return view
 
 
 def _ended_abnormally(view: OrderView, how: WorkflowExecutionStatus | None) -> OrderView:

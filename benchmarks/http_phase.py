@@ -152,7 +152,7 @@ async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator
                     if placed.status_code not in (200, 202):
                         raise RuntimeError(f"POST /orders: {placed.status_code} {placed.text}")
                     view = await _poll_until_final(
-                        checkout, tally, order_id, args.poll_interval, locations
+                        checkout, tally, order_id, args.poll_interval, locations, args.poll_wait
                     )
                     _check_tracking(view, locations, tally)
                     return view["status"], len(view["fulfillments"])
@@ -168,13 +168,18 @@ async def _poll_until_final(
     order_id: str,
     interval: float,
     locations: WebhookLocations,
+    wait: float = 0,
 ) -> dict:
     """``GET /orders/{id}`` every ``interval`` seconds until the order is shipped, or done;
     raises at once if the 3PL gave up one of its packages (it would never finish)."""
     deadline = time.monotonic() + ORDER_DEADLINE_SECONDS
     while time.monotonic() < deadline:
-        await asyncio.sleep(interval)
-        response = await send(http, tally, "polls", "GET", f"/orders/{order_id}")
+        if wait:  # one long poll for the outcome (GET /orders/{id}?wait=S) instead of polls
+            path = f"/orders/{order_id}?wait={wait:g}"
+        else:
+            await asyncio.sleep(interval)
+            path = f"/orders/{order_id}"
+        response = await send(http, tally, "polls", "GET", path)
         if response.status_code != 200:
             raise RuntimeError(f"GET /orders/{order_id}: {response.status_code} {response.text}")
         view = response.json()

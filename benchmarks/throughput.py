@@ -591,7 +591,7 @@ def report(phases: dict[str, Phase], args: argparse.Namespace) -> dict[str, obje
     )
     if "http" in phases:
         summary["http"].update(_http_figures(phases["http"], args))  # type: ignore[union-attr]
-        summary.update(poll_interval=args.poll_interval)
+        summary.update(poll_interval=args.poll_interval, poll_wait=args.poll_wait)
     return summary
 
 
@@ -729,6 +729,13 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0.5,
         help="seconds between the HTTP phase's GET /orders/{id} of an order in flight",
+    )
+    parser.add_argument(
+        "--poll-wait",
+        type=float,
+        default=0,
+        help="HTTP phase: read completion with GET /orders/{id}?wait=S (one long poll) "
+        "instead of polling every --poll-interval",
     )
     parser.add_argument(
         "--rounds",

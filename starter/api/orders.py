@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -93,9 +94,25 @@ async def find_orders(
 @router.get(
     "/{order_id}", response_model=OrderView, responses={404: {"description": "Unknown order"}}
 )
-async def get_order(order_id: str, gateway: GatewayDep) -> Response:
+async def get_order(
+    order_id: str,
+    gateway: GatewayDep,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=60,
+            description="Seconds to wait for an open order to end before answering (a long "
+            "poll: ask once for the outcome instead of polling)",
+        ),
+    ] = 0,
+) -> Response:
     """The whole order: status, packages with tracking, the routing decision, the timeline."""
-    view = await gateway.get_order(order_id)
+    view = await (
+        gateway.get_order(order_id, wait=timedelta(seconds=wait))
+        if wait
+        else gateway.get_order(order_id)
+    )
     # Already an OrderView, validated when it was read: serialize it once, not re-validate
     # it as a response model (this is the call integrations poll).
     return Response(content=view.model_dump_json(), media_type="application/json")

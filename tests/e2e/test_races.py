@@ -235,3 +235,25 @@ def test_an_order_id_shaped_like_a_package_id_is_just_another_order(
         assert missing.status_code == 404 and "no order" in missing.json()["message"]
     with stack.client() as http:
         assert all(reserved == 0 for _, reserved in stock(http).values())
+
+
+def test_a_long_poll_answers_when_the_order_ends(racing: tuple[Stack, str]) -> None:
+    """``GET /orders/{id}?wait=S``: one request for the outcome instead of polling."""
+    stack, _ = racing
+    with stack.client() as http:
+        package = packed_order(http, "LP-1")
+        open_now = http.get("/orders/LP-1", params={"wait": 0.5})
+        assert open_now.status_code == 200 and open_now.json()["status"] == "fulfilling"
+        url = f"/locations/{package['location_id']}/fulfillments/{package['fulfillment_id']}/events"
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(http.get, "/orders/LP-1", params={"wait": 20})
+            shipped = {"type": "shipped", "tracking_number": "1ZLP1"}
+            with stack.client() as location:
+                assert location.post(url, json=shipped).status_code == 202
+            answer = waiting.result(timeout=30)
+        assert answer.status_code == 200
+        final = answer.json()
+        assert final["status"] == "shipped"
+        assert final["fulfillments"][0]["tracking_number"] == "1ZLP1"
+        assert final["routing"]["status"] == "routed" and final["events"][-1]["type"] == "shipped"
+        assert http.get("/orders/NOPE-1", params={"wait": 1}).status_code == 404
