@@ -60,7 +60,31 @@ def route(
     """
     rules = rules if rules is not None else default_rules()
     policy = policy or rules.policy
-    problem = build_problem(request, RoutingNetwork.build(network), stock, rules, orders_today)
+    net = RoutingNetwork.build(network)
+    skipped = net.bind(rules).uncostable
+    if skipped:  # one bad setting harms one location, not every order
+        request = request.model_copy(
+            update={"exclude_location_ids": sorted({*request.exclude_location_ids, *skipped})}
+        )
+    decision = _route(request, net, stock, rules, orders_today, policy, prices)
+    if skipped:
+        note = "; ".join(f"skipped {loc}: {why}" for loc, why in sorted(skipped.items()))
+        decision.explanation = f"{decision.explanation} ({note})" if decision.explanation else note
+        if decision.reason:
+            decision.reason = f"{decision.reason} ({note})"
+    return decision
+
+
+def _route(
+    request: RoutingRequest,
+    net: RoutingNetwork,
+    stock: StockSnapshot,
+    rules: Rules,
+    orders_today: Mapping[str, int] | None,
+    policy: Policy,
+    prices: StockPrices | None,
+) -> RoutingDecision:
+    problem = build_problem(request, net, stock, rules, orders_today)
     if policy == "optimal":
         return _optimal(problem, stock)
     if policy == "lookahead":

@@ -55,6 +55,7 @@ class RulesBinding:
     safety: tuple[int, ...]  # units per SKU held back, per location
     handling_array: np.ndarray
     safety_array: np.ndarray
+    uncostable: dict[str, str] = field(default_factory=dict)  # location id -> why
     _eligible: dict[tuple[DeliveryType, str | None], np.ndarray] = field(default_factory=dict)
     _destinations: dict[tuple[float, float, ServiceLevel | None], DestinationCosts] = field(
         default_factory=dict
@@ -165,10 +166,11 @@ class RoutingNetwork:
         binding = self._bindings.get(id(rules))
         if binding is None or binding.rules is not rules:
             compiled = compile_rules(rules)
+            uncostable: dict[str, str] = {}
             handling = tuple(
                 compiled.handling[loc.kind]
                 if loc.handling_cost is None
-                else money_units(loc.handling_cost)
+                else _handling_units(loc.id, loc.handling_cost, uncostable)
                 for loc in self.locations
             )
             safety = tuple(safety_stock_for(loc, rules) for loc in self.locations)
@@ -179,6 +181,7 @@ class RoutingNetwork:
                 safety=safety,
                 handling_array=np.array(handling, dtype=np.int64),
                 safety_array=np.array(safety, dtype=np.int64),
+                uncostable=uncostable,
             )
             if len(self._bindings) > 16:
                 self._bindings.clear()
@@ -241,3 +244,20 @@ def _forget(
     entry = built.get(key)
     if entry is not None and entry[0] is ref:
         del built[key]
+
+
+# A handling cost above this cannot be a real one, and would overflow the int64 sums.
+_MAX_HANDLING_UNITS = 10**12
+
+
+def _handling_units(location_id: str, dollars: float, uncostable: dict[str, str]) -> int:
+    """``dollars`` in money units; a value that cannot be costed (not finite, or absurd)
+    marks the location unusable instead of failing every order (it is then excluded)."""
+    try:
+        units = money_units(dollars)
+    except (ArithmeticError, ValueError):
+        units = _MAX_HANDLING_UNITS + 1
+    if not 0 <= units <= _MAX_HANDLING_UNITS:
+        uncostable[location_id] = f"its handling_cost {dollars!r} cannot be costed"
+        return 0
+    return units

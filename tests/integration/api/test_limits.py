@@ -89,3 +89,23 @@ def test_temporal_refusing_a_size_is_413_not_an_outage(
     response = api.post("/orders", json=order())
     assert response.status_code == 413
     assert "shorten" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [("handling_cost", "Infinity"), ("handling_cost", "1e400"), ("safety_stock", "10000000000000")],
+)
+def test_a_location_setting_that_could_not_be_costed_is_422(
+    api: TestClient, field: str, raw: str
+) -> None:
+    body = f'{{"id": "BAD-1", "kind": "store", "postal_code": "80202", "{field}": {raw}}}'
+    created = api.post("/locations", content=body, headers={"content-type": "application/json"})
+    assert created.status_code == 422, created.text
+    assert created.json()["message"].startswith(f"{field}:")
+    patched = api.patch(
+        "/locations/NWK-DC",
+        content=f'{{"{field}": {raw}}}',
+        headers={"content-type": "application/json"},
+    )
+    assert patched.status_code == 422, patched.text
+    assert api.get("/locations/NWK-DC").json()[field] != float("inf")

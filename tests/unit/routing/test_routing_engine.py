@@ -407,3 +407,22 @@ def test_network_distances_match_domain_geo_to_the_last_bit() -> None:
         dest = Point(rng.uniform(25, 49), rng.uniform(-124, -67))
         miles = built.miles_to(dest.lat, dest.lon)
         assert miles == tuple(miles_between(x.point, dest) for x in built.locations)
+
+
+def test_a_location_that_cannot_be_costed_is_skipped_and_named_not_every_order_failed() -> None:
+    """The edge refuses non-finite settings (422); data stored before that rule still
+    loads, and must harm one location, not stop every allocation with an OverflowError."""
+    net = network(
+        [
+            loc("NEAR", postal_code="80202", stock={"A": 5}),
+            loc("FAR", postal_code="10001", stock={"A": 5}),
+        ],
+        {"A": 1.0},
+    )
+    net.locations[0].handling_cost = float("inf")  # as if read from an old row
+    decision = route(request("80202", {"A": 1}), net, stock_of(net))
+    assert decision.status == "routed"
+    assert [p.location_id for p in decision.plan.packages] == ["FAR"]
+    assert "skipped NEAR: its handling_cost inf cannot be costed" in decision.explanation
+    forced = route(request("80202", {"A": 1}, force_location_id="NEAR"), net, stock_of(net))
+    assert forced.status == "unfulfillable" and "skipped NEAR" in (forced.reason or "")
