@@ -82,7 +82,10 @@ async def run_worker() -> None:
     from starter.temporal import connect, ensure_search_attributes
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook call, as dom up
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
     client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)

@@ -96,11 +96,7 @@ def up(
     settings = _settings(
         data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
     )
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _configure_logging(settings.log_level)
     store, loaded = prepare_store(settings, network)
     console.print(
         f"[bold]Store[/] {settings.resolved_database_url} "
@@ -193,7 +189,23 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     from starter.api import create_app
 
     settings = _settings(api_port=api_port, api_host=api_host)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    _configure_logging(settings.log_level)
+    # As in `dom up`: no access-log line per request (a line per location event and per
+    # poll is CPU the API spends on nothing), unless DOM_LOG_LEVEL=DEBUG asks for it.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=settings.log_level.upper() == "DEBUG",
+    )
+
+
+def _configure_logging(level: str) -> None:
+    """One log format for every command; libraries that log each request kept quiet."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.command()
