@@ -11,6 +11,7 @@ times each: the answers, the order's final state and the stock must tell one sto
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -83,6 +84,16 @@ def at_once(stack: Stack, *calls: Call) -> list[httpx.Response]:
     finally:
         for client in clients:
             client.close()
+
+
+def wait_for_search(http: httpx.Client, status: str, order_id: str) -> dict:
+    """The order as ``GET /orders?status=`` lists it (visibility lags about a second)."""
+    for _ in range(50):
+        for found in http.get("/orders", params={"status": status}).json():
+            if found["order_id"] == order_id:
+                return found
+        time.sleep(0.2)
+    raise AssertionError(f"{order_id} never listed as {status}")
 
 
 def settled(http: httpx.Client, order_id: str) -> dict:
@@ -177,8 +188,14 @@ def test_a_terminated_order_is_repaired_by_operations(racing: tuple[Stack, str])
             await client.get_workflow_handle(order_workflow_id("RT-1")).terminate("ops reflex")
 
         asyncio.run(terminate())
-        # Terminate runs no code: the unit stays reserved until the repair.
+        # Terminate runs no code: the unit stays reserved until the repair, and the order
+        # does not pretend to be fulfilling: it reads failed, naming the repair.
         assert stock(http)[package["location_id"]][1] == 1
+        shown = http.get("/orders/RT-1").json()
+        assert shown["status"] == "failed" and "release-held-stock" in shown["reason"]
+        found = wait_for_search(http, "failed", "RT-1")
+        assert found["status"] == "failed"
+        assert "RT-1" not in [o["order_id"] for o in http.get("/orders?status=fulfilling").json()]
         repaired = http.post("/orders/RT-1/release-held-stock")
         assert repaired.status_code == 200, repaired.text
         expected = {"order_id": "RT-1", "workflow": "terminated", "released_units": 1}

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -115,3 +116,53 @@ async def test_a_refusal_is_final_and_anything_else_is_retried(
         expected = LocationRefused if final else httpx.HTTPStatusError
         with pytest.raises(expected):
             await adapter.dispatch(request(), idempotency_key="k")
+
+
+async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_them(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    """The fulfillment request names its location only: the activity reads the webhook's
+    URL and secret from the store when it runs, so no secret enters a workflow history,
+    and a URL changed while a package is in flight is the one its next call uses."""
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.dispatch import DispatchActivities
+    from adapters.catalog import Catalog
+    from adapters.locations import LocationAdapters
+    from adapters.store import InventoryStore
+    from domain.models import Location, Network, Sku
+
+    store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    old_url = receiver.url.replace("/fulfillments", "/gone")
+    store.load_network(
+        Network(
+            skus=[Sku(sku="SKIN-SERUM", weight_lb=0.3)],
+            locations=[
+                Location(
+                    id="SLC-3PL",
+                    kind="3pl",
+                    postal_code="84104",
+                    adapter=WebhookAdapterConfig(url=old_url, secret="s3cret"),
+                )
+            ],
+        )
+    )
+    store.update_location(
+        "SLC-3PL", adapter=WebhookAdapterConfig(url=receiver.url, secret="s3cret-2")
+    )
+    package = request()
+    assert "s3cret" not in package.model_dump_json() and "adapter" not in package.model_dump()
+
+    adapters = LocationAdapters(sink=lambda *args: None)  # type: ignore[arg-type]
+    try:
+        dispatch = DispatchActivities(adapters, Catalog(store))
+        before = len(receiver.received)
+        await ActivityEnvironment().run(dispatch.dispatch_fulfillment, package)
+    finally:
+        await adapters.aclose()
+        store.close()
+    headers, body = receiver.received[before]
+    expected = hmac.new(b"s3cret-2", body, hashlib.sha256).hexdigest()
+    assert headers["x-switchyard-signature"] == f"sha256={expected}"
+    assert b"s3cret" not in body
