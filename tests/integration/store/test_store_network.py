@@ -91,3 +91,35 @@ def test_a_locations_cutoff_and_time_zone_survive_the_round_trip(store: Inventor
     store.update_location("EAST", cutoff=None)
     [east] = [loc for loc in store.network().locations if loc.id == "EAST"]
     assert (east.cutoff, east.timezone) == (None, "America/New_York")
+
+
+def test_a_location_stored_with_a_number_that_cannot_be_costed_harms_only_itself(
+    empty_store: InventoryStore,
+) -> None:
+    """A handling cost stored as Infinity (before the API refused it) still loads, and
+    routing skips that location, naming it, instead of every allocation failing."""
+    import sqlalchemy as sa
+
+    from domain.routing import RoutingLine, RoutingRequest, route
+
+    net = demo_network()
+    empty_store.load_network(net)
+    with empty_store._engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE locations SET handling_cost = :inf WHERE id = 'SLC-3PL'"),
+            {"inf": float("inf")},
+        )
+    empty_store.update_location("CHI-STORE", name="Chicago store")  # bumps the version
+    loaded = empty_store.network()
+    assert {loc.id for loc in loaded.locations} == {loc.id for loc in net.locations}
+    stock = empty_store.stock_snapshot(["SKIN-SERUM"])
+    denver = RoutingRequest(
+        order_id="INF-1",
+        dest_lat=39.75,
+        dest_lon=-104.99,
+        lines=[RoutingLine(sku="SKIN-SERUM", quantity=1)],
+    )
+    decision = route(denver, loaded, stock)
+    assert decision.status == "routed"
+    assert "SLC-3PL" not in [p.location_id for p in decision.plan.packages]
+    assert "skipped SLC-3PL" in (decision.explanation or "")
