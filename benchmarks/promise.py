@@ -58,7 +58,8 @@ def dom_up(network: Path, data_dir: Path, log: Path) -> Iterator[str]:
     """``dom up`` on ``network`` until the block ends; yields the API's URL."""
     from starter.stack import free_port
 
-    api_port, temporal_port = free_port(), free_port(with_ui=True)
+    temporal_port = free_port(with_ui=True)
+    api_port = free_port(besides=[temporal_port])
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
     command = [
         sys.executable, "-m", "starter.cli", "up",

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,14 +37,19 @@ log = logging.getLogger(__name__)
 UI_PORT_OFFSET = 1000  # the dev server's Web UI listens at its port + 1000
 
 
-def free_port(*, with_ui: bool = False) -> int:
+def free_port(*, with_ui: bool = False, besides: Iterable[int] = ()) -> int:
     """A free local port P (and P + UI_PORT_OFFSET free too when ``with_ui``), for tests
-    and benchmarks that start a stack of their own."""
+    and benchmarks that start a stack of their own. ``besides``: ports already picked for
+    the same stack (P is none of them, nor any of their UI ports), so an API port never
+    lands on the Temporal UI's port picked just before it."""
+    taken = {p for port in besides for p in (port, port + UI_PORT_OFFSET)}
     for _ in range(50):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         ui_port = port + UI_PORT_OFFSET
+        if port in taken or (with_ui and ui_port in taken):
+            continue
         if not with_ui or (ui_port < 65535 and _bindable(ui_port)):
             return port
     raise RuntimeError("no free port")

@@ -34,8 +34,8 @@ def start_stack(
     tmp: Path, network: Path | None, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], Stack]:
     """``dom up`` on free ports (``network`` None: the built-in demo network)."""
-    api_port = free_port(with_ui=True)
     temporal_port = free_port(with_ui=True)
+    api_port = free_port(besides=[temporal_port])
     log = tmp / "dom-up.log"
     env = {**os.environ, **(extra_env or {})}
     process = subprocess.Popen(

@@ -65,7 +65,8 @@ def _gone(pid: int, within: float) -> bool:
 
 def test_dom_up_reads_the_environment_and_starts_again_after_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    api_port, temporal_port = free_port(with_ui=True), free_port(with_ui=True)
+    temporal_port = free_port(with_ui=True)
+    api_port = free_port(besides=[temporal_port])
     env = {
         "DOM_DATA_DIR": str(data_dir),
         "DOM_API_PORT": str(api_port),
