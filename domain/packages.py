@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.fulfillment import is_delivered
 from domain.models import FulfillmentStatus
 from domain.orders import FulfillmentRequest, FulfillmentView, ShortfallNotice
 
@@ -45,7 +46,7 @@ class Package:
         """What the order still does for a package that is closed but not yet settled."""
         if self.done or self.is_open:
             return None
-        if self.view.status in (S.SHIPPED, S.PICKED_UP):
+        if is_delivered(self.view.status):
             return f"{self.fulfillment_id}: committing the units that left {self.location_id}"
         if self.view.status in (S.TIMED_OUT, S.CANCELLED) and self.dispatch_started:
             return (

@@ -343,7 +343,7 @@ class OrderWorkflow:
         package = Package(request=request, view=view, dispatched_at=workflow.now())
         self._packages[request.fulfillment_id] = package
         self._view.fulfillments.append(view)
-        self._record_at(package, "dispatched")
+        self._record("dispatched", package=package)
         asyncio.create_task(self._run_package(package))  # noqa: RUF006 (tracked by done)
 
     async def _note_backorder(self, skus: list[str]) -> None:
@@ -509,7 +509,8 @@ class OrderWorkflow:
                 )
             except ActivityError as err:
                 # The units are released either way; the location is told on its timeline.
-                self._record_at(package, "cancel_not_delivered", reason=str(err.cause or err))
+                why_not = str(err.cause or err)
+                self._record("cancel_not_delivered", package=package, reason=why_not)
         why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
         await workflow.execute_activity(
             RELEASE_RESERVATIONS,
@@ -535,7 +536,7 @@ class OrderWorkflow:
     ) -> None:
         package.view.status = status
         package.view.reason = reason
-        self._record_at(package, status.value, reason=reason, actor=actor)
+        self._record(status.value, package=package, reason=reason, actor=actor)
         self._refresh_status()
 
     # --- the locations' side ----------------------------------------------------------
@@ -546,7 +547,7 @@ class OrderWorkflow:
         try:
             package = self._package_for(envelope)
             event = envelope.event
-            if self._is_repeat(package, envelope):
+            if is_repeat(package.view, event):
                 return EventReceipt.of(package.view, duplicate=True)
             self._check_event(package, envelope)
         except (UnknownFulfillment, InvalidTransition) as refused:
@@ -578,8 +579,13 @@ class OrderWorkflow:
             view.reason = event.reason
         if event.event_id:
             view.processed_events[event.event_id] = event.type
-        self._record_at(package, event.type.value, actor=envelope.actor, reason=event.reason,
-                        detail=detail)  # fmt: skip
+        self._record(
+            event.type.value,
+            package=package,
+            actor=envelope.actor,
+            reason=event.reason,
+            detail=detail,
+        )
         self._refresh_status()
         self._publish()
         return EventReceipt.of(view)
@@ -587,7 +593,7 @@ class OrderWorkflow:
     @report_event.validator
     def _validate_event(self, envelope: LocationEventEnvelope) -> None:
         package = self._package_for(envelope)
-        if not self._is_repeat(package, envelope):
+        if not is_repeat(package.view, envelope.event):
             self._check_event(package, envelope)
 
     def _package_for(self, envelope: LocationEventEnvelope) -> Package:
@@ -600,12 +606,6 @@ class OrderWorkflow:
                 f"{envelope.location_id}"
             )
         return package
-
-    @staticmethod
-    def _is_repeat(package: Package, envelope: LocationEventEnvelope) -> bool:
-        """True if this very event was applied before; InvalidTransition if its
-        ``event_id`` was used for another event."""
-        return is_repeat(package.view, envelope.event)
 
     @staticmethod
     def _check_event(package: Package, envelope: LocationEventEnvelope) -> None:
@@ -864,34 +864,22 @@ class OrderWorkflow:
         self,
         type_: str,
         *,
+        package: Package | None = None,
         reason: str | None = None,
         actor: str = "system",
         detail: dict[str, object] | None = None,
     ) -> None:
-        self._view.events.append(
-            TimelineEntry(at=workflow.now(), type=type_, reason=reason, actor=actor, detail=detail)
+        """One timeline entry: the order's own, or (``package``) that package's."""
+        entry = TimelineEntry(
+            at=workflow.now(),
+            type=type_,
+            fulfillment_id=package.fulfillment_id if package else None,
+            location_id=package.location_id if package else None,
+            reason=reason,
+            actor=actor,
+            detail=detail,
         )
-
-    def _record_at(
-        self,
-        package: Package,
-        type_: str,
-        *,
-        reason: str | None = None,
-        actor: str = "system",
-        detail: dict[str, object] | None = None,
-    ) -> None:
-        package.view.events.append(
-            TimelineEntry(
-                at=workflow.now(),
-                type=type_,
-                fulfillment_id=package.fulfillment_id,
-                location_id=package.location_id,
-                reason=reason,
-                actor=actor,
-                detail=detail,
-            )
-        )
+        (package.view.events if package else self._view.events).append(entry)
 
 
 def _describe(error: BaseException) -> str:

@@ -30,8 +30,15 @@ pick, pack and ship with them, as a durable Temporal workflow per order.
 * **Everyone** sees stock across the network: `GET /inventory/{sku}`.
 
 Errors: 404 unknown resource, 409 conflict with the current state, 422 invalid input
-(the `message` names the field).
+(the `message` names the field), 413 a body over 256 KiB (32 MiB for a bulk sync), 503
+with `Retry-After` when Temporal or the database cannot answer now (send it again).
 """
+
+# Answers any route may give (the body limit and outages), stated once for the schema.
+COMMON_RESPONSES: dict[int | str, dict[str, str]] = {
+    413: {"description": "The body is over the limit; the message says what to shorten"},
+    503: {"description": "Temporal or the database cannot answer now; retry after Retry-After"},
+}
 
 
 def create_app(
@@ -65,6 +72,7 @@ def create_app(
         summary="Distributed order management on Temporal",
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
     install_error_handlers(app)
     app.add_middleware(LimitBodySize)
