@@ -60,12 +60,19 @@ def test_a_streamed_body_without_a_length_is_cut_at_the_limit(api: TestClient) -
 
 
 def test_a_bulk_sync_may_be_larger_than_an_order(api: TestClient) -> None:
-    rows = "sku,on_hand\n" + "SKIN-SERUM,7\n" * 40_000  # about 520 KiB
-    assert len(rows) > MAX_BODY_BYTES
+    counts = '{"counts": [{"sku": "SKIN-SERUM", "on_hand": 7}]}'
+    body = counts + " " * (MAX_BODY_BYTES + 1024)  # valid JSON, past an order's limit
     response = api.post(
-        "/inventory/NWK-DC/sync", content=rows, headers={"content-type": "text/csv"}
+        "/inventory/NWK-DC/sync", content=body, headers={"content-type": "application/json"}
     )
-    assert response.status_code != 413, response.text
+    assert response.status_code == 200, response.text
+    assert response.json()["counted"] == 1
+    row = next(
+        r
+        for r in api.get("/inventory/SKIN-SERUM").json()["locations"]
+        if r["location_id"] == "NWK-DC"
+    )
+    assert row["on_hand"] == 7
 
 
 @pytest.mark.parametrize(
