@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.ids import TASK_QUEUE
@@ -29,6 +30,11 @@ class Settings(BaseSettings):
     network_file: Path | None = None
     log_level: str = "INFO"
     max_concurrent_activities: int = Field(default=64, ge=1)
+    # development: `dom up` writes development tokens; production refuses unsafe values.
+    env: Literal["development", "production"] = "development"
+    # A bootstrap admin token for automated deployments (at least 32 characters); the
+    # tokens themselves live in the store (`dom token create`).
+    admin_token: SecretStr | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -37,6 +43,17 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("admin_token must be at least 32 characters (128 random bits)")
+        return value
+
+    @property
+    def admin_token_value(self) -> str | None:
+        return self.admin_token.get_secret_value() if self.admin_token else None
 
     @property
     def resolved_database_url(self) -> str:
