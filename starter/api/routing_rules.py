@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from adapters.rules_book import RulesVersion, UnknownRulesVersion
 from domain.routing.rules import RulesError
 from starter.api.deps import ActorDep
-from starter.api.errors import NotFound, validation_error
+from starter.api.errors import NotFound, error_responses, validation_error
 
 router = APIRouter(prefix="/routing/rules", tags=["routing"])
 
@@ -37,7 +37,9 @@ async def current_rules(request: Request) -> RulesVersion:
 
 
 @router.get(
-    "/{version}", response_model=RulesVersion, responses={404: {"description": "No such version"}}
+    "/{version}",
+    response_model=RulesVersion,
+    responses=error_responses(404, 422, e404="No such version"),
 )
 async def rules_version(version: int, request: Request) -> RulesVersion:
     """A past (or the current) version of the rules."""
@@ -51,7 +53,7 @@ async def rules_version(version: int, request: Request) -> RulesVersion:
     "",
     response_model=RulesVersion,
     openapi_extra=_BODY_DOC,
-    responses={422: {"description": "Invalid rules; the message names the field"}},
+    responses=error_responses(422, e422="Invalid rules; the message names the field"),
 )
 async def replace_rules(request: Request, actor: ActorDep) -> Any:
     """Validate and install new rules as the next version; orders routed from now on use
