@@ -90,8 +90,12 @@ async def place_order(
     )
 
 
-@router.get("", response_model=list[OrderSummary], responses=error_responses(422))
-@router.get("", response_model=list[OrderSummary], dependencies=[Allowed(Right.READ_ORDERS)])
+@router.get(
+    "",
+    response_model=list[OrderSummary],
+    responses=error_responses(422),
+    dependencies=[Allowed(Right.READ_ORDERS)],
+)
 async def find_orders(
     gateway: GatewayDep,
     status: OrderStatus | None = None,
