@@ -11,6 +11,7 @@ from temporalio.worker import Replayer
 from domain.errors import UnknownPostalCode
 from domain.models import OrderRequest
 from starter.temporal import data_converter
+from tests.keys import TEST_KEYS
 from workflows.runner import WORKFLOWS, workflow_runner
 
 ROOT = Path(__file__).parent.parent / "histories"
@@ -30,7 +31,9 @@ def test_there_are_histories_of_every_scenario() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: str(p.relative_to(ROOT)))
 async def test_history_replays_deterministically(path: Path) -> None:
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner()
+        workflows=WORKFLOWS,
+        data_converter=data_converter(TEST_KEYS.encryption),
+        workflow_runner=workflow_runner(),
     )
     text = path.read_text()  # noqa: ASYNC240 (a small local file)
     result = await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, text))
@@ -57,7 +60,9 @@ async def test_histories_replay_after_the_data_file_validators_tighten(
     with pytest.raises(ValueError, match="tightened"):  # the edge does refuse it now
         order_request_body()
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner()
+        workflows=WORKFLOWS,
+        data_converter=data_converter(TEST_KEYS.encryption),
+        workflow_runner=workflow_runner(),
     )
     for path in CURRENT:
         history = WorkflowHistory.from_json(path.stem, path.read_text())
