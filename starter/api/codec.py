@@ -54,7 +54,7 @@ class CodecPayload(BaseModel):
 
     @classmethod
     def of(cls, payload: Payload) -> CodecPayload:
-        return cls(metadata=dict(payload.metadata), data=payload.data)  # type: ignore[arg-type]
+        return cls.model_construct(metadata=dict(payload.metadata), data=payload.data)
 
     def to_payload(self) -> Payload:
         return Payload(metadata=self.metadata, data=self.data)
