@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.encryption import InvalidEncryptionKeys, KeyRing
@@ -60,30 +60,20 @@ class Settings(BaseSettings):
 
     @field_validator("encryption_keys")
     @classmethod
-    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().strip():
+    def _usable_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if _given(value, info):
             try:
-                KeyRing.parse(value.get_secret_value())
+                KeyRing.parse(value.get_secret_value())  # type: ignore[union-attr]
             except InvalidEncryptionKeys as exc:
                 raise ValueError(str(exc)) from None
         return value
 
     @field_validator("search_hash_key")
     @classmethod
-    def _usable_search_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().strip():
-            decode_search_hash_key(value.get_secret_value())
+    def _usable_search_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if _given(value, info):
+            decode_search_hash_key(value.get_secret_value())  # type: ignore[union-attr]
         return value
-
-    @model_validator(mode="after")
-    def _no_empty_secret_in_production(self) -> Settings:
-        """An empty key is a deployment mistake; in development it means "use the file"."""
-        if self.env == "production":
-            for name in ("encryption_keys", "search_hash_key"):
-                value = getattr(self, name)
-                if value is not None and not value.get_secret_value().strip():
-                    raise ValueError(f"DOM_{name.upper()} is set but empty")
-        return self
 
     @property
     def resolved_database_url(self) -> str:
@@ -112,6 +102,18 @@ class Settings(BaseSettings):
             return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
         ui_port = self.temporal_port + UI_PORT_OFFSET
         return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def _given(value: SecretStr | None, info: ValidationInfo) -> bool:
+    """A key to check: set and not blank. Blank means "use the file" in development and is
+    refused in production (``env`` is validated first: it is declared first)."""
+    if value is None:
+        return False
+    if value.get_secret_value().strip():
+        return True
+    if info.data.get("env") == "production":
+        raise ValueError("is set but empty; set a key or unset the variable to use the file")
+    return False
 
 
 def decode_search_hash_key(text: str) -> bytes:
