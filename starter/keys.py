@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def _search_hash_key(settings: Settings, *, create: bool) -> SecretBytes:
         raise UnusableKeys(f"{path}: {exc}") from None
 
 
-def _read_or_create(path: Path, fresh, *, create: bool, variable: str) -> str:  # type: ignore[no-untyped-def]
+def _read_or_create(path: Path, fresh: Callable[[], str], *, create: bool, variable: str) -> str:
     """The file's text; when it is missing and ``create``, first write ``fresh()`` to it,
     readable by its owner only. Two processes creating it at once: one wins, both read it."""
     with contextlib.suppress(FileNotFoundError):
