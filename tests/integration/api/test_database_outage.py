@@ -30,6 +30,7 @@ from starter.settings import Settings
 from starter.stack import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway
 from tests.integration.store.conftest import postgres_url  # noqa: F401
+from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN, ADMIN_TOKEN
 
 pytestmark = pytest.mark.postgres
@@ -157,7 +158,8 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
     gateway = Checkout()
-    app = create_app(Settings(admin_token=ADMIN_TOKEN), gateway=gateway, store=relayed_store)  # type: ignore[arg-type]
+    settings = Settings(admin_token=ADMIN_TOKEN)
+    app = create_app(settings, gateway=gateway, store=relayed_store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers=ADMIN) as api:
         assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
         relay.cut()
@@ -185,7 +187,8 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
-    app = create_app(Settings(admin_token=ADMIN_TOKEN), gateway=TemporalDown(), store=store)  # type: ignore[arg-type]
+    settings = Settings(admin_token=ADMIN_TOKEN)
+    app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False, headers=ADMIN) as api:
         assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
         receipt = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 1}
