@@ -113,8 +113,14 @@ def test_the_codec_endpoint_decodes_the_history_for_the_ui(
             for p in sealed
         ]
     }
-    # As the embedded UI calls it: from its origin, with its namespace header.
+    # As a UI calls it: from its origin, with its namespace header; anonymously it gets
+    # a refusal it can read (CORS) and no plaintext, with support's token the order.
     headers = {"Origin": stack.ui_url, "X-Namespace": "default"}
+    anonymous = httpx.post(f"{stack.api_url}/codec/decode", json=body, headers=headers)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["access-control-allow-origin"] == stack.ui_url
+    assert "Zebulon" not in anonymous.text
+    headers["Authorization"] = f"Bearer {stack.token('support')}"
     response = httpx.post(f"{stack.api_url}/codec/decode", json=body, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-origin"] == stack.ui_url

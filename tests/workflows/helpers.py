@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 
+from pydantic_core import to_jsonable_python
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -101,7 +102,8 @@ def order(order_id: str = "A100", **overrides: object) -> OrderRequest:
         ],
     }
     body.update(overrides)
-    return OrderRequest.model_validate(body)
+    # As checkout sends it: JSON, validated strictly at the edge.
+    return OrderRequest.model_validate(to_jsonable_python(body))
 
 
 class FakeInventory:
