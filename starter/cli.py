@@ -99,7 +99,7 @@ def up(
     _configure_logging(settings.log_level)
     store, loaded = prepare_store(settings, network)
     console.print(
-        f"[bold]Store[/] {settings.resolved_database_url} "
+        f"[bold]Store[/] {settings.database_url_for_logs} "
         + ("(network loaded)" if loaded else "(existing data kept)")
     )
     temporal = None
