@@ -21,6 +21,7 @@ from adapters.locations import LocationAdapters
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
+from adapters.webhook_urls import WebhookPolicy
 from domain.fulfillment import LocationEvent
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -32,7 +33,9 @@ __all__ = ["WORKFLOWS", "WorkerParts", "build_worker", "run_worker", "workflow_r
 class WorkerParts:
     """What a worker owns besides itself: the location adapters and their HTTP client."""
 
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, webhook_policy: WebhookPolicy | None = None
+    ) -> None:
         gateway = OrderGateway(client, task_queue)
 
         async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
@@ -40,7 +43,7 @@ class WorkerParts:
                 location_id, fulfillment_id, event, actor=f"location:{location_id}:simulator"
             )
 
-        self.adapters = LocationAdapters(report)
+        self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
 
     async def aclose(self) -> None:
         await self.adapters.aclose()
@@ -90,7 +93,7 @@ async def run_worker() -> None:
     store.migrate()
     client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue)
+    parts = WorkerParts(client, settings.task_queue, webhook_policy=settings.webhook_policy)
     worker = build_worker(
         client,
         store,

@@ -36,8 +36,16 @@ METADATA_ADDRESSES = frozenset(
 )
 
 
-class UnsafeWebhookUrl(DomainError):
-    """A webhook URL Switchyard refuses to call; the message says why and what to do."""
+class UnsafeWebhook(DomainError):
+    """A webhook Switchyard refuses to set or call; the message says why and what to do."""
+
+
+class UnsafeWebhookUrl(UnsafeWebhook):
+    """The URL's scheme or host is not one Switchyard may call."""
+
+
+class UnsignedWebhook(UnsafeWebhook):
+    """A webhook without a signing secret outside development."""
 
 
 @dataclass(frozen=True)
@@ -91,18 +99,33 @@ def system_resolver(host: str) -> list[str]:
     return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
 
 
+def check_webhook_secret(secret: str | None, policy: WebhookPolicy) -> None:
+    """Raise ``UnsignedWebhook`` for a missing secret outside development: a location
+    could not tell Switchyard's requests from anyone else's."""
+    if policy.environment != "development" and not (secret or "").strip():
+        raise UnsignedWebhook(
+            f"a webhook location needs a signing secret outside development (DOM_ENV="
+            f"{policy.environment}); set adapter.secret and give it to the location"
+        )
+
+
+def needs_lookup(url: str, policy: WebhookPolicy) -> bool:
+    """Whether judging ``url`` takes a DNS lookup (its host is a name nobody vouched for)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    return bool(host) and _literal_address(host) is None and not policy.allowed.allows_name(host)
+
+
 def check_webhook_url(
-    url: str,
-    policy: WebhookPolicy,
-    *,
-    resolve: Resolver | None = system_resolver,
-    must_resolve: bool = False,
+    url: str, policy: WebhookPolicy, *, resolve: Resolver | None = system_resolver
 ) -> None:
     """Raise ``UnsafeWebhookUrl`` unless Switchyard may call ``url`` under ``policy``.
 
-    ``resolve`` looks the host name up (``None``: judge the name alone). A name that
-    does not resolve passes when ``must_resolve`` is false (a URL set before its DNS
-    record exists; it is checked again at call time) and is refused when it is true.
+    ``resolve`` looks the host name up (``None``: judge the name alone); every address
+    it gives must be allowed. A name that does not resolve passes: it may be set before
+    its DNS record exists, and the call itself fails (and is retried) while it does not.
     Blocking when it resolves: call it off the event loop."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -136,9 +159,7 @@ def check_webhook_url(
         return
     try:
         addresses = resolve(host)
-    except OSError as exc:
-        if must_resolve:
-            raise UnsafeWebhookUrl(f"{url!r}: the host {host!r} does not resolve") from exc
+    except OSError:
         return
     for text in addresses:
         _check_address(url, host, ipaddress.ip_address(text.split("%", 1)[0]), policy.allowed)

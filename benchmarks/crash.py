@@ -93,6 +93,8 @@ class Stack:
             "DOM_DATABASE_URL": database_url,
             "DOM_TEMPORAL_ADDRESS": temporal.address,
             "DOM_TASK_QUEUE": TASK_QUEUE,
+            # The webhook locations are played on loopback by this script: allowed here only.
+            "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         }
         logs = data_dir / "logs"
         logs.mkdir(exist_ok=True)

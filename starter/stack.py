@@ -344,7 +344,7 @@ async def run_stack(
     from starter.api import create_app
 
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue)
+    parts = WorkerParts(client, settings.task_queue, webhook_policy=settings.webhook_policy)
     worker = build_worker(
         client,
         store,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.webhook_urls import AllowedHosts, UnsafeWebhookUrl, WebhookPolicy, check_webhook_url
+from adapters.webhook_urls import (
+    AllowedHosts,
+    UnsafeWebhookUrl,
+    UnsignedWebhook,
+    WebhookPolicy,
+    check_webhook_secret,
+    check_webhook_url,
+    needs_lookup,
+)
 
 DEV = WebhookPolicy()
 PROD = WebhookPolicy(environment="production")
@@ -81,12 +89,24 @@ def test_a_malformed_range_is_refused() -> None:
         AllowedHosts.parse(["10.0.0.0/33"])
 
 
-def test_an_unresolvable_name_passes_when_set_and_is_refused_when_called() -> None:
+def test_a_name_that_does_not_resolve_yet_passes() -> None:
+    """Its DNS record may come later; until then the call fails and is retried."""
     check_webhook_url("https://not-yet.example.com/hook", PROD, resolve=nowhere)
-    with pytest.raises(UnsafeWebhookUrl, match="does not resolve"):
-        check_webhook_url(
-            "https://not-yet.example.com/hook", PROD, resolve=nowhere, must_resolve=True
-        )
+
+
+def test_only_names_nobody_vouched_for_are_looked_up() -> None:
+    allowed = WebhookPolicy("development", AllowedHosts.parse(["3pl.internal"]))
+    assert needs_lookup("https://3pl.example.com/hook", allowed)
+    assert not needs_lookup("https://3pl.internal/hook", allowed)
+    assert not needs_lookup("http://127.0.0.1:9000/hook", allowed)
+
+
+def test_production_needs_a_signing_secret() -> None:
+    check_webhook_secret(None, DEV)
+    check_webhook_secret("s3cret", PROD)
+    for missing in (None, "", "  "):
+        with pytest.raises(UnsignedWebhook, match="signing secret"):
+            check_webhook_secret(missing, PROD)
 
 
 @pytest.mark.parametrize(
