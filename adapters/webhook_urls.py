@@ -18,10 +18,13 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from domain.models import Network
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -209,3 +212,37 @@ def _refusal(url: str, what: str, kind: str) -> str:
         "really is inside your network, add its host name, address or range to "
         "DOM_WEBHOOK_ALLOWED_HOSTS"
     )
+
+
+def check_webhook(
+    url: str,
+    secret: str | None,
+    policy: WebhookPolicy,
+    *,
+    resolve: Resolver | None = system_resolver,
+) -> None:
+    """Both checks a webhook location must pass when it is set: its URL and its secret."""
+    check_webhook_url(url, policy, resolve=resolve)
+    check_webhook_secret(secret, policy)
+
+
+def network_webhook_problems(
+    network: Network, policy: WebhookPolicy, *, resolve: Resolver | None = system_resolver
+) -> list[str]:
+    """What is wrong with the network's webhook locations, each naming its field
+    (``locations[2].adapter.url (SLC-3PL): ...``); empty when all may be called."""
+    problems: list[str] = []
+    for index, location in enumerate(network.locations):
+        adapter = location.adapter
+        if adapter.type != "webhook":
+            continue
+        where = f"locations[{index}].adapter"
+        try:
+            check_webhook_url(adapter.url, policy, resolve=resolve)
+        except UnsafeWebhookUrl as exc:
+            problems.append(f"{where}.url ({location.id}): {exc}")
+        try:
+            check_webhook_secret(adapter.secret, policy)
+        except UnsignedWebhook as exc:
+            problems.append(f"{where}.secret ({location.id}): {exc}")
+    return problems

@@ -74,6 +74,7 @@ def create_app(
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
     )
+    app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
     app.add_middleware(LimitBodySize)
     app.include_router(orders.router)
