@@ -16,6 +16,7 @@ from adapters.order_gateway import (
     is_too_large,
     is_transient,
 )
+from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
 from domain.errors import (
     InvalidOrder,
@@ -85,6 +86,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid_order(request: Request, exc: InvalidOrder) -> JSONResponse:
         kind = "unknown_sku" if isinstance(exc, UnknownSku) else "invalid_order"
         return validation_error([{"loc": ["body", *exc.field], "msg": str(exc), "type": kind}])
+
+    @app.exception_handler(InvalidSignature)
+    async def _unsigned(request: Request, exc: InvalidSignature) -> JSONResponse:
+        # A partner's webhook whose signature is wrong, missing or stale: say which, so
+        # the partner can fix it; the secret itself is never part of the answer.
+        return JSONResponse(
+            status_code=401,
+            content={"message": str(exc), "error": "InvalidSignature"},
+            headers={"WWW-Authenticate": SIGNATURE_HEADER},
+        )
 
     @app.exception_handler(WorkflowQueryFailedError)
     async def _query_failed(request: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
