@@ -111,7 +111,10 @@ class Settings(BaseSettings):
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.api_host}:{self.api_port}"
+        """Where this machine reaches the API (loopback when it listens on every interface:
+        ``0.0.0.0`` is no host name a request can name)."""
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        return f"http://{host}:{self.api_port}"
 
 
 def _database_password(url: str) -> str | None:

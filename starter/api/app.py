@@ -15,6 +15,7 @@ from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from starter.api import inventory, location_admin, locations, orders, promise, routing_rules
 from starter.api.errors import install_error_handlers
+from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
@@ -29,9 +30,10 @@ pick, pack and ship with them, as a durable Temporal workflow per order.
 * **Support** reads an order's whole story: `GET /orders/{id}`.
 * **Everyone** sees stock across the network: `GET /inventory/{sku}`.
 
-Errors: 404 unknown resource, 409 conflict with the current state, 422 invalid input
-(the `message` names the field), 413 a body over 256 KiB (32 MiB for a bulk sync), 503
-with `Retry-After` when Temporal or the database cannot answer now (send it again).
+Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 404 unknown
+resource, 409 conflict with the current state, 422 invalid input (the `message` names
+the field), 413 a body over 256 KiB (32 MiB for a bulk sync), 503 with `Retry-After`
+when Temporal or the database cannot answer now (send it again).
 """
 
 # Answers any route may give (the body limit and outages), stated once for the schema.
@@ -77,6 +79,7 @@ def create_app(
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
     app.add_middleware(LimitBodySize)
+    app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)  # the outermost: first
     app.include_router(orders.router)
     app.include_router(locations.router)
     app.include_router(inventory.router)

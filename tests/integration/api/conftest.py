@@ -20,6 +20,12 @@ from tests.integration.store.conftest import database_url, postgres_url  # noqa:
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
 
 
+def api_settings(**overrides: object) -> Settings:
+    """Settings for an API under FastAPI's TestClient, whose requests name the host
+    ``testserver``: allowed here, never by default."""
+    return Settings(allowed_hosts=["testserver"], **overrides)  # type: ignore[arg-type]
+
+
 class FakeGateway:
     """Stands in for ``OrderGateway``: records the backordered orders it was asked to wake."""
 
@@ -50,6 +56,6 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def api(store: InventoryStore, gateway: FakeGateway) -> Iterator[TestClient]:
-    app = create_app(Settings(), gateway=gateway, store=store)  # type: ignore[arg-type]
+    app = create_app(api_settings(), gateway=gateway, store=store)  # type: ignore[arg-type]
     with TestClient(app, headers={"X-Switchyard-Actor": "ana@ops"}) as client:
         yield client

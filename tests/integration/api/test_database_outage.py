@@ -26,9 +26,8 @@ from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
 from domain.orders import EventReceipt
 from starter.api import create_app
-from starter.settings import Settings
 from starter.stack import free_port
-from tests.integration.api.conftest import TEXTBOOK, FakeGateway
+from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
 
 pytestmark = pytest.mark.postgres
@@ -156,7 +155,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
     gateway = Checkout()
-    app = create_app(Settings(), gateway=gateway, store=relayed_store)  # type: ignore[arg-type]
+    app = create_app(api_settings(), gateway=gateway, store=relayed_store)  # type: ignore[arg-type]
     with TestClient(app) as api:
         assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
         relay.cut()
@@ -184,7 +183,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
-    app = create_app(Settings(), gateway=TemporalDown(), store=store)  # type: ignore[arg-type]
+    app = create_app(api_settings(), gateway=TemporalDown(), store=store)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as api:
         assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
         receipt = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 1}
