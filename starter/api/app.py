@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,8 @@ from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Switchyard routes each order to the best location(s) by your rules, then orchestrates
@@ -90,17 +93,22 @@ def create_app(
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:
         """200 when the database and Temporal answer; 503 naming what does not."""
+        # Plain words only: the error itself (driver text, hosts) goes to the log.
         checks: dict[str, str] = {}
         try:
             await run_in_threadpool(app.state.store.network_version)
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"error: {exc}"
+            log.warning("health: the database (%s) did not answer: %r",
+                        settings.database_url_for_logs, exc)  # fmt: skip
+            checks["database"] = "unavailable"
         try:
             await app.state.gateway.client.service_client.check_health()
             checks["temporal"] = "ok"
         except Exception as exc:
-            checks["temporal"] = f"error: {exc}"
+            log.warning("health: Temporal (%s) did not answer: %r",
+                        settings.resolved_temporal_address, exc)  # fmt: skip
+            checks["temporal"] = "unavailable"
         failing = {name: value for name, value in checks.items() if value != "ok"}
         if not failing:
             return JSONResponse(content={"status": "ok", **checks})

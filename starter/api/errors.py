@@ -1,6 +1,12 @@
-"""One HTTP status per business error, and 422s that name the offending field."""
+"""One HTTP status per business error, and 422s that name the offending field.
+
+Answers say what happened in plain words; they never echo the Temporal SDK's or the
+database driver's text (handler names, stack details, hosts), which goes to the log.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +34,8 @@ from domain.errors import (
     UnknownLocation,
     UnknownSku,
 )
+
+log = logging.getLogger(__name__)
 
 
 class NotFound(LookupError):
@@ -102,7 +110,12 @@ def install_error_handlers(app: FastAPI) -> None:
         # Most often a worker whose workflow code no longer matches the order's history
         # (a deploy that changed a workflow without versioning it: TMPRL1100). The order
         # is intact in Temporal; it cannot be read until the worker runs matching code.
-        return unavailable(f"the order's workflow could not answer: {exc.message}", "QueryFailed")
+        log.error("%s %s: the workflow failed a query: %s", request.method, request.url.path, exc)
+        return unavailable(
+            "the order's workflow could not answer; the order is intact, and the server log "
+            "says why (often a worker whose code does not match the order)",
+            "QueryFailed",
+        )
 
     @app.exception_handler(WorkflowUnavailable)
     async def _no_answer(request: Request, exc: WorkflowUnavailable) -> JSONResponse:
@@ -116,29 +129,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
         # Down, overloaded, too slow, a transport error, a workflow task being retried:
         # the caller may send the same request again. Only a refusal is not retryable.
+        log.warning("%s %s: Temporal answered %s: %s", request.method, request.url.path,
+                    exc.status.name if exc.status else "?", exc.message)  # fmt: skip
         if is_too_large(exc):
             return JSONResponse(
                 status_code=413,
                 content={
-                    "message": "the request is too large for an order's history "
-                    f"({exc.message}); shorten its longest fields",
+                    "message": "the request is too large for an order's history; "
+                    "shorten its longest fields",
                     "error": "PayloadTooLarge",
                 },
             )
         if is_transient(exc):
-            return unavailable(f"Temporal cannot answer now: {exc.message}", "TemporalUnavailable")
+            return unavailable("Temporal cannot answer now; send it again", "TemporalUnavailable")
         return JSONResponse(
-            status_code=500, content={"message": f"Temporal: {exc.message}", "error": "RPCError"}
+            status_code=500,
+            content={
+                "message": "Temporal refused the request; the server log has the details",
+                "error": "RPCError",
+            },
         )
 
     @app.exception_handler(StoreUnavailable)
     async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return unavailable(str(exc), "DatabaseUnavailable")
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return unavailable("the database cannot answer now; send it again", "DatabaseUnavailable")
 
     @app.exception_handler(OperationalError)
     async def _database_error(request: Request, exc: OperationalError) -> JSONResponse:
         # A query that did not go through the store's retrying plumbing: same meaning.
-        return unavailable(f"the database cannot answer now: {exc.orig}", "DatabaseUnavailable")
+        log.warning("%s %s: database error: %s", request.method, request.url.path, exc.orig)
+        return unavailable("the database cannot answer now; send it again", "DatabaseUnavailable")
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
