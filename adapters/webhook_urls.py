@@ -131,6 +131,7 @@ def check_webhook_url(
     its DNS record exists, and the call itself fails (and is retried) while it does not.
     Blocking when it resolves: call it off the event loop."""
     parts = urlsplit(url)
+    url = _shown(url)  # messages never repeat a password written into the URL
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise UnsafeWebhookUrl(f"{url!r}: a webhook URL must start with https://")
@@ -166,6 +167,14 @@ def check_webhook_url(
         return
     for text in addresses:
         _check_address(url, host, ipaddress.ip_address(text.split("%", 1)[0]), policy.allowed)
+
+
+def _shown(url: str) -> str:
+    """``url`` without the ``user:password@`` part, for messages and logs."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _literal_address(host: str) -> IPAddress | None:

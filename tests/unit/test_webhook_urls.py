@@ -120,3 +120,10 @@ def test_production_needs_a_signing_secret() -> None:
 def test_malformed_urls_say_what_is_wrong(url: str, says: str) -> None:
     with pytest.raises(UnsafeWebhookUrl, match=says):
         check_webhook_url(url, DEV, resolve=resolves_to("93.184.216.34"))
+
+
+def test_a_password_in_the_url_is_never_repeated() -> None:
+    with pytest.raises(UnsafeWebhookUrl) as refused:
+        check_webhook_url("https://ops:hunter2@3pl.example.com/hook", DEV, resolve=None)
+    assert "hunter2" not in str(refused.value)
+    assert "https://***@3pl.example.com/hook" in str(refused.value)

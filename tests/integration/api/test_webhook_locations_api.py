@@ -59,10 +59,23 @@ def test_production_wants_https_and_a_secret(api: TestClient) -> None:
 
 
 def test_no_read_shows_a_webhook_secret(api: TestClient, store: InventoryStore) -> None:
-    assert api.post("/locations", json=new_location(HOOK)).status_code == 201
-    for path in ("/locations", "/locations/DEN-3PL", "/locations?kind=3pl"):
+    created = api.post("/locations", json=new_location({**HOOK, "secret": "s3cret-value"}))
+    assert created.status_code == 201 and "s3cret-value" not in created.text
+    for path in (
+        "/locations",
+        "/locations/DEN-3PL",
+        "/locations?kind=3pl",
+        "/inventory?location_id=DEN-3PL",
+        "/inventory/SKIN-SERUM",
+        "/routing/rules",
+    ):
         answer = api.get(path)
-        assert answer.status_code == 200 and "s3cret-value" not in answer.text
+        assert answer.status_code == 200, path
+        assert "s3cret-value" not in answer.text, path
+    patched = api.patch("/locations/DEN-3PL", json={"name": "Denver 3PL"})
+    assert patched.status_code == 200 and "s3cret-value" not in patched.text
+    stored = next(loc for loc in store.network().locations if loc.id == "DEN-3PL")
+    assert "s3cret-value" not in repr(stored)  # nor in a log line that prints it
     assert api.get("/locations/DEN-3PL").json()["adapter"]["secret"] == "********"
     assert "s3cret-value" not in api.get("/openapi.json").text
 
