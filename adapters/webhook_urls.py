@@ -130,7 +130,10 @@ def check_webhook_url(
     it gives must be allowed. A name that does not resolve passes: it may be set before
     its DNS record exists, and the call itself fails (and is retried) while it does not.
     Blocking when it resolves: call it off the event loop."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 address, say
+        raise UnsafeWebhookUrl("the webhook URL cannot be read; check its host part") from None
     url = _shown(url)  # messages never repeat a password written into the URL
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -171,7 +174,7 @@ def check_webhook_url(
 
 def _shown(url: str) -> str:
     """``url`` without the ``user:password@`` part, for messages and logs."""
-    parts = urlsplit(url)
+    parts = urlsplit(url)  # the caller has read it once already
     if "@" not in parts.netloc:
         return url
     return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()

@@ -115,6 +115,7 @@ def test_production_needs_a_signing_secret() -> None:
         ("ftp://3pl.example.com/hook", "must start with https://"),
         ("https:///hook", "names no host"),
         ("https://user:pw@3pl.example.com/hook", "credentials"),
+        ("http://[::1/hook", "cannot be read"),
     ],
 )
 def test_malformed_urls_say_what_is_wrong(url: str, says: str) -> None:
@@ -127,3 +128,10 @@ def test_a_password_in_the_url_is_never_repeated() -> None:
         check_webhook_url("https://ops:hunter2@3pl.example.com/hook", DEV, resolve=None)
     assert "hunter2" not in str(refused.value)
     assert "https://***@3pl.example.com/hook" in str(refused.value)
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1"])
+def test_other_spellings_of_loopback_are_caught_by_resolving_them(host: str) -> None:
+    """The system resolver reads these numeric forms itself (no DNS query is sent)."""
+    with pytest.raises(UnsafeWebhookUrl, match=r"resolves to 127\.0\.0\.1"):
+        check_webhook_url(f"http://{host}/hook", DEV)
