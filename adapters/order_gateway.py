@@ -143,8 +143,13 @@ class OrderGateway:
     def client(self) -> Client:
         return self._client
 
-    async def place_order(self, order: OrderRequest) -> tuple[OrderStatus, bool]:
-        """Start the order's workflow; returns (status, created). Same id + other body: conflict."""
+    async def place_order(
+        self, order: OrderRequest, *, placed_by: str = "checkout"
+    ) -> tuple[OrderStatus, bool]:
+        """Start the order's workflow; returns (status, created). Same id + other body: conflict.
+
+        ``placed_by``: the caller, for the timeline's first entry (kept in the memo, so
+        the order's input stays the order)."""
         digest = request_hash(order)
         try:
             await self._client.start_workflow(
@@ -157,7 +162,7 @@ class OrderGateway:
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
-                memo={_REQUEST_HASH: digest},
+                memo={_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by},
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),

@@ -47,7 +47,7 @@ from pathlib import Path
 import httpx
 import webhook_3pl
 import yaml
-from harness import ROOT, Restartable, http_ok
+from harness import ADMIN_TOKEN, AUTH, ROOT, Restartable, http_ok
 from http_phase import DOM, load_network_file, stock_through_api, webhook_network, worker_polls
 from webhook_3pl import Tally, WebhookLocations, send, serving
 
@@ -93,6 +93,7 @@ class Stack:
             "DOM_DATABASE_URL": database_url,
             "DOM_TEMPORAL_ADDRESS": temporal.address,
             "DOM_TASK_QUEUE": TASK_QUEUE,
+            "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
             # The webhook locations are played on loopback by this script: allowed here only.
             "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         }
@@ -363,8 +364,12 @@ async def crash_test(args: argparse.Namespace, stack: Stack) -> dict:
     limits = httpx.Limits(max_connections=args.concurrency * 2)
     began = time.monotonic()
     async with (
-        httpx.AsyncClient(base_url=stack.api_url, timeout=30, limits=limits) as to_api,
-        httpx.AsyncClient(base_url=stack.api_url, timeout=30, limits=limits) as checkout,
+        httpx.AsyncClient(
+            base_url=stack.api_url, timeout=30, limits=limits, headers=AUTH
+        ) as to_api,
+        httpx.AsyncClient(
+            base_url=stack.api_url, timeout=30, limits=limits, headers=AUTH
+        ) as checkout,
     ):
         locations = WebhookLocations(to_api, tally, secret, args.seed)
         async with serving(locations) as url:

@@ -18,6 +18,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The stacks benchmarks start take this as their bootstrap admin token (DOM_ADMIN_TOKEN);
+# the drivers send it, as an integration sends the token it was given.
+ADMIN_TOKEN = "benchmark-admin-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
 
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""

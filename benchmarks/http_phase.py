@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from harness import ROOT, http_ok, running
+from harness import ADMIN_TOKEN, AUTH, ROOT, http_ok, running
 from webhook_3pl import Tally, WebhookLocations, send, serving
 
 from domain.models import Network, OrderStatus
@@ -125,6 +125,7 @@ async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator
         "DOM_DATA_DIR": str(data_dir),
         "DOM_DATABASE_URL": f"sqlite:///{data_dir / 'switchyard.db'}",
         "DOM_TEMPORAL_ADDRESS": args.temporal_address,
+        "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
         # The webhook locations are played on loopback by this script: allowed here only.
         "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
@@ -136,8 +137,10 @@ async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator
     ordered: dict[str, int] = {}
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=None)
     async with (
-        httpx.AsyncClient(base_url=api_url, timeout=60, limits=limits) as location_http,
-        httpx.AsyncClient(base_url=api_url, timeout=60, limits=limits) as checkout,
+        httpx.AsyncClient(
+            base_url=api_url, timeout=60, limits=limits, headers=AUTH
+        ) as location_http,
+        httpx.AsyncClient(base_url=api_url, timeout=60, limits=limits, headers=AUTH) as checkout,
     ):
         locations = WebhookLocations(location_http, tally, secret, args.seed)
         async with serving(locations) as url:

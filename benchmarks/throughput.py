@@ -260,7 +260,9 @@ def worker_env(args: argparse.Namespace, data_dir: Path, **extra: str) -> dict[s
     them from source each time, which the stack (two workflows per order) pays twice.
     The cache goes to the data dir, not into the source tree.
     """
-    env = {**os.environ, **extra}
+    from harness import ADMIN_TOKEN
+
+    env = {**os.environ, "DOM_ADMIN_TOKEN": ADMIN_TOKEN, **extra}
     if args.bytecode_cache:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(data_dir / "pycache")
@@ -439,7 +441,7 @@ async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
 @contextlib.asynccontextmanager
 async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
     """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
-    from harness import http_ok, running
+    from harness import AUTH, http_ok, running
     from http_phase import check_books, stock_through_api
 
     from domain.ids import order_workflow_id
@@ -463,7 +465,9 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> Async
     with running(
         command, data_dir / "dom-up.log", ready=lambda: http_ok(f"{api_url}/health"), env=env
     ) as stack:
-        async with httpx.AsyncClient(base_url=api_url, timeout=120, limits=limits) as http:
+        async with httpx.AsyncClient(
+            base_url=api_url, timeout=120, limits=limits, headers=AUTH
+        ) as http:
 
             async def place(order_id: str) -> tuple[str, int]:
                 body = demo_order(network, rng, order_id)

@@ -17,6 +17,7 @@ from rich.table import Table
 from starter.inventory_cli import inventory_app
 from starter.settings import Settings
 from starter.simulate import simulate
+from starter.token_cli import token_app
 
 app = typer.Typer(
     help="Switchyard: distributed order management on Temporal.",
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(token_app, name="token")
 app.command("simulate")(simulate)
 console = Console()
 
@@ -107,6 +109,7 @@ def up(
         f"[bold]Store[/] {settings.database_url_for_logs} "
         + ("(network loaded)" if loaded else "(existing data kept)")
     )
+    tokens_file = development_tokens_for(settings, store)
     temporal = None
     ui_url = None
 
@@ -121,10 +124,13 @@ def up(
             console.print(f"\n[bold green]Switchyard is up.[/]\n  API docs:    {info.docs_url}")
             if info.ui_url:
                 console.print(f"  Temporal UI: {info.ui_url}")
-            console.print(f"  Temporal:    {info.temporal_address}\nPress Ctrl-C to stop.\n")
+            console.print(f"  Temporal:    {info.temporal_address}")
+            if tokens_file:
+                console.print(f"  API tokens:  {tokens_file} (one per role and per location)")
+            console.print("Press Ctrl-C to stop.\n")
             if demo:
                 asyncio.get_running_loop().create_task(
-                    _demo(settings.api_url, store.network(), demo)
+                    _demo(settings.api_url, store.network(), demo, _admin_token(settings))
                 )
 
         await run_stack(settings, store, client, on_ready=ready, ui_url=ui_url, stop=stop)
@@ -224,19 +230,47 @@ def demo(
         typer.Option(help="The running API (default: from DOM_API_HOST and DOM_API_PORT)."),
     ] = None,
     network: NetworkOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="A token that may place and read orders (default: DOM_ADMIN_TOKEN, or the "
+            "admin token in the data dir's tokens.txt)."
+        ),
+    ] = None,
 ) -> None:
     """Place realistic orders against a running stack and follow them to shipped."""
     from domain.network_file import demo_network, load_network
 
+    settings = _settings()
     net = load_network(network) if network else demo_network()
-    asyncio.run(_demo(api_url or _settings().api_url, net, orders))
+    asyncio.run(_demo(api_url or settings.api_url, net, orders, token or _admin_token(settings)))
 
 
-async def _demo(api_url: str, network, count: int) -> None:
+def _admin_token(settings: Settings) -> str | None:
+    """DOM_ADMIN_TOKEN, else the admin token ``dom up`` wrote to the data dir."""
+    from services.access import TOKENS_FILE, read_tokens_file
+
+    if settings.admin_token_value:
+        return settings.admin_token_value
+    path = settings.data_dir / TOKENS_FILE
+    return read_tokens_file(path).get("admin") if path.exists() else None
+
+
+def development_tokens_for(settings: Settings, store) -> Path | None:
+    """``<data-dir>/tokens.txt``: written on a first development start, else as it is."""
+    from services.access import TOKENS_FILE, development_tokens
+
+    if settings.env == "development":
+        development_tokens(store, settings.data_dir, [loc.id for loc in store.network().locations])
+    path = settings.data_dir / TOKENS_FILE
+    return path.resolve() if path.exists() else None
+
+
+async def _demo(api_url: str, network, count: int, token: str | None) -> None:
     from starter.demo import place_and_follow
 
     console.print(f"Placing {count} demo order(s) through {api_url} ...")
-    results = await place_and_follow(api_url, network, count)
+    results = await place_and_follow(api_url, network, count, token=token)
     table = Table(title="Demo orders")
     for column in ("order", "status", "shipped from", "cost"):
         table.add_column(column)

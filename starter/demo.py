@@ -60,12 +60,15 @@ async def place_and_follow(
     *,
     wait_seconds: float = 120.0,
     seed: int | None = None,
+    token: str | None = None,
 ) -> list[DemoResult]:
-    """Place ``count`` demo orders through the API and wait until each one is done."""
+    """Place ``count`` demo orders through the API and wait until each one is done
+    (``token``: one that may place and read orders, such as an admin's)."""
     rng = random.Random(seed)
     stamp = time.strftime("%H%M%S")
     bodies = [demo_order(network, rng, f"DEMO-{stamp}-{i + 1:03d}") for i in range(count)]
-    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=headers) as http:
         for body in bodies:
             response = await http.post("/orders", json=body)
             response.raise_for_status()

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     # hide_input_in_errors: a refused setting is named, never echoed (it may be a password).
     model_config = SettingsConfigDict(env_prefix="DOM_", extra="ignore", hide_input_in_errors=True)
 
-    # "development" (the default: `dom up` on a laptop) or "production", where settings
-    # and webhook URLs are held to a higher bar (https, real passwords, secrets).
+    # development: `dom up` writes development tokens; production refuses unsafe values
+    # (default database passwords, http or unsigned webhooks). First: validators of the
+    # fields below read it.
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path(".dom")
     # An existing Temporal cluster (host:port). Unset: `dom up` runs an embedded dev server.
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     network_file: Path | None = None
     log_level: str = "INFO"
     max_concurrent_activities: int = Field(default=64, ge=1)
+    # A bootstrap admin token for automated deployments (at least 32 characters); the
+    # tokens themselves live in the store (`dom token create`).
+    admin_token: SecretStr | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -98,6 +102,17 @@ class Settings(BaseSettings):
     def database_url_for_logs(self) -> str:
         """The database URL with its password masked: the only form that may be printed."""
         return mask_database_url(self.resolved_database_url)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("admin_token must be at least 32 characters (128 random bits)")
+        return value
+
+    @property
+    def admin_token_value(self) -> str | None:
+        return self.admin_token.get_secret_value() if self.admin_token else None
 
     @property
     def resolved_database_url(self) -> str:

@@ -132,7 +132,8 @@ class OrderWorkflow:
     @workflow.run
     async def run(self, order: PlacedOrder) -> OrderOutcome:
         try:
-            self._record("received")
+            placed_by = workflow.memo_value(search.PLACED_BY_MEMO, "checkout", type_hint=str)
+            self._record("received", actor=placed_by)
             lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
             await self._place(lines)
             self._refresh_status()

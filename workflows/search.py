@@ -22,3 +22,7 @@ ALL = (ORDER_STATUS, CUSTOMER_EMAIL_HASH, ORDER_SKUS, ORDER_LOCATIONS)
 def email_hash(email: str) -> str:
     """What ``CustomerEmailHash`` holds for ``email``."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+# The memo key under which the API records who placed the order (the timeline's first actor).
+PLACED_BY_MEMO = "placed_by"

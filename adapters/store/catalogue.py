@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from adapters.store import network_codec
-from adapters.store.tables import StockRow
+from adapters.store.tables import LocationChangeRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
-from adapters.store.views import MovementKind
+from adapters.store.views import LocationChange, MovementKind
 from domain.errors import UnknownLocation, UnknownSku
 from domain.models import Location, Network, Sku
+
+_SETTINGS = set(Location.model_fields) - {"stock"}  # what a location's creation notes
 
 
 def load_network(uow: UnitOfWork, network: Network, actor: str) -> bool:
@@ -23,6 +28,7 @@ def load_network(uow: UnitOfWork, network: Network, actor: str) -> bool:
     uow.flush()  # the stock rows' foreign keys need them
     for location in network.locations:
         _initial_stock(uow, location, actor)
+        _note_change(uow, location, _SETTINGS, actor)
     for key, value in network_codec.policy(network).items():
         uow.catalogue.set_meta(key, value)
     uow.catalogue.bump_network_version()
@@ -58,11 +64,14 @@ def add_location(uow: UnitOfWork, location: Location, actor: str) -> bool:
     uow.catalogue.add(network_codec.location_row(location, len(uow.catalogue.locations())))
     uow.flush()
     _initial_stock(uow, location, actor)
+    _note_change(uow, location, _SETTINGS, actor)
     uow.catalogue.bump_network_version()
     return True
 
 
-def update_location(uow: UnitOfWork, location_id: str, changes: dict[str, Any]) -> Location:
+def update_location(
+    uow: UnitOfWork, location_id: str, changes: dict[str, Any], actor: str
+) -> Location:
     """Change a location's fields (not its stock: that moves through the ledger).
 
     The result is validated as a ``Location`` first, so a bad value changes nothing.
@@ -77,8 +86,31 @@ def update_location(uow: UnitOfWork, location_id: str, changes: dict[str, Any]) 
     updated = Location.model_validate({**current, **changes})
     for name, value in network_codec.location_row(updated, row.position).model_dump().items():
         setattr(row, name, value)
+    _note_change(uow, updated, set(changes), actor)
     uow.catalogue.bump_network_version()
     return updated
+
+
+def _note_change(uow: UnitOfWork, location: Location, fields: set[str], actor: str) -> None:
+    """The location's history: the fields set, as they now read (a secret never kept)."""
+    values = location.model_dump(mode="json", include=fields)
+    if isinstance(values.get("adapter"), dict) and values["adapter"].get("secret"):
+        values["adapter"]["secret"] = "***"
+    uow.catalogue.add(LocationChangeRow(location_id=location.id, actor=actor, changes=values))
+
+
+def location_history(uow: UnitOfWork, location_id: str, limit: int) -> list[LocationChange]:
+    """A location's settings changes, the newest first."""
+    query = (
+        sa.select(LocationChangeRow)
+        .where(col(LocationChangeRow.location_id) == location_id)
+        .order_by(col(LocationChangeRow.id).desc())
+        .limit(limit)
+    )
+    return [
+        LocationChange(at=row.at, actor=row.actor, changes=row.changes)
+        for row in uow.session.scalars(query)
+    ]
 
 
 def _initial_stock(uow: UnitOfWork, location: Location, actor: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from adapters.store import catalogue, movements, reconciliation, reservations, shortfalls
+from adapters.store import catalogue, movements, reconciliation, reservations, shortfalls, tokens
 from adapters.store.engine import READ_ONLY, create_store_engine
 from adapters.store.errors import StoreUnavailable
 from adapters.store.migrate import upgrade_to_head
@@ -25,12 +25,15 @@ from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import (
     LedgerRow,
+    LocationChange,
     MovementKind,
     PackageReservation,
     ReservationStatus,
     ReservationView,
     StockBalance,
+    TokenRecord,
 )
+from domain.access import TokenGrant
 from domain.models import Location, Network, Sku
 
 T = TypeVar("T")
@@ -95,10 +98,17 @@ class InventoryStore:
         """Add a location, its stock as receipts; False if the id is taken (nothing changes)."""
         return self._write(lambda uow: catalogue.add_location(uow, location, actor))
 
-    def update_location(self, location_id: str, **changes: Any) -> Location:
+    def update_location(
+        self, location_id: str, *, actor: str = "system", **changes: Any
+    ) -> Location:
         """Change a location's fields (``active=False`` takes it out of service at once for
-        anyone reading the network after this returns). Raises ``UnknownLocation``."""
-        return self._write(lambda uow: catalogue.update_location(uow, location_id, changes))
+        anyone reading the network after this returns), noting ``actor`` in its history.
+        Raises ``UnknownLocation``."""
+        return self._write(lambda uow: catalogue.update_location(uow, location_id, changes, actor))
+
+    def location_history(self, location_id: str, *, limit: int = 100) -> list[LocationChange]:
+        """Who changed the location's settings, and to what, the newest first."""
+        return self._read(lambda uow: catalogue.location_history(uow, location_id, limit))
 
     # --- reading stock --------------------------------------------------------------
 
@@ -418,6 +428,24 @@ class InventoryStore:
     def check_ledger(self) -> list[str]:
         """Discrepancies between balances, ledger and open reservations; [] when clean."""
         return self._read(reconciliation.discrepancies, snapshot=True)
+
+    # --- API tokens ------------------------------------------------------------------
+
+    def issue_token(self, grant: TokenGrant, token_digest: str, *, created_by: str) -> TokenRecord:
+        """Keep a new token's digest; ``InvalidToken`` if a live token has that name."""
+        return self._write(lambda uow: tokens.issue(uow, grant, token_digest, created_by))
+
+    def token(self, token_digest: str) -> TokenRecord | None:
+        """The token with this digest, live or not."""
+        return self._read(lambda uow: tokens.find(uow, token_digest))
+
+    def tokens(self) -> list[TokenRecord]:
+        """Every token issued, the newest first (digests only)."""
+        return self._read(tokens.listing)
+
+    def revoke_token(self, name: str) -> TokenRecord | None:
+        """Revoke the live token named ``name``; None if there is none."""
+        return self._write(lambda uow: tokens.revoke(uow, name))
 
     # --- plumbing -------------------------------------------------------------------
 

@@ -184,3 +184,42 @@ class BackorderRow(StoreModel, table=True):
     order_id: str = Field(primary_key=True, max_length=64)
     sku: str = Field(primary_key=True, max_length=64)
     since: datetime = _ts()
+
+
+class ApiTokenRow(StoreModel, table=True):
+    """An API token: only its digest is kept. A name is unique among live tokens, so a
+    revoked name can be issued again (rotation) while its old row stays as history."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        sa.Index(
+            None,
+            "name",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    location_id: str | None = Field(default=None, max_length=64)
+    token_digest: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts()
+    created_by: str = Field(default="system", max_length=200)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class LocationChangeRow(StoreModel, table=True):
+    """Append-only: who changed a location's settings, when, and to what."""
+
+    __tablename__ = "location_changes"
+    __table_args__ = (sa.Index(None, "location_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: str = Field(max_length=64)
+    at: datetime = _ts()
+    actor: str = Field(max_length=200)
+    changes: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)

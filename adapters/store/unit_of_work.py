@@ -44,6 +44,12 @@ class UnitOfWork:
             self._session.close()
             self._session = None
 
+    @property
+    def session(self) -> Session:
+        """The open session, for the store's modules that query it directly."""
+        assert self._session is not None
+        return self._session
+
     def flush(self) -> None:
         """Send pending inserts now (so a unique-key clash surfaces here, not at commit)."""
         assert self._session is not None

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.access import Role
+
 
 class ReservationStatus(StrEnum):
     OPEN = "open"
@@ -80,3 +82,28 @@ class LedgerRow(_Frozen):
     reason: str
     reference: str | None
     actor: str
+
+
+class LocationChange(_Frozen):
+    """One change to a location's settings: the fields set (as they then read), by whom."""
+
+    at: datetime
+    actor: str
+    changes: dict[str, object]
+
+
+class TokenRecord(_Frozen):
+    """An issued API token as the store knows it: never the token, only its digest."""
+
+    name: str
+    role: Role
+    location_id: str | None = None
+    token_digest: str = Field(exclude=True)
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

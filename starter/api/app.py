@@ -14,7 +14,16 @@ from adapters.catalog import Catalog
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
-from starter.api import inventory, location_admin, locations, orders, promise, routing_rules
+from services.access import Authenticator
+from starter.api import (
+    inventory,
+    location_admin,
+    locations,
+    orders,
+    promise,
+    routing_rules,
+    tokens,
+)
 from starter.api.errors import install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
@@ -31,16 +40,24 @@ pick, pack and ship with them, as a durable Temporal workflow per order.
 * **Locations** read their work queue and report progress:
   `GET /locations/{id}/fulfillments`, `POST /locations/{id}/fulfillments/{fid}/events`.
 * **Support** reads an order's whole story: `GET /orders/{id}`.
-* **Everyone** sees stock across the network: `GET /inventory/{sku}`.
+* **Support and operations** see stock across the network: `GET /inventory/{sku}`.
 
-Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 404 unknown
-resource, 409 conflict with the current state, 422 invalid input (the `message` names
-the field), 413 a body over 256 KiB (32 MiB for a bulk sync), 503 with `Retry-After`
-when Temporal or the database cannot answer now (send it again).
+Every call but `GET /health` carries `Authorization: Bearer <token>` (`dom token create`,
+or `<data-dir>/tokens.txt` after `dom up`). Roles: `checkout`, `location` (one location's
+work only), `support`, `ops`, `admin`; 401 without a valid token, 403 when the role may
+not. A location's token asking about another location gets 404, as if it did not exist.
+
+Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 401 no valid
+token, 403 not for this role, 404 unknown resource, 409 conflict with the current state,
+422 invalid input (the `message` names the field), 413 a body over 256 KiB (32 MiB for a
+bulk sync), 503 with `Retry-After` when Temporal or the database cannot answer now (send
+it again).
 """
 
 # Answers any route may give (the body limit and outages), stated once for the schema.
 COMMON_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "No token, or an unknown, expired or revoked one"},
+    403: {"description": "The token's role may not do this"},
     413: {"description": "The body is over the limit; the message says what to shorten"},
     503: {"description": "Temporal or the database cannot answer now; retry after Retry-After"},
 }
@@ -61,6 +78,7 @@ def create_app(
         app.state.store = store or InventoryStore(settings.resolved_database_url)
         if own_store:
             await run_in_threadpool(app.state.store.migrate)
+        app.state.authenticator = Authenticator(app.state.store, settings.admin_token_value)
         app.state.catalog = Catalog(app.state.store)
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
@@ -89,6 +107,7 @@ def create_app(
     app.include_router(location_admin.router)
     app.include_router(promise.router)
     app.include_router(routing_rules.router)
+    app.include_router(tokens.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -1,30 +1,16 @@
-"""What routes are given: the gateway to Temporal, the inventory store, the caller."""
+"""What routes are given: the gateway to Temporal and the inventory store (the caller
+comes from ``starter.api.auth``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
-from pydantic import BaseModel
+from fastapi import Depends, Request
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.errors import UnknownLocation
 from domain.models import Location
-
-
-class Actor(BaseModel):
-    """Who is calling. Today everyone is anonymous with every role; bearer tokens and
-    roles (checkout, location, support, ops, admin) will be checked here, in one place."""
-
-    id: str
-    role: str = "admin"
-
-
-def current_actor(
-    x_switchyard_actor: Annotated[str | None, Header(max_length=200)] = None,
-) -> Actor:
-    return Actor(id=x_switchyard_actor or "anonymous")
 
 
 def get_gateway(request: Request) -> OrderGateway:
@@ -44,6 +30,5 @@ def known_location(request: Request, location_id: str) -> Location:
     return location
 
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
 GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]
 StoreDep = Annotated[InventoryStore, Depends(get_store)]

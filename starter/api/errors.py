@@ -24,6 +24,7 @@ from adapters.order_gateway import (
 )
 from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
+from domain.access import InvalidToken, NotAllowed, NotAuthenticated
 from domain.errors import (
     InvalidOrder,
     InvalidTransition,
@@ -51,6 +52,8 @@ _STATUS: dict[type[Exception], int] = {
     OrderConflict: 409,
     NotReroutable: 409,
     OutOfStock: 409,
+    NotAllowed: 403,
+    InvalidToken: 422,
 }
 
 
@@ -89,6 +92,17 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return validation_error(problems)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _who_are_you(request: Request, exc: NotAuthenticated) -> JSONResponse:
+        # RFC 6750: no credentials gets a bare challenge; a bad token says so.
+        given = request.headers.get("authorization") is not None
+        challenge = 'Bearer error="invalid_token"' if given else "Bearer"
+        return JSONResponse(
+            status_code=401,
+            content={"message": str(exc), "error": "NotAuthenticated"},
+            headers={"WWW-Authenticate": challenge},
+        )
 
     @app.exception_handler(InvalidOrder)
     async def _invalid_order(request: Request, exc: InvalidOrder) -> JSONResponse:

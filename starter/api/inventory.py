@@ -19,11 +19,13 @@ from pydantic import BaseModel, Field, field_validator
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore, LedgerRow, StockBalance
+from domain.access import Principal, Right
 from domain.errors import UnknownSku
 from domain.models import Identifier
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 from services import inventory
-from starter.api.deps import ActorDep, GatewayDep, StoreDep, known_location
+from starter.api.auth import Allowed, CallerDep
+from starter.api.deps import GatewayDep, StoreDep, known_location
 from starter.api.errors import NotFound
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
 from starter.api.store_errors import StoreRoute
@@ -132,6 +134,7 @@ class MovementResult(BaseModel):
     "",
     response_model=LocationInventory,
     responses={404: {"description": "Unknown location"}},
+    dependencies=[Allowed(Right.READ_STOCK, at_location=True)],
 )
 async def location_inventory(
     request: Request,
@@ -168,6 +171,7 @@ async def location_inventory(
     "/{location_id}/{sku}/ledger",
     response_model=LedgerPage,
     responses={404: {"description": "Unknown location or SKU"}},
+    dependencies=[Allowed(Right.READ_STOCK, at_location=True)],
 )
 async def ledger(
     location_id: str,
@@ -196,7 +200,12 @@ async def ledger(
     return await run_in_threadpool(read)
 
 
-@router.get("/{sku}", response_model=SkuInventory, responses={404: {"description": "Unknown SKU"}})
+@router.get(
+    "/{sku}",
+    response_model=SkuInventory,
+    responses={404: {"description": "Unknown SKU"}},
+    dependencies=[Allowed(Right.READ_INVENTORY)],
+)
 async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInventory:
     """Where the SKU is, and how much of it can still be promised (after safety stock)."""
     catalog = request.app.state.catalog
@@ -240,9 +249,10 @@ _MOVEMENT_RESPONSES: dict[int | str, dict[str, str]] = {
 
 @router.post("/receipts", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
 async def receive(
-    receipt: Receipt, request: Request, store: StoreDep, gateway: GatewayDep, actor: ActorDep
+    receipt: Receipt, request: Request, store: StoreDep, gateway: GatewayDep, caller: CallerDep
 ) -> MovementResult:
     """Units arrived: on_hand goes up; backordered orders waiting for the SKU are woken."""
+    caller.check(Right.COUNT_STOCK, receipt.location_id)  # a location receives only its own
 
     def move() -> tuple[StockBalance, int]:
         _known(request, receipt.location_id, receipt.sku)
@@ -252,7 +262,7 @@ async def receive(
             receipt.sku,
             receipt.quantity,
             reference=receipt.reference,
-            actor=actor.id,
+            actor=caller.actor,
         )
 
     return await _moved(request, store, gateway, *await run_in_threadpool(move))
@@ -264,7 +274,7 @@ async def adjust(
     request: Request,
     store: StoreDep,
     gateway: GatewayDep,
-    actor: ActorDep,
+    caller: Annotated[Principal, Allowed(Right.ADJUST_STOCK)],
 ) -> MovementResult:
     """Add or remove units with a reason; 409 if on_hand would drop below reserved or zero."""
 
@@ -277,7 +287,7 @@ async def adjust(
             adjustment.delta,
             reason=adjustment.reason,
             reference=adjustment.reference,
-            actor=actor.id,
+            actor=caller.actor,
         )
 
     return await _moved(request, store, gateway, *await run_in_threadpool(move))
@@ -291,7 +301,7 @@ async def count(
     request: Request,
     store: StoreDep,
     gateway: GatewayDep,
-    actor: ActorDep,
+    caller: Annotated[Principal, Allowed(Right.COUNT_STOCK, at_location=True)],
 ) -> MovementResult:
     """A cycle count sets on_hand (the ledger keeps the difference); 409 below reserved."""
 
@@ -303,7 +313,7 @@ async def count(
             {sku: counted.on_hand},
             reason=counted.reason,
             reference=counted.reference,
-            actor=actor.id,
+            actor=caller.actor,
         )
         return balance, delta
 
@@ -318,7 +328,11 @@ async def count(
     responses=_MOVEMENT_RESPONSES,
 )
 async def sync(
-    location_id: str, request: Request, store: StoreDep, gateway: GatewayDep, actor: ActorDep
+    location_id: str,
+    request: Request,
+    store: StoreDep,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.COUNT_STOCK, at_location=True)],
 ) -> SyncResult:
     """A WMS or store system's counts for one location (JSON, or CSV `sku,on_hand`), applied
     in one transaction: all of them, or none (409 naming the SKU whose count is too low)."""
@@ -336,7 +350,7 @@ async def sync(
             {line.sku: line.on_hand for line in counts.counts},
             reason=counts.reason,
             reference=counts.reference,
-            actor=actor.id,
+            actor=caller.actor,
         )
 
     applied = await run_in_threadpool(move)

@@ -20,12 +20,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from adapters.store.views import LocationChange
 from adapters.webhook_urls import (
     UnsafeWebhookUrl,
     UnsignedWebhook,
     check_webhook_secret,
     check_webhook_url,
 )
+from domain.access import Principal, Right
 from domain.errors import UnknownPostalCode, UnknownSku
 from domain.geo import zip_point
 from domain.models import (
@@ -38,7 +40,8 @@ from domain.models import (
     Sla,
     WebhookAdapterConfig,
 )
-from starter.api.deps import ActorDep, StoreDep, known_location
+from starter.api.auth import Allowed, CallerDep
+from starter.api.deps import StoreDep, known_location
 from starter.api.store_errors import LocationExists, StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
@@ -102,16 +105,20 @@ _REQUIRED = ("name", "active", "pickup", "adapter")
 @router.get("", response_model=list[LocationView])
 async def list_locations(
     request: Request,
+    caller: CallerDep,
     active: Annotated[bool | None, Query(description="Only active (or inactive) ones")] = None,
     pickup: Annotated[bool | None, Query(description="Only those that take pickups")] = None,
     kind: Annotated[LocationKind | None, Query()] = None,
 ) -> list[dict[str, Any]]:
-    """Every location in the network, in the network file's order."""
+    """Every location in the network, in the network file's order (a location's token
+    sees only its own)."""
+    caller.check(Right.READ_LOCATIONS, caller.location_id)
     network = await run_in_threadpool(request.app.state.catalog.network)
     return [
         _view(loc)
         for loc in network.locations
-        if (active is None or loc.active is active)
+        if caller.sees(loc.id)
+        and (active is None or loc.active is active)
         and (pickup is None or loc.pickup is pickup)
         and (kind is None or loc.kind is kind)
     ]
@@ -127,14 +134,17 @@ async def list_locations(
     },
 )
 async def add_location(
-    location: NewLocation, request: Request, store: StoreDep, actor: ActorDep
+    location: NewLocation,
+    request: Request,
+    store: StoreDep,
+    caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Add a location; its `stock`, if any, is booked as receipts by the caller."""
     await _check_webhook(request, location.adapter)
 
     def add() -> None:
         try:
-            added = store.add_location(location, actor=actor.id)
+            added = store.add_location(location, actor=caller.actor)
         except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
             raise RequestValidationError(
                 [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
@@ -151,10 +161,33 @@ async def add_location(
     "/{location_id}",
     response_model=LocationView,
     responses={404: {"description": "Unknown location"}},
+    dependencies=[Allowed(Right.READ_LOCATIONS, at_location=True)],
 )
 async def get_location(location_id: str, request: Request) -> dict[str, Any]:
     """One location's settings."""
     return _view(await run_in_threadpool(known_location, request, location_id))
+
+
+@router.get(
+    "/{location_id}/history",
+    response_model=list[LocationChange],
+    responses={404: {"description": "Unknown location"}},
+    dependencies=[Allowed(Right.READ_LOCATIONS, at_location=True)],
+)
+async def location_history(
+    location_id: str,
+    request: Request,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[LocationChange]:
+    """Who changed the location's settings, when, and to what, the newest first (its
+    creation included; a webhook secret shows as ``***``)."""
+
+    def read() -> list[LocationChange]:
+        known_location(request, location_id)
+        return store.location_history(location_id, limit=limit)
+
+    return await run_in_threadpool(read)
 
 
 @router.patch(
@@ -166,7 +199,11 @@ async def get_location(location_id: str, request: Request) -> dict[str, Any]:
     },
 )
 async def update_location(
-    location_id: str, patch: LocationPatch, request: Request, store: StoreDep
+    location_id: str,
+    patch: LocationPatch,
+    request: Request,
+    store: StoreDep,
+    caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
@@ -189,7 +226,7 @@ async def update_location(
 
     def update() -> Location:
         try:
-            return store.update_location(location_id, **changes)
+            return store.update_location(location_id, actor=caller.actor, **changes)
         except ValidationError as exc:
             raise RequestValidationError(
                 [

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
+from domain.access import Principal, Right
 from domain.fulfillment import LocationEvent
 from domain.models import OPEN_FULFILLMENT_STATUSES, FulfillmentStatus
 from domain.orders import EventReceipt, FulfillmentView
-from starter.api.deps import ActorDep, GatewayDep, StoreDep, known_location
+from starter.api.auth import Allowed
+from starter.api.deps import GatewayDep, StoreDep, known_location
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
@@ -28,6 +30,7 @@ QueueStatus = Annotated[
     "/{location_id}/fulfillments",
     response_model=list[FulfillmentView],
     responses={404: {"description": "Unknown location"}},
+    dependencies=[Allowed(Right.READ_QUEUE, at_location=True)],
 )
 async def work_queue(
     location_id: str,
@@ -65,10 +68,9 @@ async def report_event(
     event: LocationEvent,
     request: Request,
     gateway: GatewayDep,
-    actor: ActorDep,
+    caller: Annotated[Principal, Allowed(Right.REPORT_EVENTS, at_location=True)],
 ) -> EventReceipt:
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
     if not request.app.state.catalog.has_seen_location(location_id):  # no store read per event
         await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
-    who = actor.id if actor.id != "anonymous" else f"location:{location_id}"
-    return await gateway.report_event(location_id, fulfillment_id, event, actor=who)
+    return await gateway.report_event(location_id, fulfillment_id, event, actor=caller.actor)

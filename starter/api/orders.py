@@ -1,4 +1,4 @@
-"""Checkout places orders; support reads them."""
+"""Checkout places orders; support reads and cancels them; operations reroutes them."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from adapters.catalog import Catalog
 from adapters.order_gateway import OrderSummary
+from domain.access import Principal, Right
 from domain.errors import InvalidOrder, UnknownSku
 from domain.models import ID_PATTERN, DeliveryType, OrderRequest, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
-from starter.api.deps import ActorDep, GatewayDep, StoreDep
+from starter.api.auth import Allowed
+from starter.api.deps import GatewayDep, StoreDep
 from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -56,11 +58,15 @@ def check_against_network(order: OrderRequest, catalog: Catalog) -> None:
     },
 )
 async def place_order(
-    order: OrderRequest, request: Request, response: Response, gateway: GatewayDep, actor: ActorDep
+    order: OrderRequest,
+    request: Request,
+    response: Response,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.PLACE_ORDERS)],
 ) -> OrderAccepted:
     """Start the order's workflow. Repeating the same body is harmless (200, no second order)."""
     await run_in_threadpool(check_against_network, order, request.app.state.catalog)
-    current, created = await gateway.place_order(order)
+    current, created = await gateway.place_order(order, placed_by=caller.actor)
     if not created:
         response.status_code = status.HTTP_200_OK
     return OrderAccepted(
@@ -68,7 +74,7 @@ async def place_order(
     )
 
 
-@router.get("", response_model=list[OrderSummary])
+@router.get("", response_model=list[OrderSummary], dependencies=[Allowed(Right.READ_ORDERS)])
 async def find_orders(
     gateway: GatewayDep,
     status: OrderStatus | None = None,
@@ -92,7 +98,10 @@ async def find_orders(
 
 
 @router.get(
-    "/{order_id}", response_model=OrderView, responses={404: {"description": "Unknown order"}}
+    "/{order_id}",
+    response_model=OrderView,
+    responses={404: {"description": "Unknown order"}},
+    dependencies=[Allowed(Right.READ_ORDERS)],
 )
 async def get_order(
     order_id: str,
@@ -145,7 +154,11 @@ def _known_locations(ids: list[str], field: str, catalog: Catalog) -> None:
     },
 )
 async def reroute_order(
-    order_id: str, body: RerouteBody, request: Request, gateway: GatewayDep, actor: ActorDep
+    order_id: str,
+    body: RerouteBody,
+    request: Request,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.REROUTE_ORDERS)],
 ) -> RerouteResult:
     """Cancel the affected open packages, release their units and route them again.
     Checked before anything changes; the answer is the new plan."""
@@ -161,7 +174,7 @@ async def reroute_order(
             exclude_location_ids=body.exclude_location_ids,
             location_id=body.location_id,
             reason=body.reason,
-            actor=f"ops:{actor.id}",
+            actor=caller.actor,
         ),
     )
 
@@ -177,12 +190,13 @@ async def reroute_order(
     },
 )
 async def cancel_order(
-    order_id: str, body: CancelBody, gateway: GatewayDep, actor: ActorDep
+    order_id: str,
+    body: CancelBody,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.CANCEL_ORDERS)],
 ) -> OrderView:
     """Cancel at every location still working on it, release every unit; ends ``cancelled``."""
-    return await gateway.cancel(
-        order_id, CancelRequest(reason=body.reason, actor=f"support:{actor.id}")
-    )
+    return await gateway.cancel(order_id, CancelRequest(reason=body.reason, actor=caller.actor))
 
 
 @router.post(
@@ -191,9 +205,12 @@ async def cancel_order(
     responses={409: {"description": "The order is still running: cancel it instead"}},
 )
 async def release_held_stock(
-    order_id: str, gateway: GatewayDep, store: StoreDep, actor: ActorDep
+    order_id: str,
+    gateway: GatewayDep,
+    store: StoreDep,
+    caller: Annotated[Principal, Allowed(Right.REROUTE_ORDERS)],
 ) -> Repaired:
     """Operations' repair for an order whose workflow was terminated (and so ran no
     compensation): release every unit it still holds, with a ledger row saying why.
     Refused while the order runs; a repeat releases nothing."""
-    return await release_closed_order(store, gateway, order_id, actor=f"ops:{actor.id}")
+    return await release_closed_order(store, gateway, order_id, actor=caller.actor)

@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from adapters.catalog import Catalog
 from adapters.store import InventoryStore
+from domain.access import Right
 from domain.errors import UnknownSku
 from domain.geo import miles_between
 from domain.models import DEFAULT_SLA, DeliveryType, Location, ServiceLevel
@@ -33,6 +34,7 @@ from domain.promise import (
 from domain.routing.rules import Rules, default_rules
 from domain.timezones import location_zone
 from services.inventory import route_on_live_stock
+from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
 
 router = APIRouter(tags=["promise"])
@@ -42,6 +44,7 @@ router = APIRouter(tags=["promise"])
     "/promise",
     response_model=Promise,
     responses={422: {"description": "Invalid cart or address; the message names the field"}},
+    dependencies=[Allowed(Right.PROMISE)],
 )
 async def promise(body: PromiseRequest, request: Request, store: StoreDep) -> Promise:
     """Ship options per service level (cost, transit days, estimated delivery date counting

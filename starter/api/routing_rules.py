@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from adapters.rules_book import RulesVersion, UnknownRulesVersion
+from domain.access import Principal, Right
 from domain.routing.rules import RulesError
-from starter.api.deps import ActorDep
+from starter.api.auth import Allowed
 from starter.api.errors import NotFound, validation_error
 
 router = APIRouter(prefix="/routing/rules", tags=["routing"])
@@ -29,7 +30,7 @@ _BODY_DOC = {
 }
 
 
-@router.get("", response_model=RulesVersion)
+@router.get("", response_model=RulesVersion, dependencies=[Allowed(Right.READ_RULES)])
 async def current_rules(request: Request) -> RulesVersion:
     """The rules in force, with their version (0 is the built-in set)."""
     book = request.app.state.rules_book
@@ -37,7 +38,10 @@ async def current_rules(request: Request) -> RulesVersion:
 
 
 @router.get(
-    "/{version}", response_model=RulesVersion, responses={404: {"description": "No such version"}}
+    "/{version}",
+    response_model=RulesVersion,
+    responses={404: {"description": "No such version"}},
+    dependencies=[Allowed(Right.READ_RULES)],
 )
 async def rules_version(version: int, request: Request) -> RulesVersion:
     """A past (or the current) version of the rules."""
@@ -53,7 +57,9 @@ async def rules_version(version: int, request: Request) -> RulesVersion:
     openapi_extra=_BODY_DOC,
     responses={422: {"description": "Invalid rules; the message names the field"}},
 )
-async def replace_rules(request: Request, actor: ActorDep) -> Any:
+async def replace_rules(
+    request: Request, caller: Annotated[Principal, Allowed(Right.MANAGE_RULES)]
+) -> Any:
     """Validate and install new rules as the next version; orders routed from now on use
     them, and each decision records the version it used."""
     raw = await request.body()
@@ -65,6 +71,8 @@ async def replace_rules(request: Request, actor: ActorDep) -> Any:
             [{"loc": ["body"], "msg": f"not valid {kind}: {exc}", "type": "parse"}]
         )
     try:
-        return await run_in_threadpool(request.app.state.rules_book.replace, data, actor=actor.id)
+        return await run_in_threadpool(
+            request.app.state.rules_book.replace, data, actor=caller.actor
+        )
     except RulesError as exc:
         return validation_error([{"loc": ["body"], "msg": str(exc), "type": "rules"}])

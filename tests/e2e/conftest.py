@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.access import TOKENS_FILE, read_tokens_file
 from starter.stack import free_port
 
 HERE = Path(__file__).parent
@@ -26,8 +27,15 @@ class Stack:
     log: Path
     ui_url: str = ""
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.api_url, timeout=30)
+    def token(self, role: str = "admin") -> str:
+        """A development token ``dom up`` wrote to the data dir's tokens.txt, by role (or
+        ``location:<id>``)."""
+        return read_tokens_file(self.data_dir / TOKENS_FILE)[role]
+
+    def client(self, role: str = "admin") -> httpx.Client:
+        """An HTTP client that calls as ``role`` (admin unless told otherwise)."""
+        headers = {"Authorization": f"Bearer {self.token(role)}"}
+        return httpx.Client(base_url=self.api_url, timeout=30, headers=headers)
 
 
 def start_stack(

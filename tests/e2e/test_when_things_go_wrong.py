@@ -86,7 +86,7 @@ def test_operations_reroute_answers_with_the_new_plan(stack: Stack) -> None:
         moved = http.post(
             "/orders/W-2/reroute",
             json={"exclude_location_ids": [here], "reason": "power cut", "location_id": "NWK-DC"},
-            headers={"X-Switchyard-Actor": "kim"},
+            headers={"Authorization": f"Bearer {stack.token('ops')}"},
         )
         assert moved.status_code == 200, moved.text
         result = moved.json()
@@ -97,7 +97,7 @@ def test_operations_reroute_answers_with_the_new_plan(stack: Stack) -> None:
         play_location(http, "NWK-DC", result["fulfillments"][0]["fulfillment_id"], "1ZMOVED")
         order = wait_for(http, "W-2", lambda o: o["status"] == "shipped", "shipped")
         request = next(e for e in order["events"] if e["type"] == "reroute_requested")
-        assert request["actor"] == "ops:kim" and request["reason"] == "power cut"
+        assert request["actor"] == "ops:dev-ops" and request["reason"] == "power cut"
         again = http.post(
             "/orders/W-2/reroute", json={"exclude_location_ids": ["NWK-DC"], "reason": "x"}
         )

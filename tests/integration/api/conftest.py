@@ -16,6 +16,7 @@ from starter.settings import Settings
 
 # The store tests' database fixtures: a fresh SQLite file, a PostgreSQL database per module.
 from tests.integration.store.conftest import database_url, postgres_url  # noqa: F401
+from tests.tokens import ADMIN, ADMIN_TOKEN
 
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
 
@@ -23,7 +24,8 @@ TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
 def api_settings(**overrides: object) -> Settings:
     """Settings for an API under FastAPI's TestClient, whose requests name the host
     ``testserver``: allowed here, never by default."""
-    return Settings(allowed_hosts=["testserver"], **overrides)  # type: ignore[arg-type]
+    given: dict[str, object] = {"allowed_hosts": ["testserver"], "admin_token": ADMIN_TOKEN}
+    return Settings(**{**given, **overrides})  # type: ignore[arg-type]
 
 
 class FakeGateway:
@@ -57,5 +59,5 @@ def gateway() -> FakeGateway:
 @pytest.fixture
 def api(store: InventoryStore, gateway: FakeGateway) -> Iterator[TestClient]:
     app = create_app(api_settings(), gateway=gateway, store=store)  # type: ignore[arg-type]
-    with TestClient(app, headers={"X-Switchyard-Actor": "ana@ops"}) as client:
+    with TestClient(app, headers=ADMIN) as client:
         yield client

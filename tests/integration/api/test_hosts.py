@@ -10,6 +10,7 @@ from starter.api import create_app
 from starter.api.hosts import TrustedHosts, host_name
 from starter.settings import Settings
 from tests.integration.api.conftest import FakeGateway
+from tests.tokens import ADMIN, ADMIN_TOKEN
 
 
 @pytest.mark.parametrize(
@@ -33,8 +34,9 @@ def test_names_subdomains_and_any() -> None:
 
 
 def test_by_default_only_localhost_and_127_0_0_1_are_served(store: InventoryStore) -> None:
-    app = create_app(Settings(), gateway=FakeGateway(), store=store)  # type: ignore[arg-type]
-    with TestClient(app, base_url="http://localhost:8000") as api:
+    settings = Settings(admin_token=ADMIN_TOKEN)
+    app = create_app(settings, gateway=FakeGateway(), store=store)  # type: ignore[arg-type]
+    with TestClient(app, base_url="http://localhost:8000", headers=ADMIN) as api:
         assert api.get("/locations").status_code == 200
         assert api.get("/locations", headers={"Host": "127.0.0.1:8000"}).status_code == 200
         for host in ("testserver", "evil.example", "switchyard.internal:8000"):
@@ -44,15 +46,17 @@ def test_by_default_only_localhost_and_127_0_0_1_are_served(store: InventoryStor
                 "message": "this API does not serve that host name; use the address you were given",
                 "error": "UnknownHost",
             }
-        # Refused before anything else: no body is read, no route runs.
+        # Refused before anything else: no token checked, no body read, no route run.
         posted = api.post("/orders", json={}, headers={"Host": "evil.example"})
         assert posted.status_code == 400
+        anonymous = api.get("/health", headers={"Host": "evil.example", "Authorization": ""})
+        assert anonymous.status_code == 400
 
 
 def test_the_configured_public_name_is_served(store: InventoryStore) -> None:
-    settings = Settings(allowed_hosts=["orders.example.com"])
+    settings = Settings(allowed_hosts=["orders.example.com"], admin_token=ADMIN_TOKEN)
     app = create_app(settings, gateway=FakeGateway(), store=store)  # type: ignore[arg-type]
-    with TestClient(app, base_url="https://orders.example.com") as api:
+    with TestClient(app, base_url="https://orders.example.com", headers=ADMIN) as api:
         assert api.get("/locations").status_code == 200
         assert api.get("/locations", headers={"Host": "localhost"}).status_code == 400
 

@@ -83,7 +83,7 @@ def test_the_ledger_pages_newest_first(api: TestClient) -> None:
 
     first = api.get("/inventory/PHX-STORE/CANDLE-CEDAR/ledger", params={"limit": 2}).json()
     assert [e["reference"] for e in first["entries"]] == ["PO-2", "PO-1"]
-    assert first["entries"][0]["actor"] == "ana@ops"
+    assert first["entries"][0]["actor"] == "admin:bootstrap-admin"
     assert first["entries"][0]["kind"] == "receipt"
     rest = api.get(
         "/inventory/PHX-STORE/CANDLE-CEDAR/ledger",
@@ -118,7 +118,7 @@ def test_a_receipt_adds_units_and_records_the_caller(
         "receipt",
         24,
         "PO-7",
-        "ana@ops",
+        "admin:bootstrap-admin",
     )
 
 
@@ -174,7 +174,12 @@ def test_a_cycle_count_sets_on_hand(api: TestClient, store: InventoryStore) -> N
     assert api.put("/inventory/CHI-STORE/NOPE", json={"on_hand": 1}).status_code == 404
     assert api.put("/inventory/NOWHERE/SKIN-SERUM", json={"on_hand": 1}).status_code == 404
     [row, *_] = store.ledger("CHI-STORE", "SKIN-SERUM")
-    assert (row.kind, row.on_hand_delta, row.reason, row.actor) == ("count", -1, "cycle", "ana@ops")
+    assert (row.kind, row.on_hand_delta, row.reason, row.actor) == (
+        "count",
+        -1,
+        "cycle",
+        "admin:bootstrap-admin",
+    )
 
 
 # --- the bulk sync ----------------------------------------------------------------------
@@ -204,7 +209,11 @@ def test_a_json_sync_applies_every_count_and_reports_what_changed(
         {"sku": "SKIN-SERUM", "before": 5, "after": 2, "delta": -3},
     ]
     [row, *_] = store.ledger("PHX-STORE", "SKIN-MOISTURIZER")
-    assert (row.reason, row.reference, row.actor) == ("nightly WMS sync", "batch-42", "ana@ops")
+    assert (row.reason, row.reference, row.actor) == (
+        "nightly WMS sync",
+        "batch-42",
+        "admin:bootstrap-admin",
+    )
     assert store.check_ledger() == []
 
 

@@ -89,7 +89,7 @@ def test_temporal_refusing_a_size_is_413_not_an_outage(
         RPCStatusCode.INVALID_ARGUMENT if "Blob" in message else RPCStatusCode.RESOURCE_EXHAUSTED
     )
 
-    async def refuse(order: object) -> None:
+    async def refuse(order: object, **_: object) -> None:
         raise RPCError(message, status, b"")
 
     gateway.place_order = refuse  # type: ignore[attr-defined]

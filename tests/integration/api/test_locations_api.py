@@ -80,7 +80,7 @@ def test_a_new_location_books_its_stock_as_receipts_by_the_caller(
     assert created.json()["adapter"]["secret"] == "********"
     assert api.get("/locations/DEN-STORE").json()["adapter"]["secret"] == "********"
     [row] = store.ledger("DEN-STORE", "SKIN-SERUM")
-    assert (row.kind, row.on_hand_delta, row.actor) == ("receipt", 4, "ana@ops")
+    assert (row.kind, row.on_hand_delta, row.actor) == ("receipt", 4, "admin:bootstrap-admin")
     again = api.post("/locations", json=body)
     assert again.status_code == 409 and "DEN-STORE" in again.json()["message"]
 

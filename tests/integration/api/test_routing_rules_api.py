@@ -31,7 +31,7 @@ def test_a_change_is_validated_and_becomes_the_next_version(api: TestClient) -> 
         headers={"Content-Type": "application/yaml"},
     )
     assert first.status_code == 200, first.text
-    assert first.json()["version"] == 1 and first.json()["changed_by"] == "ana@ops"
+    assert first.json()["version"] == 1 and first.json()["changed_by"] == "admin:bootstrap-admin"
     rules["day_cost"] = "1.25"
     second = api.put("/routing/rules", json=rules)
     assert second.json()["version"] == 2

@@ -17,6 +17,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings
+from tests.tokens import ADMIN
 
 SDK_WORDS = ("Update handler", "expected but not found", "known updates", "RuntimeError")
 
@@ -47,7 +48,7 @@ async def test_an_update_the_workflow_has_no_handler_for_is_answered_in_plain_wo
         )
 
         def call_the_api() -> list[tuple[int, dict[str, object]]]:
-            with TestClient(app) as api:
+            with TestClient(app, headers=ADMIN) as api:
                 event = api.post(
                     f"/locations/SLC-3PL/fulfillments/{order_id}-F1/events",
                     json={"type": "accepted", "event_id": "e1"},
