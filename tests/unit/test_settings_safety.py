@@ -61,3 +61,11 @@ def test_a_malformed_webhook_allowance_stops_the_process(monkeypatch: pytest.Mon
     monkeypatch.setenv("DOM_WEBHOOK_ALLOWED_HOSTS", "10.0.0.0/33")
     with pytest.raises(ValidationError, match="not an address range"):
         Settings()
+
+
+def test_the_environment_variables_alone_trigger_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DOM_ENV is read before the database URL is judged, whatever their order."""
+    monkeypatch.setenv("DOM_DATABASE_URL", "postgresql+psycopg://switchyard:switchyard@db/sy")
+    monkeypatch.setenv("DOM_ENV", "production")
+    with pytest.raises(ValidationError, match="well-known default"):
+        Settings()
