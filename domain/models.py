@@ -20,23 +20,110 @@ from pydantic import (
     EmailStr,
     Field,
     PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from domain.durations import format_duration, parse_duration
+from domain.durations import (
+    DURATION_PATTERN,
+    MAX_SECONDS,
+    MAX_TEXT,
+    DurationTooLong,
+    format_duration,
+    parse_duration,
+)
 from domain.errors import UnknownPostalCode
 from domain.geo import Point, zip_point
 
+# The id alphabet (docs/orders.md): letters, digits and ``. _ : -``, starting with a
+# letter or digit, so an id is safe in a path, a query, a log line and a Temporal
+# visibility query without escaping. Order ids, location ids and SKUs: up to 64.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 _ID = re.compile(ID_PATTERN)
+# A package is its order's id plus ``-F<n>`` (domain/ids.py), so it may pass 64.
+FULFILLMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}-F[0-9]{1,4}$"
+# A location's own event ids often embed the fulfillment id (``sim:<fid>:shipped``).
+EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+POSTAL_CODE_PATTERN = r"^[0-9]{5}(-[0-9]{4})?$"
+"""A US ZIP or ZIP+4, as the API takes it (a network file may pad it with spaces)."""
+
+
+def _duration(value: object) -> timedelta:
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]
+    except DurationTooLong as exc:
+        raise refused("duration_too_long", str(exc)) from None
+
+
 Duration = Annotated[
     timedelta,
-    BeforeValidator(parse_duration),
+    BeforeValidator(_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN, "maxLength": MAX_TEXT},
+                {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+            ],
+            "description": "30s, 15m, 24h, 3d, 1h30m, or a number of seconds",
+        }
+    ),
 ]
+
+EDGE = ConfigDict(extra="forbid", strict=True)
+"""Request bodies: a field the model does not have is a 422 naming it, and nothing is
+coerced (``"3"`` is not a quantity), so the OpenAPI schema states exactly what is taken.
+Enum, date and time fields say ``Field(strict=False)`` (FastAPI hands the model decoded
+JSON, where those are strings). Only the API's models carry it: state a workflow history
+holds stays lenient."""
+
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _whole(value: object) -> object:
+    """JSON's ``3.0`` as the integer 3 (JSON Schema counts it as an integer), in
+    containers too; any other value as it came."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    return value
+
+
+class EdgeModel(BaseModel):
+    """Base (or mixin, after the domain model) of every request body: ``EDGE``."""
+
+    model_config = EDGE
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: object) -> object:
+        return _whole(data)
+
+
+def _text_or_value(value: object) -> object:
+    """Dates and times as ISO text, never a number of seconds (pydantic would take one)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("write it as ISO 8601 text, e.g. 2025-01-31T12:00:00Z or 15:00")
+    return value
+
+
+IsoText = BeforeValidator(_text_or_value)
+
+
+def refused(kind: str, message: str) -> PydanticCustomError:
+    """A 422 for a business rule a schema cannot state (the ZIP table, time zones,
+    fields compared with each other); ``kind`` is its type (see starter/api/errors.py)."""
+    return PydanticCustomError(kind, message)
 
 
 class LocationKind(StrEnum):
@@ -233,7 +320,9 @@ class Location(BaseModel):
     @classmethod
     def _local_cutoff(cls, cutoff: time | None) -> time | None:
         if cutoff is not None and cutoff.tzinfo is not None:
-            raise ValueError("a cut-off is a local time such as '15:00'; set timezone instead")
+            raise refused(
+                "inconsistent", "a cut-off is a local time such as '15:00'; set timezone instead"
+            )
         return cutoff
 
     @field_validator("timezone")
@@ -242,19 +331,23 @@ class Location(BaseModel):
         if name is not None:
             try:
                 ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {name!r}; use an IANA name") from None
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+                raise refused(
+                    "unknown_time_zone", f"unknown time zone {name!r}; use an IANA name"
+                ) from None
         return name
 
     @model_validator(mode="after")
     def _has_a_place(self) -> Location:
         if self.postal_code is None and (self.lat is None or self.lon is None):
-            raise ValueError(f"location {self.id!r} needs a postal_code or both lat and lon")
+            raise refused(
+                "inconsistent", f"location {self.id!r} needs a postal_code or both lat and lon"
+            )
         if self.postal_code is not None:
             try:
                 zip_point(self.postal_code)
             except UnknownPostalCode as exc:
-                raise ValueError(f"location {self.id!r}: {exc}") from None
+                raise refused("unknown_postal_code", f"location {self.id!r}: {exc}") from None
         if not self.name:
             self.name = self.id
         return self
@@ -323,10 +416,22 @@ class Contact(BaseModel):
     email: str = Field(max_length=320)
 
 
-class Customer(Contact):
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+class Customer(Contact, EdgeModel):
     """The customer as checkout sends them: the e-mail address is checked."""
 
-    email: EmailStr  # type: ignore[assignment]
+    email: str = Field(max_length=320, json_schema_extra={"format": "email"})
+
+    @field_validator("email")
+    @classmethod
+    def _deliverable(cls, value: str) -> str:
+        # email-validator's rules (special-use domains, lengths) go beyond format: email.
+        try:
+            return _EMAIL.validate_python(value)
+        except ValidationError as exc:
+            raise refused("invalid_email", exc.errors()[0]["msg"]) from None
 
 
 class Destination(BaseModel):
@@ -355,17 +460,24 @@ class Destination(BaseModel):
         return Destination.model_validate({**self.model_dump(), "lat": point.lat, "lon": point.lon})
 
 
-class ShipTo(Destination):
+class ShipTo(Destination, EdgeModel):
     """Where checkout asks the order to go: the ZIP must be a known US ZIP."""
+
+    postal_code: str = Field(pattern=POSTAL_CODE_PATTERN, max_length=10)
 
     @field_validator("postal_code")
     @classmethod
     def _known_zip(cls, value: str) -> str:
-        try:
-            zip_point(value)
-        except UnknownPostalCode as exc:
-            raise ValueError(str(exc)) from None
-        return value.strip()
+        return known_zip(value)
+
+
+def known_zip(value: str) -> str:
+    """``value`` if it is a ZIP in the table; else the 422 kind ``unknown_postal_code``."""
+    try:
+        zip_point(value)
+    except UnknownPostalCode as exc:
+        raise refused("unknown_postal_code", str(exc)) from None
+    return value
 
 
 class OrderLine(BaseModel):
@@ -404,26 +516,35 @@ def units_by_sku(lines: Iterable[_Line]) -> dict[str, int]:
     return units
 
 
-class OrderRequest(PlacedOrder):
+class OrderLineRequest(OrderLine, EdgeModel):
+    pass
+
+
+class OrderRequest(PlacedOrder, EdgeModel):
     """What checkout sends: the body of ``POST /orders``, checked in full."""
 
     customer: Customer
     ship_to: ShipTo
+    lines: list[OrderLineRequest] = Field(min_length=1, max_length=200)  # type: ignore[assignment]
+    service_level: ServiceLevel = Field(default=ServiceLevel.GROUND, strict=False)
+    delivery: DeliveryType = Field(default=DeliveryType.SHIP, strict=False)
 
     @field_validator("lines")
     @classmethod
-    def _unique_line_ids(cls, lines: list[OrderLine]) -> list[OrderLine]:
+    def _unique_line_ids(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
         seen: set[str] = set()
         for line in lines:
             if line.line_id in seen:
-                raise ValueError(f"line_id {line.line_id!r} is used twice")
+                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
             seen.add(line.line_id)
         return lines
 
     @model_validator(mode="after")
     def _pickup_needs_a_store(self) -> OrderRequest:
         if self.delivery is DeliveryType.PICKUP and not self.pickup_location_id:
-            raise ValueError("pickup_location_id is required when delivery is 'pickup'")
+            raise refused(
+                "inconsistent", "pickup_location_id is required when delivery is 'pickup'"
+            )
         return self
 
     def placed(self) -> PlacedOrder:

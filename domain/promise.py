@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from domain.geo import Point
-from domain.models import DeliveryType, Identifier, Location, ServiceLevel, ShipTo, units_by_sku
+from domain.models import (
+    DeliveryType,
+    EdgeModel,
+    Identifier,
+    IsoText,
+    Location,
+    ServiceLevel,
+    ShipTo,
+    units_by_sku,
+)
 from domain.orders import AllocationRequest
 from domain.routing.types import RoutingDecision, RoutingLine
 
@@ -78,23 +88,23 @@ def ready_by(now: datetime, zone: ZoneInfo, preparation: timedelta) -> datetime:
 # --- what checkout asks, and what it is told --------------------------------------------
 
 
-class PromiseLine(BaseModel):
+class PromiseLine(EdgeModel):
     sku: Identifier
     quantity: int = Field(gt=0, le=10_000)
 
 
-class PromiseRequest(BaseModel):
+class PromiseRequest(EdgeModel):
     """The body of ``POST /promise``: a cart and where it would go. Nothing is reserved."""
 
     lines: list[PromiseLine] = Field(min_length=1, max_length=200)
     ship_to: ShipTo
     service_level: ServiceLevel | None = Field(
-        default=None, description="Only this service level (default: every one)"
+        default=None, strict=False, description="Only this service level (default: every one)"
     )
     pickup_radius_miles: float = Field(default=DEFAULT_PICKUP_RADIUS_MILES, gt=0, le=500)
-    channel: str | None = None
-    at: AwareDatetime | None = Field(
-        default=None, description="When the order would be placed (default: now)"
+    channel: str | None = Field(default=None, max_length=100)
+    at: Annotated[AwareDatetime | None, IsoText] = Field(
+        default=None, strict=False, description="When the order would be placed (default: now)"
     )
 
     @field_validator("at")

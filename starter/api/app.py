@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from adapters.catalog import Catalog
 from adapters.order_gateway import OrderGateway
@@ -24,7 +26,7 @@ from starter.api import (
     routing_rules,
     tokens,
 )
-from starter.api.errors import install_error_handlers
+from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.settings import Settings, get_settings
@@ -54,13 +56,20 @@ bulk sync), 503 with `Retry-After` when Temporal or the database cannot answer n
 it again).
 """
 
-# Answers any route may give (the body limit and outages), stated once for the schema.
-COMMON_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "No token, or an unknown, expired or revoked one"},
-    403: {"description": "The token's role may not do this"},
-    413: {"description": "The body is over the limit; the message says what to shorten"},
-    503: {"description": "Temporal or the database cannot answer now; retry after Retry-After"},
-}
+# Answers any route may give (the caller's token, the body limit, outages), stated once
+# for the schema; each route adds its own (404, 409, 422...).
+COMMON_RESPONSES = error_responses(401, 403, 413, 503)
+
+
+class Health(BaseModel):
+    """``ok`` when the database and Temporal both answer; otherwise what does not."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["ok", "degraded"]
+    database: str
+    temporal: str
+    message: str | None = None
 
 
 def create_app(
@@ -109,7 +118,12 @@ def create_app(
     app.include_router(routing_rules.router)
     app.include_router(tokens.router)
 
-    @app.get("/health", tags=["health"])
+    @app.get(
+        "/health",
+        tags=["health"],
+        response_model=Health,
+        responses={503: {"model": Health, "description": "The database or Temporal is down"}},
+    )
     async def health() -> JSONResponse:
         """200 when the database and Temporal answer; 503 naming what does not."""
         # Plain words only: the error itself (driver text, hosts) goes to the log.

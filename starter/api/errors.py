@@ -7,11 +7,14 @@ database driver's text (handler names, stack details, hosts), which goes to the 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -43,6 +46,70 @@ class NotFound(LookupError):
     """A resource named in the path does not exist."""
 
 
+class Problem(BaseModel):
+    """One thing wrong with a request: where (``["body", "lines", 0, "sku"]``), what, and
+    its kind (pydantic's, such as ``string_too_long``, or a business rule's, see
+    ``BUSINESS_RULES``)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message a person can act on; ``error`` names the error's
+    type, and a 422 lists its ``detail`` field by field."""
+
+    message: str
+    error: str | None = None
+    detail: list[Problem] | None = None
+
+
+# The kinds of 422 a schema cannot foresee: the request has the declared shape, but a
+# rule needs data (the ZIP table, the time zones, the catalogue, the network) or compares
+# fields with each other. Every other 422 is a request the OpenAPI schema refuses too.
+BUSINESS_RULES = frozenset(
+    {
+        "unknown_postal_code",
+        "unknown_time_zone",
+        "invalid_email",
+        "unknown_sku",
+        "invalid_order",
+        "duplicate",
+        "inconsistent",
+        "invalid_cursor",
+        "rules",
+        "token",
+        "duration_too_long",
+    }
+)
+
+_DESCRIPTIONS = {
+    400: "The body cannot be read (not UTF-8, or cut short)",
+    401: "Missing or unknown token",
+    403: "The token's role may not do this",
+    404: "Not found",
+    405: "The path exists, but not for this method",
+    409: "Conflicts with the current state; the message says what",
+    413: "The body is over the limit; the message says what to shorten",
+    415: "The body's Content-Type is not one this endpoint reads",
+    422: "Invalid input; the message names the field",
+    503: "Temporal or the database cannot answer now; retry after Retry-After",
+}
+
+
+def error_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the ``ErrorBody`` shape;
+    ``descriptions`` (``e404="Unknown order"``) replace the general wording."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {
+            "model": ErrorBody,
+            "description": descriptions.get(f"e{status}", _DESCRIPTIONS[status]),
+        }
+    return out
+
+
 _STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     UnknownOrder: 404,
@@ -53,7 +120,6 @@ _STATUS: dict[type[Exception], int] = {
     NotReroutable: 409,
     OutOfStock: 409,
     NotAllowed: 403,
-    InvalidToken: 422,
 }
 
 
@@ -81,6 +147,16 @@ def validation_error(problems: list[dict[str, object]]) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own answers (no such path 404, wrong method 405, an unreadable body
+        # 400) in the API's error shape, not ``{"detail": ...}``.
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"message": str(exc.detail), "error": type(exc).__name__},
+            headers=exc.headers,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
@@ -103,6 +179,12 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"message": str(exc), "error": "NotAuthenticated"},
             headers={"WWW-Authenticate": challenge},
         )
+
+    @app.exception_handler(InvalidToken)
+    async def _invalid_token(request: Request, exc: InvalidToken) -> JSONResponse:
+        # A token request of the declared shape that a rule refuses (a name in use, a
+        # location token without its location).
+        return validation_error([{"loc": ["body"], "msg": str(exc), "type": "token"}])
 
     @app.exception_handler(InvalidOrder)
     async def _invalid_order(request: Request, exc: InvalidOrder) -> JSONResponse:

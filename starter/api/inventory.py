@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -21,13 +22,14 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore, LedgerRow, StockBalance
 from domain.access import Principal, Right
 from domain.errors import UnknownSku
-from domain.models import Identifier
+from domain.models import ID_PATTERN, EdgeModel, Identifier
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 from services import inventory
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import GatewayDep, StoreDep, known_location
-from starter.api.errors import NotFound
+from starter.api.errors import NotFound, error_responses
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
+from starter.api.params import LocationIdPath, SkuPath
 from starter.api.store_errors import StoreRoute
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=StoreRoute)
 
 MAX_PAGE = 1000
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+"""What a cursor this API hands out looks like (url-safe base64, unpadded)."""
 
 
 class LocationStock(BaseModel):
@@ -84,7 +88,7 @@ class LedgerPage(BaseModel):
     next_cursor: str | None = None
 
 
-class Receipt(BaseModel):
+class Receipt(EdgeModel):
     """Units arrived at a location (a delivery, a transfer in, a return to stock)."""
 
     location_id: Identifier
@@ -93,12 +97,12 @@ class Receipt(BaseModel):
     reference: str | None = Field(default=None, max_length=200)
 
 
-class Adjustment(BaseModel):
+class Adjustment(EdgeModel):
     """Units found (+) or lost, damaged, written off (-), with the reason why."""
 
     location_id: Identifier
     sku: Identifier
-    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    delta: int = Field(ge=-1_000_000, le=1_000_000, json_schema_extra={"not": {"const": 0}})
     reason: str = Field(min_length=1, max_length=500)
     reference: str | None = Field(default=None, max_length=200)
 
@@ -110,7 +114,7 @@ class Adjustment(BaseModel):
         return delta
 
 
-class Count(BaseModel):
+class Count(EdgeModel):
     """A cycle count: what is on the shelf now."""
 
     on_hand: int = Field(ge=0, le=10_000_000)
@@ -130,23 +134,33 @@ class MovementResult(BaseModel):
 # --- reading ----------------------------------------------------------------------------
 
 
+Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="From the previous page")]
+
+
 @router.get(
     "",
     response_model=LocationInventory,
-    responses={404: {"description": "Unknown location"}},
+    responses=error_responses(
+        404, 422, e404="Unknown location", e422="Invalid query (a cursor this list did not give)"
+    ),
     dependencies=[Allowed(Right.READ_STOCK, at_location=True)],
 )
 async def location_inventory(
     request: Request,
     store: StoreDep,
-    location_id: Annotated[str, Query(description="The location whose stock to list")],
+    location_id: Annotated[
+        str,
+        Query(pattern=ID_PATTERN, max_length=64, description="The location whose stock to list"),
+    ],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    cursor: Annotated[str | None, Query(description="From the previous page")] = None,
-    offset: Annotated[int | None, Query(ge=0, description="Instead of `cursor`")] = None,
+    cursor: Cursor = None,
+    offset: Annotated[
+        int | None, Query(ge=0, le=100_000_000, description="Instead of `cursor`")
+    ] = None,
 ) -> LocationInventory:
     """A location's whole stock by SKU, a page at a time (`cursor`, or `offset`)."""
     if cursor is not None and offset is not None:
-        raise _bad_query("cursor", "give either cursor or offset, not both")
+        raise _bad_query("cursor", "give either cursor or offset, not both", "inconsistent")
     after = _decode_cursor(cursor, "sku") if cursor is not None else None
 
     def read() -> LocationInventory:
@@ -170,16 +184,18 @@ async def location_inventory(
 @router.get(
     "/{location_id}/{sku}/ledger",
     response_model=LedgerPage,
-    responses={404: {"description": "Unknown location or SKU"}},
+    responses=error_responses(
+        404, 422, e404="Unknown location or SKU", e422="A cursor this list did not give"
+    ),
     dependencies=[Allowed(Right.READ_STOCK, at_location=True)],
 )
 async def ledger(
-    location_id: str,
-    sku: str,
+    location_id: LocationIdPath,
+    sku: SkuPath,
     request: Request,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    cursor: Annotated[str | None, Query(description="From the previous page")] = None,
+    cursor: Cursor = None,
 ) -> LedgerPage:
     """Every movement of one balance, newest first: kind, deltas, reason, reference, actor."""
     before = int(_decode_cursor(cursor, "id")) if cursor is not None else None
@@ -203,10 +219,10 @@ async def ledger(
 @router.get(
     "/{sku}",
     response_model=SkuInventory,
-    responses={404: {"description": "Unknown SKU"}},
+    responses=error_responses(404, 422, e404="Unknown SKU"),
     dependencies=[Allowed(Right.READ_INVENTORY)],
 )
-async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInventory:
+async def sku_inventory(sku: SkuPath, request: Request, store: StoreDep) -> SkuInventory:
     """Where the SKU is, and how much of it can still be promised (after safety stock)."""
     catalog = request.app.state.catalog
 
@@ -240,11 +256,15 @@ async def sku_inventory(sku: str, request: Request, store: StoreDep) -> SkuInven
 
 # --- movements --------------------------------------------------------------------------
 
-_MOVEMENT_RESPONSES: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown location or SKU"},
-    409: {"description": "It would take on_hand below zero or below the units reserved"},
-    422: {"description": "Invalid body; the message names the field"},
-}
+_MOVEMENT_RESPONSES = error_responses(
+    400,
+    404,
+    409,
+    422,
+    e404="Unknown location or SKU",
+    e409="It would take on_hand below zero or below the units reserved",
+    e422="Invalid body; the message names the field",
+)
 
 
 @router.post("/receipts", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -295,8 +315,8 @@ async def adjust(
 
 @router.put("/{location_id}/{sku}", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
 async def count(
-    location_id: str,
-    sku: str,
+    location_id: LocationIdPath,
+    sku: SkuPath,
     counted: Count,
     request: Request,
     store: StoreDep,
@@ -325,10 +345,10 @@ async def count(
     "/{location_id}/sync",
     response_model=SyncResult,
     openapi_extra=SYNC_REQUEST_BODY,
-    responses=_MOVEMENT_RESPONSES,
+    responses={**_MOVEMENT_RESPONSES, **error_responses(415)},
 )
 async def sync(
-    location_id: str,
+    location_id: LocationIdPath,
     request: Request,
     store: StoreDep,
     gateway: GatewayDep,
@@ -421,18 +441,23 @@ def _encode_cursor(kind: str, value: str) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
+_IDS = re.compile(r"^[0-9]{1,18}$")  # a ledger row's id: ASCII digits, within a BIGINT
+
+
 def _decode_cursor(cursor: str, kind: str) -> str:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     found, sep, value = text.partition(":")
-    if found != kind or not sep or (kind == "id" and not value.isdigit()):
-        raise _bad_query("cursor", "not a cursor this list handed out; start again without it")
+    if found != kind or not sep or (kind == "id" and not _IDS.match(value)):
+        raise _bad_query(
+            "cursor", "not a cursor this list handed out; start again without it", "invalid_cursor"
+        )
     return value
 
 
-def _bad_query(name: str, message: str) -> RequestValidationError:
+def _bad_query(name: str, message: str, kind: str) -> RequestValidationError:
     return RequestValidationError(
-        [{"loc": ("query", name), "msg": message, "type": "value_error", "input": None}]
+        [{"loc": ("query", name), "msg": message, "type": kind, "input": None}]
     )

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from domain.models import Identifier
+from domain.models import ID_PATTERN, EdgeModel, Identifier, refused
 from starter.api.store_errors import UnsupportedMediaType
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
 CSV_COLUMNS = ("sku", "on_hand")
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,18}$")
+_EOL = r"(\r\n|\n|\r)"
+CSV_PATTERN = rf"^sku,on_hand({_EOL}{ID_PATTERN[1:-1]},[0-9]{{1,7}})+{_EOL}?$"
+"""The CSV the schema states: a header, then ``sku,on_hand`` rows, any line endings (the
+server reads more: other columns, blank lines, a BOM, spaces around values)."""
 
 
-class SyncCount(BaseModel):
+class SyncCount(EdgeModel):
     sku: Identifier
     on_hand: int = Field(ge=0, le=10_000_000)
 
 
-class SyncRequest(BaseModel):
+class SyncRequest(EdgeModel):
     """Counts for one location, applied in one transaction."""
 
     counts: list[SyncCount] = Field(min_length=1, max_length=100_000)
@@ -39,8 +45,9 @@ class SyncRequest(BaseModel):
         seen: dict[str, int] = {}
         for i, line in enumerate(counts):
             if line.sku in seen:
-                raise ValueError(
-                    f"SKU {line.sku!r} is counted twice (counts[{seen[line.sku]}] and counts[{i}])"
+                raise refused(
+                    "duplicate",
+                    f"SKU {line.sku!r} is counted twice (counts[{seen[line.sku]}] and counts[{i}])",
                 )
             seen[line.sku] = i
         return counts
@@ -87,7 +94,18 @@ def _parse_csv(body: bytes) -> tuple[dict[str, Any], list[int]]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _invalid(("body",), "the CSV is not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module reads \r\n, \n and a lone \r itself (a StringIO that
+    # splits on \n alone handed it "\r" inside a field: a 500 for a classic Mac export).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _rows(reader)
+    except csv.Error as exc:  # a field over the csv module's limit, a stray NUL...
+        raise _invalid(
+            ("body",), f"the CSV cannot be read: line {reader.line_num}: {exc}"
+        ) from None
+
+
+def _rows(reader: csv.DictReader[str]) -> tuple[dict[str, Any], list[int]]:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in CSV_COLUMNS if name not in header]
     if missing:
@@ -101,6 +119,8 @@ def _parse_csv(body: bytes) -> tuple[dict[str, Any], list[int]]:
         values = {name: (row.get(name) or "").strip() for name in CSV_COLUMNS}
         if not any(values.values()):
             continue  # a blank line
+        if _WHOLE.match(values["on_hand"]):  # CSV has only text; the model takes no "12"
+            values["on_hand"] = int(values["on_hand"])  # type: ignore[assignment]
         counts.append(values)
         lines.append(reader.line_num)
     return {"counts": counts}, lines
@@ -150,7 +170,7 @@ SYNC_REQUEST_BODY: dict[str, Any] = {
         "content": {
             "application/json": {"schema": _sync_schema()},
             "text/csv": {
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": CSV_PATTERN},
                 "example": "sku,on_hand\nSKIN-SERUM,12\nSKIN-CLEANSER,0\n",
             },
         },
@@ -160,14 +180,14 @@ SYNC_REQUEST_BODY: dict[str, Any] = {
             "name": "reason",
             "in": "query",
             "required": False,
-            "schema": {"type": "string", "default": "sync"},
+            "schema": {"type": "string", "default": "sync", "minLength": 1, "maxLength": 500},
             "description": "For a CSV body: why the counts changed (a JSON body says it itself)",
         },
         {
             "name": "reference",
             "in": "query",
             "required": False,
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "maxLength": 200},
             "description": "For a CSV body: the WMS export or batch id",
         },
     ],

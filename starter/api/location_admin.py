@@ -13,12 +13,12 @@ that sends that mask back keeps the stored secret.
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from adapters.store.views import LocationChange
 from adapters.webhook_urls import (
@@ -28,20 +28,29 @@ from adapters.webhook_urls import (
     check_webhook_url,
 )
 from domain.access import Principal, Right
-from domain.errors import UnknownPostalCode, UnknownSku
-from domain.geo import zip_point
+from domain.errors import UnknownSku
 from domain.models import (
+    ID_PATTERN,
     MAX_HANDLING_COST,
     MAX_PRIORITY,
     MAX_UNITS,
+    POSTAL_CODE_PATTERN,
     AdapterConfig,
+    EdgeModel,
+    Identifier,
+    IsoText,
     Location,
     LocationKind,
+    ManualAdapterConfig,
+    SimulatedAdapterConfig,
     Sla,
     WebhookAdapterConfig,
+    known_zip,
 )
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep, known_location
+from starter.api.errors import error_responses
+from starter.api.params import LocationIdPath
 from starter.api.store_errors import LocationExists, StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
@@ -62,47 +71,100 @@ class LocationView(BaseModel):
     pickup: bool
 
 
-class NewLocation(Location):
+# The settings' shapes as the API takes them: no unknown fields, no coercion (EDGE).
+# The network file's models stay lenient: a file written for an older release still loads.
+
+
+class SlaBody(Sla, EdgeModel):
+    pass
+
+
+class ManualAdapterBody(ManualAdapterConfig, EdgeModel):
+    type: Literal["manual"]
+
+
+class WebhookAdapterBody(WebhookAdapterConfig, EdgeModel):
+    type: Literal["webhook"]
+    secret: str | None = Field(default=None, min_length=1, max_length=500, repr=False)
+
+
+class SimulatedAdapterBody(SimulatedAdapterConfig, EdgeModel):
+    type: Literal["simulated"]
+    carrier: str = Field(default="UPS", min_length=1, max_length=100)
+
+
+AdapterBody = Annotated[
+    ManualAdapterBody | WebhookAdapterBody | SimulatedAdapterBody, Field(discriminator="type")
+]
+
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+LocalTime = Annotated[
+    time,
+    IsoText,
+    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME_PATTERN, "examples": ["15:00"]}),
+]
+TimeZoneName = Annotated[
+    str, Field(min_length=1, max_length=64, description="IANA name, e.g. America/Denver")
+]
+
+
+class NewLocation(Location, EdgeModel):
     """A location to add: the network file's fields (``stock`` is booked as receipts)."""
+
+    kind: LocationKind = Field(strict=False)
+    postal_code: str | None = Field(default=None, pattern=POSTAL_CODE_PATTERN, max_length=10)
+    stock: Annotated[
+        dict[Identifier, Annotated[int, Field(ge=0, le=MAX_UNITS)]],
+        Field(max_length=10_000),
+        WithJsonSchema(
+            {
+                "type": "object",
+                "maxProperties": 10_000,
+                "propertyNames": {"pattern": ID_PATTERN, "maxLength": 64},
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_UNITS},
+                "description": "Units on hand by SKU, booked as receipts",
+            }
+        ),
+    ] = Field(default_factory=dict)
+    adapter: AdapterBody = Field(  # type: ignore[assignment]
+        default_factory=lambda: ManualAdapterBody(type="manual")
+    )
+    sla: SlaBody | None = None
+    cutoff: LocalTime | None = Field(
+        default=None, strict=False, description="Local time after which orders ship next day"
+    )
+    timezone: TimeZoneName | None = None
 
     @field_validator("postal_code")
     @classmethod
     def _known_zip(cls, value: str | None) -> str | None:
         # Location checks it too, but for the whole model; here the 422 names the field.
-        if value is not None:
-            try:
-                zip_point(value)
-            except UnknownPostalCode as exc:
-                raise ValueError(str(exc)) from None
-        return value
+        return None if value is None else known_zip(value)
 
 
-class LocationPatch(BaseModel):
+class LocationPatch(EdgeModel):
     """The settings operations may change; fields left out stay as they are, ``null``
     clears an optional one (``daily_capacity: null``: no daily limit)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    active: bool | None = None
-    pickup: bool | None = None
+    # Never null (a location always has them): None here only means "left out".
+    name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+    pickup: bool = None  # type: ignore[assignment]
     daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
     safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
     handling_cost: float | None = Field(
         default=None, ge=0, le=MAX_HANDLING_COST, allow_inf_nan=False
     )
     priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
-    sla: Sla | None = None
-    adapter: AdapterConfig | None = None
-    cutoff: time | None = Field(default=None, description="Local order cut-off, e.g. 15:00")
-    timezone: str | None = Field(default=None, description="IANA name, e.g. America/Denver")
+    sla: SlaBody | None = None
+    adapter: AdapterBody = None  # type: ignore[assignment]
+    cutoff: LocalTime | None = Field(
+        default=None, strict=False, description="Local order cut-off, e.g. 15:00"
+    )
+    timezone: TimeZoneName | None = None
 
 
-_REQUIRED = ("name", "active", "pickup", "adapter")
-"""Patch fields that cannot be cleared: null is refused for them."""
-
-
-@router.get("", response_model=list[LocationView])
+@router.get("", response_model=list[LocationView], responses=error_responses(422))
 async def list_locations(
     request: Request,
     caller: CallerDep,
@@ -128,10 +190,13 @@ async def list_locations(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LocationView,
-    responses={
-        409: {"description": "The id is taken"},
-        422: {"description": "Invalid location; the message names the field"},
-    },
+    responses=error_responses(
+        400,
+        409,
+        422,
+        e409="The id is taken",
+        e422="Invalid location; the message names the field",
+    ),
 )
 async def add_location(
     location: NewLocation,
@@ -160,10 +225,10 @@ async def add_location(
 @router.get(
     "/{location_id}",
     response_model=LocationView,
-    responses={404: {"description": "Unknown location"}},
+    responses=error_responses(404, 422, e404="Unknown location"),
     dependencies=[Allowed(Right.READ_LOCATIONS, at_location=True)],
 )
-async def get_location(location_id: str, request: Request) -> dict[str, Any]:
+async def get_location(location_id: LocationIdPath, request: Request) -> dict[str, Any]:
     """One location's settings."""
     return _view(await run_in_threadpool(known_location, request, location_id))
 
@@ -171,11 +236,11 @@ async def get_location(location_id: str, request: Request) -> dict[str, Any]:
 @router.get(
     "/{location_id}/history",
     response_model=list[LocationChange],
-    responses={404: {"description": "Unknown location"}},
+    responses=error_responses(404, 422, e404="Unknown location"),
     dependencies=[Allowed(Right.READ_LOCATIONS, at_location=True)],
 )
 async def location_history(
-    location_id: str,
+    location_id: LocationIdPath,
     request: Request,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -193,13 +258,16 @@ async def location_history(
 @router.patch(
     "/{location_id}",
     response_model=LocationView,
-    responses={
-        404: {"description": "Unknown location"},
-        422: {"description": "Invalid change; the message names the field"},
-    },
+    responses=error_responses(
+        400,
+        404,
+        422,
+        e404="Unknown location",
+        e422="Invalid change; the message names the field",
+    ),
 )
 async def update_location(
-    location_id: str,
+    location_id: LocationIdPath,
     patch: LocationPatch,
     request: Request,
     store: StoreDep,
@@ -207,14 +275,6 @@ async def update_location(
 ) -> dict[str, Any]:
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
-    cleared = [name for name in _REQUIRED if name in changes and changes[name] is None]
-    if cleared:
-        raise RequestValidationError(
-            [
-                {"loc": ("body", name), "msg": "cannot be null", "type": "value_error"}
-                for name in cleared
-            ]
-        )
     if "adapter" in changes and patch.adapter is not None:
         adapter = patch.adapter
         if isinstance(adapter, WebhookAdapterConfig) and adapter.secret == REDACTED:

@@ -7,13 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
+from pydantic import Field, model_validator
 
 from domain.access import Principal, Right
 from domain.fulfillment import LocationEvent
-from domain.models import OPEN_FULFILLMENT_STATUSES, FulfillmentStatus
+from domain.models import (
+    EVENT_ID_PATTERN,
+    OPEN_FULFILLMENT_STATUSES,
+    EdgeModel,
+    FulfillmentStatus,
+    Identifier,
+    LocationEventType,
+    refused,
+)
 from domain.orders import EventReceipt, FulfillmentView
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep, known_location
+from starter.api.errors import error_responses
+from starter.api.params import FulfillmentIdPath, LocationIdPath
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
@@ -26,14 +37,48 @@ QueueStatus = Annotated[
 ]
 
 
+class EventLineBody(EdgeModel):
+    sku: Identifier
+    quantity: int = Field(ge=0, le=10_000)
+
+
+class LocationEventBody(EdgeModel):
+    """What a location reports about one of its fulfillments. ``event_id``: the
+    location's own id for the event, so a repeat counts once."""
+
+    type: LocationEventType = Field(strict=False)
+    lines: list[EventLineBody] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="For 'short': what was actually found",
+    )
+    carrier: str | None = Field(default=None, max_length=100)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+    event_id: str | None = Field(default=None, pattern=EVENT_ID_PATTERN, max_length=200)
+
+    @model_validator(mode="after")
+    def _short_names_lines(self) -> LocationEventBody:
+        if self.type is LocationEventType.SHORT and not self.lines:
+            raise refused(
+                "inconsistent", "a 'short' event must list the lines and quantities actually found"
+            )
+        return self
+
+    def event(self) -> LocationEvent:
+        """The event as the order workflow takes it."""
+        return LocationEvent.model_validate(self.model_dump())
+
+
 @router.get(
     "/{location_id}/fulfillments",
     response_model=list[FulfillmentView],
-    responses={404: {"description": "Unknown location"}},
+    responses=error_responses(404, 422, e404="Unknown location"),
     dependencies=[Allowed(Right.READ_QUEUE, at_location=True)],
 )
 async def work_queue(
-    location_id: str,
+    location_id: LocationIdPath,
     request: Request,
     store: StoreDep,
     gateway: GatewayDep,
@@ -57,15 +102,19 @@ async def work_queue(
     "/{location_id}/fulfillments/{fulfillment_id}/events",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=EventReceipt,
-    responses={
-        404: {"description": "Unknown fulfillment, or one of another location"},
-        409: {"description": "The event makes no sense in the fulfillment's state"},
-    },
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        e404="Unknown location or fulfillment, or one of another location",
+        e409="The event makes no sense in the fulfillment's state",
+    ),
 )
 async def report_event(
-    location_id: str,
-    fulfillment_id: str,
-    event: LocationEvent,
+    location_id: LocationIdPath,
+    fulfillment_id: FulfillmentIdPath,
+    body: LocationEventBody,
     request: Request,
     gateway: GatewayDep,
     caller: Annotated[Principal, Allowed(Right.REPORT_EVENTS, at_location=True)],
@@ -73,4 +122,4 @@ async def report_event(
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
     if not request.app.state.catalog.has_seen_location(location_id):  # no store read per event
         await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
-    return await gateway.report_event(location_id, fulfillment_id, event, actor=caller.actor)
+    return await gateway.report_event(location_id, fulfillment_id, body.event(), actor=caller.actor)

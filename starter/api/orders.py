@@ -13,10 +13,20 @@ from adapters.catalog import Catalog
 from adapters.order_gateway import OrderSummary
 from domain.access import Principal, Right
 from domain.errors import InvalidOrder, UnknownSku
-from domain.models import ID_PATTERN, DeliveryType, OrderRequest, OrderStatus
+from domain.models import (
+    ID_PATTERN,
+    DeliveryType,
+    EdgeModel,
+    Identifier,
+    IsoText,
+    OrderRequest,
+    OrderStatus,
+)
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
+from starter.api.errors import error_responses
+from starter.api.params import OrderIdPath
 from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -53,8 +63,14 @@ def check_against_network(order: OrderRequest, catalog: Catalog) -> None:
     response_model=OrderAccepted,
     responses={
         200: {"model": OrderAccepted, "description": "The same order was already placed"},
-        409: {"description": "The order id was used before with a different body"},
-        422: {"description": "Invalid order; the message names the field"},
+        **error_responses(
+            400,
+            409,
+            422,
+            e409="The order id was used before with a different body",
+            e422="Invalid order; the message names the field (an unknown SKU, ZIP or "
+            "pickup store too)",
+        ),
     },
 )
 async def place_order(
@@ -74,14 +90,19 @@ async def place_order(
     )
 
 
-@router.get("", response_model=list[OrderSummary], dependencies=[Allowed(Right.READ_ORDERS)])
+@router.get(
+    "",
+    response_model=list[OrderSummary],
+    responses=error_responses(422),
+    dependencies=[Allowed(Right.READ_ORDERS)],
+)
 async def find_orders(
     gateway: GatewayDep,
     status: OrderStatus | None = None,
     customer_email: Annotated[str | None, Query(max_length=320)] = None,
-    location_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    sku: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    placed_after: AwareDatetime | None = None,
+    location_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=64)] = None,
+    sku: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=64)] = None,
+    placed_after: Annotated[AwareDatetime | None, IsoText] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[OrderSummary]:
     """Find orders for support, newest first: by status, customer email, a location that
@@ -100,11 +121,11 @@ async def find_orders(
 @router.get(
     "/{order_id}",
     response_model=OrderView,
-    responses={404: {"description": "Unknown order"}},
+    responses=error_responses(404, 422, e404="Unknown order"),
     dependencies=[Allowed(Right.READ_ORDERS)],
 )
 async def get_order(
-    order_id: str,
+    order_id: OrderIdPath,
     gateway: GatewayDep,
     wait: Annotated[
         float,
@@ -127,15 +148,15 @@ async def get_order(
     return Response(content=view.model_dump_json(), media_type="application/json")
 
 
-class RerouteBody(BaseModel):
+class RerouteBody(EdgeModel):
     """Operations moves an order's open packages off some locations, or onto one."""
 
-    exclude_location_ids: list[str] = Field(default_factory=list, max_length=100)
-    location_id: str | None = Field(default=None, description="Force the packages here")
+    exclude_location_ids: list[Identifier] = Field(default_factory=list, max_length=100)
+    location_id: Identifier | None = Field(default=None, description="Force the packages here")
     reason: str = Field(min_length=1, max_length=500)
 
 
-class CancelBody(BaseModel):
+class CancelBody(EdgeModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -148,13 +169,18 @@ def _known_locations(ids: list[str], field: str, catalog: Catalog) -> None:
 @router.post(
     "/{order_id}/reroute",
     response_model=RerouteResult,
-    responses={
-        404: {"description": "Unknown order"},
-        409: {"description": "Nothing to reroute: shipped already, no plan, or the order ended"},
-    },
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        e404="Unknown order",
+        e409="Nothing to reroute: shipped already, no plan, or the order ended",
+        e422="Invalid body, or an unknown location; the message names the field",
+    ),
 )
 async def reroute_order(
-    order_id: str,
+    order_id: OrderIdPath,
     body: RerouteBody,
     request: Request,
     gateway: GatewayDep,
@@ -182,15 +208,17 @@ async def reroute_order(
 @router.post(
     "/{order_id}/cancel",
     response_model=OrderView,
-    responses={
-        404: {"description": "Unknown order"},
-        409: {
-            "description": "Something already shipped (the message says what), or the order ended"
-        },
-    },
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        e404="Unknown order",
+        e409="Something already shipped (the message says what), or the order ended",
+    ),
 )
 async def cancel_order(
-    order_id: str,
+    order_id: OrderIdPath,
     body: CancelBody,
     gateway: GatewayDep,
     caller: Annotated[Principal, Allowed(Right.CANCEL_ORDERS)],
@@ -202,10 +230,10 @@ async def cancel_order(
 @router.post(
     "/{order_id}/release-held-stock",
     response_model=Repaired,
-    responses={409: {"description": "The order is still running: cancel it instead"}},
+    responses=error_responses(422, 409, e409="The order is still running: cancel it instead"),
 )
 async def release_held_stock(
-    order_id: str,
+    order_id: OrderIdPath,
     gateway: GatewayDep,
     store: StoreDep,
     caller: Annotated[Principal, Allowed(Right.REROUTE_ORDERS)],

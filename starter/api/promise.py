@@ -36,6 +36,7 @@ from domain.timezones import location_zone
 from services.inventory import route_on_live_stock
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
+from starter.api.errors import error_responses
 
 router = APIRouter(tags=["promise"])
 
@@ -43,7 +44,9 @@ router = APIRouter(tags=["promise"])
 @router.post(
     "/promise",
     response_model=Promise,
-    responses={422: {"description": "Invalid cart or address; the message names the field"}},
+    responses=error_responses(
+        400, 422, e422="Invalid cart or address; the message names the field"
+    ),
     dependencies=[Allowed(Right.PROMISE)],
 )
 async def promise(body: PromiseRequest, request: Request, store: StoreDep) -> Promise:

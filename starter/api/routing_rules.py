@@ -13,7 +13,7 @@ from adapters.rules_book import RulesVersion, UnknownRulesVersion
 from domain.access import Principal, Right
 from domain.routing.rules import RulesError
 from starter.api.auth import Allowed
-from starter.api.errors import NotFound, validation_error
+from starter.api.errors import NotFound, error_responses, validation_error
 
 router = APIRouter(prefix="/routing/rules", tags=["routing"])
 
@@ -40,7 +40,7 @@ async def current_rules(request: Request) -> RulesVersion:
 @router.get(
     "/{version}",
     response_model=RulesVersion,
-    responses={404: {"description": "No such version"}},
+    responses=error_responses(404, 422, e404="No such version"),
     dependencies=[Allowed(Right.READ_RULES)],
 )
 async def rules_version(version: int, request: Request) -> RulesVersion:
@@ -55,7 +55,7 @@ async def rules_version(version: int, request: Request) -> RulesVersion:
     "",
     response_model=RulesVersion,
     openapi_extra=_BODY_DOC,
-    responses={422: {"description": "Invalid rules; the message names the field"}},
+    responses=error_responses(422, e422="Invalid rules; the message names the field"),
 )
 async def replace_rules(
     request: Request, caller: Annotated[Principal, Allowed(Right.MANAGE_RULES)]

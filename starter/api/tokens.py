@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from adapters.store.views import TokenRecord
 from domain.access import (
@@ -21,20 +21,18 @@ from domain.access import (
     TokenGrant,
     parse_lifetime,
 )
-from domain.models import ID_PATTERN
+from domain.models import ID_PATTERN, EdgeModel
 from services.access import Authenticator, expiry, issue_token
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep, known_location
-from starter.api.errors import NotFound
+from starter.api.errors import NotFound, error_responses
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], dependencies=[Allowed(Right.MANAGE_TOKENS)])
 
 
-class NewToken(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NewToken(EdgeModel):
     name: str = Field(pattern=TOKEN_NAME_PATTERN, description="Unique among live tokens")
-    role: Role
+    role: Role = Field(strict=False)
     location_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="Required for, and only for, `location`"
     )
@@ -46,7 +44,7 @@ class NewToken(BaseModel):
 class IssuedToken(BaseModel):
     token: str = Field(description="The secret: shown now and never again")
     name: str
-    role: Role
+    role: Role = Field(strict=False)
     location_id: str | None
     expires_at: datetime | None
 
@@ -55,7 +53,9 @@ class IssuedToken(BaseModel):
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=IssuedToken,
-    responses={404: {"description": "Unknown location"}, 422: {"description": "Invalid request"}},
+    responses=error_responses(
+        400, 404, 422, e404="Unknown location", e422="Invalid request; the message says why"
+    ),
 )
 async def create_token(
     body: NewToken,
@@ -89,9 +89,15 @@ async def list_tokens(store: StoreDep) -> list[TokenRecord]:
 
 
 @router.delete(
-    "/{name}", response_model=TokenRecord, responses={404: {"description": "No live token"}}
+    "/{name}",
+    response_model=TokenRecord,
+    responses=error_responses(404, 422, e404="No live token of that name"),
 )
-async def revoke_token(name: str, request: Request, store: StoreDep) -> TokenRecord:
+async def revoke_token(
+    name: Annotated[str, Path(pattern=TOKEN_NAME_PATTERN, max_length=64)],
+    request: Request,
+    store: StoreDep,
+) -> TokenRecord:
     """Revoke the live token named ``name``: refused from now on (by every API process
     within a few seconds)."""
     revoked = await run_in_threadpool(store.revoke_token, name)
