@@ -56,9 +56,11 @@ bulk sync), 503 with `Retry-After` when Temporal or the database cannot answer n
 it again).
 """
 
-# Answers any route may give (the caller's token, the body limit, outages), stated once
+# Answers any route may give (the host, the caller's token, the body limit, outages), stated once
 # for the schema; each route adds its own (404, 409, 422...).
-COMMON_RESPONSES = error_responses(401, 403, 413, 503)
+COMMON_RESPONSES = error_responses(
+    400, 401, 403, 413, 503, e400="A host name this API does not serve (DOM_ALLOWED_HOSTS)"
+)
 
 
 class Health(BaseModel):

@@ -81,6 +81,8 @@ BUSINESS_RULES = frozenset(
         "rules",
         "token",
         "duration_too_long",
+        "unsafe_webhook_url",  # the webhook policy: DOM_ENV, DNS, DOM_WEBHOOK_ALLOWED_HOSTS
+        "missing_webhook_secret",
     }
 )
 
