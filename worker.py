@@ -11,6 +11,7 @@ import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from pydantic import SecretBytes
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -34,9 +35,14 @@ class WorkerParts:
     """What a worker owns besides itself: the location adapters and their HTTP client."""
 
     def __init__(
-        self, client: Client, task_queue: str, *, webhook_policy: WebhookPolicy | None = None
+        self,
+        client: Client,
+        task_queue: str,
+        search_hash_key: SecretBytes,
+        *,
+        webhook_policy: WebhookPolicy | None = None,
     ) -> None:
-        gateway = OrderGateway(client, task_queue)
+        gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
 
         async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
             return await gateway.report_event(
@@ -80,20 +86,29 @@ def build_worker(
 
 
 async def run_worker() -> None:
-    """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped."""
+    """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped.
+
+    Its keys come from ``DOM_ENCRYPTION_KEYS``/``DOM_SEARCH_HASH_KEY`` or the data dir's
+    files (``starter.keys``); it never creates them: ``MissingKeys`` says what to set."""
+    from starter.keys import load_keys
     from starter.settings import get_settings
     from starter.temporal import connect, ensure_search_attributes
 
     settings = get_settings()
+    keys = load_keys(settings)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook call, as dom up
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
-    client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
+    client = await connect(
+        settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
+    )
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue, webhook_policy=settings.webhook_policy)
+    parts = WorkerParts(
+        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+    )
     worker = build_worker(
         client,
         store,

@@ -14,7 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretBytes
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -126,16 +126,21 @@ def request_hash(order: OrderRequest) -> str:
 
 
 class OrderGateway:
+    """``search_hash_key``: the secret of the e-mail search attribute (``DOM_SEARCH_HASH_KEY``);
+    the gateway hashes at the edge so the key never enters a workflow history."""
+
     def __init__(
         self,
         client: Client,
         task_queue: str,
         *,
+        search_hash_key: SecretBytes,
         query_timeout: timedelta = QUERY_TIMEOUT,
         update_budget: timedelta = UPDATE_BUDGET,
     ) -> None:
         self._client = client
         self._task_queue = task_queue
+        self._search_hash_key = search_hash_key
         self._query_timeout = query_timeout
         self._update_budget = update_budget
 
@@ -167,7 +172,8 @@ class OrderGateway:
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
                         SearchAttributePair(
-                            search.CUSTOMER_EMAIL_HASH, search.email_hash(order.customer.email)
+                            search.CUSTOMER_EMAIL_HASH,
+                            search.email_hash(order.customer.email, self._search_hash_key),
                         ),
                         SearchAttributePair(search.ORDER_SKUS, sorted(order.units_by_sku())),
                     ]
@@ -212,9 +218,8 @@ class OrderGateway:
             if not status.is_final:
                 clauses.append("ExecutionStatus = 'Running'")
         if customer_email:
-            clauses.append(
-                f"{search.CUSTOMER_EMAIL_HASH.name} = '{search.email_hash(customer_email)}'"
-            )
+            hashed = search.email_hash(customer_email, self._search_hash_key)
+            clauses.append(f"{search.CUSTOMER_EMAIL_HASH.name} = '{hashed}'")
         if location_id:
             clauses.append(f"{search.ORDER_LOCATIONS.name} = '{location_id}'")
         if sku:

@@ -54,6 +54,7 @@ from webhook_3pl import Tally, WebhookLocations, send, serving
 from domain.models import OrderStatus
 from domain.network_file import load_network
 from starter.demo import demo_order
+from starter.keys import fresh_environment
 from starter.stack import EmbeddedTemporal, free_port
 
 TASK_QUEUE = "switchyard-crash"
@@ -89,6 +90,7 @@ class Stack:
         self.temporal_address = temporal.address
         self.env = {
             **os.environ,
+            **fresh_environment(),  # dom worker and dom api share these, as in production
             "DOM_DATA_DIR": str(data_dir),
             "DOM_DATABASE_URL": database_url,
             "DOM_TEMPORAL_ADDRESS": temporal.address,

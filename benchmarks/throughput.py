@@ -219,13 +219,15 @@ async def run_bare_worker(address: str, ready_file: Path) -> None:
     """The bare phases' worker process: the stack's worker settings, the bare workflows."""
     from temporalio.worker import Worker
 
+    from starter.keys import load_keys
     from starter.settings import Settings
     from starter.temporal import connect
     from workflows.runner import workflow_runner
 
     global _worker_client
     settings = Settings()
-    client = _worker_client = await connect(address, settings.temporal_namespace)
+    keys = load_keys(settings).encryption  # the run's, from the driver's environment
+    client = _worker_client = await connect(address, settings.temporal_namespace, keys=keys)
     worker = Worker(
         client,
         task_queue=BARE_TASK_QUEUE,
@@ -635,9 +637,12 @@ def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
 
 async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
     """Warm every phase up, then alternate them round by round on the one server."""
+    from starter.keys import load_keys
+    from starter.settings import Settings
     from starter.stack import connect_when_ready
 
-    client = await connect_when_ready(args.temporal_address, "default")
+    keys = load_keys(Settings()).encryption
+    client = await connect_when_ready(args.temporal_address, "default", keys=keys)
     async with contextlib.AsyncExitStack() as running_phases:
         print("starting the bare worker and dom up ...", flush=True)
         bare, shaped = await running_phases.enter_async_context(bare_phases(client, args, data_dir))
@@ -670,8 +675,12 @@ def main() -> None:
     if args.bare_worker:
         asyncio.run(run_bare_worker(args.temporal_address, args.ready_file))
         return
+    from starter.keys import fresh_environment
     from starter.stack import EmbeddedTemporal, free_port
 
+    # One set of keys for the run, inherited by every process it starts (as a production
+    # stack shares them): the driver, the bare worker, dom up, dom worker and dom api.
+    os.environ.update(fresh_environment())
     # Ctrl-C and SIGTERM stop the run (even where a shell started us with SIGINT ignored):
     # the phase is cancelled, every `finally` runs, and each process we started is stopped.
     for sig in (signal.SIGINT, signal.SIGTERM):

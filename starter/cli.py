@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from starter.inventory_cli import inventory_app
+from starter.keys import Keys
 from starter.settings import Settings
 from starter.simulate import simulate
 from starter.token_cli import token_app
@@ -77,6 +78,18 @@ def _settings(**flags: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+def _keys(settings: Settings, *, create: bool = False) -> Keys:
+    """The process's secrets (env or data dir files); a missing or unusable one stops the
+    command here (exit 2), saying what to set, before anything starts."""
+    from starter.keys import MissingKeys, UnusableKeys, load_keys
+
+    try:
+        return load_keys(settings, create=create)
+    except (MissingKeys, UnusableKeys) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -100,6 +113,7 @@ def up(
         data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
     )
     _configure_logging(settings.log_level)
+    keys = _keys(settings, create=True)  # first start: new keys in the data dir, mode 0600
     try:
         store, loaded = prepare_store(settings, network)
     except NetworkFileError as exc:
@@ -117,7 +131,7 @@ def up(
         stop = asyncio.Event()
         _stop_on_signals(stop)
         client = await connect_when_ready(
-            settings.resolved_temporal_address, settings.temporal_namespace
+            settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
         )
 
         def ready(info) -> None:
@@ -133,11 +147,17 @@ def up(
                     _demo(settings.api_url, store.network(), demo, _admin_token(settings))
                 )
 
-        await run_stack(settings, store, client, on_ready=ready, ui_url=ui_url, stop=stop)
+        await run_stack(
+            settings, store, client, keys=keys, on_ready=ready, ui_url=ui_url, stop=stop
+        )
 
     try:  # from here on every exit (Ctrl-C while Temporal starts too) stops what started
         if settings.temporal_address is None:
-            temporal = EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port)
+            temporal = EmbeddedTemporal(
+                settings.data_dir / "temporal",
+                settings.temporal_port,
+                codec_endpoint=settings.codec_endpoint,
+            )
             console.print(f"[bold]Temporal[/] starting dev server on {temporal.address} ...")
             try:
                 temporal.start()
@@ -191,6 +211,7 @@ def worker() -> None:
     """Run a worker alone (DOM_TEMPORAL_ADDRESS, DOM_DATABASE_URL); start as many as needed."""
     from worker import run_worker
 
+    _keys(_settings())  # refuse to start without keys, with the message, not a traceback
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker())
 
@@ -203,11 +224,12 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     from starter.api import create_app
 
     settings = _settings(api_port=api_port, api_host=api_host)
+    keys = _keys(settings)
     _configure_logging(settings.log_level)
     # As in `dom up`: no access-log line per request (a line per location event and per
     # poll is CPU the API spends on nothing), unless DOM_LOG_LEVEL=DEBUG asks for it.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, keys=keys),
         host=settings.api_host,
         port=settings.api_port,
         log_level="warning",

@@ -197,6 +197,7 @@ def check(
     """
     from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore
+    from starter.keys import load_keys
     from starter.settings import Settings, mask_database_url
     from starter.temporal import connect
 
@@ -210,8 +211,9 @@ def check(
     store = InventoryStore(url)
 
     async def main() -> tuple[list[str], list[str]]:
-        client = await connect(address, settings.temporal_namespace)
-        gateway = OrderGateway(client, settings.task_queue)
+        keys = load_keys(settings)  # the stack's: env, or the data dir's files
+        client = await connect(address, settings.temporal_namespace, keys=keys.encryption)
+        gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
         if repair:
             from starter.repair import repair_closed_orders
 

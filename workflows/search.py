@@ -1,14 +1,19 @@
 """Search attributes that let support find orders in Temporal's visibility store.
 
-Search attributes are stored in clear (a payload codec does not encrypt them), so the
-customer's email is kept only as a SHA-256 hash of its lowercased form: support can
-search by an address they know, but the visibility store never holds it.
+Search attributes are stored in clear (a payload codec does not encrypt them), so they
+hold no personal data: the customer's e-mail is kept only as an HMAC-SHA256 of its
+lowercased form under a secret key (``DOM_SEARCH_HASH_KEY``). Support can search by an
+address they know, but nobody holding the visibility store and a list of addresses can
+tell whose orders they are. The hash is computed at the edge (``OrderGateway``), never
+in the workflow, so the key never enters a workflow history.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
+from pydantic import SecretBytes
 from temporalio.common import SearchAttributeKey
 
 ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
@@ -19,9 +24,10 @@ ORDER_LOCATIONS = SearchAttributeKey.for_keyword_list("OrderLocations")
 ALL = (ORDER_STATUS, CUSTOMER_EMAIL_HASH, ORDER_SKUS, ORDER_LOCATIONS)
 
 
-def email_hash(email: str) -> str:
-    """What ``CustomerEmailHash`` holds for ``email``."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+def email_hash(email: str, key: SecretBytes) -> str:
+    """What ``CustomerEmailHash`` holds for ``email``: a keyed hash, hex."""
+    normalized = email.strip().lower().encode()
+    return hmac.new(key.get_secret_value(), normalized, hashlib.sha256).hexdigest()
 
 
 # The memo key under which the API records who placed the order (the timeline's first actor).

@@ -13,11 +13,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from adapters.catalog import Catalog
+from adapters.encryption import EncryptionCodec
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from services.access import Authenticator
 from starter.api import (
+    codec,
     inventory,
     location_admin,
     locations,
@@ -29,6 +31,7 @@ from starter.api import (
 from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
+from starter.keys import Keys, load_keys
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
 
@@ -79,9 +82,12 @@ def create_app(
     *,
     gateway: OrderGateway | None = None,
     store: InventoryStore | None = None,
+    keys: Keys | None = None,
 ) -> FastAPI:
-    """The API. Give it a gateway and a store (tests, `dom up`) or let it build its own."""
+    """The API. Give it a gateway and a store (tests, `dom up`) or let it build its own;
+    ``keys`` default to the settings' (``MissingKeys`` when there are none)."""
     settings = settings or get_settings()
+    keys = keys or load_keys(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,8 +100,14 @@ def create_app(
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
         if gateway is None:
-            client = await connect(settings.resolved_temporal_address, settings.temporal_namespace)
-            app.state.gateway = OrderGateway(client, settings.task_queue)
+            client = await connect(
+                settings.resolved_temporal_address,
+                settings.temporal_namespace,
+                keys=keys.encryption,
+            )
+            app.state.gateway = OrderGateway(
+                client, settings.task_queue, search_hash_key=keys.search_hash
+            )
         else:
             app.state.gateway = gateway
         yield
@@ -110,7 +122,10 @@ def create_app(
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
+    app.state.codec = EncryptionCodec(keys.encryption)
     app.add_middleware(LimitBodySize)
+    # Added late, so it runs early: the UI's preflight, and a 413 or a 401, carry CORS.
+    app.add_middleware(codec.CodecCORS, origins=settings.resolved_codec_cors_origins)
     app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)  # the outermost: first
     app.include_router(orders.router)
     app.include_router(locations.router)
@@ -119,6 +134,7 @@ def create_app(
     app.include_router(promise.router)
     app.include_router(routing_rules.router)
     app.include_router(tokens.router)
+    app.include_router(codec.router)
 
     @app.get(
         "/health",

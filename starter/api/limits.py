@@ -15,12 +15,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 200 lines with long addresses is about 40 KiB
 MAX_SYNC_BODY_BYTES = 32 * 1024 * 1024  # a whole location's counts, CSV or JSON
+# The Temporal UI sends payloads to /codec to decode: one may be up to Temporal's 2 MB
+# blob limit, 2.7 MB in base64; no Temporal message is over gRPC's 4 MB.
+MAX_CODEC_BODY_BYTES = 4 * 1024 * 1024
 _SYNC_PATH = re.compile(r"^/inventory/[^/]+/sync/?$")
+_CODEC_PATH = re.compile(r"^/codec/(en|de)code/?$")
 
 
 def body_limit(path: str) -> int:
     """The largest body ``path`` accepts, in bytes."""
-    return MAX_SYNC_BODY_BYTES if _SYNC_PATH.match(path) else MAX_BODY_BYTES
+    if _SYNC_PATH.match(path):
+        return MAX_SYNC_BODY_BYTES
+    if _CODEC_PATH.match(path):
+        return MAX_CODEC_BODY_BYTES
+    return MAX_BODY_BYTES
 
 
 class LimitBodySize:

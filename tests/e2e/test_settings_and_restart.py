@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from starter.stack import EmbeddedTemporal, _process_info, free_port
+from tests.keys import TEST_ENVIRONMENT
 
 pytestmark = pytest.mark.e2e
 
@@ -106,6 +107,7 @@ def test_dom_api_reads_the_environment_and_a_flag_overrides_it(tmp_path: Path) -
         "DOM_API_HOST": "127.0.0.1",
         "DOM_TEMPORAL_ADDRESS": temporal.address,
         "DOM_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        **TEST_ENVIRONMENT,  # dom api never creates keys: a stack in parts shares them
     }
     log_env, log_flag = tmp_path / "api-env.log", tmp_path / "api-flag.log"
     by_env = _dom(["api"], env, log_env)

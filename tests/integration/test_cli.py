@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from adapters.store import InventoryStore
@@ -83,3 +84,26 @@ def test_load_network_in_production_wants_https_and_a_secret(tmp_path: Path, mon
     assert refused.exit_code == 2
     assert "locations[0].adapter.url (X)" in refused.output and "https" in refused.output
     assert "locations[0].adapter.secret (X)" in refused.output
+
+
+@pytest.mark.parametrize("command", ["api", "worker"])
+def test_dom_api_and_worker_refuse_to_start_without_keys_saying_what_to_set(
+    command: str, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """They never make keys up: a worker and an API with keys of their own could not
+    read each other's payloads (dom up creates them in the data dir)."""
+    for name in ("DOM_ENCRYPTION_KEYS", "DOM_SEARCH_HASH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, [command])
+    assert result.exit_code == 2
+    assert "DOM_ENCRYPTION_KEYS" in result.output and "dom up" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_key_in_production_stops_the_command_naming_the_variable(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_ENV", "production")
+    monkeypatch.setenv("DOM_ENCRYPTION_KEYS", "")
+    result = CliRunner().invoke(app, ["api"])
+    assert result.exit_code == 2
+    assert "DOM_ENCRYPTION_KEYS: Value error, is set but empty" in result.output

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.order_gateway import OrderGateway, WorkflowUnavailable
 from domain.models import OrderStatus
 from starter.temporal import ensure_search_attributes
+from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order
 
 
@@ -20,7 +21,12 @@ async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
     dev_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     await ensure_search_attributes(dev_env.client)
-    gateway = OrderGateway(dev_env.client, task_queue, query_timeout=timedelta(seconds=1))
+    gateway = OrderGateway(
+        dev_env.client,
+        task_queue,
+        search_hash_key=TEST_KEYS.search_hash,
+        query_timeout=timedelta(seconds=1),
+    )
     # Placing needs no worker: the order is recorded in Temporal and waits for one.
     assert await gateway.place_order(order("NW-1")) == (OrderStatus.RECEIVED, True)
 
@@ -39,7 +45,12 @@ async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
     from tests.workflows.helpers import FakeInventory, fake_worker
 
     await ensure_search_attributes(dev_env.client)
-    gateway = OrderGateway(dev_env.client, task_queue, query_timeout=timedelta(seconds=2))
+    gateway = OrderGateway(
+        dev_env.client,
+        task_queue,
+        search_hash_key=TEST_KEYS.search_hash,
+        query_timeout=timedelta(seconds=2),
+    )
     async with fake_worker(dev_env, task_queue, FakeInventory(["WH-EAST"])) as served:
         await served.place_order(order("NW-2"))
         package = None

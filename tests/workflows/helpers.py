@@ -34,6 +34,7 @@ from domain.models import (
 )
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
+from tests.keys import TEST_KEYS
 from workflows.order import OrderWorkflow
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -86,7 +87,7 @@ async def fake_worker(
         activities=fake.activities(),
         workflow_runner=workflow_runner(),
     ):
-        yield OrderGateway(env.client, task_queue)
+        yield OrderGateway(env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
 
 
 def order(order_id: str = "A100", **overrides: object) -> OrderRequest:

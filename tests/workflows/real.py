@@ -26,6 +26,7 @@ from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
+from tests.keys import TEST_KEYS
 from tests.workflows.helpers import until
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -192,7 +193,7 @@ async def rig(
         activity_executor=executor,
         max_concurrent_activities=8,
     ):
-        gateway = OrderGateway(env.client, task_queue)
+        gateway = OrderGateway(env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
         try:
             yield Rig(env, gateway, store, locations)
             if os.environ.get("SWITCHYARD_RECORD_HISTORIES") == "1":

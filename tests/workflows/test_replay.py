@@ -8,9 +8,12 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from adapters.encryption import KeyRing, new_key
 from domain.errors import UnknownPostalCode
 from domain.models import OrderRequest
 from starter.temporal import data_converter
+from tests.keys import TEST_KEYS
+from tests.payloads import clear_payloads, raw_bytes
 from workflows.runner import WORKFLOWS, workflow_runner
 
 ROOT = Path(__file__).parent.parent / "histories"
@@ -18,6 +21,8 @@ ROOT = Path(__file__).parent.parent / "histories"
 # orders may still be running on (their replay proves the change compatible).
 HISTORIES = sorted(ROOT.rglob("*.json"))
 CURRENT = [path for path in HISTORIES if path.parent == ROOT]
+# Recorded before payloads were encrypted: orders in flight then must still finish.
+BEFORE_ENCRYPTION = ROOT / "18384f4"
 
 
 def test_there_are_histories_of_every_scenario() -> None:
@@ -30,11 +35,44 @@ def test_there_are_histories_of_every_scenario() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: str(p.relative_to(ROOT)))
 async def test_history_replays_deterministically(path: Path) -> None:
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner()
+        workflows=WORKFLOWS,
+        data_converter=data_converter(TEST_KEYS.encryption),
+        workflow_runner=workflow_runner(),
     )
     text = path.read_text()  # noqa: ASYNC240 (a small local file)
     result = await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, text))
     assert result.replay_failure is None
+
+
+def test_the_current_histories_were_recorded_encrypted_and_hold_no_customer_data() -> None:
+    for path in CURRENT:
+        history = WorkflowHistory.from_json(path.stem, path.read_text())
+        assert clear_payloads(history.events) == [], path.name
+        raw = raw_bytes(history.events)
+        assert b"Dana" not in raw and b"dana@example.com" not in raw, path.name
+
+
+def test_histories_from_before_encryption_are_kept_and_in_clear() -> None:
+    """What proves that decoding passes unencrypted payloads through (they replay above)."""
+    before = sorted(BEFORE_ENCRYPTION.glob("*.json"))
+    assert len(before) >= 9
+    history = WorkflowHistory.from_json(before[0].stem, before[0].read_text())
+    assert clear_payloads(history.events) != []
+
+
+async def test_encrypted_histories_replay_after_a_newer_key_is_added() -> None:
+    """Rotation: the workers' newest key is one the histories never saw; the old one
+    stays in the ring, so the orders recorded under it still load."""
+    rotated = KeyRing([new_key("k-next"), TEST_KEYS.encryption.newest])
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=data_converter(rotated),
+        workflow_runner=workflow_runner(),
+    )
+    for path in CURRENT:
+        history = WorkflowHistory.from_json(path.stem, path.read_text())
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None, (path.name, result.replay_failure)
 
 
 async def test_histories_replay_after_the_data_file_validators_tighten(
@@ -57,7 +95,9 @@ async def test_histories_replay_after_the_data_file_validators_tighten(
     with pytest.raises(ValueError, match="tightened"):  # the edge does refuse it now
         order_request_body()
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner()
+        workflows=WORKFLOWS,
+        data_converter=data_converter(TEST_KEYS.encryption),
+        workflow_runner=workflow_runner(),
     )
     for path in CURRENT:
         history = WorkflowHistory.from_json(path.stem, path.read_text())

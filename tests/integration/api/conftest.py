@@ -16,6 +16,7 @@ from starter.settings import Settings
 
 # The store tests' database fixtures: a fresh SQLite file, a PostgreSQL database per module.
 from tests.integration.store.conftest import database_url, postgres_url  # noqa: F401
+from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN, ADMIN_TOKEN
 
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
@@ -58,6 +59,7 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def api(store: InventoryStore, gateway: FakeGateway) -> Iterator[TestClient]:
-    app = create_app(api_settings(), gateway=gateway, store=store)  # type: ignore[arg-type]
+    settings = api_settings()
+    app = create_app(settings, gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers=ADMIN) as client:
         yield client

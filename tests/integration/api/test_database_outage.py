@@ -29,6 +29,7 @@ from starter.api import create_app
 from starter.stack import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
+from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN
 
 pytestmark = pytest.mark.postgres
@@ -156,7 +157,8 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
     gateway = Checkout()
-    app = create_app(api_settings(), gateway=gateway, store=relayed_store)  # type: ignore[arg-type]
+    settings = api_settings()
+    app = create_app(settings, gateway=gateway, store=relayed_store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers=ADMIN) as api:
         assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
         relay.cut()
@@ -184,7 +186,8 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
-    app = create_app(api_settings(), gateway=TemporalDown(), store=store)  # type: ignore[arg-type]
+    settings = api_settings()
+    app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False, headers=ADMIN) as api:
         assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
         receipt = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 1}

@@ -53,6 +53,7 @@ from services.access import issue_token
 from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
 from starter.settings import Settings
+from tests.keys import TEST_KEYS
 
 pytestmark = pytest.mark.slow
 
@@ -192,7 +193,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         TOKENS[role] = token
     # schemathesis calls the app as http://testserver: allowed here, never by default.
     settings = Settings(allowed_hosts=["testserver"])
-    yield create_app(settings, gateway=InMemoryOrders(), store=store)  # type: ignore[arg-type]
+    yield create_app(settings, gateway=InMemoryOrders(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     store.close()
 
 
@@ -211,7 +212,7 @@ def role_headers(role: str, case: schemathesis.Case) -> dict[str, str]:
 
 
 # The schema is the app's own; building it reads no store and calls no Temporal.
-OPENAPI = create_app(Settings()).openapi()
+OPENAPI = create_app(Settings(), keys=TEST_KEYS).openapi()
 # Every phase (the schema's examples, its boundaries and negations, random cases), as
 # one role; the others get a lighter run of the same checks: what differs between roles
 # is who may call what (401/403), not the shapes.

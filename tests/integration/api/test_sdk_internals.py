@@ -17,6 +17,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings
+from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN
 
 SDK_WORDS = ("Update handler", "expected but not found", "known updates", "RuntimeError")
@@ -36,7 +37,7 @@ async def test_an_update_the_workflow_has_no_handler_for_is_answered_in_plain_wo
 ) -> None:
     order_id = f"WS-{uuid.uuid4().hex[:6]}"
     gateway = OrderGateway(dev_env.client, task_queue)
-    app = create_app(api_settings(), gateway=gateway, store=store)
+    app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)
     async with Worker(
         dev_env.client,
         task_queue=task_queue,

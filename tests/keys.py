@@ -1,0 +1,24 @@
+"""The keys every test encrypts with, so the whole suite runs through the payload codec.
+
+Fixed (not random) because the recorded histories in tests/histories were encrypted with
+them and must replay. Test keys only: never use them anywhere else."""
+
+from __future__ import annotations
+
+import base64
+
+from pydantic import SecretBytes
+
+from adapters.encryption import KeyRing
+from starter.keys import Keys
+
+TEST_KEY_ID = "test-k1"
+TEST_KEY = base64.b64encode(bytes(range(32))).decode()
+TEST_KEYS = Keys(
+    encryption=KeyRing.parse(f"{TEST_KEY_ID}:{TEST_KEY}"),
+    search_hash=SecretBytes(b"switchyard tests: search hash key, not a secret"),
+)
+TEST_ENVIRONMENT = {
+    "DOM_ENCRYPTION_KEYS": f"{TEST_KEY_ID}:{TEST_KEY}",
+    "DOM_SEARCH_HASH_KEY": base64.b64encode(TEST_KEYS.search_hash.get_secret_value()).decode(),
+}
