@@ -163,6 +163,19 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
         return f"http://{host}:{self.api_port}"
 
+    @property
+    def codec_endpoint(self) -> str:
+        """The API's codec endpoint as a browser on this machine reaches it."""
+        return f"{self.api_url}/codec"
+
+    @property
+    def resolved_codec_cors_origins(self) -> list[str]:
+        """Origins whose pages may call /codec: the setting, else the embedded Temporal UI."""
+        if self.codec_cors_origins:
+            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
+        ui_port = self.temporal_port + UI_PORT_OFFSET
+        return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
 
 def _database_password(url: str) -> str | None:
     """The URL's password; None when it has none (peer auth, PGPASSWORD, ~/.pgpass)."""
@@ -178,20 +191,6 @@ def mask_database_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unreadable database URL>"
-
-    @property
-    def codec_endpoint(self) -> str:
-        """The API's codec endpoint as a browser on this machine reaches it."""
-        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
-        return f"http://{host}:{self.api_port}/codec"
-
-    @property
-    def resolved_codec_cors_origins(self) -> list[str]:
-        """Origins whose pages may call /codec: the setting, else the embedded Temporal UI."""
-        if self.codec_cors_origins:
-            return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
-        ui_port = self.temporal_port + UI_PORT_OFFSET
-        return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
 
 
 def _given(value: SecretStr | None, info: ValidationInfo) -> bool:
