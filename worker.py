@@ -22,6 +22,7 @@ from adapters.locations import LocationAdapters
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
+from adapters.webhook_urls import WebhookPolicy
 from domain.fulfillment import LocationEvent
 from workflows.runner import WORKFLOWS, workflow_runner
 
@@ -33,7 +34,14 @@ __all__ = ["WORKFLOWS", "WorkerParts", "build_worker", "run_worker", "workflow_r
 class WorkerParts:
     """What a worker owns besides itself: the location adapters and their HTTP client."""
 
-    def __init__(self, client: Client, task_queue: str, search_hash_key: SecretBytes) -> None:
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        search_hash_key: SecretBytes,
+        *,
+        webhook_policy: WebhookPolicy | None = None,
+    ) -> None:
         gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
 
         async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
@@ -41,7 +49,7 @@ class WorkerParts:
                 location_id, fulfillment_id, event, actor=f"location:{location_id}:simulator"
             )
 
-        self.adapters = LocationAdapters(report)
+        self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
 
     async def aclose(self) -> None:
         await self.adapters.aclose()
@@ -98,7 +106,9 @@ async def run_worker() -> None:
         settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
     )
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue, keys.search_hash)
+    parts = WorkerParts(
+        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+    )
     worker = build_worker(
         client,
         store,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -58,6 +59,8 @@ from domain.orders import (
 from workflows import search
 from workflows.order import OrderWorkflow
 
+log = logging.getLogger(__name__)
+
 _REQUEST_HASH = "request_sha256"
 
 
@@ -82,7 +85,24 @@ class UnknownOrder(LookupError):
 
 
 class WorkflowUnavailable(RuntimeError):
-    """The workflow exists but did not answer a query in time (no worker running?)."""
+    """The workflow exists but cannot answer now: no worker answered in time, or the
+    worker's code does not match it. The message is for callers: plain words only."""
+
+
+# The refusals the order workflow's update validators and handlers give, by type.
+_EVENT_REFUSALS = {UnknownFulfillment.__name__, InvalidTransition.__name__}
+_OPERATOR_REFUSALS = {NotReroutable.__name__}
+
+
+def _unexpected_failure(handle: WorkflowHandle, what: str, error: Exception) -> WorkflowUnavailable:
+    """A workflow failure that is no business refusal (a worker without the handler, a
+    bug): logged in full here, told to the caller in plain words, never SDK text."""
+    cause = getattr(error, "cause", None) or error
+    log.error("%s on %s failed unexpectedly: %r", what, handle.id, cause)
+    return WorkflowUnavailable(
+        f"{handle.id} could not take the {what} now; nothing was changed. "
+        "The server log has the details"
+    )
 
 
 class TemporalBusy(RuntimeError):
@@ -266,9 +286,9 @@ class OrderGateway:
             return await self._update(handle, update, request, str(uuid.uuid4()))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
-            if isinstance(cause, ApplicationError):
+            if isinstance(cause, ApplicationError) and cause.type in _OPERATOR_REFUSALS:
                 raise NotReroutable(cause.message) from None
-            raise
+            raise _unexpected_failure(handle, "request", exc) from None
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -296,8 +316,9 @@ class OrderGateway:
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    log.warning("%s: update still refused after the budget: %s", handle.id, exc)
                     raise TemporalBusy(
-                        f"{handle.id} could not take the request now ({_message(exc)}); "
+                        f"{handle.id} could not take the request now; "
                         "nothing was lost, send it again"
                     ) from None
                 await asyncio.sleep(min(pause, left))
@@ -384,11 +405,14 @@ class OrderGateway:
             return await self._update(handle, OrderWorkflow.report_event, envelope, update_id)
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type == UnknownFulfillment.__name__:
-                raise UnknownFulfillment(cause.message) from None
-            if isinstance(cause, ApplicationError):
-                raise InvalidTransition(cause.message) from None
-            raise
+            if isinstance(cause, ApplicationError) and cause.type in _EVENT_REFUSALS:
+                refusal = (
+                    UnknownFulfillment
+                    if cause.type == UnknownFulfillment.__name__
+                    else InvalidTransition
+                )
+                raise refusal(cause.message) from None
+            raise _unexpected_failure(handle, "event", exc) from None
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -496,7 +520,3 @@ def is_transient(error: RPCError) -> bool:
     """Temporal could not serve the call now (down, overloaded, a workflow task that
     failed and is being retried); the same call may well go through in a moment."""
     return error.status not in _PERMANENT and not is_too_large(error)
-
-
-def _message(error: Exception) -> str:
-    return error.message if isinstance(error, RPCError) else (str(error) or type(error).__name__)

@@ -96,6 +96,8 @@ class Stack:
             "DOM_TEMPORAL_ADDRESS": temporal.address,
             "DOM_TASK_QUEUE": TASK_QUEUE,
             "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
+            # The webhook locations are played on loopback by this script: allowed here only.
+            "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         }
         logs = data_dir / "logs"
         logs.mkdir(exist_ok=True)

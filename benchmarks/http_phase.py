@@ -126,6 +126,8 @@ async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator
         "DOM_DATABASE_URL": f"sqlite:///{data_dir / 'switchyard.db'}",
         "DOM_TEMPORAL_ADDRESS": args.temporal_address,
         "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
+        # The webhook locations are played on loopback by this script: allowed here only.
+        "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
     api_url = f"http://127.0.0.1:{(api_port := free_port())}"
     network = load_network(args.network)

@@ -2,7 +2,8 @@
 
 One HTTP server stands for every webhook location (``/<location_id>`` each). For each
 ``fulfillment.requested`` it checks what the stack's webhook adapter promises (an
-``Idempotency-Key``, an ``X-Switchyard-Signature: sha256=<hmac>`` of the body), answers
+``Idempotency-Key``, an ``X-Switchyard-Signature: t=<unix>,v1=<hmac>`` of the timestamp
+and the body, checked as docs/webhooks.md tells partners to), answers
 200, and only then reports the package's steps through
 ``POST /locations/{id}/fulfillments/{fid}/events``, one ``event_id`` per step, as a
 location system would. A repeated key is answered 200 and played once.
@@ -94,9 +95,21 @@ class Tally:
         }
 
 
-def signature(body: bytes, secret: str) -> str:
-    """What ``X-Switchyard-Signature`` must say for ``body``: HMAC-SHA256, hex, prefixed."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def signature_valid(header: str, body: bytes, secret: str) -> bool:
+    """``X-Switchyard-Signature`` is ``t=<unix>,v1=<hex>``: one of its ``v1`` is the
+    HMAC-SHA256 of ``f"{t}."`` + body, and ``t`` is within five minutes of our clock."""
+    fields = [part.strip().partition("=") for part in header.split(",")]
+    stamps = [value for key, _, value in fields if key == "t" and value.isdigit()]
+    given = [value for key, _, value in fields if key == "v1"]
+    if not stamps or not given:
+        return False
+    signed = stamps[0].encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    fresh = abs(time.time() - int(stamps[0])) <= SIGNATURE_TOLERANCE_SECONDS
+    return fresh and any(hmac.compare_digest(v.encode(), expected.encode()) for v in given)
 
 
 def retry_after(response: httpx.Response, default: float = 1.0) -> float:
@@ -188,7 +201,7 @@ class WebhookLocations:
         """(status to answer, the package to play or None)."""
         key = headers.get(b"idempotency-key", b"").decode()
         signed = headers.get(b"x-switchyard-signature", b"").decode()
-        if not key or not hmac.compare_digest(signed, signature(body, self._secret)):
+        if not key or not signature_valid(signed, body, self._secret):
             self._tally.error(f"request to {location_id} without a key or a valid signature")
             return 400, None
         payload = json.loads(body)

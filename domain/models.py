@@ -240,7 +240,7 @@ class WebhookAdapterConfig(BaseModel):
 
     type: Literal["webhook"] = "webhook"
     url: str = Field(pattern=r"^https?://", max_length=2000)
-    secret: str | None = Field(default=None, max_length=500)
+    secret: str | None = Field(default=None, max_length=500, repr=False)  # never in a log line
     timeout_seconds: float = Field(default=10.0, gt=0, le=WEBHOOK_TIMEOUT_MAX_SECONDS)
 
 

@@ -106,6 +106,7 @@ def up(
     demo: Annotated[int, typer.Option(help="Place this many demo orders once up.")] = 0,
 ) -> None:
     """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
+    from domain.network_file import NetworkFileError
     from starter.stack import EmbeddedTemporal, connect_when_ready, prepare_store, run_stack
 
     settings = _settings(
@@ -113,9 +114,13 @@ def up(
     )
     _configure_logging(settings.log_level)
     keys = _keys(settings, create=True)  # first start: new keys in the data dir, mode 0600
-    store, loaded = prepare_store(settings, network)
+    try:
+        store, loaded = prepare_store(settings, network)
+    except NetworkFileError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     console.print(
-        f"[bold]Store[/] {settings.resolved_database_url} "
+        f"[bold]Store[/] {settings.database_url_for_logs} "
         + ("(network loaded)" if loaded else "(existing data kept)")
     )
     tokens_file = development_tokens_for(settings, store)
@@ -176,13 +181,16 @@ def load_network_command(
     """Create the schema and load a network file into an empty store (DOM_DATABASE_URL).
 
     What `dom up --network` does on start, for production stacks whose workers and API
-    run alone. A store that already holds locations is left as it is (exit code 1)."""
+    run alone. A store that already holds locations is left as it is (exit code 1); a
+    file with a webhook the policy refuses (DOM_ENV, DOM_WEBHOOK_ALLOWED_HOSTS) is not
+    loaded (exit code 2)."""
     from adapters.store import InventoryStore
-    from domain.network_file import NetworkFileError, load_network
+    from domain.network_file import NetworkFileError
+    from starter.stack import read_network_file
 
     settings = _settings()
     try:
-        parsed = load_network(network)
+        parsed = read_network_file(network, settings)
     except NetworkFileError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None

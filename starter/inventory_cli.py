@@ -198,7 +198,7 @@ def check(
     from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore
     from starter.keys import load_keys
-    from starter.settings import Settings
+    from starter.settings import Settings, mask_database_url
     from starter.temporal import connect
 
     settings = Settings()
@@ -228,12 +228,12 @@ def check(
         ledger, orders = asyncio.run(main())
     except Exception as exc:
         typer.echo(f"cannot check: {type(exc).__name__}: {exc}", err=True)
-        typer.echo(f"  store: {_safe(url)}\n  Temporal: {address}", err=True)
+        typer.echo(f"  store: {mask_database_url(url)}\n  Temporal: {address}", err=True)
         raise typer.Exit(2) from None
     finally:
         store.close()
 
-    typer.echo(f"store {_safe(url)}, Temporal {address}")
+    typer.echo(f"store {mask_database_url(url)}, Temporal {address}")
     for title, problems in (("ledger", ledger), ("orders", orders)):
         verdict = "ok" if not problems else f"{len(problems)} difference(s)"
         typer.echo(f"{title}: {verdict}")
@@ -242,9 +242,3 @@ def check(
     if ledger or orders:
         raise typer.Exit(1)
     typer.echo("clean")
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

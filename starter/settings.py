@@ -6,28 +6,39 @@ import base64
 import binascii
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from adapters.encryption import InvalidEncryptionKeys, KeyRing
+from adapters.webhook_urls import AllowedHosts, WebhookPolicy
 from domain.ids import TASK_QUEUE
 
 SEARCH_HASH_KEY_MIN_BYTES = 32
 UI_PORT_OFFSET = 1000  # the embedded dev server's Web UI listens at its port + 1000
 
+# Passwords that ship in examples and images: refused for the database outside development.
+DEFAULT_PASSWORDS = frozenset(
+    {"postgres", "password", "switchyard", "temporal", "admin", "root", "secret", "changeme"}
+)
+
+HostList = Annotated[list[str], NoDecode]
+"""A list read from the environment as comma-separated text: ``a.example.com,10.0.0.0/8``."""
+
 
 class Settings(BaseSettings):
     """Switchyard's settings; every field can be set as ``DOM_<NAME>``."""
 
-    # hide_input_in_errors: an error about a key must not print the key.
+    # hide_input_in_errors: a refused setting is named, never echoed (a key, a password).
     model_config = SettingsConfigDict(env_prefix="DOM_", extra="ignore", hide_input_in_errors=True)
 
-    # production: unsafe values (an empty key) stop the process instead of being tolerated;
-    # only development has `dom up` write development tokens.
+    # production: unsafe values (an empty key, a default database password, http or
+    # unsigned webhooks) stop the process instead of being tolerated; only development has
+    # `dom up` write development tokens. First: validators of the fields below read it.
     env: Literal["development", "production"] = "development"
-
     data_dir: Path = Path(".dom")
     # An existing Temporal cluster (host:port). Unset: `dom up` runs an embedded dev server.
     temporal_address: str | None = None
@@ -35,9 +46,16 @@ class Settings(BaseSettings):
     temporal_port: int = Field(default=7233, ge=1, le=65535)
     task_queue: str = TASK_QUEUE
     # Unset: a SQLite file under data_dir. For PostgreSQL: postgresql+psycopg://user@host/db
-    database_url: str | None = None
+    # Never printed: it may hold the password (log ``database_url_for_logs`` instead).
+    database_url: str | None = Field(default=None, repr=False)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # The host names the API answers to (the request's Host header); others get 400.
+    # `*.example.com` allows subdomains, `*` allows any (not advised).
+    allowed_hosts: HostList = ["localhost", "127.0.0.1"]
+    # Host names, addresses or CIDR ranges webhook URLs may point at although they are
+    # loopback, private or link-local (a 3PL inside your network, a test's receiver).
+    webhook_allowed_hosts: HostList = []
     network_file: Path | None = None
     log_level: str = "INFO"
     max_concurrent_activities: int = Field(default=64, ge=1)
@@ -61,6 +79,44 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @field_validator("allowed_hosts", "webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _valid_allowances(cls, value: list[str]) -> list[str]:
+        AllowedHosts.parse(value)  # a malformed range stops the process at start
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _real_password_outside_development(
+        cls, value: str | None, info: ValidationInfo
+    ) -> str | None:
+        env = info.data.get("env", "development")
+        if env != "development" and value:
+            password = _database_password(value)
+            if password is not None and (password == "" or password.lower() in DEFAULT_PASSWORDS):
+                raise ValueError(
+                    f"the database password is empty or a well-known default (DOM_ENV={env}); "
+                    "set a real one"
+                )
+        return value
+
+    @property
+    def webhook_policy(self) -> WebhookPolicy:
+        """Which webhook URLs this process may call (``adapters.webhook_urls``)."""
+        return WebhookPolicy.of(self.env, self.webhook_allowed_hosts)
+
+    @property
+    def database_url_for_logs(self) -> str:
+        """The database URL with its password masked: the only form that may be printed."""
+        return mask_database_url(self.resolved_database_url)
 
     @field_validator("admin_token")
     @classmethod
@@ -102,13 +158,15 @@ class Settings(BaseSettings):
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.api_host}:{self.api_port}"
+        """Where this machine reaches the API (loopback when it listens on every interface:
+        ``0.0.0.0`` is no host name a request can name)."""
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        return f"http://{host}:{self.api_port}"
 
     @property
     def codec_endpoint(self) -> str:
         """The API's codec endpoint as a browser on this machine reaches it."""
-        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
-        return f"http://{host}:{self.api_port}/codec"
+        return f"{self.api_url}/codec"
 
     @property
     def resolved_codec_cors_origins(self) -> list[str]:
@@ -117,6 +175,22 @@ class Settings(BaseSettings):
             return [o.strip().rstrip("/") for o in self.codec_cors_origins.split(",") if o.strip()]
         ui_port = self.temporal_port + UI_PORT_OFFSET
         return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def _database_password(url: str) -> str | None:
+    """The URL's password; None when it has none (peer auth, PGPASSWORD, ~/.pgpass)."""
+    try:
+        return make_url(url).password  # type: ignore[return-value]
+    except ArgumentError:
+        return None  # not a URL SQLAlchemy can read: the store says so when it starts
+
+
+def mask_database_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
 
 
 def _given(value: SecretStr | None, info: ValidationInfo) -> bool:

@@ -27,8 +27,9 @@ from temporalio.client import Client
 
 from adapters.encryption import KeyRing
 from adapters.store import InventoryStore
+from adapters.webhook_urls import network_webhook_problems
 from domain.models import Network
-from domain.network_file import demo_network, load_network
+from domain.network_file import NetworkFileError, demo_network, load_network
 from starter.keys import Keys
 from starter.settings import UI_PORT_OFFSET, Settings
 from starter.temporal import connect, ensure_search_attributes, temporal_cli_path
@@ -327,12 +328,22 @@ async def connect_when_ready(
             await asyncio.sleep(0.2)
 
 
+def read_network_file(network_file: Path | None, settings: Settings) -> Network:
+    """The network file (default: the demo network), its webhook locations judged by the
+    settings' webhook policy; ``NetworkFileError`` naming each field that is refused."""
+    network: Network = load_network(network_file) if network_file else demo_network()
+    problems = network_webhook_problems(network, settings.webhook_policy)
+    if problems:
+        raise NetworkFileError(f"{network_file or 'demo network'}: " + "; ".join(problems))
+    return network
+
+
 def prepare_store(settings: Settings, network_file: Path | None) -> tuple[InventoryStore, bool]:
     """Migrate the database and load the network into an empty store; (store, loaded)."""
+    network = read_network_file(network_file, settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
-    network: Network = load_network(network_file) if network_file else demo_network()
     return store, store.load_network(network, actor="system:dom-up")
 
 
@@ -359,7 +370,9 @@ async def run_stack(
     from starter.api import create_app
 
     await ensure_search_attributes(client)
-    parts = WorkerParts(client, settings.task_queue, keys.search_hash)
+    parts = WorkerParts(
+        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+    )
     worker = build_worker(
         client,
         store,

@@ -8,6 +8,7 @@ from adapters.locations.base import EventSink, LocationAdapter
 from adapters.locations.manual import ManualAdapter
 from adapters.locations.simulated import LocationSimulator, SimulatedAdapter
 from adapters.locations.webhook import WebhookAdapter
+from adapters.webhook_urls import WebhookPolicy
 from domain.models import (
     AdapterConfig,
     ManualAdapterConfig,
@@ -17,16 +18,26 @@ from domain.models import (
 
 
 class LocationAdapters:
-    """Owns the shared HTTP client and the simulator; hands out one adapter per config."""
+    """Owns the shared HTTP client and the simulator; hands out one adapter per config.
 
-    def __init__(self, sink: EventSink, *, http: httpx.AsyncClient | None = None) -> None:
+    ``webhook_policy``: which webhook URLs may be called (default: development, nothing
+    allowed beyond public hosts); the worker passes ``Settings.webhook_policy``."""
+
+    def __init__(
+        self,
+        sink: EventSink,
+        *,
+        http: httpx.AsyncClient | None = None,
+        webhook_policy: WebhookPolicy | None = None,
+    ) -> None:
         self._http = http or httpx.AsyncClient()
+        self._webhook_policy = webhook_policy or WebhookPolicy()
         self.simulator = LocationSimulator(sink)
 
     def for_config(self, config: AdapterConfig) -> LocationAdapter:
         match config:
             case WebhookAdapterConfig():
-                return WebhookAdapter(config, self._http)
+                return WebhookAdapter(config, self._http, self._webhook_policy)
             case SimulatedAdapterConfig():
                 return SimulatedAdapter(config, self.simulator)
             case ManualAdapterConfig():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -28,10 +29,13 @@ from starter.api import (
     tokens,
 )
 from starter.api.errors import error_responses, install_error_handlers
+from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.keys import Keys, load_keys
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Switchyard routes each order to the best location(s) by your rules, then orchestrates
@@ -48,15 +52,18 @@ or `<data-dir>/tokens.txt` after `dom up`). Roles: `checkout`, `location` (one l
 work only), `support`, `ops`, `admin`; 401 without a valid token, 403 when the role may
 not. A location's token asking about another location gets 404, as if it did not exist.
 
-Errors: 401 no valid token, 403 not for this role, 404 unknown resource, 409 conflict
-with the current state, 422 invalid input (the `message` names the field), 413 a body over
-256 KiB (32 MiB for a bulk sync), 503 with `Retry-After` when Temporal or the database
-cannot answer now (send it again).
+Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 401 no valid
+token, 403 not for this role, 404 unknown resource, 409 conflict with the current state,
+422 invalid input (the `message` names the field), 413 a body over 256 KiB (32 MiB for a
+bulk sync), 503 with `Retry-After` when Temporal or the database cannot answer now (send
+it again).
 """
 
-# Answers any route may give (the caller's token, the body limit, outages), stated once
+# Answers any route may give (the host, the caller's token, the body limit, outages), stated once
 # for the schema; each route adds its own (404, 409, 422...).
-COMMON_RESPONSES = error_responses(401, 403, 413, 503)
+COMMON_RESPONSES = error_responses(
+    400, 401, 403, 413, 503, e400="A host name this API does not serve (DOM_ALLOWED_HOSTS)"
+)
 
 
 class Health(BaseModel):
@@ -113,11 +120,13 @@ def create_app(
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
     )
+    app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
     app.state.codec = EncryptionCodec(keys.encryption)
     app.add_middleware(LimitBodySize)
-    # Added last, so it runs first: the UI's preflight, and a 413 or a 401, carry CORS.
+    # Added late, so it runs early: the UI's preflight, and a 413 or a 401, carry CORS.
     app.add_middleware(codec.CodecCORS, origins=settings.resolved_codec_cors_origins)
+    app.add_middleware(TrustedHosts, allowed=settings.allowed_hosts)  # the outermost: first
     app.include_router(orders.router)
     app.include_router(locations.router)
     app.include_router(inventory.router)
@@ -135,17 +144,22 @@ def create_app(
     )
     async def health() -> JSONResponse:
         """200 when the database and Temporal answer; 503 naming what does not."""
+        # Plain words only: the error itself (driver text, hosts) goes to the log.
         checks: dict[str, str] = {}
         try:
             await run_in_threadpool(app.state.store.network_version)
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"error: {exc}"
+            log.warning("health: the database (%s) did not answer: %r",
+                        settings.database_url_for_logs, exc)  # fmt: skip
+            checks["database"] = "unavailable"
         try:
             await app.state.gateway.client.service_client.check_health()
             checks["temporal"] = "ok"
         except Exception as exc:
-            checks["temporal"] = f"error: {exc}"
+            log.warning("health: Temporal (%s) did not answer: %r",
+                        settings.resolved_temporal_address, exc)  # fmt: skip
+            checks["temporal"] = "unavailable"
         failing = {name: value for name, value in checks.items() if value != "ok"}
         if not failing:
             return JSONResponse(content={"status": "ok", **checks})

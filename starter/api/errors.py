@@ -1,7 +1,12 @@
-"""One HTTP status per business error, and 422s that name the offending field."""
+"""One HTTP status per business error, and 422s that name the offending field.
+
+Answers say what happened in plain words; they never echo the Temporal SDK's or the
+database driver's text (handler names, stack details, hosts), which goes to the log.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +25,7 @@ from adapters.order_gateway import (
     is_too_large,
     is_transient,
 )
+from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
 from domain.access import InvalidToken, NotAllowed, NotAuthenticated
 from domain.errors import (
@@ -32,6 +38,8 @@ from domain.errors import (
     UnknownLocation,
     UnknownSku,
 )
+
+log = logging.getLogger(__name__)
 
 
 class NotFound(LookupError):
@@ -73,6 +81,8 @@ BUSINESS_RULES = frozenset(
         "rules",
         "token",
         "duration_too_long",
+        "unsafe_webhook_url",  # the webhook policy: DOM_ENV, DNS, DOM_WEBHOOK_ALLOWED_HOSTS
+        "missing_webhook_secret",
     }
 )
 
@@ -183,12 +193,27 @@ def install_error_handlers(app: FastAPI) -> None:
         kind = "unknown_sku" if isinstance(exc, UnknownSku) else "invalid_order"
         return validation_error([{"loc": ["body", *exc.field], "msg": str(exc), "type": kind}])
 
+    @app.exception_handler(InvalidSignature)
+    async def _unsigned(request: Request, exc: InvalidSignature) -> JSONResponse:
+        # A partner's webhook whose signature is wrong, missing or stale: say which, so
+        # the partner can fix it; the secret itself is never part of the answer.
+        return JSONResponse(
+            status_code=401,
+            content={"message": str(exc), "error": "InvalidSignature"},
+            headers={"WWW-Authenticate": SIGNATURE_HEADER},
+        )
+
     @app.exception_handler(WorkflowQueryFailedError)
     async def _query_failed(request: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
         # Most often a worker whose workflow code no longer matches the order's history
         # (a deploy that changed a workflow without versioning it: TMPRL1100). The order
         # is intact in Temporal; it cannot be read until the worker runs matching code.
-        return unavailable(f"the order's workflow could not answer: {exc.message}", "QueryFailed")
+        log.error("%s %s: the workflow failed a query: %s", request.method, request.url.path, exc)
+        return unavailable(
+            "the order's workflow could not answer; the order is intact, and the server log "
+            "says why (often a worker whose code does not match the order)",
+            "QueryFailed",
+        )
 
     @app.exception_handler(WorkflowUnavailable)
     async def _no_answer(request: Request, exc: WorkflowUnavailable) -> JSONResponse:
@@ -202,29 +227,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
         # Down, overloaded, too slow, a transport error, a workflow task being retried:
         # the caller may send the same request again. Only a refusal is not retryable.
+        log.warning("%s %s: Temporal answered %s: %s", request.method, request.url.path,
+                    exc.status.name if exc.status else "?", exc.message)  # fmt: skip
         if is_too_large(exc):
             return JSONResponse(
                 status_code=413,
                 content={
-                    "message": "the request is too large for an order's history "
-                    f"({exc.message}); shorten its longest fields",
+                    "message": "the request is too large for an order's history; "
+                    "shorten its longest fields",
                     "error": "PayloadTooLarge",
                 },
             )
         if is_transient(exc):
-            return unavailable(f"Temporal cannot answer now: {exc.message}", "TemporalUnavailable")
+            return unavailable("Temporal cannot answer now; send it again", "TemporalUnavailable")
         return JSONResponse(
-            status_code=500, content={"message": f"Temporal: {exc.message}", "error": "RPCError"}
+            status_code=500,
+            content={
+                "message": "Temporal refused the request; the server log has the details",
+                "error": "RPCError",
+            },
         )
 
     @app.exception_handler(StoreUnavailable)
     async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return unavailable(str(exc), "DatabaseUnavailable")
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return unavailable("the database cannot answer now; send it again", "DatabaseUnavailable")
 
     @app.exception_handler(OperationalError)
     async def _database_error(request: Request, exc: OperationalError) -> JSONResponse:
         # A query that did not go through the store's retrying plumbing: same meaning.
-        return unavailable(f"the database cannot answer now: {exc.orig}", "DatabaseUnavailable")
+        log.warning("%s %s: database error: %s", request.method, request.url.path, exc.orig)
+        return unavailable("the database cannot answer now; send it again", "DatabaseUnavailable")
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

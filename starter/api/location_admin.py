@@ -4,6 +4,10 @@ A change takes effect for the next order at once: ``update_location`` bumps the
 network's version, and every ``Catalog`` (the API's, each worker's) re-reads the
 network when the version moves. Stock is not changed here: it moves through the
 inventory endpoints, so the ledger explains every unit.
+
+A webhook's URL is judged by the webhook policy (``adapters.webhook_urls``) when it is
+set, and its secret is never shown: reads answer ``"secret": "********"``, and a PATCH
+that sends that mask back keeps the stored secret.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from adapters.store.views import LocationChange
+from adapters.webhook_urls import (
+    UnsafeWebhookUrl,
+    UnsignedWebhook,
+    check_webhook_secret,
+    check_webhook_url,
+)
 from domain.access import Principal, Right
 from domain.errors import UnknownSku
 from domain.models import (
@@ -25,6 +35,7 @@ from domain.models import (
     MAX_PRIORITY,
     MAX_UNITS,
     POSTAL_CODE_PATTERN,
+    AdapterConfig,
     EdgeModel,
     Identifier,
     IsoText,
@@ -74,7 +85,7 @@ class ManualAdapterBody(ManualAdapterConfig, EdgeModel):
 
 class WebhookAdapterBody(WebhookAdapterConfig, EdgeModel):
     type: Literal["webhook"]
-    secret: str | None = Field(default=None, min_length=1, max_length=500)
+    secret: str | None = Field(default=None, min_length=1, max_length=500, repr=False)
 
 
 class SimulatedAdapterBody(SimulatedAdapterConfig, EdgeModel):
@@ -194,6 +205,7 @@ async def add_location(
     caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Add a location; its `stock`, if any, is booked as receipts by the caller."""
+    await _check_webhook(request, location.adapter)
 
     def add() -> None:
         try:
@@ -257,13 +269,18 @@ async def location_history(
 async def update_location(
     location_id: LocationIdPath,
     patch: LocationPatch,
+    request: Request,
     store: StoreDep,
     caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
     if "adapter" in changes and patch.adapter is not None:
-        changes["adapter"] = patch.adapter  # the model, not its dump: keeps its type tag
+        adapter = patch.adapter
+        if isinstance(adapter, WebhookAdapterConfig) and adapter.secret == REDACTED:
+            adapter = await run_in_threadpool(_keep_secret, request, location_id, adapter)
+        await _check_webhook(request, adapter)
+        changes["adapter"] = adapter  # the model, not its dump: keeps its type tag
     if "sla" in changes and patch.sla is not None:
         changes["sla"] = patch.sla
 
@@ -279,6 +296,32 @@ async def update_location(
             ) from None
 
     return _view(await run_in_threadpool(update))
+
+
+async def _check_webhook(request: Request, adapter: AdapterConfig) -> None:
+    """A 422 naming ``adapter.url`` or ``adapter.secret`` when the webhook policy refuses
+    them (the URL's host is looked up, off the event loop)."""
+    if not isinstance(adapter, WebhookAdapterConfig):
+        return
+    policy = request.app.state.settings.webhook_policy
+    try:
+        await run_in_threadpool(check_webhook_url, adapter.url, policy)
+        check_webhook_secret(adapter.secret, policy)
+    except (UnsafeWebhookUrl, UnsignedWebhook) as exc:
+        field = "url" if isinstance(exc, UnsafeWebhookUrl) else "secret"
+        kind = "unsafe_webhook_url" if field == "url" else "missing_webhook_secret"
+        raise RequestValidationError(
+            [{"loc": ("body", "adapter", field), "msg": str(exc), "type": kind}]
+        ) from None
+
+
+def _keep_secret(
+    request: Request, location_id: str, adapter: WebhookAdapterConfig
+) -> WebhookAdapterConfig:
+    """``adapter`` with the stored secret in place of the mask a read showed the caller."""
+    current = known_location(request, location_id).adapter
+    kept = current.secret if isinstance(current, WebhookAdapterConfig) else None
+    return adapter.model_copy(update={"secret": kept})
 
 
 def _view(location: Location) -> dict[str, Any]:

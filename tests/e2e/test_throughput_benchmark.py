@@ -14,12 +14,15 @@ import httpx
 import pytest
 
 from adapters.locations.webhook import WebhookAdapter
+from adapters.webhook_urls import WebhookPolicy
 from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS, WARMUP = 6, 2
+# The 3PL below answers at http://3pl/ (in process); an operator would allow it the same way.
+THE_3PL_ALLOWED = WebhookPolicy.of("development", ["3pl"])
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +176,7 @@ async def test_the_3pl_answers_the_stacks_webhook_then_reports_each_step_once(
         locations = webhook_3pl.WebhookLocations(to_api, tally, secret="s3cret", seed=1)
         to_3pl = httpx.AsyncClient(transport=httpx.ASGITransport(app=locations))
         config = WebhookAdapterConfig(url="http://3pl/SLC-3PL", secret="s3cret")
-        adapter = WebhookAdapter(config, to_3pl)
+        adapter = WebhookAdapter(config, to_3pl, THE_3PL_ALLOWED)
         for _ in range(2):  # the activity retried: the same key again
             await adapter.dispatch(_fulfillment_request(delivery), idempotency_key="B1-F1:dispatch")
         await asyncio.wait_for(done.wait(), timeout=10)
@@ -203,7 +206,7 @@ async def test_the_3pl_gives_up_a_package_whose_event_is_refused_for_good(webhoo
         locations = webhook_3pl.WebhookLocations(to_api, tally, secret="s3cret", seed=1)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=locations)) as to_3pl:
             config = WebhookAdapterConfig(url="http://3pl/SLC-3PL", secret="s3cret")
-            await WebhookAdapter(config, to_3pl).dispatch(
+            await WebhookAdapter(config, to_3pl, THE_3PL_ALLOWED).dispatch(
                 _fulfillment_request(), idempotency_key="B1-F1:dispatch"
             )
         for _ in range(100):

@@ -49,6 +49,43 @@ def test_an_unusable_setting_stops_the_command_naming_where_it_came_from(monkeyp
     assert "DOM_API_PORT" not in from_flag.output
 
 
+def test_load_network_refuses_a_webhook_the_policy_forbids(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DOM_WEBHOOK_ALLOWED_HOSTS", raising=False)
+    network = tmp_path / "webhooks.yaml"
+    network.write_text(
+        "skus: [{sku: A, weight_lb: 1}]\n"
+        "locations:\n"
+        "  - {id: X, kind: 3pl, postal_code: '80202',\n"
+        "     adapter: {type: webhook, url: 'http://10.0.0.7/hook'}}\n"
+    )
+    refused = CliRunner().invoke(app, ["load-network", str(network)])
+    assert refused.exit_code == 2
+    assert "locations[0].adapter.url (X)" in refused.output
+    assert "DOM_WEBHOOK_ALLOWED_HOSTS" in refused.output
+    assert not (tmp_path / "switchyard.db").exists()  # nothing written
+
+    monkeypatch.setenv("DOM_WEBHOOK_ALLOWED_HOSTS", "10.0.0.0/8")
+    allowed = CliRunner().invoke(app, ["load-network", str(network)])
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_load_network_in_production_wants_https_and_a_secret(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOM_ENV", "production")
+    network = tmp_path / "webhooks.yaml"
+    network.write_text(
+        "skus: [{sku: A, weight_lb: 1}]\n"
+        "locations:\n"
+        "  - {id: X, kind: 3pl, postal_code: '80202',\n"
+        "     adapter: {type: webhook, url: 'http://93.184.216.34/hook'}}\n"
+    )
+    refused = CliRunner().invoke(app, ["load-network", str(network)])
+    assert refused.exit_code == 2
+    assert "locations[0].adapter.url (X)" in refused.output and "https" in refused.output
+    assert "locations[0].adapter.secret (X)" in refused.output
+
+
 @pytest.mark.parametrize("command", ["api", "worker"])
 def test_dom_api_and_worker_refuse_to_start_without_keys_saying_what_to_set(
     command: str, tmp_path, monkeypatch

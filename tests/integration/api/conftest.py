@@ -22,6 +22,13 @@ from tests.tokens import ADMIN, ADMIN_TOKEN
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
 
 
+def api_settings(**overrides: object) -> Settings:
+    """Settings for an API under FastAPI's TestClient, whose requests name the host
+    ``testserver``: allowed here, never by default."""
+    given: dict[str, object] = {"allowed_hosts": ["testserver"], "admin_token": ADMIN_TOKEN}
+    return Settings(**{**given, **overrides})  # type: ignore[arg-type]
+
+
 class FakeGateway:
     """Stands in for ``OrderGateway``: records the backordered orders it was asked to wake."""
 
@@ -52,7 +59,7 @@ def gateway() -> FakeGateway:
 
 @pytest.fixture
 def api(store: InventoryStore, gateway: FakeGateway) -> Iterator[TestClient]:
-    settings = Settings(admin_token=ADMIN_TOKEN)
+    settings = api_settings()
     app = create_app(settings, gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers=ADMIN) as client:
         yield client

@@ -33,7 +33,8 @@ def codec_api(tmp_path: Path) -> Iterator[TestClient]:
     support, _ = issue_token(store, TokenGrant("desk", Role.SUPPORT), created_by="test")
     checkout, _ = issue_token(store, TokenGrant("shop", Role.CHECKOUT), created_by="test")
     TOKENS.update(support=support, checkout=checkout)
-    app = create_app(Settings(), gateway=FakeGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    settings = Settings(allowed_hosts=["testserver"])  # TestClient's host, allowed here only
+    app = create_app(settings, gateway=FakeGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers={"Authorization": f"Bearer {support}"}) as client:
         yield client
     store.close()

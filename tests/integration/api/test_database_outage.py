@@ -26,12 +26,11 @@ from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
 from domain.orders import EventReceipt
 from starter.api import create_app
-from starter.settings import Settings
 from starter.stack import free_port
-from tests.integration.api.conftest import TEXTBOOK, FakeGateway
+from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
 from tests.keys import TEST_KEYS
-from tests.tokens import ADMIN, ADMIN_TOKEN
+from tests.tokens import ADMIN
 
 pytestmark = pytest.mark.postgres
 
@@ -158,7 +157,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
     gateway = Checkout()
-    settings = Settings(admin_token=ADMIN_TOKEN)
+    settings = api_settings()
     app = create_app(settings, gateway=gateway, store=relayed_store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers=ADMIN) as api:
         assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
@@ -187,7 +186,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
-    settings = Settings(admin_token=ADMIN_TOKEN)
+    settings = api_settings()
     app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False, headers=ADMIN) as api:
         assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")

@@ -191,7 +191,9 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
             store, TokenGrant(f"fuzz-{role}", Role(role), location), created_by="system:test"
         )
         TOKENS[role] = token
-    yield create_app(Settings(), gateway=InMemoryOrders(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    # schemathesis calls the app as http://testserver: allowed here, never by default.
+    settings = Settings(allowed_hosts=["testserver"])
+    yield create_app(settings, gateway=InMemoryOrders(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     store.close()
 
 

@@ -27,33 +27,47 @@ NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for eve
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "kind", "says"),
+    ("error", "status", "kind", "says", "internal"),
     [
-        (WorkflowQueryFailedError(NONDETERMINISM), 503, "QueryFailed", "TMPRL1100"),
+        (WorkflowQueryFailedError(NONDETERMINISM), 503, "QueryFailed", "could not answer",
+         "TMPRL1100"),
         (WorkflowUnavailable("order-A-1 did not answer within 10s; is a worker running?"), 503,
-         "WorkflowUnavailable", "is a worker running?"),
+         "WorkflowUnavailable", "is a worker running?", None),
         (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), 503,
-         "TemporalUnavailable", "Temporal cannot answer now: connection refused"),
+         "TemporalUnavailable", "Temporal cannot answer now", "connection refused"),
         # A transport error, or a workflow task in failed state (a worker just died): the
         # caller must send it again, so these are 503s too, never a final-looking 500.
         (RPCError("transport error", RPCStatusCode.INTERNAL, b""), 503, "TemporalUnavailable",
-         "transport error"),
+         "send it again", "transport error"),
         (RPCError("Unable to perform workflow execution update due to Workflow Task in failed"
                   " state", RPCStatusCode.FAILED_PRECONDITION, b""), 503, "TemporalUnavailable",
-         "failed state"),
+         "send it again", "failed state"),
         (TemporalBusy("order-A-1 could not take the request now"), 503, "TemporalBusy",
-         "could not take the request"),
+         "could not take the request", None),
         (RPCError("bad query", RPCStatusCode.INVALID_ARGUMENT, b""), 500, "RPCError",
-         "Temporal: bad query"),
+         "Temporal refused the request", "bad query"),
+        (RPCError("grpc: received message larger than max (5000000 vs. 4194304)",
+                  RPCStatusCode.RESOURCE_EXHAUSTED, b""), 413, "PayloadTooLarge",
+         "shorten its longest fields", "grpc"),
     ],
 )  # fmt: skip
-def test_temporal_failures_get_a_status_that_says_what_happened(
-    api: TestClient, gateway: FakeGateway, error: Exception, status: int, kind: str, says: str
+def test_temporal_failures_get_a_status_that_says_what_happened_in_plain_words(
+    api: TestClient,
+    gateway: FakeGateway,
+    error: Exception,
+    status: int,
+    kind: str,
+    says: str,
+    internal: str | None,
 ) -> None:
+    """The status says what the caller may do; the message says why in plain words and
+    never echoes the SDK's text (that goes to the server log)."""
     gateway.get_order = SilentTemporal(error).get_order  # type: ignore[method-assign]
     response = api.get("/orders/A-1")
     assert response.status_code == status
     body = response.json()
     assert body["error"] == kind and says in body["message"]
+    if internal is not None:
+        assert internal not in response.text
     if status == 503:
         assert response.headers["Retry-After"] == "5"

@@ -1,9 +1,11 @@
-"""The webhook adapter against a real HTTP server on loopback."""
+"""The webhook adapter against a real HTTP server on loopback.
+
+Loopback is refused to webhooks unless allowed (``DOM_WEBHOOK_ALLOWED_HOSTS``), so the
+adapters here are given a policy that allows 127.0.0.1, as a test stack's settings do.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -19,9 +21,13 @@ from fastapi import FastAPI, Request, Response
 
 from adapters.locations import LocationRefused
 from adapters.locations.webhook import WebhookAdapter
+from adapters.signatures import verify
+from adapters.webhook_urls import UnsafeWebhookUrl, UnsignedWebhook, WebhookPolicy
 from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
+
+LOOPBACK_ALLOWED = WebhookPolicy.of("development", ["127.0.0.1"])
 
 
 @dataclass
@@ -76,11 +82,13 @@ async def test_dispatch_posts_json_with_idempotency_key_and_a_verifiable_signatu
     receiver.received.clear()
     config = WebhookAdapterConfig(url=receiver.url, secret="s3cret")
     async with httpx.AsyncClient() as http:
-        await WebhookAdapter(config, http).dispatch(request(), idempotency_key="W9-F1:dispatch")
+        adapter = WebhookAdapter(config, http, LOOPBACK_ALLOWED)
+        sent = time.time()
+        await adapter.dispatch(request(), idempotency_key="W9-F1:dispatch")
     [(headers, body)] = receiver.received
     assert headers["idempotency-key"] == "W9-F1:dispatch"
-    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["x-switchyard-signature"], expected)
+    signed_at = verify(headers["x-switchyard-signature"], body, "s3cret")  # as docs/webhooks.md
+    assert abs(signed_at - sent) <= 2
     payload = json.loads(body)
     assert payload["type"] == "fulfillment.requested"
     assert payload["fulfillment"]["fulfillment_id"] == "W9-F1"
@@ -91,7 +99,7 @@ async def test_dispatch_posts_json_with_idempotency_key_and_a_verifiable_signatu
 async def test_cancel_posts_the_cancellation(receiver: Receiver) -> None:
     receiver.received.clear()
     async with httpx.AsyncClient() as http:
-        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http)
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http, LOOPBACK_ALLOWED)
         await adapter.cancel(request(), "rerouted", idempotency_key="W9-F1:cancel")
     [(headers, body)] = receiver.received
     assert json.loads(body) == {
@@ -112,7 +120,7 @@ async def test_a_refusal_is_final_and_anything_else_is_retried(
 ) -> None:
     receiver.answers[:] = [status]
     async with httpx.AsyncClient() as http:
-        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http)
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http, LOOPBACK_ALLOWED)
         expected = LocationRefused if final else httpx.HTTPStatusError
         with pytest.raises(expected):
             await adapter.dispatch(request(), idempotency_key="k")
@@ -154,7 +162,7 @@ async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_
     package = request()
     assert "s3cret" not in package.model_dump_json() and "adapter" not in package.model_dump()
 
-    adapters = LocationAdapters(sink=lambda *args: None)  # type: ignore[arg-type]
+    adapters = LocationAdapters(sink=lambda *args: None, webhook_policy=LOOPBACK_ALLOWED)  # type: ignore[arg-type]
     try:
         dispatch = DispatchActivities(adapters, Catalog(store))
         before = len(receiver.received)
@@ -163,6 +171,73 @@ async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_
         await adapters.aclose()
         store.close()
     headers, body = receiver.received[before]
-    expected = hmac.new(b"s3cret-2", body, hashlib.sha256).hexdigest()
-    assert headers["x-switchyard-signature"] == f"sha256={expected}"
+    verify(headers["x-switchyard-signature"], body, "s3cret-2")
     assert b"s3cret" not in body
+
+
+async def test_loopback_is_refused_at_call_time_unless_allowed(receiver: Receiver) -> None:
+    receiver.received.clear()
+    async with httpx.AsyncClient() as http:
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http)  # nothing allowed
+        with pytest.raises(UnsafeWebhookUrl, match=r"127\.0\.0\.1 is a loopback address"):
+            await adapter.dispatch(request(), idempotency_key="k")
+    assert receiver.received == []  # refused before any byte left
+
+
+async def test_a_name_that_now_resolves_inside_the_network_is_refused_when_called(
+    receiver: Receiver,
+) -> None:
+    """DNS rebinding: the name was public when set; the call resolves it again."""
+    receiver.received.clear()
+    config = WebhookAdapterConfig(url="https://3pl.example.com/hook", secret="s3cret")
+    async with httpx.AsyncClient() as http:
+        adapter = WebhookAdapter(config, http, resolve=lambda host: ["10.0.0.7"])
+        with pytest.raises(UnsafeWebhookUrl, match=r"which resolves to 10\.0\.0\.7"):
+            await adapter.dispatch(request(), idempotency_key="k")
+
+
+async def test_production_sends_nothing_unsigned(receiver: Receiver) -> None:
+    policy = WebhookPolicy.of("production", ["127.0.0.1"])
+    async with httpx.AsyncClient() as http:
+        adapter = WebhookAdapter(WebhookAdapterConfig(url=receiver.url), http, policy)
+        with pytest.raises(UnsignedWebhook):
+            await adapter.dispatch(request(), idempotency_key="k")
+
+
+async def test_a_refused_url_fails_the_dispatch_for_good_saying_why(tmp_path: Path) -> None:
+    """A URL stored before the policy (or allowance) changed still loads from the store,
+    and fails its dispatch at once, not retried, with a reason the timeline shows."""
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.dispatch import DispatchActivities
+    from adapters.catalog import Catalog
+    from adapters.locations import LocationAdapters
+    from adapters.store import InventoryStore
+    from domain.models import Location, Network, Sku
+
+    store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    store.load_network(
+        Network(
+            skus=[Sku(sku="SKIN-SERUM", weight_lb=0.3)],
+            locations=[
+                Location(
+                    id="SLC-3PL",
+                    kind="3pl",
+                    postal_code="84104",
+                    adapter=WebhookAdapterConfig(url="http://169.254.169.254/latest/meta-data/"),
+                )
+            ],
+        )
+    )
+    adapters = LocationAdapters(sink=lambda *args: None)  # type: ignore[arg-type]
+    try:
+        dispatch = DispatchActivities(adapters, Catalog(store))
+        with pytest.raises(ApplicationError) as failed:
+            await ActivityEnvironment().run(dispatch.dispatch_fulfillment, request())
+    finally:
+        await adapters.aclose()
+        store.close()
+    assert failed.value.non_retryable and failed.value.type == "UnsafeWebhookUrl"
+    assert "cloud metadata address" in failed.value.message

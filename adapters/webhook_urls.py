@@ -1,0 +1,260 @@
+"""Which webhook URLs Switchyard may call: the defence against server-side request forgery.
+
+A webhook URL is set by an operator but called by the worker, from inside the network,
+so a careless (or hostile) URL could make the worker talk to the database, the Temporal
+frontend or a cloud's metadata service. Outside development a URL must be ``https``;
+in every environment its host must not be, nor resolve to, a loopback, private,
+link-local, unspecified, multicast or reserved address, nor a metadata service, unless
+``DOM_WEBHOOK_ALLOWED_HOSTS`` names the host, the address or a range holding it.
+
+The URL is checked when it is set (API, network file) and again at call time, after
+resolving its host, so a name that later resolves somewhere else (DNS rebinding) is
+refused too. Plain Python: the API, the CLI and the webhook adapter share it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from domain.models import Network
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str], Sequence[str]]
+"""host name -> its addresses (as text); raises ``OSError`` when it does not resolve."""
+
+# Cloud metadata services: credentials live there. By name and by address (AWS's IPv6
+# one, fd00:ec2::254, is a unique-local address and is refused as private anyway).
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+
+
+class UnsafeWebhook(DomainError):
+    """A webhook Switchyard refuses to set or call; the message says why and what to do."""
+
+
+class UnsafeWebhookUrl(UnsafeWebhook):
+    """The URL's scheme or host is not one Switchyard may call."""
+
+
+class UnsignedWebhook(UnsafeWebhook):
+    """A webhook without a signing secret outside development."""
+
+
+@dataclass(frozen=True)
+class AllowedHosts:
+    """``DOM_WEBHOOK_ALLOWED_HOSTS`` parsed: host names, and addresses or CIDR ranges."""
+
+    names: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
+        """Host names (``3pl.internal``), addresses (``10.0.0.5``) or ranges (``10.0.0.0/8``).
+
+        Raises ``ValueError`` for a range that is not one (``10.0.0.0/33``)."""
+        names: set[str] = set()
+        networks: list[IPNetwork] = []
+        for entry in (e.strip().lower().strip("[]") for e in entries):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                if "/" in entry:
+                    raise ValueError(f"{entry!r} is not an address range (CIDR)") from None
+                names.add(entry.rstrip("."))
+        return cls(frozenset(names), tuple(networks))
+
+    def allows_name(self, host: str) -> bool:
+        return host in self.names
+
+    def allows_address(self, address: IPAddress) -> bool:
+        return any(address in network for network in self.networks)
+
+
+@dataclass(frozen=True)
+class WebhookPolicy:
+    """What the process allows: the environment and the operator's allowances."""
+
+    environment: Literal["development", "production"] = "development"
+    allowed: AllowedHosts = field(default_factory=AllowedHosts)
+
+    @classmethod
+    def of(
+        cls, environment: Literal["development", "production"], allowed: Iterable[str]
+    ) -> WebhookPolicy:
+        return cls(environment, AllowedHosts.parse(allowed))
+
+
+def system_resolver(host: str) -> list[str]:
+    """Every address ``host`` resolves to (blocking: call it off the event loop)."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+
+
+def check_webhook_secret(secret: str | None, policy: WebhookPolicy) -> None:
+    """Raise ``UnsignedWebhook`` for a missing secret outside development: a location
+    could not tell Switchyard's requests from anyone else's."""
+    if policy.environment != "development" and not (secret or "").strip():
+        raise UnsignedWebhook(
+            f"a webhook location needs a signing secret outside development (DOM_ENV="
+            f"{policy.environment}); set adapter.secret and give it to the location"
+        )
+
+
+def needs_lookup(url: str, policy: WebhookPolicy) -> bool:
+    """Whether judging ``url`` takes a DNS lookup (its host is a name nobody vouched for)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    return bool(host) and _literal_address(host) is None and not policy.allowed.allows_name(host)
+
+
+def check_webhook_url(
+    url: str, policy: WebhookPolicy, *, resolve: Resolver | None = system_resolver
+) -> None:
+    """Raise ``UnsafeWebhookUrl`` unless Switchyard may call ``url`` under ``policy``.
+
+    ``resolve`` looks the host name up (``None``: judge the name alone); every address
+    it gives must be allowed. A name that does not resolve passes: it may be set before
+    its DNS record exists, and the call itself fails (and is retried) while it does not.
+    Blocking when it resolves: call it off the event loop."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 address, say
+        raise UnsafeWebhookUrl("the webhook URL cannot be read; check its host part") from None
+    url = _shown(url)  # messages never repeat a password written into the URL
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeWebhookUrl(f"{url!r}: a webhook URL must start with https://")
+    if scheme == "http" and policy.environment != "development":
+        raise UnsafeWebhookUrl(
+            f"{url!r}: webhook URLs must use https outside development (DOM_ENV="
+            f"{policy.environment}); give the location's https address"
+        )
+    try:
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        host = ""
+    if not host:
+        raise UnsafeWebhookUrl(f"{url!r}: the URL names no host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeWebhookUrl(
+            f"{url!r}: credentials in a webhook URL would be sent and logged in clear; "
+            "sign requests with the location's secret instead"
+        )
+    if policy.allowed.allows_name(host):
+        return
+    address = _literal_address(host)
+    if address is not None:
+        _check_address(url, host, address, policy.allowed)
+        return
+    if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        raise UnsafeWebhookUrl(_refusal(url, repr(host), "a loopback or metadata host name"))
+    if resolve is None:
+        return
+    try:
+        addresses = resolve(host)
+    except OSError:
+        return
+    for text in addresses:
+        _check_address(url, host, ipaddress.ip_address(text.split("%", 1)[0]), policy.allowed)
+
+
+def _shown(url: str) -> str:
+    """``url`` without the ``user:password@`` part, for messages and logs."""
+    parts = urlsplit(url)  # the caller has read it once already
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _check_address(url: str, host: str, address: IPAddress, allowed: AllowedHosts) -> None:
+    if allowed.allows_address(address):
+        return
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        _check_address(url, host, address.ipv4_mapped, allowed)  # ::ffff:127.0.0.1
+        return
+    kind = _forbidden_kind(address)
+    if kind is not None:
+        via = f"{address}" if host == str(address) else f"{host!r}, which resolves to {address}"
+        raise UnsafeWebhookUrl(_refusal(url, via, kind))
+
+
+def _forbidden_kind(address: IPAddress) -> str | None:
+    """Why Switchyard will not call ``address``, or None if it may."""
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_unspecified:
+        return "an unspecified address"
+    if address.is_multicast:
+        return "a multicast address"
+    if address.is_private:
+        return "a private address"
+    if address.is_reserved or not address.is_global:
+        return "a reserved address"
+    return None
+
+
+def _refusal(url: str, what: str, kind: str) -> str:
+    return (
+        f"{url!r}: {what} is {kind}; Switchyard only calls public hosts. If this location "
+        "really is inside your network, add its host name, address or range to "
+        "DOM_WEBHOOK_ALLOWED_HOSTS"
+    )
+
+
+def check_webhook(
+    url: str,
+    secret: str | None,
+    policy: WebhookPolicy,
+    *,
+    resolve: Resolver | None = system_resolver,
+) -> None:
+    """Both checks a webhook location must pass when it is set: its URL and its secret."""
+    check_webhook_url(url, policy, resolve=resolve)
+    check_webhook_secret(secret, policy)
+
+
+def network_webhook_problems(
+    network: Network, policy: WebhookPolicy, *, resolve: Resolver | None = system_resolver
+) -> list[str]:
+    """What is wrong with the network's webhook locations, each naming its field
+    (``locations[2].adapter.url (SLC-3PL): ...``); empty when all may be called."""
+    problems: list[str] = []
+    for index, location in enumerate(network.locations):
+        adapter = location.adapter
+        if adapter.type != "webhook":
+            continue
+        where = f"locations[{index}].adapter"
+        try:
+            check_webhook_url(adapter.url, policy, resolve=resolve)
+        except UnsafeWebhookUrl as exc:
+            problems.append(f"{where}.url ({location.id}): {exc}")
+        try:
+            check_webhook_secret(adapter.secret, policy)
+        except UnsignedWebhook as exc:
+            problems.append(f"{where}.secret ({location.id}): {exc}")
+    return problems

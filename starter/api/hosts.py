@@ -1,0 +1,78 @@
+"""Only configured host names are served: the ``Host`` header checked against
+``DOM_ALLOWED_HOSTS`` before anything else runs, 400 otherwise.
+
+A request for another name is either a misdirected client or a DNS-rebinding page in
+someone's browser trying to reach an API that listens on their machine or network;
+neither should be answered. Starlette's ``TrustedHostMiddleware`` does the same check
+but answers in plain text; this one answers in the API's JSON error shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+
+def host_name(header: str) -> str:
+    """``Host`` without its port, lower case: ``[::1]:8000`` -> ``::1``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class TrustedHosts:
+    """ASGI middleware: answer 400 to a request whose ``Host`` is not allowed.
+
+    ``allowed``: exact names (``api.example.com``, ``127.0.0.1``), ``*.example.com`` for
+    its subdomains, or ``*`` for any host (which turns the check off)."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        self._app = app
+        names = [name.strip().lower() for name in allowed if name.strip()]
+        self._any = "*" in names
+        self._exact = {host_name(name) for name in names if not name.startswith("*")}
+        self._suffixes = tuple(name[1:] for name in names if name.startswith("*."))
+
+    def allows(self, host: str) -> bool:
+        name = host_name(host)
+        return self._any or name in self._exact or (bool(name) and name.endswith(self._suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self._app(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        if self.allows(host):
+            await self._app(scope, receive, send)
+            return
+        log.info("refused a request for host %r (not in DOM_ALLOWED_HOSTS)", host[:200])
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            await _unknown_host(send)
+
+
+async def _unknown_host(send: Send) -> None:
+    body = json.dumps(
+        {
+            "message": "this API does not serve that host name; use the address you were given",
+            "error": "UnknownHost",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
