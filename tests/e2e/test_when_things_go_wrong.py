@@ -93,6 +93,8 @@ def test_operations_reroute_answers_with_the_new_plan(stack: Stack) -> None:
         assert result["cancelled_fulfillment_ids"] == ["W-2-F1"]
         assert [f["location_id"] for f in result["fulfillments"]] == ["NWK-DC"]
         assert result["decision"]["status"] == "routed"
+        # Decided at once; the old location's units are released right after (pending).
+        wait_for(http, "W-2", lambda o: not o["pending"], "released")
         assert reserved(http, "TENT", here) == 0 and reserved(http, "TENT", "NWK-DC") >= 1
         play_location(http, "NWK-DC", result["fulfillments"][0]["fulfillment_id"], "1ZMOVED")
         order = wait_for(http, "W-2", lambda o: o["status"] == "shipped", "shipped")
