@@ -265,36 +265,3 @@ def compute_prices(
             if value * weight >= 0.005
         }
     return StockPrices(values, orders_ahead=orders_ahead, orders_seen=forecast.orders)
-
-
-class PriceBoard:
-    """The prices a worker routes with, and the rolling window of orders they are learnt from.
-
-    Where it plugs in: the routing activity calls ``observe`` for every order it routes
-    and passes ``current`` to ``route``; a periodic task in the worker (off the workflow
-    path, e.g. an asyncio task every few minutes running ``refresh`` in a thread) reads
-    the stock and recomputes. Until the first refresh ``current`` is None and
-    ``lookahead`` routes as ``optimal``. Not thread-safe beyond that one writer: it
-    replaces ``current`` whole, never edits it.
-    """
-
-    def __init__(self, window_orders: int = 20_000) -> None:
-        from collections import deque
-
-        self._window: deque[RoutingRequest] = deque(maxlen=window_orders)
-        self.current: StockPrices | None = None
-
-    def observe(self, request: RoutingRequest) -> None:
-        """Remember an order the system has seen (the oldest leaves a full window)."""
-        self._window.append(request)
-
-    def refresh(self, network: Network, stock: StockSnapshot, rules: Rules) -> StockPrices | None:
-        """Recompute ``current`` from the window and the stock now; slow (one LP per SKU)."""
-        forecast = DemandForecast.from_requests(list(self._window), rules.lookahead.region_degrees)
-        if not forecast.orders:
-            return self.current
-        self.current = compute_prices(
-            network, stock, forecast, rules, rules.lookahead.horizon_orders,
-            weight=rules.lookahead.price_weight,
-        )  # fmt: skip
-        return self.current
