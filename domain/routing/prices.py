@@ -22,6 +22,7 @@ reads it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,11 +153,22 @@ class PriceView:
     table: StockPrices
     ranks: np.ndarray
     extra: np.ndarray
+    _rows: dict[int, list[int]] | None = None
 
     def at(self, rank: int, s: int) -> int:
         """The price of one unit of order SKU ``s`` at the location of ``rank``."""
-        row = int(np.searchsorted(self.ranks, rank))
-        return int(self.extra[row, s])
+        rows = self._rows
+        if rows is None:  # a plan reads a handful of rows: index them once, as Python ints
+            rows = self._rows = {}
+        row = rows.get(rank)
+        if row is None:
+            row = rows[rank] = self.extra[bisect_left(self.ranks, rank)].tolist()
+        return row[s]
+
+    @property
+    def priced(self) -> bool:
+        """Whether any unit this order could take has an opportunity cost."""
+        return bool(self.extra.any())
 
 
 LOST_SALE_DOLLARS = 250.0

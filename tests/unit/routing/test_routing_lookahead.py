@@ -339,3 +339,17 @@ def test_a_price_board_takes_orders_from_many_threads() -> None:
         list(pool.map(lambda k: board.observe(chicago.model_copy(update={"order_id": str(k)})),
                       range(2_000)))  # fmt: skip
     assert (len(board), board.observed, board.forecast(3.0).orders) == (500, 2_000, 500)
+
+
+def test_an_order_whose_stock_is_unpriced_routes_as_the_optimum_and_says_so() -> None:
+    net, philly = _scarce_store_case()
+    stock = _snapshot(net)
+    plain = route(philly, net, stock, rules_with())
+    table = StockPrices({"OTHER-SKU": {"CHI-STORE": cost_units(Decimal("40.00"))}})
+    decision = route(philly, net, stock, rules_with(), policy="lookahead", prices=table)
+    assert decision.policy == "lookahead"
+    assert decision.plan == plain.plan and decision.alternatives == plain.alternatives
+    assert decision.explanation == (
+        f"{plain.explanation} Opportunity cost of the stock it takes: $0.00 "
+        f"(shipping ${plain.plan.cost})."
+    )
