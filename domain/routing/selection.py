@@ -114,8 +114,11 @@ def _split_floor(problem: OrderProblem, rows: np.ndarray, prices: PriceView | No
 def _bounded(
     problem: OrderProblem, rows: np.ndarray, prices: PriceView | None, bound: int
 ) -> Found | None:
-    """The best split no dearer than ``bound`` (None if there is none), exactly."""
-    if len(rows) > WHOLE_POOL:
+    """The best split no dearer than ``bound`` (None if there is none), exactly.
+
+    Locations that cannot belong to such a split are dropped first: on a big pool, and
+    always under lookahead, where the walk has no common order to stop it early."""
+    if prices is not None or len(rows) > WHOLE_POOL:
         rows = rows[_split_floor(problem, rows, prices) <= bound]
         if len(rows) < 2:
             return None
