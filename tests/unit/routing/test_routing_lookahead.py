@@ -263,8 +263,9 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
     from domain.models import Network, OrderRequest
     from domain.routing import default_rules, selection
     from domain.routing.network import RoutingNetwork
+    from domain.routing.priced_search import search_priced
     from domain.routing.problem import build_problem
-    from domain.routing.selection import _search, best_split
+    from domain.routing.selection import _search, _unit_costs, best_split
     from domain.routing.simulate import routing_request
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
@@ -295,6 +296,13 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
             got = best_split(problem, rows, prices)
             want = _search(problem, rows, prices)
             assert (got.key if got else None) == (want.key if want else None)
+            if prices is not None:  # _search seeds the priced walk with the plain split
+                unseeded = search_priced(
+                    problem.candidates_at(rows), problem.quantities,
+                    _unit_costs(problem, rows, prices).tolist(), problem.max_packages,
+                    problem.split_penalty, problem.day_cost,
+                ).best_split  # fmt: skip
+                assert (want.key if want else None) == (unseeded.key if unseeded else None)
     assert big >= 30
 
 
