@@ -62,7 +62,7 @@ def test_an_order_is_routed_away_from_the_last_units_of_a_store_in_demand(
     rules["policy"] = "lookahead"
     rules["lookahead"]["horizon_orders"] = 10  # ten lanterns to Chicago expected: scarce
     with lookahead_stack.client() as http:
-        put = http.put("/routing/rules", json=rules, headers={"X-Switchyard-Actor": "ops"})
+        put = http.put("/routing/rules", json=rules)
         assert put.status_code == 200, put.text
         for k in range(2):  # before any prices: the plain optimum, Chicago's own store
             body = lantern_order(f"LA-CHI-{k}", "60614", "Chicago", "IL")

@@ -148,7 +148,7 @@ def test_a_refresh_is_due_on_time_on_orders_seen_and_on_new_rules(store: Invento
     refreshed = worker.refresher._refreshed_at
     assert refreshed is not None
     assert not worker.refresher.due(rules, refreshed + 1)
-    assert worker.refresher.due(rules, refreshed + 3600)  # every_seconds
+    assert worker.refresher.due(rules, refreshed + 3601)  # every_seconds (3,600) passed
     worker.activities.allocate(order("CHI-2", "60614"))
     assert not worker.refresher.due(rules, refreshed + 1)
     worker.activities.allocate(order("CHI-3", "60614"))
