@@ -109,10 +109,11 @@ def build_worker(
     (``services.pricing``), which checks once a second and runs an LP only while the
     rules choose ``lookahead``; ``parts.aclose()`` stops it."""
     rules = RulesBook(store).current
-    inventory = InventoryActivities(store, rules=rules, prices=parts.prices)
-    parts.keep_prices_fresh(
-        PriceRefresher(store, Catalog(store), rules, parts.prices, parts.pricing)
-    )
+    # One catalog for routing and pricing: the same Network object, so the prices'
+    # per-location arrays, built in the refresh thread, are the ones routing reads.
+    catalog = Catalog(store)
+    inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
+    parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     dispatch = DispatchActivities(parts.adapters, Catalog(store))
     return Worker(
         client,

@@ -36,9 +36,10 @@ class InventoryActivities:
         store: InventoryStore,
         rules: Callable[[], Rules | None] = lambda: None,
         prices: PriceBoard | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self._store = store
-        self._catalog = Catalog(store)
+        self._catalog = catalog or Catalog(store)
         self._rules = rules
         self._prices = prices
 

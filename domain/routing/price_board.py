@@ -2,9 +2,10 @@
 
 A worker keeps one ``PriceBoard``: the allocate activity reads ``current`` (a cheap
 read of a reference) and then ``observe``s the order; a background task calls
-``refresh`` with the stock now, which runs the LPs (``prices.compute_prices``) and
-replaces ``current`` whole. So an order is never priced by its own demand, and the
-workflow path never waits for an LP.
+``refresh`` with the stock now, which runs the LPs (``prices.compute_prices``), builds
+the per-location price arrays routing reads (for the same ``Network`` object routing
+is given), and replaces ``current`` whole. So an order is never priced by its own
+demand, and the workflow path never waits for an LP.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 from collections import deque
 
 from domain.models import Network
+from domain.routing.network import RoutingNetwork
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices
 from domain.routing.rules import Rules
 from domain.routing.types import RoutingRequest, StockSnapshot
@@ -69,12 +71,16 @@ class PriceBoard:
         forecast = self.forecast(rules.lookahead.region_degrees)
         if not forecast.orders:
             return self.current
-        self.current = compute_prices(
+        prices = compute_prices(
             network, stock, forecast, rules, rules.lookahead.horizon_orders,
             weight=rules.lookahead.price_weight,
         )  # fmt: skip
+        net = RoutingNetwork.build(network)
+        for sku in prices.values:  # here, not on the first order that reads them
+            prices.by_rank(net, sku)
+        self.current = prices
         self.observed_at_refresh = seen
-        return self.current
+        return prices
 
     def clear(self) -> None:
         """Forget the prices (the window stays): ``lookahead`` routes as ``optimal`` again."""

@@ -68,9 +68,12 @@ class Worker:
     def __init__(self, store: InventoryStore, min_orders: int = 2) -> None:
         self.book = RulesBook(store)
         self.board = PriceBoard(window_orders=100)
-        self.activities = InventoryActivities(store, rules=self.book.current, prices=self.board)
+        catalog = Catalog(store)
+        self.activities = InventoryActivities(
+            store, rules=self.book.current, prices=self.board, catalog=catalog
+        )
         self.refresher = PriceRefresher(
-            store, Catalog(store), self.book.current, self.board,
+            store, catalog, self.book.current, self.board,
             PricingSchedule(every_seconds=3600, window_orders=100, min_orders=min_orders),
         )  # fmt: skip
 
