@@ -7,9 +7,11 @@ the load needs; ``dom up`` runs one beside the API and an embedded Temporal serv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from pydantic import SecretBytes
 from temporalio.client import Client
@@ -24,15 +26,28 @@ from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from adapters.webhook_urls import WebhookPolicy
 from domain.fulfillment import LocationEvent
+from domain.routing.price_board import PriceBoard
+from services.pricing import PriceRefresher, PricingSchedule
 from workflows.runner import WORKFLOWS, workflow_runner
+
+if TYPE_CHECKING:
+    from starter.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WORKFLOWS", "WorkerParts", "build_worker", "run_worker", "workflow_runner"]
+__all__ = [
+    "WORKFLOWS",
+    "WorkerParts",
+    "build_worker",
+    "pricing_schedule",
+    "run_worker",
+    "workflow_runner",
+]
 
 
 class WorkerParts:
-    """What a worker owns besides itself: the location adapters and their HTTP client."""
+    """What a worker owns besides itself: the location adapters and their HTTP client, and
+    the ``lookahead`` price board with the background task that keeps it fresh."""
 
     def __init__(
         self,
@@ -41,6 +56,7 @@ class WorkerParts:
         search_hash_key: SecretBytes,
         *,
         webhook_policy: WebhookPolicy | None = None,
+        pricing: PricingSchedule | None = None,
     ) -> None:
         gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
 
@@ -50,9 +66,33 @@ class WorkerParts:
             )
 
         self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
+        self.pricing = pricing or PricingSchedule()
+        self.prices = PriceBoard(self.pricing.window_orders)
+        self._refreshing: asyncio.Task[None] | None = None
+
+    def keep_prices_fresh(self, refresher: PriceRefresher) -> None:
+        """Start the background price refresh (from the running event loop); ``aclose`` stops it."""
+        if self._refreshing is None:
+            self._refreshing = asyncio.get_running_loop().create_task(
+                refresher.run(), name="lookahead-prices"
+            )
 
     async def aclose(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refreshing
+            self._refreshing = None
         await self.adapters.aclose()
+
+
+def pricing_schedule(settings: Settings) -> PricingSchedule:
+    """The ``DOM_LOOKAHEAD_*`` settings as a worker's pricing schedule."""
+    return PricingSchedule(
+        every_seconds=settings.lookahead_refresh_seconds,
+        window_orders=settings.lookahead_window_orders,
+        min_orders=settings.lookahead_min_orders,
+    )
 
 
 def build_worker(
@@ -63,8 +103,17 @@ def build_worker(
     *,
     max_concurrent_activities: int = 64,
 ) -> Worker:
-    """A worker running the order and fulfillment workflows and every activity."""
-    inventory = InventoryActivities(store, rules=RulesBook(store).current)
+    """A worker running the order and fulfillment workflows and every activity.
+
+    Call it from the running event loop: it starts the ``lookahead`` price refresh
+    (``services.pricing``), which checks once a second and runs an LP only while the
+    rules choose ``lookahead``; ``parts.aclose()`` stops it."""
+    rules = RulesBook(store).current
+    # One catalog for routing and pricing: the same Network object, so the prices'
+    # per-location arrays, built in the refresh thread, are the ones routing reads.
+    catalog = Catalog(store)
+    inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
+    parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     dispatch = DispatchActivities(parts.adapters, Catalog(store))
     return Worker(
         client,
@@ -107,7 +156,11 @@ async def run_worker() -> None:
     )
     await ensure_search_attributes(client)
     parts = WorkerParts(
-        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+        client,
+        settings.task_queue,
+        keys.search_hash,
+        webhook_policy=settings.webhook_policy,
+        pricing=pricing_schedule(settings),
     )
     worker = build_worker(
         client,

@@ -25,6 +25,7 @@ from adapters.catalog import Catalog
 from adapters.order_gateway import tell_stock_arrived
 from adapters.store import InventoryStore
 from domain.orders import Allocation, AllocationRequest, BackorderRecord, ShortfallRecord
+from domain.routing.price_board import PriceBoard
 from domain.routing.rules import Rules
 from services import inventory
 
@@ -34,16 +35,19 @@ class InventoryActivities:
         self,
         store: InventoryStore,
         rules: Callable[[], Rules | None] = lambda: None,
+        prices: PriceBoard | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self._store = store
-        self._catalog = Catalog(store)
+        self._catalog = catalog or Catalog(store)
         self._rules = rules
+        self._prices = prices
 
     @activity.defn(name=ALLOCATE)
     @business_errors_are_final
     def allocate(self, request: AllocationRequest) -> Allocation:
         """Route the lines and reserve the winning plan atomically; re-route on a lost race."""
-        return inventory.allocate(self._store, self._catalog, self._rules(), request)
+        return inventory.allocate(self._store, self._catalog, self._rules(), request, self._prices)
 
     @activity.defn(name=RELEASE_RESERVATIONS)
     @business_errors_are_final

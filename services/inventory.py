@@ -26,6 +26,8 @@ from domain.orders import (
     ShortfallRecord,
 )
 from domain.routing import RoutingDecision, RoutingRequest, route
+from domain.routing.price_board import PriceBoard
+from domain.routing.prices import StockPrices
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 
 log = logging.getLogger(__name__)
@@ -60,19 +62,27 @@ def routing_request(request: AllocationRequest) -> RoutingRequest:
 
 
 def route_on_live_stock(
-    store: InventoryStore, network: Network, rules: Rules, requests: list[AllocationRequest]
+    store: InventoryStore,
+    network: Network,
+    rules: Rules,
+    requests: list[AllocationRequest],
+    prices: StockPrices | None = None,
 ) -> list[RoutingDecision]:
     """Route each request on one read of the store's stock and today's order counts.
 
     Allocation and ``POST /promise`` both route through here, so a promise and the
-    allocation of the order placed right after it see the same inputs.
+    allocation of the order placed right after it see the same inputs. ``prices`` are
+    what ``lookahead`` reads when the rules choose it (None: it routes as ``optimal``).
     """
     stock = store.stock_snapshot({line.sku for r in requests for line in r.lines})
     orders_today = store.orders_today()
 
     def decide(request: AllocationRequest) -> RoutingDecision:
         try:
-            return route(routing_request(request), network, stock, rules, orders_today=orders_today)
+            return route(
+                routing_request(request), network, stock, rules,
+                orders_today=orders_today, prices=prices,
+            )  # fmt: skip
         except (UnknownSku, UnknownLocation) as exc:
             # The network changed under the order (a SKU or a store removed): no plan today,
             # which the order handles like any other (backorder), not a crashed workflow.
@@ -84,20 +94,46 @@ def route_on_live_stock(
 
 
 def allocate(
-    store: InventoryStore, catalog: Catalog, rules: Rules | None, request: AllocationRequest
+    store: InventoryStore,
+    catalog: Catalog,
+    rules: Rules | None,
+    request: AllocationRequest,
+    prices: PriceBoard | None = None,
 ) -> Allocation:
     """Route the lines and reserve the winning plan atomically; re-route on a lost race.
 
     Idempotent on ``request.allocation_key``: a repeat returns the first answer. A dry
-    run routes and reserves nothing."""
+    run routes and reserves nothing. With a ``prices`` board, ``lookahead`` (when the
+    rules choose it) routes on the board's current prices, and the order's demand is
+    observed into the board after it is routed, never before (routed or not: demand
+    the network could not serve is still demand)."""
     if not request.dry_run:
         stored = store.find_allocation(request.order_id, request.allocation_key)
         if stored is not None:
             return Allocation.model_validate_json(stored)
     rules = rules or default_rules()
+    try:
+        return _allocate(store, catalog, rules, request, _prices_for(rules, prices))
+    finally:
+        if prices is not None and not request.dry_run:
+            prices.observe(routing_request(request))
+
+
+def _prices_for(rules: Rules, board: PriceBoard | None) -> StockPrices | None:
+    """The prices to route with: the board's latest, only while the rules choose lookahead."""
+    return board.current if board is not None and rules.policy == "lookahead" else None
+
+
+def _allocate(
+    store: InventoryStore,
+    catalog: Catalog,
+    rules: Rules,
+    request: AllocationRequest,
+    prices: StockPrices | None,
+) -> Allocation:
     for _ in range(MAX_RACE_RETRIES):
         network = catalog.network()
-        [decision] = route_on_live_stock(store, network, rules, [request])
+        [decision] = route_on_live_stock(store, network, rules, [request], prices)
         policy = OrderPolicy(
             backorder_window=network.backorder_window, max_reroutes=network.max_reroutes
         )

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     search_hash_key: SecretStr | None = None
     # Browser origins allowed to call /codec (comma-separated). Unset: the embedded UI.
     codec_cors_origins: str | None = None
+    # Routing policy `lookahead` (docs/routing.md): each worker recomputes its prices at
+    # least this often (and after the rules' lookahead.refresh_orders orders), learning
+    # demand from the last lookahead_window_orders orders it allocated, and prices
+    # nothing before it has seen lookahead_min_orders of them.
+    lookahead_refresh_seconds: float = Field(default=60.0, gt=0)
+    lookahead_window_orders: int = Field(default=20_000, ge=1)
+    lookahead_min_orders: int = Field(default=200, ge=1)
 
     @field_validator("log_level")
     @classmethod
@@ -145,6 +152,16 @@ class Settings(BaseSettings):
         if _given(value, info):
             decode_search_hash_key(value.get_secret_value())  # type: ignore[union-attr]
         return value
+
+    @model_validator(mode="after")
+    def _window_holds_the_minimum(self) -> Settings:
+        if self.lookahead_min_orders > self.lookahead_window_orders:
+            raise ValueError(
+                f"lookahead_min_orders ({self.lookahead_min_orders}) must not exceed "
+                f"lookahead_window_orders ({self.lookahead_window_orders}): prices would "
+                "never be computed"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

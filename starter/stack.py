@@ -33,7 +33,7 @@ from domain.network_file import NetworkFileError, demo_network, load_network
 from starter.keys import Keys
 from starter.settings import UI_PORT_OFFSET, Settings
 from starter.temporal import connect, ensure_search_attributes, temporal_cli_path
-from worker import WorkerParts, build_worker
+from worker import WorkerParts, build_worker, pricing_schedule
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +371,11 @@ async def run_stack(
 
     await ensure_search_attributes(client)
     parts = WorkerParts(
-        client, settings.task_queue, keys.search_hash, webhook_policy=settings.webhook_policy
+        client,
+        settings.task_queue,
+        keys.search_hash,
+        webhook_policy=settings.webhook_policy,
+        pricing=pricing_schedule(settings),
     )
     worker = build_worker(
         client,

@@ -89,9 +89,17 @@ def _route(
         return _optimal(problem, stock)
     if policy == "lookahead":
         view = prices.view(problem) if prices is not None else None
-        decision = _optimal(problem, stock, view)
-        if view is None:
-            decision.policy = "lookahead"
+        if view is not None and view.priced:
+            return _optimal(problem, stock, view)
+        # No unit this order could take is priced: cost plus opportunity is the cost, and
+        # the plain search is exact for it (and quicker: it has a common walk order).
+        decision = _optimal(problem, stock)
+        decision.policy = "lookahead"
+        if view is not None and decision.plan is not None:
+            decision.explanation = (
+                f"{decision.explanation} Opportunity cost of the stock it takes: $0.00 "
+                f"(shipping ${decision.plan.cost})."
+            )
         return decision
     if policy == "closest_first":
         allocation = baselines.closest_first_allocation(problem)

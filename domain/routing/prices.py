@@ -22,6 +22,7 @@ reads it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,11 +153,22 @@ class PriceView:
     table: StockPrices
     ranks: np.ndarray
     extra: np.ndarray
+    _rows: dict[int, list[int]] | None = None
 
     def at(self, rank: int, s: int) -> int:
         """The price of one unit of order SKU ``s`` at the location of ``rank``."""
-        row = int(np.searchsorted(self.ranks, rank))
-        return int(self.extra[row, s])
+        rows = self._rows
+        if rows is None:  # a plan reads a handful of rows: index them once, as Python ints
+            rows = self._rows = {}
+        row = rows.get(rank)
+        if row is None:
+            row = rows[rank] = self.extra[bisect_left(self.ranks, rank)].tolist()
+        return row[s]
+
+    @property
+    def priced(self) -> bool:
+        """Whether any unit this order could take has an opportunity cost."""
+        return bool(self.extra.any())
 
 
 LOST_SALE_DOLLARS = 250.0
@@ -265,36 +277,3 @@ def compute_prices(
             if value * weight >= 0.005
         }
     return StockPrices(values, orders_ahead=orders_ahead, orders_seen=forecast.orders)
-
-
-class PriceBoard:
-    """The prices a worker routes with, and the rolling window of orders they are learnt from.
-
-    Where it plugs in: the routing activity calls ``observe`` for every order it routes
-    and passes ``current`` to ``route``; a periodic task in the worker (off the workflow
-    path, e.g. an asyncio task every few minutes running ``refresh`` in a thread) reads
-    the stock and recomputes. Until the first refresh ``current`` is None and
-    ``lookahead`` routes as ``optimal``. Not thread-safe beyond that one writer: it
-    replaces ``current`` whole, never edits it.
-    """
-
-    def __init__(self, window_orders: int = 20_000) -> None:
-        from collections import deque
-
-        self._window: deque[RoutingRequest] = deque(maxlen=window_orders)
-        self.current: StockPrices | None = None
-
-    def observe(self, request: RoutingRequest) -> None:
-        """Remember an order the system has seen (the oldest leaves a full window)."""
-        self._window.append(request)
-
-    def refresh(self, network: Network, stock: StockSnapshot, rules: Rules) -> StockPrices | None:
-        """Recompute ``current`` from the window and the stock now; slow (one LP per SKU)."""
-        forecast = DemandForecast.from_requests(list(self._window), rules.lookahead.region_degrees)
-        if not forecast.orders:
-            return self.current
-        self.current = compute_prices(
-            network, stock, forecast, rules, rules.lookahead.horizon_orders,
-            weight=rules.lookahead.price_weight,
-        )  # fmt: skip
-        return self.current

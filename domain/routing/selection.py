@@ -16,10 +16,10 @@ import numpy as np
 
 from domain.routing.costing import WEIGHT_SCALE, to_dollars
 from domain.routing.plans import PricedPlan
-from domain.routing.priced_search import search_priced
+from domain.routing.priced_search import fill_cost, search_priced
 from domain.routing.prices import PriceView
 from domain.routing.problem import OrderProblem
-from domain.routing.search import Found, search
+from domain.routing.search import Candidate, Found, search
 
 SCOUTS = 20
 """Candidates searched first, for a split whose cost bounds the full search."""
@@ -78,10 +78,45 @@ def _search(
             pool, problem.quantities, problem.weights, problem.max_packages,
             problem.split_penalty, problem.day_cost, split_bound=bound,
         ).best_split  # fmt: skip
+    units = _unit_costs(problem, rows, prices).tolist()
+    seed = _plain_split_priced(problem, pool, units, bound)
+    if seed is not None:
+        bound = seed if bound is None else min(bound, seed)
     return search_priced(
-        pool, problem.quantities, _unit_costs(problem, rows, prices).tolist(),
+        pool, problem.quantities, units,
         problem.max_packages, problem.split_penalty, problem.day_cost, bound,
     ).best_split  # fmt: skip
+
+
+def _plain_split_priced(
+    problem: OrderProblem, pool: list[Candidate], units: list[list[int]], bound: int | None
+) -> int | None:
+    """Cost plus opportunity of the plain optimum's best split: a bound for the priced walk.
+
+    Prices are sparse (most units are worth nothing extra), so the split that is best
+    on cost alone is usually close to the best on cost plus opportunity, and the plain
+    search finds it quickly (it has a common walk order). If its members' cheapest
+    priced fill still uses every one of them, it is a genuine split whose adjusted cost
+    bounds the best split from above, and the priced walk, which keeps plans equal to
+    its bound, still finds the best split exactly. None when there is no such split.
+    """
+    plain = search(
+        pool, problem.quantities, problem.weights, problem.max_packages,
+        problem.split_penalty, problem.day_cost, split_bound=bound,
+    ).best_split  # fmt: skip
+    if plain is None:
+        return None
+    row = {c.rank: i for i, c in enumerate(pool)}
+    members = plain.members
+    filled = fill_cost(members, units, problem.quantities, [row[c.rank] for c in members])
+    assert filled is not None  # the plain plan fills the order from these members
+    if not all(any(taken) for taken in filled[1]):
+        return None  # with prices a member falls idle: not a split, so no bound on splits
+    return (
+        filled[0] + sum(c.fixed for c in members)
+        + problem.split_penalty * (len(members) - 1)
+        + problem.day_cost * max(c.transit_days for c in members)
+    )  # fmt: skip
 
 
 SPLIT_SPAN = 1.5
@@ -114,8 +149,11 @@ def _split_floor(problem: OrderProblem, rows: np.ndarray, prices: PriceView | No
 def _bounded(
     problem: OrderProblem, rows: np.ndarray, prices: PriceView | None, bound: int
 ) -> Found | None:
-    """The best split no dearer than ``bound`` (None if there is none), exactly."""
-    if len(rows) > WHOLE_POOL:
+    """The best split no dearer than ``bound`` (None if there is none), exactly.
+
+    Locations that cannot belong to such a split are dropped first: on a big pool, and
+    always under lookahead, where the walk has no common order to stop it early."""
+    if prices is not None or len(rows) > WHOLE_POOL:
         rows = rows[_split_floor(problem, rows, prices) <= bound]
         if len(rows) < 2:
             return None

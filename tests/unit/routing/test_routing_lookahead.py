@@ -263,8 +263,9 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
     from domain.models import Network, OrderRequest
     from domain.routing import default_rules, selection
     from domain.routing.network import RoutingNetwork
+    from domain.routing.priced_search import search_priced
     from domain.routing.problem import build_problem
-    from domain.routing.selection import _search, best_split
+    from domain.routing.selection import _search, _unit_costs, best_split
     from domain.routing.simulate import routing_request
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
@@ -295,18 +296,68 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
             got = best_split(problem, rows, prices)
             want = _search(problem, rows, prices)
             assert (got.key if got else None) == (want.key if want else None)
+            if prices is not None:  # _search seeds the priced walk with the plain split
+                unseeded = search_priced(
+                    problem.candidates_at(rows), problem.quantities,
+                    _unit_costs(problem, rows, prices).tolist(), problem.max_packages,
+                    problem.split_penalty, problem.day_cost,
+                ).best_split  # fmt: skip
+                assert (want.key if want else None) == (unseeded.key if unseeded else None)
     assert big >= 30
 
 
 def test_a_price_board_learns_from_the_orders_it_sees() -> None:
-    from domain.routing.prices import PriceBoard
+    from domain.routing.price_board import PriceBoard
 
     net, _ = _scarce_store_case()
     board = PriceBoard(window_orders=5)
     assert board.refresh(net, _snapshot(net), rules_with()) is None  # nothing seen yet
-    for _ in range(8):
-        board.observe(request(point=Point(41.9, -87.7), lines={"X": 1}))
+    for k in range(8):
+        board.observe(request(point=Point(41.9, -87.7), lines={"X": 1}, order_id=f"O-{k}"))
     prices = board.refresh(net, _snapshot(net), rules_with(lookahead={"horizon_orders": 10}))
     assert prices is board.current and prices is not None
     assert prices.orders_seen == 5  # the window keeps the latest five
     assert prices.dollars("X", "CHI-STORE") > Decimal("1.00")
+
+
+def test_a_price_board_counts_each_order_once() -> None:
+    """A retried allocation, a re-route or a backorder trying again is the same demand."""
+    from domain.routing.price_board import PriceBoard
+
+    board = PriceBoard(window_orders=3)
+    chicago = request(point=Point(41.9, -87.7), lines={"X": 1}, order_id="O-1")
+    assert board.observe(chicago) is True
+    assert board.observe(chicago.model_copy(update={"exclude_location_ids": ["A"]})) is False
+    assert (len(board), board.observed) == (1, 1)
+    for k in range(2, 6):
+        board.observe(chicago.model_copy(update={"order_id": f"O-{k}"}))
+    assert len(board) == 3 and board.observed == 5
+    assert board.observe(chicago) is True  # O-1 left the window: seen again, counted again
+    assert board.forecast(3.0).orders == 3
+
+
+def test_a_price_board_takes_orders_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from domain.routing.price_board import PriceBoard
+
+    board = PriceBoard(window_orders=500)
+    chicago = request(point=Point(41.9, -87.7), lines={"X": 1})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: board.observe(chicago.model_copy(update={"order_id": str(k)})),
+                      range(2_000)))  # fmt: skip
+    assert (len(board), board.observed, board.forecast(3.0).orders) == (500, 2_000, 500)
+
+
+def test_an_order_whose_stock_is_unpriced_routes_as_the_optimum_and_says_so() -> None:
+    net, philly = _scarce_store_case()
+    stock = _snapshot(net)
+    plain = route(philly, net, stock, rules_with())
+    table = StockPrices({"OTHER-SKU": {"CHI-STORE": cost_units(Decimal("40.00"))}})
+    decision = route(philly, net, stock, rules_with(), policy="lookahead", prices=table)
+    assert decision.policy == "lookahead"
+    assert decision.plan == plain.plan and decision.alternatives == plain.alternatives
+    assert decision.explanation == (
+        f"{plain.explanation} Opportunity cost of the stock it takes: $0.00 "
+        f"(shipping ${plain.plan.cost})."
+    )
