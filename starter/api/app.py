@@ -18,6 +18,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from services.access import Authenticator
+from starter import console
 from starter.api import (
     codec,
     inventory,
@@ -135,6 +136,7 @@ def create_app(
     app.include_router(routing_rules.router)
     app.include_router(tokens.router)
     app.include_router(codec.router)
+    console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
 
     @app.get(
         "/health",
