@@ -19,7 +19,7 @@ def test_the_pick_list_names_products_recipient_and_deadline(
     assert page.status_code == 200
     assert "A100-F1" in page.text and "P200" not in page.text
     assert "Dana at work" in page.text  # the ship-to name goes on the package
-    assert "Accept by" in page.text  # dispatched 30 min ago, 2 h to accept
+    assert "Accept due" in page.text  # dispatched 30 min ago, 2 h to accept
     assert ">Accept<" in page.text and ">Reject<" in page.text
     assert "/console/orders/A100" not in page.text  # a location reads no orders
 
@@ -76,7 +76,7 @@ def test_accept_posts_the_event_as_the_caller(
     )  # fmt: skip
     listing = client.get("/console/locations/SLC-3PL/queue/list", headers=HTMX).text
     assert ">Picked<" in listing and ">Accept<" not in listing
-    assert "Ship by" in listing  # the ship deadline runs from acceptance: known now
+    assert "Ship due" in listing  # the ship deadline runs from acceptance: known now
 
 
 def test_an_event_that_makes_no_sense_is_a_409_in_words(
