@@ -136,6 +136,7 @@ def up(
 
         def ready(info) -> None:
             console.print(f"\n[bold green]Switchyard is up.[/]\n  API docs:    {info.docs_url}")
+            console.print(f"  Console:     {settings.api_url}/console (sign in with a token)")
             if info.ui_url:
                 console.print(f"  Temporal UI: {info.ui_url}")
             console.print(f"  Temporal:    {info.temporal_address}")
