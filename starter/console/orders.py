@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from adapters.order_gateway import OrderGateway, UnknownOrder
 from domain.access import Principal, Right
-from domain.models import ID_PATTERN, FulfillmentStatus, Network, OrderStatus
+from domain.models import ID_PATTERN, Network, OrderStatus
 from domain.orders import OrderView, RerouteResult
 from domain.routing.types import Plan
 from starter.api import orders as api_orders
@@ -122,8 +123,6 @@ def _summary_of(view: OrderView) -> dict[str, object]:
 
 
 def _query(form: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({k: v for k, v in form.items() if v})
 
 
@@ -182,7 +181,6 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
         and not view.status.is_final
         and bool(open_packages or view.backordered),
         "can_cancel": me.may(Right.CANCEL_ORDERS) and not view.status.is_final,
-        "delivered": FulfillmentStatus.SHIPPED,
     }
 
 

@@ -102,7 +102,13 @@ def render(
     )
 
 
-_UNAVAILABLE = {"WorkflowUnavailable", "TemporalBusy", "StoreUnavailable", "OperationalError"}
+_UNAVAILABLE = {
+    "WorkflowUnavailable",
+    "TemporalBusy",
+    "WorkflowQueryFailedError",
+    "StoreUnavailable",
+    "OperationalError",
+}
 
 
 def explain(exc: Exception) -> tuple[int, str] | None:
