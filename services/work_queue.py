@@ -8,7 +8,6 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from adapters.store import InventoryStore
@@ -76,7 +75,7 @@ async def work_queue(
 ) -> list[QueueEntry]:
     """The packages ``location_id`` holds units for, oldest first (open or just closed:
     callers filter by status). A package not yet dispatched is left out."""
-    reservations = await run_in_threadpool(store.open_reservations)
+    reservations = await asyncio.to_thread(store.open_reservations)
     first_seen: dict[str, datetime] = {}
     for r in reservations:
         if r.location_id == location_id:
