@@ -120,6 +120,14 @@ def test_a_store_works_a_package_from_accept_to_shipped(page: Page, stack: Stack
     expect(page).to_have_url(re.compile(f"/console/locations/{location}/queue$"))
     card = page.locator(f"[id='pkg-{fid}']")
     expect(card).to_contain_text("Dana Denver")
+    # A "short" that finds everything is refused by the workflow: the 409 shows in words.
+    card.get_by_text("Short or reject…").click()
+    for line in package["lines"]:
+        card.get_by_label(re.compile(f"^{line['sku']} ")).fill(str(line["quantity"]))
+    card.get_by_role("button", name="Short").click()
+    expect(page.locator("#answer")).to_contain_text("Refused (409)")
+    expect(page.locator("#answer")).to_contain_text("fewer units than asked for")
+    card.get_by_text("Short or reject…").click()  # closed again: the list may reload
     card.get_by_role("button", name="Accept").click()
     expect(page.locator("#answer")).to_contain_text(f"{fid} is now accepted")
     expect(card.locator(".badge")).to_have_text("accepted")
