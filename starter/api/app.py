@@ -29,6 +29,7 @@ from starter.api import (
     routing_rules,
     tokens,
 )
+from starter.api.docs_page import install_docs
 from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
@@ -120,6 +121,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        docs_url=None,  # served from the package below, not from a CDN
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
@@ -137,6 +139,7 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(codec.router)
     console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
+    install_docs(app)
 
     @app.get(
         "/health",

@@ -168,3 +168,16 @@ def test_the_overview_draws_todays_orders(page: Page, stack: Stack) -> None:
     expect(page.locator("svg.chart.status")).to_be_visible()
     expect(page.locator("[data-figure=orders]")).not_to_have_text("0")
     shot(page, "overview")
+
+
+def test_the_api_docs_work_offline(page: Page, stack: Stack) -> None:
+    """Swagger UI comes from the package: it renders the API with nothing from elsewhere."""
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith(stack.api_url) else None,
+    )
+    page.goto(f"{stack.api_url}/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("Switchyard")
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    assert not elsewhere, elsewhere
