@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from starter.console import inventory, orders, overview, queue, signin
+from starter.console import inventory, orders, overview, queue, rules, signin
 from starter.console.session import console_secret
 from starter.console.web import HERE
 
@@ -19,6 +19,6 @@ from starter.console.web import HERE
 def install(app: FastAPI, search_hash_key: bytes) -> None:
     """Add the console's pages and assets to ``app`` (none of them in the OpenAPI schema)."""
     app.state.console_secret = console_secret(search_hash_key)
-    for module in (signin, overview, orders, queue, inventory):
+    for module in (signin, overview, orders, queue, inventory, rules):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")

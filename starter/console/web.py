@@ -127,6 +127,8 @@ def explain(exc: Exception) -> tuple[int, str] | None:
         return 422, problems
     if isinstance(exc, CsrfRefused):
         return 403, str(exc)
+    if type(exc).__name__ == "InvalidRules":
+        return 422, str(exc)
     status = status_for(exc)
     if status is not None:
         return status, str(exc)
