@@ -181,3 +181,23 @@ def test_the_api_docs_work_offline(page: Page, stack: Stack) -> None:
     expect(page.locator(".swagger-ui .title")).to_contain_text("Switchyard")
     expect(page.get_by_role("button", name="Authorize")).to_be_visible()
     assert not elsewhere, elsewhere
+
+
+def test_an_operator_edits_the_rules_and_rolls_them_back(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/rules")
+    editor = page.get_by_label("Rules (YAML)")
+    text = editor.input_value()
+    editor.fill(text.replace("max_packages: 3", "max_packages: -1"))
+    page.get_by_role("button", name="Validate and install").click()
+    expect(page.locator("#answer")).to_contain_text("max_packages")  # the 422, in words
+    editor.fill(text.replace("split_penalty: '3.0'", "split_penalty: '3.5'"))
+    page.get_by_role("button", name="Validate and install").click()
+    expect(page.get_by_role("status")).to_contain_text("Installed version 1")
+    expect(page.locator("pre.diff .add")).to_contain_text("split_penalty: '3.5'")
+    shot(page, "rules")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Roll back to v0").click()
+    expect(page.get_by_role("status")).to_contain_text("Installed version 2")
+    with stack.client("support") as http:
+        assert http.get("/routing/rules").json()["rules"]["split_penalty"] == "3.0"
