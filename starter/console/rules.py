@@ -3,7 +3,9 @@ for operations an editor that validates and a rollback to an earlier version."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import yaml
@@ -13,7 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.rules_book import RulesBook, RulesVersion, UnknownRulesVersion
 from domain.access import Principal, Right
-from domain.routing.rules import RulesError
+from domain.orders import OrderView
+from domain.routing.rules import Rules, RulesError, parse_rules
+from services.dry_run import DryRun, as_placed, dry_run
 from starter.api.errors import NotFound
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import ConsoleRoute, is_htmx, render
@@ -22,6 +26,8 @@ router = APIRouter(prefix="/console/rules", include_in_schema=False, route_class
 
 HISTORY = 30  # versions listed, newest first
 MAX_RULES_TEXT = 200_000  # characters of YAML the editor takes
+DRY_RUN_ORDERS = 200  # the most recent orders a dry run replays (one search)
+DRY_RUN_READS = 16  # orders read from Temporal at once
 
 
 def as_yaml(version: RulesVersion) -> str:
@@ -98,6 +104,55 @@ def _install(request: Request, me: Principal, data: object) -> RulesVersion:
 
 class InvalidRules(ValueError):
     """The editor's text is not usable rules (a 422, the message naming the field)."""
+
+
+def _parsed(text: str) -> Rules:
+    try:
+        return parse_rules(yaml.safe_load(text), "rules")
+    except yaml.YAMLError as exc:
+        raise InvalidRules(f"not valid YAML: {exc}") from None
+    except RulesError as exc:
+        raise InvalidRules(str(exc)) from None
+
+
+async def recent_orders(request: Request, days: int) -> list[OrderView]:
+    """Orders placed in the last ``days`` days (at most ``DRY_RUN_ORDERS``), oldest first."""
+    gateway = request.app.state.gateway
+    since = datetime.now(UTC) - timedelta(days=days)
+    found = await gateway.find_orders(placed_after=since, limit=DRY_RUN_ORDERS)
+    gate = asyncio.Semaphore(DRY_RUN_READS)
+
+    async def read(order_id: str) -> OrderView | None:
+        async with gate:
+            try:
+                return await gateway.get_order(order_id)
+            except Exception:  # one unreadable order does not stop the dry run
+                return None
+
+    views = await asyncio.gather(*(read(o.order_id) for o in reversed(found)))
+    return [v for v in views if v is not None]
+
+
+@router.post("/dry-run", response_class=HTMLResponse)
+async def try_rules(
+    request: Request,
+    me: ConsolePoster,
+    rules: Annotated[str, Form(max_length=MAX_RULES_TEXT)] = "",
+    days: Annotated[int, Form(ge=1, le=30)] = 3,
+) -> HTMLResponse:
+    """Route the last ``days`` days' orders again against the stock on the shelves now,
+    under the rules in force and under the edited ones; install nothing."""
+    me.check(Right.MANAGE_RULES)
+    proposed = await run_in_threadpool(_parsed, rules)
+    orders = [as_placed(v) for v in await recent_orders(request, days)]
+
+    def run() -> DryRun:
+        network = request.app.state.store.network()  # on hand now, not the cached catalogue
+        return dry_run(network, orders, _book(request).current(), proposed)
+
+    result = await run_in_threadpool(run)
+    template = "_dry_run.html" if is_htmx(request) else "dry_run_page.html"
+    return render(request, template, me, run=result, days=days)
 
 
 @router.post("", response_class=HTMLResponse, response_model=None)

@@ -192,6 +192,9 @@ def test_an_operator_edits_the_rules_and_rolls_them_back(page: Page, stack: Stac
     page.get_by_role("button", name="Validate and install").click()
     expect(page.locator("#answer")).to_contain_text("max_packages")  # the 422, in words
     editor.fill(text.replace("split_penalty: '3.0'", "split_penalty: '3.5'"))
+    page.get_by_role("button", name="Dry run").click()  # the module's orders, routed again
+    expect(page.locator("#dry-run")).to_contain_text("of the last 3 days")
+    expect(page.locator("#dry-run")).to_contain_text("would go elsewhere")
     page.get_by_role("button", name="Validate and install").click()
     expect(page.get_by_role("status")).to_contain_text("Installed version 1")
     expect(page.locator("pre.diff .add")).to_contain_text("split_penalty: '3.5'")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.integration.console.conftest import csrf_of
+from tests.integration.console.conftest import ConsoleOrders, csrf_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -79,3 +80,40 @@ def test_a_location_has_no_rules_page(signed_in: Callable[[str], TestClient]) ->
 
 def test_an_unknown_version_is_a_404(signed_in: Callable[[str], TestClient]) -> None:
     assert signed_in("support").get("/console/rules?a=0&b=7").status_code == 404
+
+
+def test_a_dry_run_shows_what_the_proposal_would_change(
+    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+) -> None:
+    client = signed_in("ops")
+    token = csrf_of(client.get("/console/rules").text)
+    costly_3pl = edited(client, "3pl: '1.75'", "3pl: '40.0'")
+    answer = client.post(
+        "/console/rules/dry-run",
+        data={"rules": costly_3pl, "days": "2", "csrf_token": token},
+        headers=HTMX,
+    )
+    assert answer.status_code == 200, answer.text
+    assert "2 orders of the last 2 days" in answer.text
+    assert "1 order would go elsewhere" in answer.text  # A100 leaves SLC-3PL
+    assert '<a href="/console/orders/A100">A100</a></td><td>SLC-3PL</td>' in answer.text
+    assert "version 0 in force" in client.get("/console/rules").text  # nothing installed
+    since = next(ask for kind, ask in gateway.asked if kind == "find")["placed_after"]  # type: ignore[index]
+    assert 47 < (datetime.now(UTC) - since).total_seconds() / 3600 < 49
+
+
+def test_a_dry_run_of_invalid_rules_names_the_field(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    client = signed_in("ops")
+    token = csrf_of(client.get("/console/rules").text)
+    answer = client.post(
+        "/console/rules/dry-run",
+        data={"rules": edited(client, "max_packages: 3", "max_packages: x"), "csrf_token": token},
+        headers=HTMX,
+    )
+    assert answer.status_code == 422 and "max_packages" in answer.text
+    support = signed_in("support")
+    token = csrf_of(support.get("/console").text)
+    refused = support.post("/console/rules/dry-run", data={"rules": "", "csrf_token": token})
+    assert refused.status_code == 403 and "rules:manage" in refused.text
