@@ -20,7 +20,7 @@ from domain.routing.rules import Rules, RulesError, parse_rules
 from services.dry_run import DryRun, as_placed, dry_run
 from starter.api.errors import NotFound
 from starter.console.session import ConsoleCaller, ConsolePoster
-from starter.console.web import ConsoleRoute, is_htmx, render
+from starter.console.web import ConsoleRoute, Refused, is_htmx, render
 
 router = APIRouter(prefix="/console/rules", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -102,7 +102,7 @@ def _install(request: Request, me: Principal, data: object) -> RulesVersion:
         raise InvalidRules(str(exc)) from None
 
 
-class InvalidRules(ValueError):
+class InvalidRules(Refused):
     """The editor's text is not usable rules (a 422, the message naming the field)."""
 
 

@@ -8,7 +8,7 @@ htmx request, into a fragment that says what happened in words.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
 
+from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
+from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
 from starter.api.errors import field_path, status_for
 from starter.console.session import (
@@ -102,40 +107,44 @@ def render(
     )
 
 
-_UNAVAILABLE = {
-    "WorkflowUnavailable",
-    "TemporalBusy",
-    "WorkflowQueryFailedError",
-    "StoreUnavailable",
-    "OperationalError",
-}
+_UNAVAILABLE = (
+    WorkflowUnavailable,
+    TemporalBusy,
+    WorkflowQueryFailedError,
+    StoreUnavailable,
+    OperationalError,
+    RPCError,
+)
+
+
+class Refused(Exception):
+    """A console page's own refusal of a request, answered with ``status``."""
+
+    status = 422
+
+
+def _problems(errors: Sequence[Any]) -> str:
+    return "; ".join(
+        f"{field_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
+        for e in errors
+    )
 
 
 def explain(exc: Exception) -> tuple[int, str] | None:
     """(status, message in words) for an error the API answers too; None for a bug."""
-    if isinstance(exc, ValidationError):
-        problems = "; ".join(
-            f"{field_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        return 422, problems
-    if isinstance(exc, RequestValidationError):
-        problems = "; ".join(
-            f"{field_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        return 422, problems
+    if isinstance(exc, ValidationError | RequestValidationError):
+        return 422, _problems(exc.errors())
     if isinstance(exc, CsrfRefused):
         return 403, str(exc)
-    if type(exc).__name__ == "InvalidRules":
-        return 422, str(exc)
+    if isinstance(exc, Refused):
+        return exc.status, str(exc)
     status = status_for(exc)
     if status is not None:
         return status, str(exc)
-    if type(exc).__name__ in _UNAVAILABLE:
+    if isinstance(exc, _UNAVAILABLE):
+        # Nothing changed; the server log has the details (the API answers 503 too).
+        log.warning("%s: %r", type(exc).__name__, exc)
         return 503, "Temporal or the database cannot answer now; try again in a few seconds"
-    if type(exc).__name__ == "RPCError":
-        return 503, "Temporal cannot answer now; try again in a few seconds"
     return None
 
 

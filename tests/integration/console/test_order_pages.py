@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from adapters.order_gateway import WorkflowUnavailable
 from domain.models import FulfillmentStatus
 from tests.integration.console.conftest import ConsoleOrders, csrf_of
 
@@ -145,3 +146,15 @@ def test_support_cancels_an_order(
     )
     assert answer.status_code == 200 and "Cancelled" in answer.text  # no htmx: a small page
     assert gateway.orders["P200"].status.value == "cancelled"
+
+
+def test_temporal_not_answering_is_a_503_page_in_words(
+    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+) -> None:
+    async def unavailable(order_id: str, **_: object) -> None:
+        raise WorkflowUnavailable("order-A100 did not answer within 10s; is a worker running?")
+
+    gateway.get_order = unavailable  # type: ignore[method-assign,assignment]
+    answer = signed_in("support").get("/console/orders/A100")
+    assert answer.status_code == 503
+    assert "cannot answer now" in answer.text and "<html" in answer.text
