@@ -168,14 +168,13 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
     network = await run_in_threadpool(_network, request)
     names = {s.sku: s.name for s in network.skus if s.name}
     open_packages = [f for f in view.fulfillments if f.status.is_open]
+    decision = view.routing
+    plans = [decision.plan, *decision.alternatives] if decision and decision.plan else []
     return {
         "order": view,
         "names": names,
         "plans": plan_rows(view),
-        "has_opportunity": any(
-            row["breakdown"].opportunity != Decimal("0")  # type: ignore[attr-defined]
-            for row in plan_rows(view)
-        ),
+        "has_opportunity": any(p.breakdown.opportunity != Decimal("0") for p in plans),
         "locations": [loc for loc in network.locations if loc.active],
         "can_reroute": me.may(Right.REROUTE_ORDERS)
         and not view.status.is_final
