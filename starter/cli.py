@@ -207,6 +207,30 @@ def load_network_command(
     console.print(f"Loaded {len(parsed.locations)} locations and {len(parsed.skus)} SKUs.")
 
 
+@app.command("export-network")
+def export_network_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the live network (SKUs, locations, settings, stock on hand) of the store
+    (DOM_DATABASE_URL, or the data dir's) as a network file for `dom simulate` or
+    `dom up --network`. Webhook secrets are left out."""
+    from adapters.store import InventoryStore
+    from starter.export_network import export_network
+
+    store = InventoryStore(_settings().resolved_database_url)
+    try:
+        text = export_network(store)
+    finally:
+        store.close()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        console.print(f"Wrote {out}.")
+
+
 @app.command()
 def worker() -> None:
     """Run a worker alone (DOM_TEMPORAL_ADDRESS, DOM_DATABASE_URL); start as many as needed."""

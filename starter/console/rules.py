@@ -31,7 +31,7 @@ DRY_RUN_READS = 16  # orders read from Temporal at once
 
 
 def as_yaml(version: RulesVersion) -> str:
-    """The rules as the editor shows them (and a network file's ``rules:`` takes them)."""
+    """The rules as the editor shows them (the YAML `dom simulate --rules` reads too)."""
     data = version.rules.model_dump(mode="json", exclude={"version"})
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
