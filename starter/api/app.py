@@ -27,6 +27,7 @@ from starter.api import (
     orders,
     promise,
     routing_rules,
+    skus,
     tokens,
 )
 from starter.api.docs_page import install_docs
@@ -136,6 +137,7 @@ def create_app(
     app.include_router(location_admin.router)
     app.include_router(promise.router)
     app.include_router(routing_rules.router)
+    app.include_router(skus.router)
     app.include_router(tokens.router)
     app.include_router(codec.router)
     console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
