@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -15,10 +16,11 @@ from domain.errors import UnknownLocation
 from domain.models import ID_PATTERN, Network
 from starter.api import inventory as api_inventory
 from starter.api import location_admin as api_locations
+from starter.api import skus as api_skus
 from starter.api.errors import NotFound
-from starter.console.session import ConsoleCaller
+from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.usmap import HEIGHT, WIDTH, albers_usa
-from starter.console.web import ConsoleRoute, render
+from starter.console.web import ConsoleRoute, is_htmx, render
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -80,6 +82,24 @@ async def sku_page(request: Request, me: ConsoleCaller, sku: str) -> HTMLRespons
         request, "inventory_sku.html", me, stock=found, name=name, sites=sites, width=WIDTH,
         height=HEIGHT,
     )  # fmt: skip
+
+
+@router.post("/inventory/{sku}/name", response_class=HTMLResponse, response_model=None)
+async def name_sku(
+    request: Request,
+    me: ConsolePoster,
+    sku: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Name (or rename) a SKU as ``PATCH /skus/{sku}`` does; blank clears the name."""
+    me.check(Right.MANAGE_CATALOGUE)
+    _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
+    patch = api_skus.SkuPatch(name=name.strip() or None)
+    await api_skus.update_sku(sku, patch, request.app.state.store, me)
+    target = f"/console/inventory/{sku}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/locations", response_class=HTMLResponse, response_model=None)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from starter.console.usmap import albers_usa
+from tests.integration.console.conftest import csrf_of
 
 
 def test_a_sku_is_mapped_and_tabled(signed_in: Callable[[str], TestClient]) -> None:
@@ -52,3 +53,28 @@ def test_ops_lists_locations_and_inventory(signed_in: Callable[[str], TestClient
     client = signed_in("ops")
     assert 'href="/console/locations/PHX-STORE"' in client.get("/console/locations").text
     assert 'href="/console/inventory/CANDLE-CEDAR"' in client.get("/console/inventory").text
+
+
+def test_ops_names_a_sku_and_the_pick_list_reads_it(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    client = signed_in("ops")
+    page = client.get("/console/inventory/SKIN-SERUM").text
+    answer = client.post(
+        "/console/inventory/SKIN-SERUM/name",
+        data={"name": "Vitamin C serum", "csrf_token": csrf_of(page)},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.headers["hx-redirect"] == "/console/inventory/SKIN-SERUM"
+    assert "<h1>Vitamin C serum" in client.get("/console/inventory/SKIN-SERUM").text
+    assert "Vitamin C serum" in client.get("/console/locations/SLC-3PL/queue").text
+
+
+def test_support_may_not_name_a_sku(signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("support")
+    page = client.get("/console/inventory/SKIN-SERUM").text
+    assert "Save name" not in page
+    answer = client.post(
+        "/console/inventory/SKIN-SERUM/name", data={"name": "x", "csrf_token": csrf_of(page)}
+    )
+    assert answer.status_code == 403
