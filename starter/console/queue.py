@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -10,8 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from domain.access import Principal, Right
-from domain.errors import UnknownLocation
-from domain.models import DeliveryType, FulfillmentStatus, Location, LocationEventType
+from domain.errors import UnknownFulfillment, UnknownLocation
+from domain.models import (
+    FULFILLMENT_ID_PATTERN,
+    DeliveryType,
+    FulfillmentStatus,
+    Location,
+    LocationEventType,
+)
 from services.work_queue import QueueEntry, work_queue
 from starter.api.deps import known_location
 from starter.api.locations import EventLineBody, LocationEventBody
@@ -20,6 +27,7 @@ from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, render
 
 router = APIRouter(prefix="/console/locations", include_in_schema=False, route_class=ConsoleRoute)
 
+_FULFILLMENT_ID = re.compile(FULFILLMENT_ID_PATTERN)
 E = LocationEventType
 S = FulfillmentStatus
 _SHIP_STEPS = {S.DISPATCHED: [E.ACCEPTED], S.ACCEPTED: [E.PICKED], S.PICKED: [E.PACKED],
@@ -105,6 +113,8 @@ async def report(
     """Post the event as the API's ``POST /locations/{id}/fulfillments/{fid}/events`` does
     (same body, same checks, the caller as actor); answer in words."""
     await run_in_threadpool(_location, request, me, location_id, Right.REPORT_EVENTS)
+    if not (len(fulfillment_id) <= 70 and _FULFILLMENT_ID.match(fulfillment_id)):
+        raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")  # as the API's path
     form = await request.form()
     lines = _short_lines([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     body = LocationEventBody(

@@ -160,3 +160,16 @@ def test_ops_may_report_for_a_location(
     )
     assert answer.status_code == 200
     assert next(a for kind, a in gateway.asked if kind == "event")[3] == "ops:test-ops"  # type: ignore[index]
+
+
+def test_an_event_for_something_that_is_no_fulfillment_id_is_a_404(
+    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+) -> None:
+    client = signed_in("location")
+    token = csrf_of(client.get("/console/locations/SLC-3PL/queue").text)
+    answer = client.post(
+        "/console/locations/SLC-3PL/queue/" + "A" * 300 + "-F1/events",
+        data={"type": "accepted", "csrf_token": token},
+    )
+    assert answer.status_code == 404
+    assert not [a for kind, a in gateway.asked if kind == "event"]
