@@ -55,6 +55,7 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 def sign_in(page: Page, stack: Stack, role: str) -> None:
     page.goto(f"{stack.api_url}/console/login")
+    shot(page, "sign-in")
     page.get_by_label("Token").fill(stack.token(role))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -81,6 +82,7 @@ def test_support_finds_an_order_by_email_and_reads_why(page: Page, stack: Stack)
             break
         page.wait_for_timeout(500)
         page.reload()
+    shot(page, "orders")
     page.get_by_role("link", name="WEB-1").click()
     expect(page.get_by_role("heading", name="Why this location")).to_be_visible()
     chosen = page.locator("table.plans tr.chosen")
