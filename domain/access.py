@@ -57,6 +57,7 @@ class Right(StrEnum):
     MANAGE_LOCATIONS = "locations:manage"
     READ_RULES = "rules:read"
     MANAGE_RULES = "rules:manage"
+    MANAGE_CATALOGUE = "catalogue:manage"  # add SKUs, name them
     DECODE_PAYLOADS = "payloads:decode"  # the Temporal UI's codec endpoint
     MANAGE_TOKENS = "tokens:manage"
 
@@ -80,6 +81,7 @@ _OPS = _SUPPORT | {
     Right.REPORT_EVENTS,  # an operator may enter a store's event for it
     Right.MANAGE_LOCATIONS,
     Right.MANAGE_RULES,
+    Right.MANAGE_CATALOGUE,
 }
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.CHECKOUT: frozenset({Right.PLACE_ORDERS, Right.PROMISE}),
