@@ -215,6 +215,10 @@ class LocationEventType(StrEnum):
 # --- the network -------------------------------------------------------------------------
 
 
+IMAGE_URL_PATTERN = r"^https?://[^\s\"'<>]+$"
+"""A product picture's address: http(s) only, so a page never runs a ``javascript:``."""
+
+
 class Sku(BaseModel):
     """A catalogue item; weight drives the per-pound part of shipping cost."""
 
@@ -223,6 +227,12 @@ class Sku(BaseModel):
     sku: Identifier
     weight_lb: float = Field(gt=0, le=2000)
     name: str | None = None
+    image_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=IMAGE_URL_PATTERN,
+        description="A picture of it for pick lists and order pages (http or https)",
+    )
 
 
 class ManualAdapterConfig(BaseModel):

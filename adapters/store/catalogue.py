@@ -60,9 +60,14 @@ def update_sku(uow: UnitOfWork, sku: str, changes: dict[str, Any]) -> Sku:
     row = uow.catalogue.sku(sku)
     if row is None:
         raise UnknownSku(f"unknown SKU {sku!r}", "sku")
-    current = {"sku": row.sku, "weight_lb": row.weight_lb, "name": row.name}
+    current = {
+        "sku": row.sku,
+        "weight_lb": row.weight_lb,
+        "name": row.name,
+        "image_url": row.image_url,
+    }
     updated = Sku.model_validate({**current, **changes, "sku": row.sku})
-    row.weight_lb, row.name = updated.weight_lb, updated.name
+    row.weight_lb, row.name, row.image_url = updated.weight_lb, updated.name, updated.image_url
     uow.catalogue.bump_network_version()
     return updated
 

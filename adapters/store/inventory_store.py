@@ -95,7 +95,7 @@ class InventoryStore:
         return self._write(lambda uow: catalogue.add_sku(uow, sku))
 
     def update_sku(self, sku: str, **changes: Any) -> Sku:
-        """Change a SKU's ``name`` or ``weight_lb``; ``UnknownSku`` if there is none."""
+        """Change a SKU's ``name``, ``image_url`` or ``weight_lb``; ``UnknownSku`` if none."""
         return self._write(lambda uow: catalogue.update_sku(uow, sku, changes))
 
     def add_location(self, location: Location, *, actor: str = "system") -> bool:

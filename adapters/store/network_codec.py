@@ -20,7 +20,13 @@ LOCATION_FIELDS = tuple(name for name in Location.model_fields if name != "stock
 
 
 def sku_row(sku: Sku, position: int) -> SkuRow:
-    return SkuRow(sku=sku.sku, weight_lb=sku.weight_lb, name=sku.name, position=position)
+    return SkuRow(
+        sku=sku.sku,
+        weight_lb=sku.weight_lb,
+        name=sku.name,
+        image_url=sku.image_url,
+        position=position,
+    )
 
 
 def location_row(location: Location, position: int) -> LocationRow:
@@ -42,7 +48,10 @@ def rebuild_network(
     """The ``Network`` the rows describe; ``stock`` is location_id -> sku -> on_hand."""
     return Network.model_validate(
         {
-            "skus": [{"sku": s.sku, "weight_lb": s.weight_lb, "name": s.name} for s in skus],
+            "skus": [
+                {"sku": s.sku, "weight_lb": s.weight_lb, "name": s.name, "image_url": s.image_url}
+                for s in skus
+            ],
             "locations": [
                 _stored_location(
                     {

@@ -61,6 +61,7 @@ class SkuRow(StoreModel, table=True):
     sku: str = Field(primary_key=True, max_length=64)
     weight_lb: float
     name: str | None = Field(default=None)
+    image_url: str | None = Field(default=None, max_length=500)
     position: int = Field(default=0, description="order in the network file")
 
 

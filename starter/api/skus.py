@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 
 from domain.access import Principal, Right
-from domain.models import EdgeModel, Identifier, Sku
+from domain.models import IMAGE_URL_PATTERN, EdgeModel, Identifier, Sku
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
@@ -21,18 +21,26 @@ from starter.api.store_errors import SkuExists, StoreRoute
 router = APIRouter(prefix="/skus", tags=["catalogue"], route_class=StoreRoute)
 
 NAME = Field(default=None, max_length=200, description="What people call it: 'Vitamin C serum'")
+IMAGE = Field(
+    default=None,
+    max_length=500,
+    pattern=IMAGE_URL_PATTERN,
+    description="A picture for pick lists and order pages (http or https)",
+)
 
 
 class NewSku(EdgeModel):
     sku: Identifier
     weight_lb: float = Field(gt=0, le=2000, description="Drives the per-pound shipping cost")
     name: str | None = NAME
+    image_url: str | None = IMAGE
 
 
 class SkuPatch(EdgeModel):
     """Only the fields sent change; ``name: null`` clears the name."""
 
     name: str | None = NAME
+    image_url: str | None = IMAGE
     weight_lb: float | None = Field(default=None, gt=0, le=2000)
 
 
@@ -57,7 +65,7 @@ async def add_sku(
     caller: Annotated[Principal, Allowed(Right.MANAGE_CATALOGUE)],
 ) -> Sku:
     """Add a SKU; locations can stock it and orders name it at once (no network reload)."""
-    sku = Sku(sku=body.sku, weight_lb=body.weight_lb, name=body.name)
+    sku = Sku(sku=body.sku, weight_lb=body.weight_lb, name=body.name, image_url=body.image_url)
     if not await run_in_threadpool(store.add_sku, sku):
         raise SkuExists(f"SKU {body.sku!r} is in the catalogue already; PATCH it instead")
     return sku

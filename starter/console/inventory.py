@@ -66,7 +66,8 @@ async def skus(request: Request, me: ConsoleCaller) -> HTMLResponse:
     store = request.app.state.store
     rows = [await api_inventory.sku_inventory(s.sku, request, store) for s in network.skus]
     names = {s.sku: s.name for s in network.skus if s.name}
-    return render(request, "inventory.html", me, rows=rows, names=names)
+    images = {s.sku: s.image_url for s in network.skus if s.image_url}
+    return render(request, "inventory.html", me, rows=rows, names=names, images=images)
 
 
 @router.get("/inventory/{sku}", response_class=HTMLResponse)
@@ -128,7 +129,10 @@ async def location_page(request: Request, me: ConsoleCaller, location_id: str) -
     )  # fmt: skip
     network = await run_in_threadpool(_network, request)
     names = {s.sku: s.name for s in network.skus if s.name}
-    return render(request, "location.html", me, settings=settings, stock=stock, names=names)
+    images = {s.sku: s.image_url for s in network.skus if s.image_url}
+    return render(
+        request, "location.html", me, settings=settings, stock=stock, names=names, images=images
+    )
 
 
 @router.get("/locations/{location_id}/ledger/{sku}", response_class=HTMLResponse)

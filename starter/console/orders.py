@@ -173,6 +173,7 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
     return {
         "order": view,
         "names": names,
+        "images": {s.sku: s.image_url for s in network.skus if s.image_url},
         "plans": plan_rows(view),
         "has_opportunity": any(p.breakdown.opportunity != Decimal("0") for p in plans),
         "locations": [loc for loc in network.locations if loc.active],

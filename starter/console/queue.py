@@ -67,6 +67,7 @@ async def _queue_context(request: Request, me: Principal, location_id: str) -> d
         "location": location,
         "entries": [e for e in entries if e.status.is_open],
         "names": {s.sku: s.name for s in network.skus if s.name},
+        "images": {s.sku: s.image_url for s in network.skus if s.image_url},
         "steps": next_steps,
         "may_fail": may_fail,
         "labels": _LABELS,

@@ -20,13 +20,18 @@ def bearer(store: InventoryStore, role: str, location: str | None = None) -> dic
 def test_the_catalogue_lists_skus_with_their_names(api: TestClient) -> None:
     skus = api.get("/skus").json()
     assert [s["sku"] for s in skus][:2] == ["SKIN-CLEANSER", "SKIN-SERUM"]
-    assert set(skus[0]) == {"sku", "weight_lb", "name"}
+    assert set(skus[0]) == {"sku", "weight_lb", "name", "image_url"}
 
 
 def test_ops_adds_a_sku_that_can_be_stocked_at_once(api: TestClient) -> None:
     added = api.post("/skus", json={"sku": "SOAP-LAV", "weight_lb": 0.5, "name": "Lavender soap"})
     assert added.status_code == 201, added.text
-    assert added.json() == {"sku": "SOAP-LAV", "weight_lb": 0.5, "name": "Lavender soap"}
+    assert added.json() == {
+        "sku": "SOAP-LAV",
+        "weight_lb": 0.5,
+        "name": "Lavender soap",
+        "image_url": None,
+    }
     received = api.post(
         "/inventory/receipts", json={"location_id": "NWK-DC", "sku": "SOAP-LAV", "quantity": 5}
     )
@@ -37,12 +42,12 @@ def test_ops_adds_a_sku_that_can_be_stocked_at_once(api: TestClient) -> None:
 
 def test_a_sku_is_named_and_renamed(api: TestClient) -> None:
     named = api.patch("/skus/CANDLE-CEDAR", json={"name": "Cedar soy candle"})
-    assert named.json() == {"sku": "CANDLE-CEDAR", "weight_lb": 1.4, "name": "Cedar soy candle"}
+    assert named.json()["name"] == "Cedar soy candle" and named.json()["weight_lb"] == 1.4
     assert api.patch("/skus/CANDLE-CEDAR", json={"weight_lb": 1.5}).json()["name"] == (
         "Cedar soy candle"
     )
     cleared = api.patch("/skus/CANDLE-CEDAR", json={"name": None, "weight_lb": None})
-    assert cleared.json() == {"sku": "CANDLE-CEDAR", "weight_lb": 1.5, "name": None}
+    assert (cleared.json()["weight_lb"], cleared.json()["name"]) == (1.5, None)
     assert api.patch("/skus/NOPE", json={"name": "x"}).status_code == 404
     assert api.patch("/skus/CANDLE-CEDAR", json={"weight_lb": 0}).status_code == 422
     assert api.patch("/skus/CANDLE-CEDAR", json={"colour": "red"}).status_code == 422
@@ -58,3 +63,20 @@ def test_who_may_read_and_change_the_catalogue(api: TestClient, store: Inventory
     new = {"sku": "X-1", "weight_lb": 1}
     assert api.post("/skus", json=new, headers=location).status_code == 403
     assert api.post("/skus", json=new, headers=bearer(store, "ops")).status_code == 201
+
+
+def test_a_sku_gets_a_picture_and_a_page_never_gets_a_script(api: TestClient) -> None:
+    url = "https://cdn.example.com/candle-cedar.jpg"
+    pictured = api.patch("/skus/CANDLE-CEDAR", json={"image_url": url})
+    assert pictured.status_code == 200, pictured.text
+    assert pictured.json()["image_url"] == url
+    assert (
+        next(s for s in api.get("/skus").json() if s["sku"] == "CANDLE-CEDAR")["image_url"] == url
+    )
+    for hostile in ("javascript:alert(1)", 'https://x.example/a.jpg" onerror="alert(1)', "ftp://x"):
+        refused = api.patch("/skus/CANDLE-CEDAR", json={"image_url": hostile})
+        assert refused.status_code == 422 and "image_url" in refused.json()["message"]
+    added = api.post(
+        "/skus", json={"sku": "MUG-BLUE", "weight_lb": 1.0, "image_url": "http://img.example/m.png"}
+    )
+    assert added.status_code == 201 and added.json()["image_url"] == "http://img.example/m.png"

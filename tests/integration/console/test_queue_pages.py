@@ -173,3 +173,15 @@ def test_an_event_for_something_that_is_no_fulfillment_id_is_a_404(
     )
     assert answer.status_code == 404
     assert not [a for kind, a in gateway.asked if kind == "event"]
+
+
+def test_the_pick_list_shows_a_products_picture(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    ops = signed_in("ops")
+    page = ops.get("/console/locations/SLC-3PL/queue").text
+    assert 'class="thumb"' not in page  # no picture in the catalogue yet
+    store = ops.app.state.store  # type: ignore[attr-defined]
+    store.update_sku("SKIN-CLEANSER", image_url="https://cdn.example.com/cleanser.jpg")
+    page = ops.get("/console/locations/SLC-3PL/queue").text
+    assert 'src="https://cdn.example.com/cleanser.jpg"' in page

@@ -1,5 +1,6 @@
 """API tokens (a digest per token, its role and location, expiry and revocation), and
-the history of changes to locations' settings with the actor who made each.
+the history of changes to locations' settings with the actor who made each, and an
+optional picture (image URL) per SKU.
 
 The token itself is never stored. A name is unique among live (unrevoked) tokens only,
 so a name can be issued again after its token is revoked. Plain SQLAlchemy types, as in 0001.
@@ -42,6 +43,8 @@ def upgrade() -> None:
         sqlite_where=sa.text('revoked_at IS NULL'),
         postgresql_where=sa.text('revoked_at IS NULL'),
     )
+    with op.batch_alter_table('skus') as batch_op:
+        batch_op.add_column(sa.Column('image_url', sa.String(length=500), nullable=True))
     op.create_table('location_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('location_id', sa.String(length=64), nullable=False),
@@ -58,6 +61,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('skus') as batch_op:
+        batch_op.drop_column('image_url')
     op.drop_index(op.f('ix_location_changes_location_id_id'), table_name='location_changes')
     op.drop_table('location_changes')
     op.drop_index(op.f('ix_api_tokens_name'), table_name='api_tokens')
