@@ -139,20 +139,24 @@ async def run_worker() -> None:
 
     Its keys come from ``DOM_ENCRYPTION_KEYS``/``DOM_SEARCH_HASH_KEY`` or the data dir's
     files (``starter.keys``); it never creates them: ``MissingKeys`` says what to set."""
+    from adapters import metrics
     from starter.keys import load_keys
+    from starter.log_format import configure_logging
     from starter.settings import get_settings
-    from starter.temporal import connect, ensure_search_attributes
+    from starter.temporal import connect, ensure_search_attributes, metrics_runtime
 
     settings = get_settings()
     keys = load_keys(settings)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook call, as dom up
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.metrics_address:
+        metrics.serve(settings.metrics_address)
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
     client = await connect(
-        settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        keys=keys.encryption,
+        runtime=metrics_runtime(settings.temporal_metrics_address),
     )
     await ensure_search_attributes(client)
     parts = WorkerParts(

@@ -191,6 +191,15 @@ class OrderGateway:
             view = await self.get_order(order.order_id)
             return view.status, False
 
+    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
+        """How many orders Temporal's visibility holds in each status (open and closed, within
+        the namespace's retention); one count per status, for ``GET /metrics``."""
+        counts: dict[OrderStatus, int] = {}
+        for status in OrderStatus:
+            query = f"WorkflowType = 'OrderWorkflow' AND {search.ORDER_STATUS.name} = '{status}'"
+            counts[status] = (await self._client.count_workflows(query)).count
+        return counts
+
     async def find_orders(
         self,
         *,

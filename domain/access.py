@@ -1,11 +1,12 @@
 """Who may do what: roles, the rights they grant, and API tokens (no HTTP, no SQL here).
 
-Five roles, from the issue that introduced them: ``checkout`` places orders and asks for
+Six roles, five from the issue that introduced them: ``checkout`` places orders and asks for
 delivery promises; ``location`` works one location's queue and stock (and sees nothing
 of any other location: another location's work answers 404, as if it did not exist);
 ``support`` reads orders and inventory and may cancel an order; ``ops`` does what support
 does plus reroutes, stock adjustments, locations and routing rules; ``admin`` does
-everything, tokens included.
+everything, tokens included. ``metrics`` reads ``GET /metrics`` and nothing else: the
+token a Prometheus server holds, which may not read an order or move a unit.
 
 A token is 256 random bits, shown once; only its SHA-256 digest is kept. An unsalted
 digest is enough here (unlike for passwords): the secret is random and as long as the
@@ -37,6 +38,7 @@ class Role(StrEnum):
     SUPPORT = "support"
     OPS = "ops"
     ADMIN = "admin"
+    METRICS = "metrics"
 
 
 class Right(StrEnum):
@@ -59,6 +61,7 @@ class Right(StrEnum):
     MANAGE_RULES = "rules:manage"
     DECODE_PAYLOADS = "payloads:decode"  # the Temporal UI's codec endpoint
     MANAGE_TOKENS = "tokens:manage"
+    READ_METRICS = "metrics:read"  # GET /metrics: counts and timings, no order's data
 
 
 _SUPPORT = frozenset(
@@ -80,6 +83,7 @@ _OPS = _SUPPORT | {
     Right.REPORT_EVENTS,  # an operator may enter a store's event for it
     Right.MANAGE_LOCATIONS,
     Right.MANAGE_RULES,
+    Right.READ_METRICS,
 }
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.CHECKOUT: frozenset({Right.PLACE_ORDERS, Right.PROMISE}),
@@ -96,6 +100,7 @@ RIGHTS: dict[Role, frozenset[Right]] = {
     Role.SUPPORT: _SUPPORT,
     Role.OPS: frozenset(_OPS),
     Role.ADMIN: frozenset(Right),
+    Role.METRICS: frozenset({Right.READ_METRICS}),
 }
 
 

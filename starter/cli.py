@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from starter.inventory_cli import inventory_app
 from starter.keys import Keys
+from starter.log_format import configure_logging
 from starter.settings import Settings
 from starter.simulate import simulate
 from starter.token_cli import token_app
@@ -108,11 +108,12 @@ def up(
     """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
     from domain.network_file import NetworkFileError
     from starter.stack import EmbeddedTemporal, connect_when_ready, prepare_store, run_stack
+    from starter.temporal import metrics_runtime
 
     settings = _settings(
         data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
     )
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     keys = _keys(settings, create=True)  # first start: new keys in the data dir, mode 0600
     try:
         store, loaded = prepare_store(settings, network)
@@ -131,7 +132,10 @@ def up(
         stop = asyncio.Event()
         _stop_on_signals(stop)
         client = await connect_when_ready(
-            settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
+            settings.resolved_temporal_address,
+            settings.temporal_namespace,
+            keys=keys.encryption,
+            runtime=metrics_runtime(settings.temporal_metrics_address),
         )
 
         def ready(info) -> None:
@@ -225,7 +229,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
 
     settings = _settings(api_port=api_port, api_host=api_host)
     keys = _keys(settings)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     # As in `dom up`: no access-log line per request (a line per location event and per
     # poll is CPU the API spends on nothing), unless DOM_LOG_LEVEL=DEBUG asks for it.
     uvicorn.run(
@@ -237,11 +241,9 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     )
 
 
-def _configure_logging(level: str) -> None:
-    """One log format for every command; libraries that log each request kept quiet."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _configure_logging(settings: Settings) -> None:
+    """One log format for every command (``DOM_LOG_FORMAT``), as the worker's."""
+    configure_logging(settings.log_level, settings.log_format)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -89,6 +90,12 @@ E = LocationEventType
 BACKORDER_RECHECKS = 12
 BACKORDER_RECHECK_MAX = timedelta(hours=6)
 BACKORDER_RECHECK_MIN = timedelta(minutes=1)
+# Timeline entries logged at INFO (the rest, routine steps, at DEBUG).
+_NOTABLE = frozenset(
+    {"received", "backordered", "rerouting", "reroute_requested", "rejected", "timed_out",
+     "short", "shipped", "picked_up", "cancelled", "failed", "partially_shipped",
+     "cancel_not_delivered"}
+)  # fmt: skip
 # How long a location gets to hear "stop" before the units are released anyway.
 CANCEL_AT_LOCATION_FOR = timedelta(hours=1)
 
@@ -190,6 +197,7 @@ class OrderWorkflow:
                 await self._replace(
                     notice.missing,
                     f"{notice.fulfillment_id}: {notice.location_id} could not find every unit",
+                    cause=S.SHORT.value,
                 )
         elif inbox.closed:
             await self._package_closed(inbox.closed.pop(0))
@@ -215,10 +223,12 @@ class OrderWorkflow:
             package.lines,
             f"{package.fulfillment_id} {package.status.value} at {package.location_id}: "
             f"{package.reason or 'no reason given'}",
+            cause=package.status.value,
         )
 
-    async def _replace(self, lines: list[RoutingLine], why: str) -> None:
-        """Place units again after a location failed them; bounded by ``max_reroutes``."""
+    async def _replace(self, lines: list[RoutingLine], why: str, *, cause: str) -> None:
+        """Place units again after a location failed them; bounded by ``max_reroutes``.
+        ``cause``: the failed package's status, for the reroute metric."""
         self._view.reroutes += 1
         if self._view.reroutes > self._policy.max_reroutes:
             self._stop_all("the order failed")
@@ -228,7 +238,7 @@ class OrderWorkflow:
             )
             return
         self._record("rerouting", reason=why)
-        await self._place(lines)
+        await self._place(lines, reroute=cause)
 
     async def _retry_backorder(self) -> None:
         until = self._view.backorder_until
@@ -246,10 +256,16 @@ class OrderWorkflow:
     # --- placing units ----------------------------------------------------------------
 
     async def _place(
-        self, lines: list[RoutingLine], *, retry: bool = False, force: str | None = None
+        self,
+        lines: list[RoutingLine],
+        *,
+        retry: bool = False,
+        force: str | None = None,
+        reroute: str | None = None,
     ) -> Allocation:
-        """Route and reserve ``lines``; start a package per location, or backorder them."""
-        allocation = await self._allocate(lines, force=force)
+        """Route and reserve ``lines``; start a package per location, or backorder them.
+        ``reroute``: why they are placed again (None: the first time, or a backorder)."""
+        allocation = await self._allocate(lines, force=force, reroute=reroute)
         if self._ended():
             # Decided while routing (a cancel): what was just reserved is released with
             # the rest of the order's units when it finishes.
@@ -276,6 +292,7 @@ class OrderWorkflow:
         force: str | None = None,
         dry_run: bool = False,
         also_exclude: list[str] | None = None,
+        reroute: str | None = None,
     ) -> Allocation:
         """Route and reserve in one idempotent activity (it re-routes itself on a lost race)."""
         self._allocations += 1
@@ -298,6 +315,7 @@ class OrderWorkflow:
                 force_location_id=force,
                 channel=self._order.channel,
                 dry_run=dry_run,
+                reroute_reason=reroute,
             ),
             result_type=Allocation,
             start_to_close_timeout=timedelta(seconds=30),
@@ -515,7 +533,13 @@ class OrderWorkflow:
         why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
         await workflow.execute_activity(
             RELEASE_RESERVATIONS,
-            ReleaseRequest(order_id=order_id, fulfillment_id=fid, reason=why),
+            ReleaseRequest(
+                order_id=order_id,
+                fulfillment_id=fid,
+                reason=why,
+                outcome=package.view.status.value,
+                location_id=package.location_id,
+            ),
             **STORE_ACTIVITY,
         )
 
@@ -734,7 +758,7 @@ class OrderWorkflow:
             self._stop(package, f"rerouted by operations: {request.reason}", request.actor)
         before = set(self._packages)
         still = merge_lines([line for p in affected for line in p.view.lines])
-        allocation = await self._place(still, force=request.location_id)
+        allocation = await self._place(still, force=request.location_id, reroute="operator")
         self._refresh_status()
         ticket.reroute_result = RerouteResult(
             order_id=self._order.order_id,
@@ -881,6 +905,19 @@ class OrderWorkflow:
             detail=detail,
         )
         (package.view.events if package else self._view.events).append(entry)
+        # The same entry as a log line carrying the order's (and package's) ids; the SDK
+        # adds the workflow's and skips it while replaying. Routine steps at DEBUG.
+        workflow.logger.log(
+            logging.INFO if type_ in _NOTABLE else logging.DEBUG,
+            "%s%s",
+            type_,
+            f": {reason}" if reason else "",
+            extra={
+                "order_id": self._order.order_id,
+                "fulfillment_id": entry.fulfillment_id,
+                "location_id": entry.location_id,
+            },
+        )
 
 
 def _describe(error: BaseException) -> str:

@@ -300,6 +300,10 @@ class InventoryStore:
         wanted = list(skus)
         return self._read(lambda uow: uow.inventory.orders_waiting_for(wanted))
 
+    def orders_backordered(self) -> int:
+        """How many orders wait for stock now (a metric: ``switchyard_backorders_waiting``)."""
+        return self._read(lambda uow: uow.inventory.orders_waiting())
+
     def find_allocation(self, order_id: str, allocation_key: str) -> str | None:
         """The decision already stored under ``allocation_key`` (a retried allocation), or None."""
         return self._read(lambda uow: reservations.first_answer(uow, order_id, allocation_key))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +23,7 @@ from starter.api import (
     inventory,
     location_admin,
     locations,
+    metrics,
     orders,
     promise,
     routing_rules,
@@ -32,6 +33,7 @@ from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.keys import Keys, load_keys
+from starter.log_format import start_request
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
 
@@ -77,6 +79,11 @@ class Health(BaseModel):
     message: str | None = None
 
 
+async def _log_ids(request: Request) -> None:
+    """Every line logged while serving a request about an order carries its ids."""
+    start_request(request.path_params)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -119,6 +126,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        dependencies=[Depends(_log_ids)],
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
@@ -135,6 +143,7 @@ def create_app(
     app.include_router(routing_rules.router)
     app.include_router(tokens.router)
     app.include_router(codec.router)
+    app.include_router(metrics.router)
 
     @app.get(
         "/health",

@@ -201,6 +201,10 @@ def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() 
                 response = api.request(method, re.sub(r"\{[^}]+\}", "1", path), json={})
                 if response.status_code == 422:  # the input is checked before anything else
                     assert response.json()["message"], what
+                elif path == "/metrics":  # the dashboards' view of the outage: not a 503
+                    assert response.status_code == 200, what
+                    assert 'switchyard_metrics_source_up{source="database"} 0.0' in response.text
+                    assert 'switchyard_metrics_source_up{source="temporal"} 0.0' in response.text
                 else:
                     assert_unavailable(response, what)
     store.close()
