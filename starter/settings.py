@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # it with the encryption keys: orders placed before would no longer be found by e-mail.
     # Unset: <data_dir>/search-hash-key, created by `dom up` like the encryption keys.
     search_hash_key: SecretStr | None = None
+    # The Shopify app's shared secret: POST /webhooks/shopify/orders-create takes only
+    # deliveries signed with it. Two, comma-separated ("new,old"), while rotating. Unset:
+    # the route refuses every delivery (401).
+    shopify_webhook_secret: SecretStr | None = None
     # Browser origins allowed to call /codec (comma-separated). Unset: the embedded UI.
     codec_cors_origins: str | None = None
     # Routing policy `lookahead` (docs/routing.md): each worker recomputes its prices at
@@ -151,6 +155,14 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("admin_token must be at least 32 characters (128 random bits)")
         return value
+
+    @property
+    def shopify_webhook_secrets(self) -> list[str]:
+        """The secrets a Shopify delivery may be signed with (none: not set up)."""
+        if self.shopify_webhook_secret is None:
+            return []
+        text = self.shopify_webhook_secret.get_secret_value()
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @property
     def admin_token_value(self) -> str | None:

@@ -141,6 +141,10 @@ class OrderWorkflow:
         try:
             placed_by = workflow.memo_value(search.PLACED_BY_MEMO, "checkout", type_hint=str)
             self._record("received", actor=placed_by)
+            refused = workflow.memo_value(search.REFUSED_MEMO, "", type_hint=str)
+            if refused:  # kept to be seen, never placed: it fails at once, saying why
+                self._conclude(OrderStatus.FAILED, refused)
+                return await self._finish()
             lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
             await self._place(lines)
             self._refresh_status()

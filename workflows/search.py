@@ -32,3 +32,6 @@ def email_hash(email: str, key: SecretBytes) -> str:
 
 # The memo key under which the API records who placed the order (the timeline's first actor).
 PLACED_BY_MEMO = "placed_by"
+# The memo key under which the API records why it refused an order it must still keep (a
+# Shopify order with an unknown SKU): the workflow then ends ``failed`` at once, saying why.
+REFUSED_MEMO = "refused"

@@ -27,6 +27,7 @@ from starter.api import (
     orders,
     promise,
     routing_rules,
+    shopify,
     tokens,
 )
 from starter.api.errors import error_responses, install_error_handlers
@@ -49,10 +50,11 @@ pick, pack and ship with them, as a durable Temporal workflow per order.
 * **Support** reads an order's whole story: `GET /orders/{id}`.
 * **Support and operations** see stock across the network: `GET /inventory/{sku}`.
 
-Every call but `GET /health` carries `Authorization: Bearer <token>` (`dom token create`,
-or `<data-dir>/tokens.txt` after `dom up`). Roles: `checkout`, `location` (one location's
-work only), `support`, `ops`, `admin`; 401 without a valid token, 403 when the role may
-not. A location's token asking about another location gets 404, as if it did not exist.
+Every call but `GET /health` (and Shopify's webhook, signed instead) carries
+`Authorization: Bearer <token>` (`dom token create`, or `<data-dir>/tokens.txt` after
+`dom up`). Roles: `checkout`, `location` (one location's work only), `support`, `ops`,
+`admin`, `metrics` (`GET /metrics` only); 401 without a valid token, 403 when the role
+may not. A location's token asking about another location gets 404, as if it did not exist.
 
 Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 401 no valid
 token, 403 not for this role, 404 unknown resource, 409 conflict with the current state,
@@ -144,6 +146,7 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(codec.router)
     app.include_router(metrics.router)
+    app.include_router(shopify.router)
 
     @app.get(
         "/health",
