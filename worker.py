@@ -13,11 +13,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+import httpx
 from pydantic import SecretBytes
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.dispatch import DispatchActivities
+from activities.events import EventActivities
 from activities.inventory import InventoryActivities
 from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters
@@ -66,6 +68,9 @@ class WorkerParts:
             )
 
         self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
+        self.webhook_policy = webhook_policy
+        # Subscribers' endpoints: no redirects (a redirect could point inside the network).
+        self.events_http = httpx.AsyncClient(follow_redirects=False)
         self.pricing = pricing or PricingSchedule()
         self.prices = PriceBoard(self.pricing.window_orders)
         self._refreshing: asyncio.Task[None] | None = None
@@ -84,6 +89,7 @@ class WorkerParts:
                 await self._refreshing
             self._refreshing = None
         await self.adapters.aclose()
+        await self.events_http.aclose()
 
 
 def pricing_schedule(settings: Settings) -> PricingSchedule:
@@ -115,6 +121,7 @@ def build_worker(
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     dispatch = DispatchActivities(parts.adapters, Catalog(store))
+    events = EventActivities(store, parts.events_http, parts.webhook_policy)
     return Worker(
         client,
         task_queue=task_queue,
@@ -127,6 +134,7 @@ def build_worker(
             inventory.record_backorder,
             dispatch.dispatch_fulfillment,
             dispatch.cancel_fulfillment_at_location,
+            events.publish_event,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,

@@ -83,6 +83,12 @@ RESERVATION_CONFLICTS = Counter(
     "switchyard_reservation_conflicts",
     "Reservations that lost a race for the last units and were routed again",
 )
+EVENT_DELIVERIES = Counter(
+    "switchyard_event_deliveries",
+    "Attempts to deliver an event to a subscriber, by outcome: delivered, retried (to be "
+    "tried again with backoff) or failed (given up)",
+    ["outcome"],
+)
 
 
 def record_placement(seconds: float, *, created: bool) -> None:

@@ -155,6 +155,7 @@ class OrderGateway:
         placed_by: str = "checkout",
         refused: str | None = None,
         read_back: bool = True,
+        subscribed: list[str] | None = None,
     ) -> tuple[OrderStatus | None, bool]:
         """Start the order's workflow; returns (status, created). Same id + other body: conflict.
 
@@ -162,11 +163,14 @@ class OrderGateway:
         the order's input stays the order). ``refused``: why the order cannot be placed
         although it must be kept (a storefront's order): its workflow ends ``failed`` at
         once with that reason. ``read_back`` False: a repeat is answered without reading
-        the order's status (None), so the answer never waits for a worker."""
+        the order's status (None), so the answer never waits for a worker.
+        ``subscribed``: the event types subscribers want now; the order publishes those."""
         digest = request_hash(order)
-        memo = {_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by}
+        memo: dict[str, object] = {_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by}
         if refused:
             memo[search.REFUSED_MEMO] = refused
+        if subscribed:
+            memo[search.EVENTS_MEMO] = sorted(subscribed)
         placed = order.placed() if isinstance(order, OrderRequest) else order
         try:
             await self._client.start_workflow(

@@ -61,6 +61,7 @@ class Right(StrEnum):
     MANAGE_RULES = "rules:manage"
     DECODE_PAYLOADS = "payloads:decode"  # the Temporal UI's codec endpoint
     MANAGE_TOKENS = "tokens:manage"
+    MANAGE_SUBSCRIPTIONS = "subscriptions:manage"  # where order events go, and their fate
     READ_METRICS = "metrics:read"  # GET /metrics: counts and timings, no order's data
 
 
@@ -83,6 +84,7 @@ _OPS = _SUPPORT | {
     Right.REPORT_EVENTS,  # an operator may enter a store's event for it
     Right.MANAGE_LOCATIONS,
     Right.MANAGE_RULES,
+    Right.MANAGE_SUBSCRIPTIONS,
     Right.READ_METRICS,
 }
 RIGHTS: dict[Role, frozenset[Right]] = {

@@ -37,12 +37,14 @@ with workflow.unsafe.imports_passed_through():
         CANCEL_AT_LOCATION,
         COMMIT_SHIPMENT,
         DISPATCH,
+        PUBLISH_EVENT,
         RECORD_BACKORDER,
         RECORD_SHORTFALL,
         RELEASE_RESERVATIONS,
     )
     from domain.durations import format_duration
     from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
+    from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
     from domain.fulfillment import (
         TimelineEntry,
         is_delivered,
@@ -81,7 +83,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.packages import Package
     from domain.routing.types import RoutingLine
     from workflows import search
-    from workflows.options import LOCATION_CALL, STORE_ACTIVITY
+    from workflows.options import EVENT_DELIVERY, LOCATION_CALL, STORE_ACTIVITY
 
 S = FulfillmentStatus
 E = LocationEventType
@@ -96,6 +98,8 @@ _NOTABLE = frozenset(
      "short", "shipped", "picked_up", "cancelled", "failed", "partially_shipped",
      "cancel_not_delivered"}
 )  # fmt: skip
+# Orders placed before events existed have no publish activities in their histories.
+EVENTS_PATCH = "order-events"
 # How long a location gets to hear "stop" before the units are released anyway.
 CANCEL_AT_LOCATION_FOR = timedelta(hours=1)
 
@@ -133,6 +137,9 @@ class OrderWorkflow:
         self._next_fulfillment = 1
         self._allocations = 0
         self._end: tuple[OrderStatus, str | None] | None = None
+        self._subscribed: frozenset[str] = frozenset()
+        self._events_published = 0
+        self._publishing: list[asyncio.Task[None]] = []
 
     # --- the process ------------------------------------------------------------------
 
@@ -140,6 +147,8 @@ class OrderWorkflow:
     async def run(self, order: PlacedOrder) -> OrderOutcome:
         try:
             placed_by = workflow.memo_value(search.PLACED_BY_MEMO, "checkout", type_hint=str)
+            subscribed = workflow.memo_value(search.EVENTS_MEMO, [], type_hint=list[str])
+            self._subscribed = frozenset(subscribed)
             self._record("received", actor=placed_by)
             refused = workflow.memo_value(search.REFUSED_MEMO, "", type_hint=str)
             if refused:  # kept to be seen, never placed: it fails at once, saying why
@@ -868,6 +877,8 @@ class OrderWorkflow:
         self._view.reason = reason
         self._record(status.value, reason=reason)
         self._publish()
+        if self._publishing:  # subscribers hear of the end before the order closes
+            await workflow.wait_condition(lambda: all(t.done() for t in self._publishing))
         # An update that arrived as the order ended gets its real answer before the close.
         await workflow.wait_condition(workflow.all_handlers_finished)
         return OrderOutcome(
@@ -909,6 +920,7 @@ class OrderWorkflow:
             detail=detail,
         )
         (package.view.events if package else self._view.events).append(entry)
+        self._emit(type_, package)
         # The same entry as a log line carrying the order's (and package's) ids; the SDK
         # adds the workflow's and skips it while replaying. Routine steps at DEBUG.
         workflow.logger.log(
@@ -922,6 +934,37 @@ class OrderWorkflow:
                 "location_id": entry.location_id,
             },
         )
+
+    def _emit(self, type_: str, package: Package | None) -> None:
+        """Publish the timeline entry as an event, if it is one the order's subscribers
+        asked for (as the API found them when the order was placed)."""
+        kind = (PACKAGE_EVENTS if package else ORDER_EVENTS).get(type_)
+        if kind is None or kind.value not in self._subscribed:
+            return
+        if not workflow.patched(EVENTS_PATCH):
+            return  # a history from before events: replay it as it ran
+        self._events_published += 1
+        if package is not None:
+            data = package.view.model_dump(mode="json")
+        else:
+            view = self._view.model_copy()
+            view.routing = view.routing_history[-1] if view.routing_history else None
+            data = view.model_dump(mode="json", exclude={"routing_history"})
+        event = Event(
+            id=f"{self._order.order_id}:E{self._events_published}",
+            type=kind,
+            occurred_at=workflow.now(),
+            order_id=self._order.order_id,
+            data=data,
+        )
+        self._publishing.append(asyncio.create_task(self._publish_event(event)))
+
+    async def _publish_event(self, event: Event) -> None:
+        """Deliver in the background: a subscriber that is down never holds the order up
+        (only its close waits, for the retries to run out); its failure is shown in the
+        subscription's deliveries, not in the order."""
+        with contextlib.suppress(ActivityError):
+            await workflow.execute_activity(PUBLISH_EVENT, event, **EVENT_DELIVERY)
 
 
 def _describe(error: BaseException) -> str:

@@ -28,6 +28,7 @@ from starter.api import (
     promise,
     routing_rules,
     shopify,
+    subscriptions,
     tokens,
 )
 from starter.api.errors import error_responses, install_error_handlers
@@ -108,6 +109,7 @@ def create_app(
         app.state.catalog = Catalog(app.state.store)
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
+        app.state.subscribed_types = subscriptions.SubscribedTypes(app.state.store)
         if gateway is None:
             client = await connect(
                 settings.resolved_temporal_address,
@@ -147,6 +149,7 @@ def create_app(
     app.include_router(codec.router)
     app.include_router(metrics.router)
     app.include_router(shopify.router)
+    app.include_router(subscriptions.router)
 
     @app.get(
         "/health",

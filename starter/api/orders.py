@@ -87,7 +87,10 @@ async def place_order(
     started = time.perf_counter()
     bind_order(order.order_id)
     await run_in_threadpool(check_against_network, order, request.app.state.catalog)
-    current, created = await gateway.place_order(order, placed_by=caller.actor)
+    subscribed = await run_in_threadpool(request.app.state.subscribed_types.current)
+    current, created = await gateway.place_order(
+        order, placed_by=caller.actor, subscribed=subscribed
+    )
     metrics.record_placement(time.perf_counter() - started, created=created)
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -108,8 +108,9 @@ async def orders_create(
         reason = f"the Shopify order cannot be placed: {refusal}"
         placing = refused_order(order)  # type: ignore[assignment]
     try:
+        subscribed = await run_in_threadpool(request.app.state.subscribed_types.current)
         _, created = await gateway.place_order(
-            placing, placed_by=ACTOR, refused=reason, read_back=False
+            placing, placed_by=ACTOR, refused=reason, read_back=False, subscribed=subscribed
         )
     except OrderConflict:
         # The Shopify id is the idempotency key: whatever was made of its first delivery

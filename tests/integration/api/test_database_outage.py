@@ -94,7 +94,9 @@ class Checkout(FakeGateway):
         super().__init__()
         self.placed: list[str] = []
 
-    async def place_order(self, order: Any, *, placed_by: str) -> tuple[OrderStatus, bool]:
+    async def place_order(
+        self, order: Any, *, placed_by: str, **_: object
+    ) -> tuple[OrderStatus, bool]:
         self.placed.append(order.order_id)
         return OrderStatus.RECEIVED, True
 

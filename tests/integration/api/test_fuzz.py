@@ -85,7 +85,7 @@ class InMemoryOrders:
 
         return SimpleNamespace(describe=describe)
 
-    async def place_order(self, order: OrderRequest) -> tuple[OrderStatus, bool]:
+    async def place_order(self, order: OrderRequest, **_: object) -> tuple[OrderStatus, bool]:
         known = self.orders.get(order.order_id)
         if known is not None:
             if known[0] != order:

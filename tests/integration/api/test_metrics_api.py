@@ -25,7 +25,9 @@ class CountingGateway:
         self.placed: dict[str, OrderRequest] = {}
         self.temporal_down = False
 
-    async def place_order(self, order: OrderRequest, *, placed_by: str) -> tuple[str, bool]:
+    async def place_order(
+        self, order: OrderRequest, *, placed_by: str, **_: object
+    ) -> tuple[str, bool]:
         created = order.order_id not in self.placed
         self.placed[order.order_id] = order
         return OrderStatus.RECEIVED, created

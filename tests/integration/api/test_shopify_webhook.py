@@ -45,6 +45,7 @@ class RecordingGateway:
         placed_by: str,
         refused: str | None = None,
         read_back: bool = True,
+        subscribed: list[str] | None = None,
     ) -> tuple[OrderStatus | None, bool]:
         known = self.placed.get(order.order_id)
         if known is not None:
