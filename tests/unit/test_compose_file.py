@@ -5,9 +5,12 @@ published, on which networks, and that no password is written into it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
+
+from starter.settings import Settings
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -32,3 +35,24 @@ def test_the_stack_runs_in_production_mode_with_no_password_in_the_file() -> Non
         assert "${POSTGRES_PASSWORD:?" in environment["DOM_DATABASE_URL"]
         assert environment["DOM_ALLOWED_HOSTS"].startswith("${DOM_ALLOWED_HOSTS")
     assert SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
+
+
+def test_every_dom_variable_is_a_setting_and_every_required_one_is_documented() -> None:
+    """A misspelt DOM_ variable would be ignored silently (settings ignore unknown ones);
+    a required one the header does not name would stop `docker compose up` unexplained."""
+    known = {f"DOM_{name.upper()}" for name in Settings.model_fields}
+    for name in ("api", "worker", "init"):
+        for variable in SERVICES[name]["environment"]:
+            assert variable in known, (name, variable)
+    text = (Path(__file__).parents[2] / "docker-compose.yml").read_text()
+    header = text.split("x-dom-env")[0]
+    for required in set(re.findall(r"\$\{(\w+):\?", text)):
+        assert required in header, f"{required} is required but the header does not say so"
+
+
+def test_workers_serve_metrics_inside_the_stack_only() -> None:
+    worker = SERVICES["worker"]
+    assert worker["environment"]["DOM_METRICS_ADDRESS"] == "0.0.0.0:9464"
+    assert worker["environment"]["DOM_TEMPORAL_METRICS_ADDRESS"] == "0.0.0.0:9000"
+    assert "ports" not in worker  # reached on the stack's networks, never published
+    assert SERVICES["api"]["environment"]["DOM_LOG_FORMAT"] == "json"
