@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from adapters.shopify import shopify_signature
 from domain.errors import OrderConflict
 from domain.models import OrderRequest, OrderStatus, PlacedOrder
 from starter.api import create_app
+from starter.log_format import JsonLines
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS
 from tests.unit.test_shopify import SAMPLE, SAMPLE_FILE
@@ -161,3 +163,23 @@ def test_a_signed_body_that_is_no_order_is_a_422(shop: TestClient) -> None:
     answer = deliver(shop, b'{"not": "an order"}')
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["type"] == "invalid_order"
+
+
+def test_a_line_logged_while_serving_a_delivery_names_the_order(shop: TestClient) -> None:
+    lines: list[str] = []
+
+    class Capture(logging.Handler):  # formats when the line is written, as a stream does
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Capture()
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("starter.api.shopify")
+    logger.addHandler(handler)
+    try:
+        deliver(shop, SAMPLE_FILE.read_bytes())
+    finally:
+        logger.removeHandler(handler)
+    [line] = [json.loads(text) for text in lines]
+    assert line["order_id"] == "820982911946154508"
+    assert "kept as failed" in line["message"]
