@@ -238,6 +238,8 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         port=settings.api_port,
         log_level="warning",
         access_log=settings.log_level.upper() == "DEBUG",
+        # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 

@@ -400,6 +400,8 @@ async def run_stack(
             port=settings.api_port,
             log_level="warning",
             lifespan="on",
+            # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
     )
     # Everything loaded so far (ZIP index, routing caches) lives for the whole process:
