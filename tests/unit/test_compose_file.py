@@ -16,9 +16,19 @@ COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read
 SERVICES = COMPOSE["services"]
 
 
-def test_only_the_api_and_a_local_ui_are_published() -> None:
+def test_only_the_api_proxy_and_a_local_ui_are_published() -> None:
     published = {name: s["ports"] for name, s in SERVICES.items() if s.get("ports")}
-    assert published == {"api": ["8000:8000"], "temporal-ui": ["127.0.0.1:8233:8080"]}
+    assert published == {"proxy": ["8000:8000"], "temporal-ui": ["127.0.0.1:8233:8080"]}
+
+
+def test_two_api_replicas_behind_a_proxy_that_keeps_the_host_and_large_bodies() -> None:
+    assert SERVICES["api"]["deploy"]["replicas"] == 2
+    assert SERVICES["proxy"]["networks"] == ["edge"]  # it never reaches Temporal or PostgreSQL
+    [config] = SERVICES["proxy"]["configs"]
+    nginx = COMPOSE["configs"][config["source"]]["content"]
+    assert "server api:8000;" in nginx
+    assert "proxy_set_header Host $$host;" in nginx  # $$: compose's escape for nginx's $
+    assert "client_max_body_size 33m;" in nginx  # a bulk sync may be 32 MiB
 
 
 def test_temporal_and_postgres_sit_on_the_internal_network_only() -> None:
