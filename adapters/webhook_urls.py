@@ -172,6 +172,32 @@ def check_webhook_url(
         _check_address(url, host, ipaddress.ip_address(text.split("%", 1)[0]), policy.allowed)
 
 
+def addresses_to_call(
+    host: str, policy: WebhookPolicy, *, resolve: Resolver = system_resolver
+) -> list[str]:
+    """Where a connection to ``host`` may go, for the connection itself to use: the host
+    as given when the operator allowed it by name or it is a literal address (checked),
+    else its resolved addresses, every one of them checked (``UnsafeWebhookUrl``).
+
+    Connecting to exactly these (not resolving again) is what keeps a name from pointing
+    somewhere else between the check and the call (DNS rebinding). Blocking: call it off
+    the event loop. ``OSError`` when the name does not resolve."""
+    host = host.rstrip(".")
+    if policy.allowed.allows_name(host):
+        return [host]
+    shown = host  # the messages name the host (the URL was judged before the call)
+    address = _literal_address(host)
+    if address is not None:
+        _check_address(shown, host, address, policy.allowed)
+        return [host]
+    if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        raise UnsafeWebhookUrl(_refusal(shown, repr(host), "a loopback or metadata host name"))
+    found = [text.split("%", 1)[0] for text in resolve(host)]
+    for text in found:
+        _check_address(shown, host, ipaddress.ip_address(text), policy.allowed)
+    return found
+
+
 def _shown(url: str) -> str:
     """``url`` without the ``user:password@`` part, for messages and logs."""
     parts = urlsplit(url)  # the caller has read it once already

@@ -59,6 +59,7 @@ class Right(StrEnum):
     MANAGE_LOCATIONS = "locations:manage"
     READ_RULES = "rules:read"
     MANAGE_RULES = "rules:manage"
+    MANAGE_CATALOGUE = "catalogue:manage"  # add SKUs, name them
     DECODE_PAYLOADS = "payloads:decode"  # the Temporal UI's codec endpoint
     MANAGE_TOKENS = "tokens:manage"
     MANAGE_SUBSCRIPTIONS = "subscriptions:manage"  # where order events go, and their fate
@@ -84,6 +85,7 @@ _OPS = _SUPPORT | {
     Right.REPORT_EVENTS,  # an operator may enter a store's event for it
     Right.MANAGE_LOCATIONS,
     Right.MANAGE_RULES,
+    Right.MANAGE_CATALOGUE,
     Right.MANAGE_SUBSCRIPTIONS,
     Right.READ_METRICS,
 }

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from adapters.store import InventoryStore
+from adapters.store.errors import StoreUnavailable
 from adapters.store.views import TokenRecord
 from domain.access import (
     NotAuthenticated,
@@ -29,6 +30,10 @@ from domain.access import (
 )
 
 CACHE_SECONDS = 5.0
+# While the database cannot answer, a token seen within this long still counts as it was
+# (checkout and location events go on through a database restart, as they did before
+# tokens); a token never seen is refused with 503 until the database is back.
+STALE_SECONDS = 600.0
 _CACHE_LIMIT = 10_000
 BOOTSTRAP_ADMIN = "bootstrap-admin"  # the name DOM_ADMIN_TOKEN's caller goes by
 TOKENS_FILE = "tokens.txt"
@@ -51,7 +56,9 @@ class Authenticator:
     """Turns a bearer token into a ``Principal`` or raises ``NotAuthenticated`` (401).
 
     Thread-safe. Unknown tokens are remembered too (briefly), so guessing costs no
-    database reads; a token is checked for expiry on every call, not only when cached."""
+    database reads; a token is checked for expiry on every call, not only when cached.
+    While the database is down, a token read in the last ``STALE_SECONDS`` still counts
+    (a revocation made meanwhile takes effect once the database answers again)."""
 
     def __init__(self, store: InventoryStore, admin_token: str | None = None) -> None:
         self._store = store
@@ -85,7 +92,12 @@ class Authenticator:
             cached = self._cache.get(token_digest)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
-        found = self._store.token(token_digest)
+        try:
+            found = self._store.token(token_digest)
+        except StoreUnavailable:
+            if cached is not None and cached[1] is not None and now - cached[0] < STALE_SECONDS:
+                return cached[1]  # as it was when last read; expiry is still checked
+            raise
         with self._lock:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()

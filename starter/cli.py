@@ -140,6 +140,7 @@ def up(
 
         def ready(info) -> None:
             console.print(f"\n[bold green]Switchyard is up.[/]\n  API docs:    {info.docs_url}")
+            console.print(f"  Console:     {settings.api_url}/console (sign in with a token)")
             if info.ui_url:
                 console.print(f"  Temporal UI: {info.ui_url}")
             console.print(f"  Temporal:    {info.temporal_address}")
@@ -208,6 +209,30 @@ def load_network_command(
         console.print("The store already holds a network; nothing loaded.")
         raise typer.Exit(1)
     console.print(f"Loaded {len(parsed.locations)} locations and {len(parsed.skus)} SKUs.")
+
+
+@app.command("export-network")
+def export_network_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the live network (SKUs, locations, settings, stock on hand) of the store
+    (DOM_DATABASE_URL, or the data dir's) as a network file for `dom simulate` or
+    `dom up --network`. Webhook secrets are left out."""
+    from adapters.store import InventoryStore
+    from starter.export_network import export_network
+
+    store = InventoryStore(_settings().resolved_database_url)
+    try:
+        text = export_network(store)
+    finally:
+        store.close()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        console.print(f"Wrote {out}.")
 
 
 @app.command()

@@ -6,6 +6,7 @@ import httpx
 
 from adapters.locations.base import EventSink, LocationAdapter
 from adapters.locations.manual import ManualAdapter
+from adapters.locations.pinned import pinned_client
 from adapters.locations.simulated import LocationSimulator, SimulatedAdapter
 from adapters.locations.webhook import WebhookAdapter
 from adapters.webhook_urls import WebhookPolicy
@@ -30,8 +31,9 @@ class LocationAdapters:
         http: httpx.AsyncClient | None = None,
         webhook_policy: WebhookPolicy | None = None,
     ) -> None:
-        self._http = http or httpx.AsyncClient()
         self._webhook_policy = webhook_policy or WebhookPolicy()
+        # Connections pinned to the addresses the policy checked (no second lookup).
+        self._http = http or pinned_client(self._webhook_policy)
         self.simulator = LocationSimulator(sink)
 
     def for_config(self, config: AdapterConfig) -> LocationAdapter:

@@ -54,6 +54,19 @@ def add_sku(uow: UnitOfWork, sku: Sku) -> bool:
     return True
 
 
+def update_sku(uow: UnitOfWork, sku: str, changes: dict[str, Any]) -> Sku:
+    """Change a SKU's name or weight (validated as a ``Sku`` first: a bad value changes
+    nothing). Raises ``UnknownSku``."""
+    row = uow.catalogue.sku(sku)
+    if row is None:
+        raise UnknownSku(f"unknown SKU {sku!r}", "sku")
+    current = {"sku": row.sku, "weight_lb": row.weight_lb, "name": row.name}
+    updated = Sku.model_validate({**current, **changes, "sku": row.sku})
+    row.weight_lb, row.name = updated.weight_lb, updated.name
+    uow.catalogue.bump_network_version()
+    return updated
+
+
 def add_location(uow: UnitOfWork, location: Location, actor: str) -> bool:
     """Add a location (its stock as receipts); False if the id is taken (unchanged)."""
     if uow.catalogue.location(location.id) is not None:

@@ -103,6 +103,10 @@ class InventoryStore:
         """Add a SKU to the catalogue; False if it exists already (then nothing changes)."""
         return self._write(lambda uow: catalogue.add_sku(uow, sku))
 
+    def update_sku(self, sku: str, **changes: Any) -> Sku:
+        """Change a SKU's ``name`` or ``weight_lb``; ``UnknownSku`` if there is none."""
+        return self._write(lambda uow: catalogue.update_sku(uow, sku, changes))
+
     def add_location(self, location: Location, *, actor: str = "system") -> bool:
         """Add a location, its stock as receipts; False if the id is taken (nothing changes)."""
         return self._write(lambda uow: catalogue.add_location(uow, location, actor))

@@ -18,6 +18,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from services.access import Authenticator
+from starter import console
 from starter.api import (
     codec,
     inventory,
@@ -28,9 +29,11 @@ from starter.api import (
     promise,
     routing_rules,
     shopify,
+    skus,
     subscriptions,
     tokens,
 )
+from starter.api.docs_page import install_docs
 from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
@@ -131,6 +134,7 @@ def create_app(
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
         dependencies=[Depends(_log_ids)],
+        docs_url=None,  # served from the package below, not from a CDN
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
@@ -145,11 +149,14 @@ def create_app(
     app.include_router(location_admin.router)
     app.include_router(promise.router)
     app.include_router(routing_rules.router)
+    app.include_router(skus.router)
     app.include_router(tokens.router)
     app.include_router(codec.router)
     app.include_router(metrics.router)
     app.include_router(shopify.router)
     app.include_router(subscriptions.router)
+    console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
+    install_docs(app)
 
     @app.get(
         "/health",

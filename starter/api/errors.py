@@ -125,6 +125,14 @@ _STATUS: dict[type[Exception], int] = {
 }
 
 
+def status_for(exc: Exception) -> int | None:
+    """The status a business error is answered with (None: not a business error); the
+    web console shows the same errors as pages."""
+    if isinstance(exc, InvalidOrder | InvalidToken):
+        return 422
+    return next((status for kind, status in _STATUS.items() if isinstance(exc, kind)), None)
+
+
 def unavailable(message: str, error: str) -> JSONResponse:
     """A 503 the caller may retry: nothing was lost, it just cannot be served now."""
     return JSONResponse(

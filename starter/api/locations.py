@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -20,7 +19,9 @@ from domain.models import (
     LocationEventType,
     refused,
 )
-from domain.orders import EventReceipt, FulfillmentView
+from domain.orders import EventReceipt
+from services import work_queue as queue
+from services.work_queue import QueueEntry
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep, known_location
 from starter.api.errors import error_responses
@@ -73,7 +74,7 @@ class LocationEventBody(EdgeModel):
 
 @router.get(
     "/{location_id}/fulfillments",
-    response_model=list[FulfillmentView],
+    response_model=list[QueueEntry],
     responses=error_responses(404, 422, e404="Unknown location"),
     dependencies=[Allowed(Right.READ_QUEUE, at_location=True)],
 )
@@ -83,16 +84,12 @@ async def work_queue(
     store: StoreDep,
     gateway: GatewayDep,
     status: QueueStatus = "open",
-) -> list[FulfillmentView]:
-    """The fulfillments this location still has to work on, oldest first."""
+) -> list[QueueEntry]:
+    """The fulfillments this location still has to work on, oldest first, each with who
+    receives it and the next step its SLA times (``due``, ``due_by``)."""
     await run_in_threadpool(known_location, request, location_id)
-    reservations = await run_in_threadpool(store.open_reservations)
-    ids = sorted(
-        {r.fulfillment_id for r in reservations if r.location_id == location_id},
-        key=lambda fid: min(r.created_at for r in reservations if r.fulfillment_id == fid),
-    )
-    found = await asyncio.gather(*(gateway.fulfillment(fid) for fid in ids), return_exceptions=True)
-    views = [f for f in found if isinstance(f, FulfillmentView)]  # not yet dispatched: skip
+    network = await run_in_threadpool(request.app.state.catalog.network)
+    views = await queue.work_queue(store, gateway, network, location_id)
     if status == "open":
         return [v for v in views if v.status.is_open]
     return [v for v in views if v.status is FulfillmentStatus(status)]

@@ -24,6 +24,10 @@ class LocationExists(Exception):
     """A new location's id is already used by another location."""
 
 
+class SkuExists(Exception):
+    """A new SKU's code is already in the catalogue."""
+
+
 class UnsupportedMediaType(Exception):
     """A body in a format the endpoint does not read."""
 
@@ -31,6 +35,7 @@ class UnsupportedMediaType(Exception):
 _STATUS: dict[type[Exception], int] = {
     WouldUnderflow: 409,
     LocationExists: 409,
+    SkuExists: 409,
     UnknownSku: 404,
     UnsupportedMediaType: 415,
 }

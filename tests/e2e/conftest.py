@@ -39,7 +39,10 @@ class Stack:
 
 
 def start_stack(
-    tmp: Path, network: Path | None, extra_env: dict[str, str] | None = None
+    tmp: Path,
+    network: Path | None,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], Stack]:
     """``dom up`` on free ports (``network`` None: the built-in demo network)."""
     temporal_port = free_port(with_ui=True)
@@ -53,6 +56,7 @@ def start_stack(
             "--data-dir", str(tmp / "data"),
             "--api-port", str(api_port),
             "--temporal-port", str(temporal_port),
+            *(extra_args or []),
         ],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

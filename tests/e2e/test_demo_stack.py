@@ -3,6 +3,8 @@ played by the location simulator, serves the API and the Temporal UI, and orders
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.e2e.conftest import start_stack, stop_stack
@@ -36,3 +38,20 @@ def test_demo_order_reaches_shipped_on_its_own(tmp_path) -> None:  # type: ignor
     finally:
         stop_stack(process, stack)
     assert process.returncode == 0
+
+
+def test_the_readme_demo_places_orders_with_the_tokens_dom_up_wrote(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`make run` is `dom up --demo 3`: the demo calls the API as the admin token from the
+    tokens file dom up has just written, and its orders ship."""
+    process, stack = start_stack(tmp_path, None, extra_args=["--demo", "2"])
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            table = [line for line in stack.log.read_text().splitlines() if "DEMO-" in line]
+            if len(table) == 2:
+                break
+            time.sleep(0.5)
+        assert len(table) == 2, stack.log.read_text()
+        assert all("shipped" in row for row in table), table
+    finally:
+        stop_stack(process, stack)

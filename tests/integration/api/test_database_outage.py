@@ -11,6 +11,7 @@ import contextlib
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,9 +24,11 @@ from adapters.catalog import Catalog
 from adapters.shopify import shopify_signature
 from adapters.store import InventoryStore
 from adapters.store.errors import StoreUnavailable
+from domain.access import Role, TokenGrant
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
 from domain.orders import EventReceipt
+from services.access import CACHE_SECONDS, issue_token
 from starter.api import create_app
 from starter.stack import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
@@ -93,6 +96,7 @@ class Checkout(FakeGateway):
     def __init__(self) -> None:
         super().__init__()
         self.placed: list[str] = []
+        self.events: list[tuple[str, str]] = []
 
     async def place_order(
         self, order: Any, *, placed_by: str, **_: object
@@ -100,7 +104,10 @@ class Checkout(FakeGateway):
         self.placed.append(order.order_id)
         return OrderStatus.RECEIVED, True
 
-    async def report_event(self, location_id: str, fid: str, event: Any, **_: Any) -> EventReceipt:
+    async def report_event(
+        self, location_id: str, fid: str, event: Any, *, actor: str
+    ) -> EventReceipt:
+        self.events.append((fid, actor))
         return EventReceipt(
             fulfillment_id=fid,
             order_id=fid.split("-F")[0],
@@ -163,16 +170,35 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     gateway = Checkout()
     settings = api_settings()
     app = create_app(settings, gateway=gateway, store=relayed_store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    # Tokens issued in the database itself, as a real checkout and warehouse hold them.
+    shop, _ = issue_token(relayed_store, TokenGrant("shop", Role.CHECKOUT), created_by="t")
+    dock, _ = issue_token(
+        relayed_store, TokenGrant("dock", Role.LOCATION, "NWK-DC"), created_by="t"
+    )
+    as_shop = {"Authorization": f"Bearer {shop}"}
+    as_dock = {"Authorization": f"Bearer {dock}"}
     with TestClient(app, headers=ADMIN) as api:
-        assert api.post("/orders", json=order("A-1")).status_code == 202  # network read
+        assert api.post("/orders", json=order("A-1"), headers=as_shop).status_code == 202
+        warm = api.post(
+            "/locations/NWK-DC/fulfillments/A-1-F1/events",
+            json={"type": "accepted", "event_id": "e0"},
+            headers=as_dock,
+        )
+        assert warm.status_code == 202, warm.text  # both tokens read once, database up
         relay.cut()
+        time.sleep(CACHE_SECONDS + 0.5)  # past the cache: the next reads fail
 
-        assert api.post("/orders", json=order("A-2")).status_code == 202
+        assert api.post("/orders", json=order("A-2"), headers=as_shop).status_code == 202
         event = api.post(
             "/locations/NWK-DC/fulfillments/A-2-F1/events",
             json={"type": "accepted", "event_id": "e1"},
+            headers=as_dock,
         )
         assert event.status_code == 202, event.text
+        # A token never seen before cannot be checked now: 503, never a 401 or a 500.
+        stranger = {"Authorization": "Bearer sy_" + "Q" * 43}
+        unseen = api.get("/orders/A-2", headers=stranger)
+        assert_unavailable(unseen, "an unseen token")
         # The network last read still says no to what it does not know.
         assert api.post("/orders", json=order("A-3", sku="NOPE")).status_code == 422
         assert api.post("/locations/NOWHERE/fulfillments/X-F1/events",
@@ -185,6 +211,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
         relay.restore()
         assert api.get("/inventory/SKIN-SERUM").status_code == 200
         assert gateway.placed == ["A-1", "A-2"]
+        assert [actor for _, actor in gateway.events] == ["location:dock"] * 2
 
 
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:

@@ -68,3 +68,19 @@ def test_the_bootstrap_admin_token_needs_no_store_row(store: InventoryStore) -> 
     assert auth.principal(secret) == Principal(BOOTSTRAP_ADMIN, Role.ADMIN)
     with pytest.raises(NotAuthenticated):
         auth.principal("x" * 39)
+
+
+def test_two_admins_issuing_one_name_at_once_get_one_token(store: InventoryStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(i: int) -> str:
+        try:
+            issue_token(store, TokenGrant("night-desk", Role.SUPPORT), created_by=f"admin:{i}")
+            return "issued"
+        except InvalidToken:
+            return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+    assert sorted(outcomes) == ["issued"] + ["refused"] * 7
+    assert [t.name for t in store.tokens()] == ["night-desk"]

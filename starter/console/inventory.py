@@ -1,0 +1,142 @@
+"""Stock pages: a SKU across the network (a map and a table), and one location's
+settings, stock and ledger. Read through the JSON routes' own functions."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.access import Principal, Right, Role
+from domain.errors import UnknownLocation
+from domain.models import ID_PATTERN, Network
+from starter.api import inventory as api_inventory
+from starter.api import location_admin as api_locations
+from starter.api import skus as api_skus
+from starter.api.errors import NotFound
+from starter.console.session import ConsoleCaller, ConsolePoster
+from starter.console.usmap import HEIGHT, WIDTH, albers_usa
+from starter.console.web import ConsoleRoute, is_htmx, render
+
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+
+_ID = re.compile(ID_PATTERN)
+MAX_RADIUS = 28.0  # pixels, for the location holding the most available units
+LEDGER_ROWS = 50
+
+
+def _an_id(value: str, missing: Exception) -> str:
+    if not (len(value) <= 64 and _ID.match(value)):
+        raise missing
+    return value
+
+
+def _network(request: Request) -> Network:
+    return request.app.state.catalog.network()
+
+
+def map_sites(network: Network, rows: list[api_inventory.LocationStock]) -> list[dict[str, object]]:
+    """A circle per location on the map, its area proportional to available units."""
+    by_id = {loc.id: loc for loc in network.locations}
+    most = max((r.available for r in rows), default=0) or 1
+    sites = []
+    for row in rows:
+        location = by_id.get(row.location_id)
+        if location is None:
+            continue
+        point = location.point
+        x, y = albers_usa(point.lat, point.lon)
+        if not (0 <= x <= WIDTH and 0 <= y <= HEIGHT):
+            continue  # Alaska, Hawaii, abroad: the table still lists it
+        radius = 3.0 + (MAX_RADIUS - 3.0) * math.sqrt(row.available / most)
+        sites.append({"id": row.location_id, "name": location.name, "x": round(x, 1),
+                      "y": round(y, 1), "r": round(radius, 1), "row": row})  # fmt: skip
+    return sites
+
+
+@router.get("/inventory", response_class=HTMLResponse)
+async def skus(request: Request, me: ConsoleCaller) -> HTMLResponse:
+    """Every SKU, with its network totals."""
+    me.check(Right.READ_INVENTORY)
+    network = await run_in_threadpool(_network, request)
+    store = request.app.state.store
+    rows = [await api_inventory.sku_inventory(s.sku, request, store) for s in network.skus]
+    names = {s.sku: s.name for s in network.skus if s.name}
+    return render(request, "inventory.html", me, rows=rows, names=names)
+
+
+@router.get("/inventory/{sku}", response_class=HTMLResponse)
+async def sku_page(request: Request, me: ConsoleCaller, sku: str) -> HTMLResponse:
+    """One SKU: every location's on hand, reserved, safety stock and available, mapped."""
+    me.check(Right.READ_INVENTORY)
+    _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
+    found = await api_inventory.sku_inventory(sku, request, request.app.state.store)
+    network = await run_in_threadpool(_network, request)
+    name = next((s.name for s in network.skus if s.sku == sku), None)
+    sites = map_sites(network, found.locations)
+    return render(
+        request, "inventory_sku.html", me, stock=found, name=name, sites=sites, width=WIDTH,
+        height=HEIGHT,
+    )  # fmt: skip
+
+
+@router.post("/inventory/{sku}/name", response_class=HTMLResponse, response_model=None)
+async def name_sku(
+    request: Request,
+    me: ConsolePoster,
+    sku: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Name (or rename) a SKU as ``PATCH /skus/{sku}`` does; blank clears the name."""
+    me.check(Right.MANAGE_CATALOGUE)
+    _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
+    patch = api_skus.SkuPatch(name=name.strip() or None)
+    await api_skus.update_sku(sku, patch, request.app.state.store, me)
+    target = f"/console/inventory/{sku}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/locations", response_class=HTMLResponse, response_model=None)
+async def locations(request: Request, me: ConsoleCaller) -> Response:
+    """The network's locations (a location's token goes to its own page)."""
+    if me.role is Role.LOCATION:
+        return RedirectResponse(f"/console/locations/{me.location_id}", status_code=303)
+    me.check(Right.READ_LOCATIONS)
+    network = await run_in_threadpool(_network, request)
+    return render(request, "locations.html", me, locations=network.locations)
+
+
+def _check_location(me: Principal, location_id: str) -> None:
+    _an_id(location_id, UnknownLocation(f"unknown location {location_id!r}"))
+    me.check(Right.READ_STOCK, location_id)  # another location's: 404, as in the API
+
+
+@router.get("/locations/{location_id}", response_class=HTMLResponse)
+async def location_page(request: Request, me: ConsoleCaller, location_id: str) -> HTMLResponse:
+    """A location's settings, its stock, and (one click away) each balance's ledger."""
+    _check_location(me, location_id)
+    settings = await api_locations.get_location(location_id, request)
+    stock = await api_inventory.location_inventory(
+        request, request.app.state.store, location_id=location_id, limit=1000, cursor=None,
+        offset=None,
+    )  # fmt: skip
+    network = await run_in_threadpool(_network, request)
+    names = {s.sku: s.name for s in network.skus if s.name}
+    return render(request, "location.html", me, settings=settings, stock=stock, names=names)
+
+
+@router.get("/locations/{location_id}/ledger/{sku}", response_class=HTMLResponse)
+async def ledger(request: Request, me: ConsoleCaller, location_id: str, sku: str) -> HTMLResponse:
+    """One balance's latest movements (a fragment the location page loads on demand)."""
+    _check_location(me, location_id)
+    _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
+    page = await api_inventory.ledger(
+        location_id, sku, request, request.app.state.store, limit=LEDGER_ROWS, cursor=None
+    )
+    return render(request, "_ledger.html", me, page=page)

@@ -1,0 +1,187 @@
+"""Rendering console pages: the templates, their filters, and errors as pages.
+
+Console routes answer HTML, never the API's JSON: ``ConsoleRoute`` turns the errors the
+JSON routes map to a status (``starter.api.errors.status_for``) into a page, or, for an
+htmx request, into a fragment that says what happened in words.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
+from adapters.store.errors import StoreUnavailable
+from domain.access import Principal, Right
+from starter.api.errors import field_path, status_for
+from starter.console.session import (
+    CSRF_HEADER,
+    CsrfRefused,
+    SignInRequired,
+    session_csrf,
+    sign_in_url,
+)
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+REFRESH_EVENT = "console-refresh"  # an action's answer tells the page's state to reload
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """``3 h ago``, ``in 20 min``: how far ``moment`` is from now, for people."""
+    if moment is None:
+        return ""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    future, seconds = seconds < 0, abs(seconds)
+    if seconds < 45:
+        text = f"{int(seconds)} s"
+    elif seconds < 3600:
+        text = f"{round(seconds / 60)} min"
+    elif seconds < 86400 * 2:
+        text = f"{round(seconds / 3600)} h"
+    else:
+        text = f"{round(seconds / 86400)} d"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def exact(moment: datetime | None) -> str:
+    """The exact time, in UTC (the hover text of every relative time)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+
+
+def money(amount: Decimal | float | str | None) -> str:
+    if amount is None:
+        return ""
+    value = Decimal(str(amount))
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def words(value: object) -> str:
+    """``ready_for_pickup`` -> ``ready for pickup``."""
+    return str(getattr(value, "value", value) or "").replace("_", " ")
+
+
+templates.env.filters.update(ago=ago, exact=exact, money=money, words=words)
+templates.env.globals.update(Right=Right)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    me: Principal | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    csrf: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page or fragment, with who is signed in and the CSRF token for its forms
+    (``csrf``: the sign-in form's, bound to its own cookie)."""
+    csrf = csrf or session_csrf(request)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"me": me, "csrf": csrf, "csrf_header": CSRF_HEADER, **context},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+_UNAVAILABLE = (
+    WorkflowUnavailable,
+    TemporalBusy,
+    WorkflowQueryFailedError,
+    StoreUnavailable,
+    OperationalError,
+    RPCError,
+)
+
+
+class Refused(Exception):
+    """A console page's own refusal of a request, answered with ``status``."""
+
+    status = 422
+
+
+def _problems(errors: Sequence[Any]) -> str:
+    return "; ".join(
+        f"{field_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
+        for e in errors
+    )
+
+
+def explain(exc: Exception) -> tuple[int, str] | None:
+    """(status, message in words) for an error the API answers too; None for a bug."""
+    if isinstance(exc, ValidationError | RequestValidationError):
+        return 422, _problems(exc.errors())
+    if isinstance(exc, CsrfRefused):
+        return 403, str(exc)
+    if isinstance(exc, Refused):
+        return exc.status, str(exc)
+    status = status_for(exc)
+    if status is not None:
+        return status, str(exc)
+    if isinstance(exc, _UNAVAILABLE):
+        # Nothing changed; the server log has the details (the API answers 503 too).
+        log.warning("%s: %r", type(exc).__name__, exc)
+        return 503, "Temporal or the database cannot answer now; try again in a few seconds"
+    return None
+
+
+_TITLES = {403: "Not allowed", 404: "Not found", 409: "Refused", 422: "Not valid", 503: "Busy"}
+
+
+class ConsoleRoute(APIRoute):
+    """Answers errors as pages (or htmx fragments), and a missing session with the sign-in page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                if is_htmx(request):
+                    return Response(status_code=200, headers={"HX-Redirect": "/console/login"})
+                return RedirectResponse(sign_in_url(request), status_code=303)
+            except Exception as exc:
+                known = explain(exc)
+                if known is None:
+                    log.exception("%s %s failed", request.method, request.url.path)
+                    known = (500, "something went wrong; the server log has the details")
+                status, message = known
+                headers = {"HX-Trigger": REFRESH_EVENT} if request.method == "POST" else None
+                template = "_answer.html" if is_htmx(request) else "error.html"
+                return render(
+                    request,
+                    template,
+                    getattr(request.state, "console_principal", None),
+                    status_code=status,
+                    headers=headers,
+                    ok=False,
+                    status=status,
+                    title=_TITLES.get(status, "Error"),
+                    message=message,
+                )
+
+        return handle

@@ -1,0 +1,208 @@
+"""The console in a real browser (Debian's chromium driven by Playwright) against the
+real stack: support finds an order and reads why it went where it went, an operator
+reroutes it, a store associate works a package from Accept to Shipped and cannot open
+another store's queue. Screenshots go to ``$DOM_TEST_ARTIFACTS/console`` (default
+``out/console``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Stack
+from tests.e2e.test_textbook_case import order_body, wait_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("DOM_TEST_ARTIFACTS", "out")) / "console"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; "
+        ".ci/run installs it)",
+    ),
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+Page = playwright_api.Page
+expect = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def sign_in(page: Page, stack: Stack, role: str) -> None:
+    page.goto(f"{stack.api_url}/console/login")
+    shot(page, "sign-in")
+    page.get_by_label("Token").fill(stack.token(role))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_support_finds_an_order_by_email_and_reads_why(page: Page, stack: Stack) -> None:
+    with stack.client("checkout") as http:
+        body = order_body("WEB-1", customer={"name": "Wendy Web", "email": "wendy@example.com"})
+        assert http.post("/orders", json=body).status_code == 202
+    with stack.client("support") as http:
+        wait_for(http, "WEB-1", lambda o: o["fulfillments"], "dispatched")
+    sign_in(page, stack, "support")
+    page.goto(f"{stack.api_url}/console/orders")
+    page.get_by_label("Customer e-mail").fill("wendy@example.com")
+    page.get_by_role("button", name="Search").click()
+    # Visibility is eventually consistent: search again until the order shows.
+    for _ in range(20):
+        if page.get_by_role("link", name="WEB-1").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    shot(page, "orders")
+    page.get_by_role("link", name="WEB-1").click()
+    expect(page.get_by_role("heading", name="Why this location")).to_be_visible()
+    chosen = page.locator("table.plans tr.chosen")
+    expect(chosen).to_contain_text("SLC-3PL")
+    expect(chosen).to_contain_text("✔ chosen")
+    expect(page.locator("table.timeline")).to_contain_text("checkout:dev-checkout")
+    expect(page.get_by_role("button", name="Reroute")).to_have_count(0)  # support may not
+    shot(page, "order-page")
+
+
+def test_an_operator_reroutes_an_order_away_from_its_location(page: Page, stack: Stack) -> None:
+    with stack.client("checkout") as http:
+        assert http.post("/orders", json=order_body("WEB-2")).status_code == 202
+    with stack.client("ops") as http:
+        order = wait_for(http, "WEB-2", lambda o: o["fulfillments"], "dispatched")
+    first = order["fulfillments"][0]
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/orders/WEB-2")
+    page.get_by_role("checkbox", name=first["location_id"]).check()
+    page.get_by_label("Reason").first.fill("store lost power")
+    page.get_by_role("button", name="Reroute").click()
+    expect(page.locator("#answer")).to_contain_text(f"took back {first['fulfillment_id']}")
+    # The page's state reloads by itself: the old package cancelled, a new one elsewhere.
+    packages = page.locator("table.packages")
+    expect(packages).to_contain_text("WEB-2-F2")
+    expect(packages.locator("tr", has_text=first["fulfillment_id"])).to_contain_text("cancelled")
+
+
+def test_a_store_works_a_package_from_accept_to_shipped(page: Page, stack: Stack) -> None:
+    with stack.client("checkout") as http:
+        assert http.post("/orders", json=order_body("WEB-3")).status_code == 202
+    with stack.client("support") as http:
+        order = wait_for(http, "WEB-3", lambda o: o["fulfillments"], "dispatched")
+    package = order["fulfillments"][0]
+    location, fid = package["location_id"], package["fulfillment_id"]
+    sign_in(page, stack, f"location:{location}")
+    expect(page).to_have_url(re.compile(f"/console/locations/{location}/queue$"))
+    card = page.locator(f"[id='pkg-{fid}']")
+    expect(card).to_contain_text("Dana Denver")
+    # A "short" that finds everything is refused by the workflow: the 409 shows in words.
+    card.get_by_text("Short or reject…").click()
+    for line in package["lines"]:
+        card.get_by_label(re.compile(f"^{line['sku']} ")).fill(str(line["quantity"]))
+    card.get_by_role("button", name="Short").click()
+    expect(page.locator("#answer")).to_contain_text("Refused (409)")
+    expect(page.locator("#answer")).to_contain_text("fewer units than asked for")
+    card.get_by_text("Short or reject…").click()  # closed again: the list may reload
+    card.get_by_role("button", name="Accept").click()
+    expect(page.locator("#answer")).to_contain_text(f"{fid} is now accepted")
+    expect(card.locator(".badge")).to_have_text("accepted")
+    card.get_by_role("button", name="Picked").click()
+    expect(card.locator(".badge")).to_have_text("picked")
+    card.get_by_role("button", name="Packed").click()
+    expect(card.locator(".badge")).to_have_text("packed")
+    shot(page, "work-queue")
+    card.get_by_label("Carrier").fill("UPS")
+    card.get_by_label("Tracking number").fill("1ZWEB3")
+    card.get_by_role("button", name="Shipped").click()
+    expect(page.locator("#answer")).to_contain_text(f"{fid} is now shipped")
+    expect(card).to_have_count(0)  # shipped: off the list
+    with stack.client("support") as http:
+        wait_for(http, "WEB-3", lambda o: o["status"] == "shipped", "shipped")
+    other = "NWK-DC" if location != "NWK-DC" else "CHI-STORE"
+    answer = page.goto(f"{stack.api_url}/console/locations/{other}/queue")
+    assert answer is not None and answer.status == 404
+
+
+def test_the_inventory_map_shows_each_locations_units(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "support")
+    page.goto(f"{stack.api_url}/console/inventory/SKIN-SERUM")
+    expect(page.locator("svg.map circle.site")).to_have_count(4)
+    with stack.client("support") as http:
+        serum = http.get("/inventory/SKIN-SERUM").json()
+    for row in serum["locations"]:
+        site = page.locator(f"g[data-location='{row['location_id']}']")
+        expect(site).to_have_attribute("data-available", str(row["available"]))
+    shot(page, "inventory-map")
+
+
+def test_the_overview_draws_todays_orders(page: Page, stack: Stack) -> None:
+    with stack.client("checkout") as http:
+        assert http.post("/orders", json=order_body("WEB-4")).status_code == 202
+    sign_in(page, stack, "ops")
+    expect(page).to_have_url(re.compile("/console$"))
+    expect(page.locator("svg.chart.status")).to_be_visible()
+    expect(page.locator("[data-figure=orders]")).not_to_have_text("0")
+    shot(page, "overview")
+
+
+def test_the_api_docs_work_offline(page: Page, stack: Stack) -> None:
+    """Swagger UI comes from the package: it renders the API with nothing from elsewhere."""
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith(stack.api_url) else None,
+    )
+    page.goto(f"{stack.api_url}/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("Switchyard")
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    assert not elsewhere, elsewhere
+
+
+def test_an_operator_edits_the_rules_and_rolls_them_back(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/rules")
+    editor = page.get_by_label("Rules (YAML)")
+    text = editor.input_value()
+    editor.fill(text.replace("max_packages: 3", "max_packages: -1"))
+    page.get_by_role("button", name="Validate and install").click()
+    expect(page.locator("#answer")).to_contain_text("max_packages")  # the 422, in words
+    editor.fill(text.replace("split_penalty: '3.0'", "split_penalty: '3.5'"))
+    page.get_by_role("button", name="Dry run").click()  # the module's orders, routed again
+    expect(page.locator("#dry-run")).to_contain_text("of the last 3 days")
+    expect(page.locator("#dry-run")).to_contain_text("would go elsewhere")
+    page.get_by_role("button", name="Validate and install").click()
+    expect(page.get_by_role("status")).to_contain_text("Installed version 1")
+    expect(page.locator("pre.diff .add")).to_contain_text("split_penalty: '3.5'")
+    shot(page, "rules")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Roll back to v0").click()
+    expect(page.get_by_role("status")).to_contain_text("Installed version 2")
+    with stack.client("support") as http:
+        assert http.get("/routing/rules").json()["rules"]["split_penalty"] == "3.0"

@@ -1,0 +1,88 @@
+"""A queue entry says who receives the package and what its SLA asks for next, by when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.fulfillment import TimelineEntry
+from domain.models import (
+    DEFAULT_SLA,
+    Contact,
+    DeliveryType,
+    Destination,
+    FulfillmentStatus,
+    OrderLine,
+    OrderStatus,
+    ServiceLevel,
+)
+from domain.orders import FulfillmentView, OrderView
+from domain.routing.types import RoutingLine
+from services.work_queue import next_deadline, recipient_of
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def package(status: FulfillmentStatus, delivery: DeliveryType, *steps: str) -> FulfillmentView:
+    return FulfillmentView(
+        fulfillment_id="A1-F1",
+        order_id="A1",
+        location_id="CHI-STORE",
+        status=status,
+        lines=[RoutingLine(sku="S", quantity=1)],
+        delivery=delivery,
+        events=[TimelineEntry(at=T0 + timedelta(hours=i), type=s) for i, s in enumerate(steps)],
+    )
+
+
+def order(delivery: DeliveryType, ship_to_name: str | None = None) -> OrderView:
+    return OrderView(
+        order_id="A1",
+        status=OrderStatus.FULFILLING,
+        customer=Contact(name="Dana Denver", email="dana@example.com"),
+        ship_to=Destination(postal_code="80202", name=ship_to_name),
+        lines=[OrderLine(line_id="1", sku="S", quantity=1)],
+        service_level=ServiceLevel.GROUND,
+        delivery=delivery,
+    )
+
+
+def test_a_shipment_goes_to_the_ship_to_name_else_the_customer() -> None:
+    assert recipient_of(order(DeliveryType.SHIP, "Dana at work")) == "Dana at work"
+    assert recipient_of(order(DeliveryType.SHIP)) == "Dana Denver"
+
+
+def test_a_pickup_is_collected_by_the_customer() -> None:
+    assert recipient_of(order(DeliveryType.PICKUP, "Front desk")) == "Dana Denver"
+
+
+def test_acceptance_is_due_from_dispatch() -> None:
+    due = next_deadline(
+        package(FulfillmentStatus.DISPATCHED, DeliveryType.SHIP, "dispatched"), DEFAULT_SLA
+    )
+    assert due == ("accept", T0 + DEFAULT_SLA.accept)  # type: ignore[operator]
+
+
+def test_shipping_is_due_from_acceptance() -> None:
+    accepted = package(
+        FulfillmentStatus.PICKED, DeliveryType.SHIP, "dispatched", "accepted", "picked"
+    )
+    assert next_deadline(accepted, DEFAULT_SLA) == (
+        "ship",
+        T0 + timedelta(hours=1) + DEFAULT_SLA.ship,
+    )  # type: ignore[operator]
+
+
+def test_a_pickup_is_due_ready_from_dispatch_then_collected_within_its_window() -> None:
+    accepted = package(FulfillmentStatus.ACCEPTED, DeliveryType.PICKUP, "dispatched", "accepted")
+    assert next_deadline(accepted, DEFAULT_SLA) == (
+        "ready_for_pickup",
+        T0 + DEFAULT_SLA.ready_for_pickup,
+    )  # type: ignore[operator]
+    ready = package(
+        FulfillmentStatus.READY_FOR_PICKUP, DeliveryType.PICKUP, "dispatched", "accepted",
+        "ready_for_pickup",
+    )  # fmt: skip
+    assert next_deadline(ready, DEFAULT_SLA) == (
+        "pickup",
+        T0 + timedelta(hours=2) + DEFAULT_SLA.pickup_window,
+    )  # type: ignore[operator]
