@@ -3,6 +3,7 @@ notification service), reads them, removes them, and sees each delivery's fate."
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -14,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from adapters.store import InventoryStore
+from adapters.store.errors import StoreUnavailable
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.webhook_urls import UnsafeWebhookUrl, check_webhook_url
 from domain.access import Principal, Right
@@ -22,6 +24,8 @@ from domain.models import ID_PATTERN, EdgeModel
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
 from starter.api.errors import NotFound, error_responses, validation_error
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/subscriptions",
@@ -82,11 +86,16 @@ class SubscribedTypes:
         self._types: list[str] = []
 
     def current(self) -> list[str]:
-        """Call it off the event loop: it may read the store."""
+        """Call it off the event loop: it may read the store. While the store cannot
+        answer, the types last read (checkout must go on through a database restart)."""
         with self._lock:
             if time.monotonic() - self._read_at > self._ttl:
-                wanted = {t for s in self._store.subscriptions() for t in s.event_types}
-                self._types, self._read_at = sorted(wanted), time.monotonic()
+                try:
+                    wanted = {t for s in self._store.subscriptions() for t in s.event_types}
+                    self._types = sorted(wanted)
+                except StoreUnavailable:
+                    log.warning("subscriptions unreadable; orders publish %s", self._types)
+                self._read_at = time.monotonic()
             return self._types
 
     def forget(self) -> None:
