@@ -92,11 +92,12 @@ E = LocationEventType
 BACKORDER_RECHECKS = 12
 BACKORDER_RECHECK_MAX = timedelta(hours=6)
 BACKORDER_RECHECK_MIN = timedelta(minutes=1)
-# Timeline entries logged at INFO (the rest, routine steps, at DEBUG).
+# Timeline entries logged at INFO: what someone may have to look at. The happy path
+# (received, allocated, dispatched ... shipped) is DEBUG: a line per order step would be
+# most of a busy stack's log, and `dom up`'s console is for people.
 _NOTABLE = frozenset(
-    {"received", "backordered", "rerouting", "reroute_requested", "rejected", "timed_out",
-     "short", "shipped", "picked_up", "cancelled", "failed", "partially_shipped",
-     "cancel_not_delivered"}
+    {"backordered", "rerouting", "reroute_requested", "rejected", "timed_out", "short",
+     "cancelled", "failed", "partially_shipped", "cancel_not_delivered"}
 )  # fmt: skip
 # Orders placed before events existed have no publish activities in their histories.
 EVENTS_PATCH = "order-events"
