@@ -13,11 +13,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+import httpx
 from pydantic import SecretBytes
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.dispatch import DispatchActivities
+from activities.events import EventActivities
 from activities.inventory import InventoryActivities
 from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters
@@ -66,6 +68,9 @@ class WorkerParts:
             )
 
         self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
+        self.webhook_policy = webhook_policy
+        # Subscribers' endpoints: no redirects (a redirect could point inside the network).
+        self.events_http = httpx.AsyncClient(follow_redirects=False)
         self.pricing = pricing or PricingSchedule()
         self.prices = PriceBoard(self.pricing.window_orders)
         self._refreshing: asyncio.Task[None] | None = None
@@ -84,6 +89,7 @@ class WorkerParts:
                 await self._refreshing
             self._refreshing = None
         await self.adapters.aclose()
+        await self.events_http.aclose()
 
 
 def pricing_schedule(settings: Settings) -> PricingSchedule:
@@ -115,6 +121,7 @@ def build_worker(
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     dispatch = DispatchActivities(parts.adapters, Catalog(store))
+    events = EventActivities(store, parts.events_http, parts.webhook_policy)
     return Worker(
         client,
         task_queue=task_queue,
@@ -127,6 +134,7 @@ def build_worker(
             inventory.record_backorder,
             dispatch.dispatch_fulfillment,
             dispatch.cancel_fulfillment_at_location,
+            events.publish_event,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
@@ -139,20 +147,24 @@ async def run_worker() -> None:
 
     Its keys come from ``DOM_ENCRYPTION_KEYS``/``DOM_SEARCH_HASH_KEY`` or the data dir's
     files (``starter.keys``); it never creates them: ``MissingKeys`` says what to set."""
+    from adapters import metrics
     from starter.keys import load_keys
+    from starter.log_format import configure_logging
     from starter.settings import get_settings
-    from starter.temporal import connect, ensure_search_attributes
+    from starter.temporal import connect, ensure_search_attributes, metrics_runtime
 
     settings = get_settings()
     keys = load_keys(settings)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per webhook call, as dom up
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.metrics_address:
+        metrics.serve(settings.metrics_address)
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
     client = await connect(
-        settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        keys=keys.encryption,
+        runtime=metrics_runtime(settings.temporal_metrics_address),
     )
     await ensure_search_attributes(client)
     parts = WorkerParts(

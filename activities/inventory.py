@@ -8,6 +8,7 @@ business error fails the activity for good; anything else is retried.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 from temporalio import activity
@@ -21,6 +22,7 @@ from activities.names import (
     RECORD_SHORTFALL,
     RELEASE_RESERVATIONS,
 )
+from adapters import metrics
 from adapters.catalog import Catalog
 from adapters.order_gateway import tell_stock_arrived
 from adapters.store import InventoryStore
@@ -47,7 +49,20 @@ class InventoryActivities:
     @business_errors_are_final
     def allocate(self, request: AllocationRequest) -> Allocation:
         """Route the lines and reserve the winning plan atomically; re-route on a lost race."""
-        return inventory.allocate(self._store, self._catalog, self._rules(), request, self._prices)
+        started = time.perf_counter()
+        allocation = inventory.allocate(
+            self._store, self._catalog, self._rules(), request, self._prices
+        )
+        decision = allocation.decision
+        metrics.record_allocation(
+            time.perf_counter() - started,
+            routed=decision.status == "routed",
+            dry_run=request.dry_run,
+            cost=decision.plan.cost if decision.plan else None,
+            packages=len(allocation.fulfillments),
+            reroute_reason=request.reroute_reason,
+        )
+        return allocation
 
     @activity.defn(name=RELEASE_RESERVATIONS)
     @business_errors_are_final
@@ -65,6 +80,10 @@ class InventoryActivities:
             reason=request.reason,
             actor="system",
         )
+        # Counted when units came back: a retry of a release that went through releases
+        # nothing and counts nothing.
+        if request.outcome == "timed_out" and request.location_id and released:
+            metrics.SLA_BREACHES.labels(request.location_id).inc()
 
         async def notify(order_ids: list[str], skus: list[str]) -> int:
             return await tell_stock_arrived(activity.client(), order_ids, skus)

@@ -11,6 +11,10 @@ class ReleaseRequest(BaseModel):
     order_id: str
     fulfillment_id: str | None = None
     reason: str
+    # The package's closing status and location (``timed_out`` is an SLA breach); None
+    # for the whole order's release and in histories recorded before. Only metrics read it.
+    outcome: str | None = None
+    location_id: str | None = None
 
 
 class CommitRequest(BaseModel):

@@ -45,7 +45,7 @@ from domain.ids import (
     order_id_of_fulfillment,
     order_workflow_id,
 )
-from domain.models import OrderRequest, OrderStatus
+from domain.models import OrderRequest, OrderStatus, PlacedOrder
 from domain.orders import (
     CancelRequest,
     EventReceipt,
@@ -120,7 +120,7 @@ UPDATE_BUDGET = timedelta(seconds=8)
 UPDATE_RPC_TIMEOUT = timedelta(seconds=5)
 
 
-def request_hash(order: OrderRequest) -> str:
+def request_hash(order: OrderRequest | PlacedOrder) -> str:
     """A fingerprint of the checkout body, to tell a harmless repeat from a conflicting one."""
     return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
 
@@ -149,17 +149,33 @@ class OrderGateway:
         return self._client
 
     async def place_order(
-        self, order: OrderRequest, *, placed_by: str = "checkout"
-    ) -> tuple[OrderStatus, bool]:
+        self,
+        order: OrderRequest | PlacedOrder,
+        *,
+        placed_by: str = "checkout",
+        refused: str | None = None,
+        read_back: bool = True,
+        subscribed: list[str] | None = None,
+    ) -> tuple[OrderStatus | None, bool]:
         """Start the order's workflow; returns (status, created). Same id + other body: conflict.
 
         ``placed_by``: the caller, for the timeline's first entry (kept in the memo, so
-        the order's input stays the order)."""
+        the order's input stays the order). ``refused``: why the order cannot be placed
+        although it must be kept (a storefront's order): its workflow ends ``failed`` at
+        once with that reason. ``read_back`` False: a repeat is answered without reading
+        the order's status (None), so the answer never waits for a worker.
+        ``subscribed``: the event types subscribers want now; the order publishes those."""
         digest = request_hash(order)
+        memo: dict[str, object] = {_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by}
+        if refused:
+            memo[search.REFUSED_MEMO] = refused
+        if subscribed:
+            memo[search.EVENTS_MEMO] = sorted(subscribed)
+        placed = order.placed() if isinstance(order, OrderRequest) else order
         try:
             await self._client.start_workflow(
                 OrderWorkflow.run,
-                order.placed(),
+                placed,
                 id=order_workflow_id(order.order_id),
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -167,7 +183,7 @@ class OrderGateway:
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
-                memo={_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by},
+                memo=memo,
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
@@ -188,8 +204,19 @@ class OrderGateway:
                 raise OrderConflict(
                     f"order {order.order_id} was already placed with a different body"
                 ) from None
+            if not read_back:
+                return None, False
             view = await self.get_order(order.order_id)
             return view.status, False
+
+    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
+        """How many orders Temporal's visibility holds in each status (open and closed, within
+        the namespace's retention); one count per status, for ``GET /metrics``."""
+        counts: dict[OrderStatus, int] = {}
+        for status in OrderStatus:
+            query = f"WorkflowType = 'OrderWorkflow' AND {search.ORDER_STATUS.name} = '{status}'"
+            counts[status] = (await self._client.count_workflows(query)).count
+        return counts
 
     async def find_orders(
         self,

@@ -1,11 +1,12 @@
 """Who may do what: roles, the rights they grant, and API tokens (no HTTP, no SQL here).
 
-Five roles, from the issue that introduced them: ``checkout`` places orders and asks for
+Six roles, five from the issue that introduced them: ``checkout`` places orders and asks for
 delivery promises; ``location`` works one location's queue and stock (and sees nothing
 of any other location: another location's work answers 404, as if it did not exist);
 ``support`` reads orders and inventory and may cancel an order; ``ops`` does what support
 does plus reroutes, stock adjustments, locations and routing rules; ``admin`` does
-everything, tokens included.
+everything, tokens included. ``metrics`` reads ``GET /metrics`` and nothing else: the
+token a Prometheus server holds, which may not read an order or move a unit.
 
 A token is 256 random bits, shown once; only its SHA-256 digest is kept. An unsalted
 digest is enough here (unlike for passwords): the secret is random and as long as the
@@ -37,6 +38,7 @@ class Role(StrEnum):
     SUPPORT = "support"
     OPS = "ops"
     ADMIN = "admin"
+    METRICS = "metrics"
 
 
 class Right(StrEnum):
@@ -60,6 +62,8 @@ class Right(StrEnum):
     MANAGE_CATALOGUE = "catalogue:manage"  # add SKUs, name them
     DECODE_PAYLOADS = "payloads:decode"  # the Temporal UI's codec endpoint
     MANAGE_TOKENS = "tokens:manage"
+    MANAGE_SUBSCRIPTIONS = "subscriptions:manage"  # where order events go, and their fate
+    READ_METRICS = "metrics:read"  # GET /metrics: counts and timings, no order's data
 
 
 _SUPPORT = frozenset(
@@ -82,6 +86,8 @@ _OPS = _SUPPORT | {
     Right.MANAGE_LOCATIONS,
     Right.MANAGE_RULES,
     Right.MANAGE_CATALOGUE,
+    Right.MANAGE_SUBSCRIPTIONS,
+    Right.READ_METRICS,
 }
 RIGHTS: dict[Role, frozenset[Right]] = {
     Role.CHECKOUT: frozenset({Right.PLACE_ORDERS, Right.PROMISE}),
@@ -98,6 +104,7 @@ RIGHTS: dict[Role, frozenset[Right]] = {
     Role.SUPPORT: _SUPPORT,
     Role.OPS: frozenset(_OPS),
     Role.ADMIN: frozenset(Right),
+    Role.METRICS: frozenset({Right.READ_METRICS}),
 }
 
 

@@ -502,7 +502,9 @@ class PlacedOrder(BaseModel):
     order_id: Identifier
     customer: Contact
     ship_to: Destination
-    lines: list[OrderLine] = Field(min_length=1, max_length=200)
+    # Checkout's orders have a line at least (``OrderRequest``); an order refused at the
+    # edge (a Shopify order whose lines are not ours) may have none.
+    lines: list[OrderLine] = Field(max_length=200)
     service_level: ServiceLevel = ServiceLevel.GROUND
     delivery: DeliveryType = DeliveryType.SHIP
     pickup_location_id: Identifier | None = None

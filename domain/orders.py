@@ -114,6 +114,9 @@ class AllocationRequest(BaseModel):
     force_location_id: str | None = None
     channel: str | None = None
     dry_run: bool = False
+    # Why these units are placed again (the failed package's status, or ``operator``);
+    # None for the order's first plan and a backorder's. Only metrics read it.
+    reroute_reason: str | None = None
 
 
 class OrderPolicy(BaseModel):

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from adapters import metrics
 from adapters.catalog import Catalog
 from adapters.store import InventoryStore, PackageReservation, StockBalance
 from domain.errors import OutOfStock, UnknownLocation, UnknownSku
@@ -165,6 +166,7 @@ def _allocate(
                 actor="system:allocate",
             )
         except OutOfStock as lost:
+            metrics.RESERVATION_CONFLICTS.inc()
             log.info("order %s lost a reservation race (%s); re-routing", request.order_id, lost)
             continue
         return Allocation.model_validate_json(stored)

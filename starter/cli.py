@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from starter.inventory_cli import inventory_app
 from starter.keys import Keys
+from starter.log_format import configure_logging
 from starter.settings import Settings
 from starter.simulate import simulate
 from starter.token_cli import token_app
@@ -108,11 +108,12 @@ def up(
     """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
     from domain.network_file import NetworkFileError
     from starter.stack import EmbeddedTemporal, connect_when_ready, prepare_store, run_stack
+    from starter.temporal import metrics_runtime
 
     settings = _settings(
         data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
     )
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     keys = _keys(settings, create=True)  # first start: new keys in the data dir, mode 0600
     try:
         store, loaded = prepare_store(settings, network)
@@ -131,7 +132,10 @@ def up(
         stop = asyncio.Event()
         _stop_on_signals(stop)
         client = await connect_when_ready(
-            settings.resolved_temporal_address, settings.temporal_namespace, keys=keys.encryption
+            settings.resolved_temporal_address,
+            settings.temporal_namespace,
+            keys=keys.encryption,
+            runtime=metrics_runtime(settings.temporal_metrics_address),
         )
 
         def ready(info) -> None:
@@ -250,7 +254,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
 
     settings = _settings(api_port=api_port, api_host=api_host)
     keys = _keys(settings)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     # As in `dom up`: no access-log line per request (a line per location event and per
     # poll is CPU the API spends on nothing), unless DOM_LOG_LEVEL=DEBUG asks for it.
     uvicorn.run(
@@ -259,14 +263,14 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         port=settings.api_port,
         log_level="warning",
         access_log=settings.log_level.upper() == "DEBUG",
+        # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 
-def _configure_logging(level: str) -> None:
-    """One log format for every command; libraries that log each request kept quiet."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _configure_logging(settings: Settings) -> None:
+    """One log format for every command (``DOM_LOG_FORMAT``), as the worker's."""
+    configure_logging(settings.log_level, settings.log_format)
 
 
 @app.command()
@@ -291,6 +295,63 @@ def demo(
     settings = _settings()
     net = load_network(network) if network else demo_network()
     asyncio.run(_demo(api_url or settings.api_url, net, orders, token or _admin_token(settings)))
+
+
+@app.command()
+def loadtest(
+    orders: Annotated[int, typer.Option(min=1, help="How many orders to place.")] = 100,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Orders in flight at once (each followed to its end).")
+    ] = 10,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The running API (default: from DOM_API_HOST and DOM_API_PORT)."),
+    ] = None,
+    network: NetworkOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="A token that may place and read orders (default: as `dom demo`)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Make the orders the same every run.")] = None,
+) -> None:
+    """Place orders against a running stack and report orders per second and latency
+    percentiles from checkout to allocated and to shipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from domain.network_file import demo_network, load_network
+    from starter.loadtest import percentiles, run_load
+
+    settings = _settings()
+    net = load_network(network) if network else demo_network()
+    url = api_url or settings.api_url
+    console.print(f"Placing {orders} order(s), {concurrency} at a time, through {url} ...")
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        report = asyncio.run(
+            run_load(
+                url, net, orders, concurrency,
+                token=token or _admin_token(settings), seed=seed, progress=progress,
+            )
+        )  # fmt: skip
+    finished = report.finished
+    console.print(
+        f"{len(finished)}/{orders} orders ended in {report.elapsed:.1f}s: "
+        f"[bold]{report.orders_per_second:.2f} orders/s[/]; statuses {report.statuses()}"
+    )
+    table = Table(title="Latency from checkout (seconds)")
+    for column in ("to", "p50", "p90", "p99", "max"):
+        table.add_column(column)
+    for label, values in (
+        ("allocated", [t.allocated for t in report.timings if t.allocated is not None]),
+        ("shipped", [t.done for t in finished if t.status == "shipped"]),
+    ):
+        cuts = percentiles(values)  # type: ignore[arg-type]
+        table.add_row(
+            label, *(f"{cuts[k]:.3f}" if cuts else "-" for k in ("p50", "p90", "p99", "max"))
+        )
+    console.print(table)
+    if len(finished) < orders:
+        raise typer.Exit(1)
 
 
 def _admin_token(settings: Settings) -> str | None:

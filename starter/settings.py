@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: HostList = []
     network_file: Path | None = None
     log_level: str = "INFO"
+    # text: one readable line per record; json: one JSON object per line, with the order's
+    # and fulfillment's ids as fields (starter/log_format.py).
+    log_format: Literal["text", "json"] = "text"
+    # host:port where a worker (`dom worker`) serves its figures for Prometheus, unsigned
+    # and without a token: bind it to an address only the scraper reaches. Unset: not
+    # served (the API serves its own at GET /metrics; `dom up` serves both there).
+    metrics_address: str | None = None
+    # host:port where the Temporal SDK serves its own worker metrics (task slots, poll and
+    # schedule latencies, sticky cache) in Prometheus's format. Unset: off.
+    temporal_metrics_address: str | None = None
     max_concurrent_activities: int = Field(default=64, ge=1)
     # A bootstrap admin token for automated deployments (at least 32 characters); the
     # tokens themselves live in the store (`dom token create`).
@@ -69,6 +79,10 @@ class Settings(BaseSettings):
     # it with the encryption keys: orders placed before would no longer be found by e-mail.
     # Unset: <data_dir>/search-hash-key, created by `dom up` like the encryption keys.
     search_hash_key: SecretStr | None = None
+    # The Shopify app's shared secret: POST /webhooks/shopify/orders-create takes only
+    # deliveries signed with it. Two, comma-separated ("new,old"), while rotating. Unset:
+    # the route refuses every delivery (401).
+    shopify_webhook_secret: SecretStr | None = None
     # Browser origins allowed to call /codec (comma-separated). Unset: the embedded UI.
     codec_cors_origins: str | None = None
     # Routing policy `lookahead` (docs/routing.md): each worker recomputes its prices at
@@ -86,6 +100,16 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @field_validator("metrics_address", "temporal_metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, such as 0.0.0.0:9464")
+        return value.strip()
 
     @field_validator("allowed_hosts", "webhook_allowed_hosts", mode="before")
     @classmethod
@@ -131,6 +155,14 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("admin_token must be at least 32 characters (128 random bits)")
         return value
+
+    @property
+    def shopify_webhook_secrets(self) -> list[str]:
+        """The secrets a Shopify delivery may be signed with (none: not set up)."""
+        if self.shopify_webhook_secret is None:
+            return []
+        text = self.shopify_webhook_secret.get_secret_value()
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @property
     def admin_token_value(self) -> str | None:

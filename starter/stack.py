@@ -24,6 +24,7 @@ from pathlib import Path
 
 import uvicorn
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 
 from adapters.encryption import KeyRing
 from adapters.store import InventoryStore
@@ -313,13 +314,19 @@ class _Server(uvicorn.Server):
 
 
 async def connect_when_ready(
-    address: str, namespace: str, *, keys: KeyRing, wait_seconds: float = 60.0
+    address: str,
+    namespace: str,
+    *,
+    keys: KeyRing,
+    wait_seconds: float = 60.0,
+    runtime: Runtime | None = None,
 ) -> Client:
-    """Connect, retrying while the server is still starting up."""
+    """Connect, retrying while the server is still starting up (``runtime``: see
+    ``starter.temporal.metrics_runtime``)."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            client = await connect(address, namespace, keys=keys)
+            client = await connect(address, namespace, keys=keys, runtime=runtime)
             await client.service_client.check_health()
             return client
         except Exception:
@@ -393,6 +400,8 @@ async def run_stack(
             port=settings.api_port,
             log_level="warning",
             lifespan="on",
+            # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
     )
     # Everything loaded so far (ZIP index, routing caches) lives for the whole process:

@@ -13,6 +13,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.encryption import EncryptionCodec, KeyRing
@@ -30,9 +31,23 @@ def data_converter(keys: KeyRing) -> DataConverter:
     )
 
 
-async def connect(address: str, namespace: str = "default", *, keys: KeyRing) -> Client:
-    """A client for ``address`` with Switchyard's data converter, encrypting with ``keys``."""
-    return await Client.connect(address, namespace=namespace, data_converter=data_converter(keys))
+async def connect(
+    address: str, namespace: str = "default", *, keys: KeyRing, runtime: Runtime | None = None
+) -> Client:
+    """A client for ``address`` with Switchyard's data converter, encrypting with ``keys``;
+    ``runtime``: the SDK runtime to use (``metrics_runtime``), default the SDK's own."""
+    return await Client.connect(
+        address, namespace=namespace, data_converter=data_converter(keys), runtime=runtime
+    )
+
+
+def metrics_runtime(bind_address: str | None) -> Runtime | None:
+    """An SDK runtime that serves its worker metrics for Prometheus at ``bind_address``
+    (``DOM_TEMPORAL_METRICS_ADDRESS``); None (the default runtime, no endpoint) when unset.
+    Build it once per process: each runtime binds its own port."""
+    if not bind_address:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
 
 
 async def ensure_search_attributes(client: Client) -> None:

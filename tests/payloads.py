@@ -31,13 +31,16 @@ def payloads(message: Message, path: str = "") -> Iterator[tuple[str, Payload]]:
 
 
 def clear_payloads(events: Sequence[HistoryEvent]) -> list[str]:
-    """Where the history holds a payload in clear, search attributes aside (Temporal must
-    read those, so they are never encrypted and hold no personal data)."""
+    """Where the history holds a payload in clear, search attributes and version markers
+    aside (Temporal must read the former; the SDK writes the latter itself, and they hold
+    only the name of a ``workflow.patched`` change): neither holds personal data."""
     return [
         path
         for index, event in enumerate(events)
         for path, payload in payloads(event, f"e{index}")
-        if not is_encrypted(payload) and ".search_attributes." not in path
+        if not is_encrypted(payload)
+        and ".search_attributes." not in path
+        and ".marker_recorded_event_attributes.details[patch-data]" not in path
     ]
 
 

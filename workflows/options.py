@@ -28,3 +28,17 @@ LOCATION_CALL: dict[str, Any] = {
         maximum_interval=timedelta(seconds=30), non_retryable_error_types=["LocationRefused"]
     ),
 }
+
+# Telling subscribers about an order's events: at least once, retried with backoff for
+# about half an hour (1 s, 2 s, 4 s ... capped at 5 min; 12 tries), then given up and
+# shown as failed in the subscription's deliveries. One try waits out one slow receiver.
+EVENT_DELIVERY_ATTEMPTS = 12
+EVENT_DELIVERY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=5),
+        maximum_attempts=EVENT_DELIVERY_ATTEMPTS,
+    ),
+}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -36,12 +37,14 @@ with workflow.unsafe.imports_passed_through():
         CANCEL_AT_LOCATION,
         COMMIT_SHIPMENT,
         DISPATCH,
+        PUBLISH_EVENT,
         RECORD_BACKORDER,
         RECORD_SHORTFALL,
         RELEASE_RESERVATIONS,
     )
     from domain.durations import format_duration
     from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
+    from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
     from domain.fulfillment import (
         TimelineEntry,
         is_delivered,
@@ -80,7 +83,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.packages import Package
     from domain.routing.types import RoutingLine
     from workflows import search
-    from workflows.options import LOCATION_CALL, STORE_ACTIVITY
+    from workflows.options import EVENT_DELIVERY, LOCATION_CALL, STORE_ACTIVITY
 
 S = FulfillmentStatus
 E = LocationEventType
@@ -89,6 +92,15 @@ E = LocationEventType
 BACKORDER_RECHECKS = 12
 BACKORDER_RECHECK_MAX = timedelta(hours=6)
 BACKORDER_RECHECK_MIN = timedelta(minutes=1)
+# Timeline entries logged at INFO: what someone may have to look at. The happy path
+# (received, allocated, dispatched ... shipped) is DEBUG: a line per order step would be
+# most of a busy stack's log, and `dom up`'s console is for people.
+_NOTABLE = frozenset(
+    {"backordered", "rerouting", "reroute_requested", "rejected", "timed_out", "short",
+     "cancelled", "failed", "partially_shipped", "cancel_not_delivered"}
+)  # fmt: skip
+# Orders placed before events existed have no publish activities in their histories.
+EVENTS_PATCH = "order-events"
 # How long a location gets to hear "stop" before the units are released anyway.
 CANCEL_AT_LOCATION_FOR = timedelta(hours=1)
 
@@ -126,6 +138,9 @@ class OrderWorkflow:
         self._next_fulfillment = 1
         self._allocations = 0
         self._end: tuple[OrderStatus, str | None] | None = None
+        self._subscribed: frozenset[str] = frozenset()
+        self._events_published = 0
+        self._publishing: list[asyncio.Task[None]] = []
 
     # --- the process ------------------------------------------------------------------
 
@@ -133,7 +148,13 @@ class OrderWorkflow:
     async def run(self, order: PlacedOrder) -> OrderOutcome:
         try:
             placed_by = workflow.memo_value(search.PLACED_BY_MEMO, "checkout", type_hint=str)
+            subscribed = workflow.memo_value(search.EVENTS_MEMO, [], type_hint=list[str])
+            self._subscribed = frozenset(subscribed)
             self._record("received", actor=placed_by)
+            refused = workflow.memo_value(search.REFUSED_MEMO, "", type_hint=str)
+            if refused:  # kept to be seen, never placed: it fails at once, saying why
+                self._conclude(OrderStatus.FAILED, refused)
+                return await self._finish()
             lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
             await self._place(lines)
             self._refresh_status()
@@ -190,6 +211,7 @@ class OrderWorkflow:
                 await self._replace(
                     notice.missing,
                     f"{notice.fulfillment_id}: {notice.location_id} could not find every unit",
+                    cause=S.SHORT.value,
                 )
         elif inbox.closed:
             await self._package_closed(inbox.closed.pop(0))
@@ -215,10 +237,12 @@ class OrderWorkflow:
             package.lines,
             f"{package.fulfillment_id} {package.status.value} at {package.location_id}: "
             f"{package.reason or 'no reason given'}",
+            cause=package.status.value,
         )
 
-    async def _replace(self, lines: list[RoutingLine], why: str) -> None:
-        """Place units again after a location failed them; bounded by ``max_reroutes``."""
+    async def _replace(self, lines: list[RoutingLine], why: str, *, cause: str) -> None:
+        """Place units again after a location failed them; bounded by ``max_reroutes``.
+        ``cause``: the failed package's status, for the reroute metric."""
         self._view.reroutes += 1
         if self._view.reroutes > self._policy.max_reroutes:
             self._stop_all("the order failed")
@@ -228,7 +252,7 @@ class OrderWorkflow:
             )
             return
         self._record("rerouting", reason=why)
-        await self._place(lines)
+        await self._place(lines, reroute=cause)
 
     async def _retry_backorder(self) -> None:
         until = self._view.backorder_until
@@ -246,10 +270,16 @@ class OrderWorkflow:
     # --- placing units ----------------------------------------------------------------
 
     async def _place(
-        self, lines: list[RoutingLine], *, retry: bool = False, force: str | None = None
+        self,
+        lines: list[RoutingLine],
+        *,
+        retry: bool = False,
+        force: str | None = None,
+        reroute: str | None = None,
     ) -> Allocation:
-        """Route and reserve ``lines``; start a package per location, or backorder them."""
-        allocation = await self._allocate(lines, force=force)
+        """Route and reserve ``lines``; start a package per location, or backorder them.
+        ``reroute``: why they are placed again (None: the first time, or a backorder)."""
+        allocation = await self._allocate(lines, force=force, reroute=reroute)
         if self._ended():
             # Decided while routing (a cancel): what was just reserved is released with
             # the rest of the order's units when it finishes.
@@ -276,6 +306,7 @@ class OrderWorkflow:
         force: str | None = None,
         dry_run: bool = False,
         also_exclude: list[str] | None = None,
+        reroute: str | None = None,
     ) -> Allocation:
         """Route and reserve in one idempotent activity (it re-routes itself on a lost race)."""
         self._allocations += 1
@@ -298,6 +329,7 @@ class OrderWorkflow:
                 force_location_id=force,
                 channel=self._order.channel,
                 dry_run=dry_run,
+                reroute_reason=reroute,
             ),
             result_type=Allocation,
             start_to_close_timeout=timedelta(seconds=30),
@@ -515,7 +547,13 @@ class OrderWorkflow:
         why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
         await workflow.execute_activity(
             RELEASE_RESERVATIONS,
-            ReleaseRequest(order_id=order_id, fulfillment_id=fid, reason=why),
+            ReleaseRequest(
+                order_id=order_id,
+                fulfillment_id=fid,
+                reason=why,
+                outcome=package.view.status.value,
+                location_id=package.location_id,
+            ),
             **STORE_ACTIVITY,
         )
 
@@ -734,7 +772,7 @@ class OrderWorkflow:
             self._stop(package, f"rerouted by operations: {request.reason}", request.actor)
         before = set(self._packages)
         still = merge_lines([line for p in affected for line in p.view.lines])
-        allocation = await self._place(still, force=request.location_id)
+        allocation = await self._place(still, force=request.location_id, reroute="operator")
         self._refresh_status()
         ticket.reroute_result = RerouteResult(
             order_id=self._order.order_id,
@@ -840,6 +878,8 @@ class OrderWorkflow:
         self._view.reason = reason
         self._record(status.value, reason=reason)
         self._publish()
+        if self._publishing:  # subscribers hear of the end before the order closes
+            await workflow.wait_condition(lambda: all(t.done() for t in self._publishing))
         # An update that arrived as the order ended gets its real answer before the close.
         await workflow.wait_condition(workflow.all_handlers_finished)
         return OrderOutcome(
@@ -881,6 +921,51 @@ class OrderWorkflow:
             detail=detail,
         )
         (package.view.events if package else self._view.events).append(entry)
+        self._emit(type_, package)
+        # The same entry as a log line carrying the order's (and package's) ids; the SDK
+        # adds the workflow's and skips it while replaying. Routine steps at DEBUG.
+        workflow.logger.log(
+            logging.INFO if type_ in _NOTABLE else logging.DEBUG,
+            "%s%s",
+            type_,
+            f": {reason}" if reason else "",
+            extra={
+                "order_id": self._order.order_id,
+                "fulfillment_id": entry.fulfillment_id,
+                "location_id": entry.location_id,
+            },
+        )
+
+    def _emit(self, type_: str, package: Package | None) -> None:
+        """Publish the timeline entry as an event, if it is one the order's subscribers
+        asked for (as the API found them when the order was placed)."""
+        kind = (PACKAGE_EVENTS if package else ORDER_EVENTS).get(type_)
+        if kind is None or kind.value not in self._subscribed:
+            return
+        if not workflow.patched(EVENTS_PATCH):
+            return  # a history from before events: replay it as it ran
+        self._events_published += 1
+        if package is not None:
+            data = package.view.model_dump(mode="json")
+        else:
+            view = self._view.model_copy()
+            view.routing = view.routing_history[-1] if view.routing_history else None
+            data = view.model_dump(mode="json", exclude={"routing_history"})
+        event = Event(
+            id=f"{self._order.order_id}:E{self._events_published}",
+            type=kind,
+            occurred_at=workflow.now(),
+            order_id=self._order.order_id,
+            data=data,
+        )
+        self._publishing.append(asyncio.create_task(self._publish_event(event)))
+
+    async def _publish_event(self, event: Event) -> None:
+        """Deliver in the background: a subscriber that is down never holds the order up
+        (only its close waits, for the retries to run out); its failure is shown in the
+        subscription's deliveries, not in the order."""
+        with contextlib.suppress(ActivityError):
+            await workflow.execute_activity(PUBLISH_EVENT, event, **EVENT_DELIVERY)
 
 
 def _describe(error: BaseException) -> str:

@@ -32,3 +32,9 @@ def email_hash(email: str, key: SecretBytes) -> str:
 
 # The memo key under which the API records who placed the order (the timeline's first actor).
 PLACED_BY_MEMO = "placed_by"
+# The memo key under which the API records why it refused an order it must still keep (a
+# Shopify order with an unknown SKU): the workflow then ends ``failed`` at once, saying why.
+REFUSED_MEMO = "refused"
+# The memo key under which the API records the event types subscribed when the order was
+# placed (``domain.events``): the workflow publishes only those (none: no activity at all).
+EVENTS_MEMO = "event_types"

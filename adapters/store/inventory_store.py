@@ -17,10 +17,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from adapters.store import catalogue, movements, reconciliation, reservations, shortfalls, tokens
+from adapters.store import (
+    catalogue,
+    movements,
+    reconciliation,
+    reservations,
+    shortfalls,
+    subscriptions,
+    tokens,
+)
 from adapters.store.engine import READ_ONLY, create_store_engine
 from adapters.store.errors import StoreUnavailable
 from adapters.store.migrate import upgrade_to_head
+from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import (
@@ -304,6 +313,10 @@ class InventoryStore:
         wanted = list(skus)
         return self._read(lambda uow: uow.inventory.orders_waiting_for(wanted))
 
+    def orders_backordered(self) -> int:
+        """How many orders wait for stock now (a metric: ``switchyard_backorders_waiting``)."""
+        return self._read(lambda uow: uow.inventory.orders_waiting())
+
     def find_allocation(self, order_id: str, allocation_key: str) -> str | None:
         """The decision already stored under ``allocation_key`` (a retried allocation), or None."""
         return self._read(lambda uow: reservations.first_answer(uow, order_id, allocation_key))
@@ -450,6 +463,45 @@ class InventoryStore:
     def revoke_token(self, name: str) -> TokenRecord | None:
         """Revoke the live token named ``name``; None if there is none."""
         return self._write(lambda uow: tokens.revoke(uow, name))
+
+    # --- event subscriptions --------------------------------------------------------
+
+    def create_subscription(self, record: SubscriptionRecord) -> SubscriptionRecord:
+        return self._write(lambda uow: subscriptions.create(uow, record))
+
+    def subscriptions(self) -> list[SubscriptionRecord]:
+        """Live subscriptions, the oldest first."""
+        return self._read(subscriptions.live)
+
+    def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        """A subscription, live or deleted; None if there never was one."""
+        return self._read(lambda uow: subscriptions.find(uow, subscription_id))
+
+    def delete_subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        return self._write(lambda uow: subscriptions.delete(uow, subscription_id))
+
+    def start_delivery(
+        self, subscription_id: str, event_id: str, event_type: str, order_id: str
+    ) -> DeliveryRecord:
+        """The delivery's record (created ``pending`` the first time; idempotent)."""
+        return self._write(
+            lambda uow: subscriptions.start_delivery(
+                uow, subscription_id, event_id, event_type, order_id
+            )
+        )
+
+    def record_delivery_attempt(
+        self, subscription_id: str, event_id: str, error: str | None, *, final: bool = False
+    ) -> DeliveryRecord:
+        return self._write(
+            lambda uow: subscriptions.record_attempt(
+                uow, subscription_id, event_id, error, final=final
+            )
+        )
+
+    def deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
+        """A subscription's deliveries, the newest first."""
+        return self._read(lambda uow: subscriptions.deliveries(uow, subscription_id, limit))
 
     # --- plumbing -------------------------------------------------------------------
 

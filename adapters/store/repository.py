@@ -256,6 +256,11 @@ class InventoryRepository:
         )
         return list(self._s.scalars(query).all())
 
+    def orders_waiting(self) -> int:
+        """How many orders wait for stock (whatever SKUs)."""
+        query = sa.select(sa.func.count(sa.distinct(col(BackorderRow.order_id))))
+        return int(self._s.scalar(query) or 0)
+
     # --- the ledger -----------------------------------------------------------------
 
     def record(

@@ -224,3 +224,39 @@ class LocationChangeRow(StoreModel, table=True):
     at: datetime = _ts()
     actor: str = Field(max_length=200)
     changes: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)
+
+
+class SubscriptionRow(StoreModel, table=True):
+    """A subscriber to order events: where to send them, the secret that signs them, and
+    which types. Deleting one keeps the row (its deliveries stay readable)."""
+
+    __tablename__ = "subscriptions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    event_types: list[str] = Field(sa_type=sa.JSON, nullable=False)
+    created_at: datetime = _ts()
+    created_by: str = Field(max_length=200)
+    deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class DeliveryRow(StoreModel, table=True):
+    """One event for one subscriber: its attempts, its outcome, the last error."""
+
+    __tablename__ = "event_deliveries"
+    __table_args__ = (
+        sa.Index(None, "subscription_id", "id"),
+        sa.UniqueConstraint("subscription_id", "event_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: str = Field(max_length=64)
+    event_id: str = Field(max_length=100)
+    event_type: str = Field(max_length=64)
+    order_id: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # pending | delivered | failed
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts()
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -24,10 +24,13 @@ from starter.api import (
     inventory,
     location_admin,
     locations,
+    metrics,
     orders,
     promise,
     routing_rules,
+    shopify,
     skus,
+    subscriptions,
     tokens,
 )
 from starter.api.docs_page import install_docs
@@ -35,6 +38,7 @@ from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.keys import Keys, load_keys
+from starter.log_format import start_request
 from starter.settings import Settings, get_settings
 from starter.temporal import connect
 
@@ -50,10 +54,11 @@ pick, pack and ship with them, as a durable Temporal workflow per order.
 * **Support** reads an order's whole story: `GET /orders/{id}`.
 * **Support and operations** see stock across the network: `GET /inventory/{sku}`.
 
-Every call but `GET /health` carries `Authorization: Bearer <token>` (`dom token create`,
-or `<data-dir>/tokens.txt` after `dom up`). Roles: `checkout`, `location` (one location's
-work only), `support`, `ops`, `admin`; 401 without a valid token, 403 when the role may
-not. A location's token asking about another location gets 404, as if it did not exist.
+Every call but `GET /health` (and Shopify's webhook, signed instead) carries
+`Authorization: Bearer <token>` (`dom token create`, or `<data-dir>/tokens.txt` after
+`dom up`). Roles: `checkout`, `location` (one location's work only), `support`, `ops`,
+`admin`, `metrics` (`GET /metrics` only); 401 without a valid token, 403 when the role
+may not. A location's token asking about another location gets 404, as if it did not exist.
 
 Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 401 no valid
 token, 403 not for this role, 404 unknown resource, 409 conflict with the current state,
@@ -80,6 +85,11 @@ class Health(BaseModel):
     message: str | None = None
 
 
+async def _log_ids(request: Request) -> None:
+    """Every line logged while serving a request about an order carries its ids."""
+    start_request(request.path_params)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -102,6 +112,7 @@ def create_app(
         app.state.catalog = Catalog(app.state.store)
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
+        app.state.subscribed_types = subscriptions.SubscribedTypes(app.state.store)
         if gateway is None:
             client = await connect(
                 settings.resolved_temporal_address,
@@ -122,6 +133,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        dependencies=[Depends(_log_ids)],
         docs_url=None,  # served from the package below, not from a CDN
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
@@ -140,6 +152,9 @@ def create_app(
     app.include_router(skus.router)
     app.include_router(tokens.router)
     app.include_router(codec.router)
+    app.include_router(metrics.router)
+    app.include_router(shopify.router)
+    app.include_router(subscriptions.router)
     console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
     install_docs(app)
 

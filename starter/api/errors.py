@@ -208,7 +208,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=401,
             content={"message": str(exc), "error": "InvalidSignature"},
-            headers={"WWW-Authenticate": SIGNATURE_HEADER},
+            headers={"WWW-Authenticate": getattr(exc, "challenge", SIGNATURE_HEADER)},
         )
 
     @app.exception_handler(WorkflowQueryFailedError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
+from adapters import metrics
 from adapters.catalog import Catalog
 from adapters.order_gateway import OrderSummary
 from domain.access import Principal, Right
@@ -27,6 +29,7 @@ from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import OrderIdPath
+from starter.log_format import bind_order
 from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -81,8 +84,14 @@ async def place_order(
     caller: Annotated[Principal, Allowed(Right.PLACE_ORDERS)],
 ) -> OrderAccepted:
     """Start the order's workflow. Repeating the same body is harmless (200, no second order)."""
+    started = time.perf_counter()
+    bind_order(order.order_id)
     await run_in_threadpool(check_against_network, order, request.app.state.catalog)
-    current, created = await gateway.place_order(order, placed_by=caller.actor)
+    subscribed = await run_in_threadpool(request.app.state.subscribed_types.current)
+    current, created = await gateway.place_order(
+        order, placed_by=caller.actor, subscribed=subscribed
+    )
+    metrics.record_placement(time.perf_counter() - started, created=created)
     if not created:
         response.status_code = status.HTTP_200_OK
     return OrderAccepted(

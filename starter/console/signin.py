@@ -68,9 +68,11 @@ async def login(
         )
     except NotAuthenticated as exc:
         return _login_page(request, f"That token does not work: {exc}.", status=401)
-    if principal.role is Role.CHECKOUT:
+    if principal.role in (Role.CHECKOUT, Role.METRICS):  # machines' tokens, no pages
         return _login_page(
-            request, "A checkout token has no console pages: use a person's token.", status=403
+            request,
+            f"A {principal.role.value} token has no console pages: use a person's token.",
+            status=403,
         )
     target = safe_next(next)
     if target == "/console":

@@ -55,7 +55,7 @@ def test_dom_up_writes_a_token_per_role_and_location_readable_by_its_owner_only(
     path = stack.data_dir / "tokens.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     labels = [line.split()[0] for line in path.read_text().splitlines()]
-    assert labels == ["checkout", "support", "ops", "admin"] + [
+    assert labels == ["checkout", "support", "ops", "admin", "metrics"] + [
         f"location:{lid}" for lid in LOCATIONS
     ]
     tokens = [line.split()[1] for line in path.read_text().splitlines()]

@@ -69,3 +69,23 @@ def test_the_environment_variables_alone_trigger_the_check(monkeypatch: pytest.M
     monkeypatch.setenv("DOM_ENV", "production")
     with pytest.raises(ValidationError, match="well-known default"):
         Settings()
+
+
+@pytest.mark.parametrize("address", ["9464", "host:", ":abc", "0.0.0.0:70000"])
+def test_a_metrics_address_must_be_host_and_port(address: str) -> None:
+    with pytest.raises(ValidationError, match="host:port"):
+        Settings(metrics_address=address)
+
+
+def test_metrics_addresses_and_the_shopify_secrets_are_read() -> None:
+    settings = Settings(
+        metrics_address="0.0.0.0:9464",
+        temporal_metrics_address=" 127.0.0.1:9000 ",
+        shopify_webhook_secret="new-secret, old-secret",
+        log_format="json",
+    )
+    assert settings.metrics_address == "0.0.0.0:9464"
+    assert settings.temporal_metrics_address == "127.0.0.1:9000"
+    assert settings.shopify_webhook_secrets == ["new-secret", "old-secret"]
+    assert "new-secret" not in repr(settings)
+    assert Settings().shopify_webhook_secrets == []

@@ -23,7 +23,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
-from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
+from domain.models import FulfillmentStatus, OrderRequest, OrderStatus, PlacedOrder
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
 from tests.keys import TEST_KEYS
@@ -64,9 +64,10 @@ class Rig:
     store: InventoryStore
     locations: Locations
 
-    async def place(self, order: OrderRequest) -> None:
+    async def place(self, order: OrderRequest | PlacedOrder, **options: object) -> None:
+        """Place it as the API does (``options``: ``OrderGateway.place_order``'s)."""
         _started.append(order.order_id)
-        await self.gateway.place_order(order)
+        await self.gateway.place_order(order, **options)  # type: ignore[arg-type]
 
     async def event(self, fulfillment_id: str, type_: str, **fields: object) -> None:
         view = await self.gateway.fulfillment(fulfillment_id)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.catalog import Catalog
+from adapters.shopify import shopify_signature
 from adapters.store import InventoryStore
 from adapters.store.errors import StoreUnavailable
 from domain.access import Role, TokenGrant
@@ -34,6 +35,7 @@ from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
 from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN
+from tests.unit.test_shopify import SAMPLE_FILE as SHOPIFY_SAMPLE
 
 pytestmark = pytest.mark.postgres
 
@@ -96,7 +98,9 @@ class Checkout(FakeGateway):
         self.placed: list[str] = []
         self.events: list[tuple[str, str]] = []
 
-    async def place_order(self, order: Any, *, placed_by: str) -> tuple[OrderStatus, bool]:
+    async def place_order(
+        self, order: Any, *, placed_by: str, **_: object
+    ) -> tuple[OrderStatus, bool]:
         self.placed.append(order.order_id)
         return OrderStatus.RECEIVED, True
 
@@ -213,7 +217,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
-    settings = api_settings()
+    settings = api_settings(shopify_webhook_secret="shopify-secret")
     app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False, headers=ADMIN) as api:
         assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
@@ -225,9 +229,19 @@ def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() 
         for path, operations in paths.items():
             for method in operations:
                 what = f"{method.upper()} {path}"
-                response = api.request(method, re.sub(r"\{[^}]+\}", "1", path), json={})
+                url = re.sub(r"\{[^}]+\}", "1", path)
+                if path == "/webhooks/shopify/orders-create":  # signed, as Shopify sends it
+                    body = SHOPIFY_SAMPLE.read_bytes()
+                    signed = {"X-Shopify-Hmac-Sha256": shopify_signature(body, "shopify-secret")}
+                    response = api.request(method, url, content=body, headers=signed)
+                else:
+                    response = api.request(method, url, json={})
                 if response.status_code == 422:  # the input is checked before anything else
                     assert response.json()["message"], what
+                elif path == "/metrics":  # the dashboards' view of the outage: not a 503
+                    assert response.status_code == 200, what
+                    assert 'switchyard_metrics_source_up{source="database"} 0.0' in response.text
+                    assert 'switchyard_metrics_source_up{source="temporal"} 0.0' in response.text
                 else:
                     assert_unavailable(response, what)
     store.close()

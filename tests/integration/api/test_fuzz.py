@@ -58,7 +58,7 @@ from tests.keys import TEST_KEYS
 pytestmark = pytest.mark.slow
 
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
-ROLES = ["checkout", "location", "support", "ops", "admin"]
+ROLES = ["checkout", "location", "support", "ops", "admin", "metrics"]
 
 
 class InMemoryOrders:
@@ -85,7 +85,7 @@ class InMemoryOrders:
 
         return SimpleNamespace(describe=describe)
 
-    async def place_order(self, order: OrderRequest) -> tuple[OrderStatus, bool]:
+    async def place_order(self, order: OrderRequest, **_: object) -> tuple[OrderStatus, bool]:
         known = self.orders.get(order.order_id)
         if known is not None:
             if known[0] != order:
@@ -116,6 +116,12 @@ class InMemoryOrders:
         )
         self.orders[order.order_id] = (order, view)
         return OrderStatus.RECEIVED, True
+
+    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
+        counts = dict.fromkeys(OrderStatus, 0)
+        for _, view in self.orders.values():
+            counts[view.status] += 1
+        return counts
 
     async def find_orders(self, **filters: object) -> list[OrderSummary]:
         limit = int(filters.get("limit") or 50)  # type: ignore[call-overload]

@@ -27,7 +27,7 @@ class RecordingGateway(FakeGateway):
         super().__init__()
         self.placed: list[object] = []
 
-    async def place_order(self, order: object) -> tuple[str, bool]:
+    async def place_order(self, order: object, **_: object) -> tuple[str, bool]:
         self.placed.append(order)
         return "received", True
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from adapters.store import InventoryStore
+from domain.access import Role, TokenGrant
+from services.access import issue_token
 from tests.integration.console.conftest import csrf_of, sign_in
 
 
@@ -84,6 +87,16 @@ def test_a_checkout_token_has_no_console(app_client: TestClient, tokens: dict[st
         "/console/login", data={"token": tokens["checkout"], "csrf_token": csrf_of(page.text)}
     )
     assert answer.status_code == 403
+
+
+def test_a_metrics_token_has_no_console(app_client: TestClient, store: InventoryStore) -> None:
+    scraper, _ = issue_token(store, TokenGrant("prometheus", Role.METRICS), created_by="test")
+    page = app_client.get("/console/login")
+    answer = app_client.post(
+        "/console/login", data={"token": scraper, "csrf_token": csrf_of(page.text)}
+    )
+    assert answer.status_code == 403
+    assert "metrics token has no console pages" in answer.text
 
 
 def test_sign_in_without_the_forms_csrf_token_is_refused(

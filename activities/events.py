@@ -1,0 +1,108 @@
+"""Telling subscribers about an order's events: each signed like a fulfillment request,
+at least once, each subscriber's delivery recorded with its attempts and last error.
+
+One activity per event: it sends to every live subscription of the event's type that has
+not had it yet, and fails (so Temporal retries it with backoff) while any of them has not
+answered 2xx. A delivery already made is never made again by a retry; a receiver still
+sees repeats (a lost answer), and deduplicates them by the event's id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.names import PUBLISH_EVENT
+from adapters import metrics
+from adapters.signatures import SIGNATURE_HEADER, sign
+from adapters.store import InventoryStore
+from adapters.store.subscriptions import DELIVERED, SubscriptionRecord
+from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url, needs_lookup
+from domain.events import Event
+from workflows.options import EVENT_DELIVERY_ATTEMPTS
+
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+class EventActivities:
+    def __init__(
+        self, store: InventoryStore, http: httpx.AsyncClient, policy: WebhookPolicy | None = None
+    ) -> None:
+        self._store = store
+        self._http = http
+        self._policy = policy or WebhookPolicy()
+
+    @activity.defn(name=PUBLISH_EVENT)
+    async def publish_event(self, event: Event) -> int:
+        """Send ``event`` to each live subscription of its type that has not had it; the
+        subscriptions that have it now. Raises (retried) while any did not answer 2xx."""
+        subscribers = [
+            s
+            for s in await asyncio.to_thread(self._store.subscriptions)
+            if event.type.value in s.event_types
+        ]
+        body = json.dumps(event.body(), separators=(",", ":")).encode()
+        final = activity.info().attempt >= EVENT_DELIVERY_ATTEMPTS
+        waiting: list[str] = []
+        for subscription in subscribers:
+            record = await asyncio.to_thread(
+                self._store.start_delivery,
+                subscription.id,
+                event.id,
+                event.type.value,
+                event.order_id,
+            )
+            if record.status == DELIVERED:
+                continue
+            error, retry = await self._send(subscription, body, event.id)
+            await asyncio.to_thread(
+                self._store.record_delivery_attempt,
+                subscription.id,
+                event.id,
+                error,
+                final=final or not retry,
+            )
+            if error is None:
+                outcome = "delivered"
+            else:
+                outcome = "retried" if retry and not final else "failed"
+            metrics.EVENT_DELIVERIES.labels(outcome).inc()
+            if error is not None:
+                activity.logger.warning(
+                    "event %s to subscription %s: %s", event.id, subscription.id, error
+                )
+                if retry:
+                    waiting.append(f"{subscription.id}: {error}")
+        if waiting:
+            raise ApplicationError("not delivered yet: " + "; ".join(waiting))
+        return len(subscribers)
+
+    async def _send(
+        self, subscription: SubscriptionRecord, body: bytes, event_id: str
+    ) -> tuple[str | None, bool]:
+        """(None, _) when the subscriber took it; else (why not, whether to try again)."""
+        try:
+            if needs_lookup(subscription.url, self._policy):
+                await asyncio.to_thread(check_webhook_url, subscription.url, self._policy)
+            else:
+                check_webhook_url(subscription.url, self._policy, resolve=None)
+        except UnsafeWebhook as exc:
+            return str(exc), False  # the URL may not be called from here: never will be
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": event_id,
+            SIGNATURE_HEADER: sign(body, subscription.secret),
+        }
+        try:
+            answer = await self._http.post(
+                subscription.url, content=body, headers=headers, timeout=SEND_TIMEOUT_SECONDS
+            )
+        except httpx.HTTPError as exc:
+            return f"could not reach {subscription.url}: {type(exc).__name__}", True
+        if answer.is_success:
+            return None, True
+        return f"HTTP {answer.status_code}: {answer.text[:200]}", True

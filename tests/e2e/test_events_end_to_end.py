@@ -1,0 +1,146 @@
+"""Issue 14: a subscriber hears of an order's whole life, each event signed like a
+fulfillment request, and gets an event again after it answered 500 once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from adapters.signatures import verify
+from starter.stack import free_port
+from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
+from tests.e2e.test_textbook_case import order_body, play_location, wait_for
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "whsec_e2e_0123456789abcdef"
+ALL_TYPES = [
+    "order.received", "order.allocated", "order.backordered", "fulfillment.dispatched",
+    "fulfillment.shipped", "order.shipped", "order.cancelled", "order.failed", "order.rerouted",
+]  # fmt: skip
+
+
+class Subscriber:
+    """An ERP's endpoint: keeps every request; answers 500 to the first ``order.allocated``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.refused_once = False
+        subscriber = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                subscriber.received.append((dict(self.headers), body))
+                event = json.loads(body)
+                status = 200
+                if event["type"] == "order.allocated" and not subscriber.refused_once:
+                    subscriber.refused_once, status = True, 500
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/events"
+
+    def events(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture(scope="module")
+def subscriber() -> Iterator[Subscriber]:
+    running = Subscriber()
+    yield running
+    running.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("events")
+    # The test's receiver listens on loopback: allowed here, never by default.
+    process, running = start_stack(
+        tmp, HERE / "network.yaml", {"DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    yield running
+    stop_stack(process, running)
+
+
+def test_a_subscriber_hears_an_orders_whole_life_signed_and_again_after_a_500(
+    stack: Stack, subscriber: Subscriber
+) -> None:
+    with stack.client("ops") as ops, stack.client() as http:
+        created = ops.post(
+            "/subscriptions",
+            json={"url": subscriber.url, "secret": SECRET, "event_types": ALL_TYPES},
+        )
+        assert created.status_code == 201, created.text
+        subscription_id = created.json()["id"]
+
+        assert http.post("/orders", json=order_body("EV-1")).status_code == 202
+        order = wait_for(http, "EV-1", lambda o: o["status"] == "fulfilling", "fulfilling")
+        [package] = order["fulfillments"]
+        play_location(http, package["location_id"], package["fulfillment_id"], "1Z-EV-1")
+        wait_for(http, "EV-1", lambda o: o["status"] == "shipped", "shipped", seconds=60)
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            deliveries = ops.get(f"/subscriptions/{subscription_id}/deliveries").json()
+            if len(deliveries) >= 5 and all(d["status"] == "delivered" for d in deliveries):
+                break
+            time.sleep(0.3)
+
+    for headers, body in subscriber.received:  # every request signed, as docs/webhooks.md
+        verify(headers["X-Switchyard-Signature"], body, SECRET)
+        assert headers["Idempotency-Key"] == json.loads(body)["id"]
+    events = subscriber.events()
+    assert all(set(e) == {"id", "type", "occurred_at", "data"} for e in events)
+    firsts = {}
+    for event in events:
+        firsts.setdefault(event["id"], event)
+    kinds = sorted(e["type"] for e in firsts.values())
+    assert kinds == sorted(
+        ["order.received", "order.allocated", "fulfillment.dispatched",
+         "fulfillment.shipped", "order.shipped"]
+    ), kinds  # fmt: skip
+    allocated = [e for e in events if e["type"] == "order.allocated"]
+    assert len(allocated) == 2 and allocated[0]["id"] == allocated[1]["id"]  # the redelivery
+    shipped = next(e for e in events if e["type"] == "fulfillment.shipped")
+    assert shipped["data"]["fulfillment_id"] == package["fulfillment_id"]
+    assert shipped["data"]["tracking_number"] == "1Z-EV-1"
+    final = next(e for e in events if e["type"] == "order.shipped")
+    assert final["data"]["order_id"] == "EV-1" and final["data"]["status"] == "shipped"
+
+    by_type = {d["event_type"]: d for d in deliveries}
+    assert all(d["status"] == "delivered" for d in deliveries), deliveries
+    assert by_type["order.allocated"]["attempts"] == 2
+    assert by_type["order.received"]["attempts"] == 1
+    assert by_type["order.allocated"]["last_error"] is None  # cleared once delivered
+
+    scraped = stack.client("metrics").get("/metrics").text  # dom up: the worker's figures too
+    assert 'switchyard_event_deliveries_total{outcome="delivered"} 5.0' in scraped
+    assert 'switchyard_event_deliveries_total{outcome="retried"} 1.0' in scraped
+
+
+def test_orders_placed_with_no_subscription_publish_nothing(
+    stack: Stack, subscriber: Subscriber
+) -> None:
+    with stack.client("ops") as ops, stack.client() as http:
+        for subscription in ops.get("/subscriptions").json():
+            assert ops.delete(f"/subscriptions/{subscription['id']}").status_code == 204
+        time.sleep(5.5)  # other API processes forget within 5 s; this one at once
+        assert http.post("/orders", json=order_body("EV-2")).status_code == 202
+        wait_for(http, "EV-2", lambda o: o["status"] == "fulfilling", "fulfilling")
+        time.sleep(1)
+    assert all(e["data"]["order_id"] != "EV-2" for e in subscriber.events())

@@ -1,0 +1,136 @@
+"""``GET /metrics``: Prometheus's text format, for the metrics role and operations only,
+with the cluster-wide gauges read at scrape time and the API's own figures moving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters.store import InventoryStore
+from domain.access import Role, TokenGrant
+from domain.models import OrderRequest, OrderStatus
+from services.access import issue_token
+from starter.api import create_app
+from tests.integration.api.conftest import api_settings
+from tests.keys import TEST_KEYS
+
+
+class CountingGateway:
+    """Answers as ``OrderGateway`` does for placing and counting orders."""
+
+    def __init__(self) -> None:
+        self.placed: dict[str, OrderRequest] = {}
+        self.temporal_down = False
+
+    async def place_order(
+        self, order: OrderRequest, *, placed_by: str, **_: object
+    ) -> tuple[str, bool]:
+        created = order.order_id not in self.placed
+        self.placed[order.order_id] = order
+        return OrderStatus.RECEIVED, created
+
+    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
+        if self.temporal_down:
+            raise RuntimeError("Temporal is unreachable")
+        return {status: (len(self.placed) if status is OrderStatus.RECEIVED else 0)
+                for status in OrderStatus}  # fmt: skip
+
+
+@pytest.fixture
+def gateway() -> CountingGateway:
+    return CountingGateway()
+
+
+@pytest.fixture
+def tokens(store: InventoryStore) -> dict[str, str]:
+    issued = {}
+    for role in ("metrics", "ops", "support", "checkout"):
+        issued[role], _ = issue_token(
+            store, TokenGrant(f"t-{role}", Role(role)), created_by="system:test"
+        )
+    return issued
+
+
+@pytest.fixture
+def client(store: InventoryStore, gateway: CountingGateway) -> Iterator[TestClient]:
+    app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def as_role(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def figures(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+ORDER = {
+    "order_id": "M-1",
+    "customer": {"name": "Dana Denver", "email": "dana@example.com"},
+    "ship_to": {"postal_code": "80202", "country": "US"},
+    "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
+}
+
+
+def test_the_metrics_role_and_operations_may_scrape_no_one_else(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    for role in ("metrics", "ops"):
+        answer = client.get("/metrics", headers=as_role(tokens[role]))
+        assert answer.status_code == 200, (role, answer.text)
+        assert answer.headers["content-type"].startswith("text/plain")
+    for role in ("support", "checkout"):
+        assert client.get("/metrics", headers=as_role(tokens[role])).status_code == 403
+    assert client.get("/metrics").status_code == 401
+    # A scraper's token reads figures, never an order nor a balance.
+    assert client.get("/orders", headers=as_role(tokens["metrics"])).status_code == 403
+    assert (
+        client.get("/inventory/SKIN-SERUM", headers=as_role(tokens["metrics"])).status_code == 403
+    )
+
+
+def test_figures_move_when_orders_are_placed(
+    client: TestClient, tokens: dict[str, str], store: InventoryStore
+) -> None:
+    metrics_token = as_role(tokens["metrics"])
+    before = figures(client.get("/metrics", headers=metrics_token).text)
+    store.record_backorder("WAITING-1", ["SKIN-SERUM"])
+    checkout = as_role(tokens["checkout"])
+    assert client.post("/orders", json=ORDER, headers=checkout).status_code == 202
+    assert client.post("/orders", json=ORDER, headers=checkout).status_code == 200  # a repeat
+
+    after = figures(client.get("/metrics", headers=metrics_token).text)
+
+    def moved(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after[key] - before.get(key, 0.0)
+
+    assert moved("switchyard_orders_placed_total", outcome="created") == 1
+    assert moved("switchyard_orders_placed_total", outcome="repeat") == 1
+    assert moved("switchyard_order_placement_seconds_count") == 2
+    assert after[("switchyard_orders", (("status", "received"),))] == 1
+    assert after[("switchyard_orders", (("status", "shipped"),))] == 0
+    assert after[("switchyard_backorders_waiting", ())] == 1
+    for name in ("switchyard_routing_seconds", "switchyard_reroutes",
+                 "switchyard_sla_breaches", "switchyard_reservation_conflicts"):  # fmt: skip
+        assert f"# TYPE {name}" in client.get("/metrics", headers=metrics_token).text
+
+
+def test_a_scrape_answers_while_temporal_is_down(
+    client: TestClient, tokens: dict[str, str], gateway: CountingGateway
+) -> None:
+    gateway.temporal_down = True
+    answer = client.get("/metrics", headers=as_role(tokens["metrics"]))
+    assert answer.status_code == 200
+    assert "switchyard_backorders_waiting" in answer.text
+    assert 'switchyard_metrics_source_up{source="temporal"} 0.0' in answer.text
+    assert 'switchyard_metrics_source_up{source="database"} 1.0' in answer.text

@@ -1,0 +1,112 @@
+"""Issue 14 in the workflow: the events an order publishes (only those subscribed, in the
+background, never holding the order up), and an order refused at the edge that is kept
+as failed at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.names import PUBLISH_EVENT
+from domain.events import Event, EventType
+from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
+from tests.workflows.helpers import order, settle
+from tests.workflows.real import rig
+
+ALL = [t.value for t in EventType]
+
+
+@dataclass
+class Subscribers:
+    """Stands in for the publish activity: records each event (or refuses them all)."""
+
+    events: list[Event] = field(default_factory=list)
+    down: bool = False
+
+    @activity.defn(name=PUBLISH_EVENT)
+    async def publish(self, event: Event) -> int:
+        self.events.append(event)
+        if self.down:
+            raise ApplicationError("the ERP is down", non_retryable=True)
+        return 1
+
+
+def lines(**units: int) -> list[dict[str, object]]:
+    return [
+        {"line_id": str(i), "sku": s, "quantity": q} for i, (s, q) in enumerate(units.items(), 1)
+    ]
+
+
+def in_order(events: list[Event]) -> list[Event]:
+    """By the number in the id: deliveries run side by side, so they may arrive out of order."""
+    return sorted(events, key=lambda e: int(e.id.rpartition(":E")[2]))
+
+
+async def test_an_order_publishes_its_life_to_the_types_subscribed(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    subscribers = Subscribers()
+    async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
+        await r.place(order("EV1", lines=lines(A=1)), subscribed=ALL)
+        package = await r.package("EV1", 1)
+        await r.ship(package, tracking="1Z-EV1")
+        final = await settle(time_env, "EV1")
+    assert final.status is OrderStatus.SHIPPED
+    events = in_order(subscribers.events)
+    assert [(e.id, e.type.value) for e in events] == [
+        ("EV1:E1", "order.received"),
+        ("EV1:E2", "order.allocated"),
+        ("EV1:E3", "fulfillment.dispatched"),
+        ("EV1:E4", "fulfillment.shipped"),
+        ("EV1:E5", "order.shipped"),
+    ]
+    shipped = events[3]
+    assert shipped.data["fulfillment_id"] == package
+    assert shipped.data["tracking_number"] == "1Z-EV1"
+    assert events[-1].data["status"] == "shipped"
+    assert "routing_history" not in events[1].data
+    assert events[1].data["routing"]["status"] == "routed"
+
+
+async def test_only_the_types_subscribed_and_a_subscriber_down_never_holds_the_order(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    subscribers = Subscribers(down=True)
+    async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
+        await r.place(order("EV2", lines=lines(A=1)), subscribed=["order.shipped"])
+        await r.place(order("EV3", lines=lines(B=1)))  # nobody subscribed: no activity
+        await r.ship(await r.package("EV2", 1))
+        await r.ship(await r.package("EV3", 1))
+        assert (await settle(time_env, "EV2")).status is OrderStatus.SHIPPED
+        assert (await settle(time_env, "EV3")).status is OrderStatus.SHIPPED
+    assert [(e.order_id, e.type.value) for e in subscribers.events] == [("EV2", "order.shipped")]
+
+
+async def test_an_order_refused_at_the_edge_fails_at_once_saying_why(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    subscribers = Subscribers()
+    refused = PlacedOrder(
+        order_id="RF1",
+        customer=Contact(name="John Smith", email="jon@example.com"),
+        ship_to=Destination(postal_code="40003"),
+        lines=[OrderLine(line_id="1", sku="SKU2006-001", quantity=1)],
+        channel="shopify",
+    )
+    why = "the Shopify order cannot be placed: unknown SKU 'SKU2006-001'"
+    async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
+        await r.place(refused, refused=why, placed_by="shopify:orders-create", subscribed=ALL)
+        final = await settle(time_env, "RF1")
+        assert r.store.reservations("RF1") == []
+    assert (final.status, final.reason) == (OrderStatus.FAILED, why)
+    assert final.fulfillments == [] and final.routing_history == []
+    assert [e.type for e in final.events] == ["received", "failed"]
+    assert final.events[0].actor == "shopify:orders-create"
+    assert [e.type.value for e in in_order(subscribers.events)] == [
+        "order.received",
+        "order.failed",
+    ]
