@@ -135,6 +135,7 @@ def create_app(
         responses=COMMON_RESPONSES,
         dependencies=[Depends(_log_ids)],
         docs_url=None,  # served from the package below, not from a CDN
+        redoc_url=None,  # ReDoc would load from a CDN: /docs (bundled) is the one viewer
     )
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)

@@ -5,14 +5,18 @@ published, on which networks, and that no password is written into it."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import jsonschema
 import yaml
 
 from starter.settings import Settings
 
-COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+ROOT = Path(__file__).parents[2]
+SPEC = Path(__file__).parents[1] / "fixtures" / "compose-spec"
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
@@ -25,10 +29,23 @@ def test_two_api_replicas_behind_a_proxy_that_keeps_the_host_and_large_bodies() 
     assert SERVICES["api"]["deploy"]["replicas"] == 2
     assert SERVICES["proxy"]["networks"] == ["edge"]  # it never reaches Temporal or PostgreSQL
     [config] = SERVICES["proxy"]["configs"]
-    nginx = COMPOSE["configs"][config["source"]]["content"]
+    nginx = (ROOT / COMPOSE["configs"][config["source"]]["file"]).read_text()
     assert "server api:8000;" in nginx
-    assert "proxy_set_header Host $$host;" in nginx  # $$: compose's escape for nginx's $
+    assert "proxy_set_header Host $host;" in nginx
     assert "client_max_body_size 33m;" in nginx  # a bulk sync may be 32 MiB
+
+
+def test_the_file_is_valid_under_the_compose_specification() -> None:
+    """Against the Compose Specification's JSON schema (tests/fixtures/compose-spec/)."""
+    schema = json.loads((SPEC / "compose-spec.json").read_text())
+    validator = jsonschema.Draft201909Validator(schema)
+    problems = [
+        f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(COMPOSE)
+    ]
+    assert problems == []
+    # ...and the schema does catch a broken file (a check that can fail).
+    broken = {**COMPOSE, "services": {**SERVICES, "api": {**SERVICES["api"], "ports": "8000"}}}
+    assert list(validator.iter_errors(broken))
 
 
 def test_temporal_and_postgres_sit_on_the_internal_network_only() -> None:

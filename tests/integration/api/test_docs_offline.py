@@ -16,3 +16,7 @@ def test_the_docs_page_names_only_assets_the_api_serves(api: TestClient) -> None
         answer = api.get(asset, headers={"Authorization": ""})
         assert answer.status_code == 200, asset
     assert "/openapi.json" in page.text
+
+
+def test_no_documentation_page_loads_from_a_cdn(api: TestClient) -> None:
+    assert api.get("/redoc").status_code == 404  # ReDoc is a CDN page: not served
