@@ -133,6 +133,11 @@ def status_for(exc: Exception) -> int | None:
     return next((status for kind, status in _STATUS.items() if isinstance(exc, kind)), None)
 
 
+def error_response(status: int, message: str, error: str) -> JSONResponse:
+    """An error answer in the API's shape, also for middleware (it is an ASGI app)."""
+    return JSONResponse(status_code=status, content={"message": message, "error": error})
+
+
 def unavailable(message: str, error: str) -> JSONResponse:
     """A 503 the caller may retry: nothing was lost, it just cannot be served now."""
     return JSONResponse(

@@ -9,11 +9,12 @@ but answers in plain text; this one answers in the API's JSON error shape.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from starter.api.errors import error_response
 
 log = logging.getLogger(__name__)
 
@@ -55,24 +56,9 @@ class TrustedHosts:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
-            await _unknown_host(send)
-
-
-async def _unknown_host(send: Send) -> None:
-    body = json.dumps(
-        {
-            "message": "this API does not serve that host name; use the address you were given",
-            "error": "UnknownHost",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+            refusal = error_response(
+                400,
+                "this API does not serve that host name; use the address you were given",
+                "UnknownHost",
+            )
+            await refusal(scope, receive, send)

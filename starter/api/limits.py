@@ -8,10 +8,12 @@ large request, and never go to Temporal.
 
 from __future__ import annotations
 
-import json
 import re
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from starter.api.errors import error_response
 
 MAX_BODY_BYTES = 256 * 1024  # an order of 200 lines with long addresses is about 40 KiB
 MAX_SYNC_BODY_BYTES = 32 * 1024 * 1024  # a whole location's counts, CSV or JSON
@@ -47,7 +49,7 @@ class LimitBodySize:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > limit:
-                await _too_large(send, limit)
+                await _too_large(limit)(scope, receive, send)
                 return
             await self._app(scope, receive, send)  # the server holds it to its length
             return
@@ -61,7 +63,7 @@ class LimitBodySize:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > limit:
-                await _too_large(send, limit)
+                await _too_large(limit)(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -77,22 +79,10 @@ class LimitBodySize:
         await self._app(scope, replay, send)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "message": f"the request body is larger than {limit // 1024} KiB; shorten the "
-            "longest fields (addresses, reasons, notes) or send fewer lines at once",
-            "error": "PayloadTooLarge",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+def _too_large(limit: int) -> JSONResponse:
+    return error_response(
+        413,
+        f"the request body is larger than {limit // 1024} KiB; shorten the longest fields "
+        "(addresses, reasons, notes) or send fewer lines at once",
+        "PayloadTooLarge",
     )
-    await send({"type": "http.response.body", "body": body})
