@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,6 +52,13 @@ def expiry(lifetime: timedelta | None, now: datetime | None = None) -> datetime 
     return None if lifetime is None else (now or datetime.now(UTC)) + lifetime
 
 
+class _NotRemembered:
+    """``Authenticator._fresh``'s answer when only the store can tell."""
+
+
+_NOT_REMEMBERED = _NotRemembered()
+
+
 class Authenticator:
     """Turns a bearer token into a ``Principal`` or raises ``NotAuthenticated`` (401).
 
@@ -67,19 +74,43 @@ class Authenticator:
         self._lock = threading.Lock()
 
     def principal(self, token: str) -> Principal:
+        """The token's principal, reading the store when it is not remembered (blocking)."""
+        judged = self._judge(token, self._lookup)
+        assert judged is not None  # a store lookup always answers
+        return judged
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal when the answer needs no store read (the bootstrap token, or a
+        record read within ``CACHE_SECONDS``), else None: safe on the event loop."""
+        return self._judge(token, self._fresh)
+
+    def _judge(
+        self,
+        token: str,
+        find: Callable[[str], TokenRecord | _NotRemembered | None],
+    ) -> Principal | None:
         if self._admin_token and same_secret(token, self._admin_token):
             return Principal(BOOTSTRAP_ADMIN, Role.ADMIN)
         if not looks_like_token(token):
             raise NotAuthenticated("unknown token")
-        found = self._lookup(digest(token))
-        if found is None or not same_secret(found.token_digest, digest(token)):
+        token_digest = digest(token)
+        found = find(token_digest)
+        if isinstance(found, _NotRemembered):
+            return None
+        if found is None or not same_secret(found.token_digest, token_digest):
             raise NotAuthenticated("unknown token")
-        now = datetime.now(UTC)
         if found.revoked_at is not None:
             raise NotAuthenticated("the token was revoked")
-        if not found.live(now):
+        if not found.live(datetime.now(UTC)):
             raise NotAuthenticated("the token has expired")
         return Principal(found.name, found.role, found.location_id)
+
+    def _fresh(self, token_digest: str) -> TokenRecord | _NotRemembered | None:
+        with self._lock:
+            cached = self._cache.get(token_digest)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        return _NOT_REMEMBERED
 
     def forget(self) -> None:
         """Drop what was remembered (after this process revoked a token)."""

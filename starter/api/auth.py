@@ -32,6 +32,11 @@ async def caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send Authorization: Bearer <token>")
     authenticator: Authenticator = request.app.state.authenticator
+    # Most requests carry a token read moments ago: answer those on the event loop, and
+    # hop to a thread only when the store must be read.
+    known = authenticator.remembered(credentials.credentials)
+    if known is not None:
+        return known
     return await run_in_threadpool(authenticator.principal, credentials.credentials)
 
 
