@@ -120,7 +120,7 @@ def build_worker(
     catalog = Catalog(store)
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
-    dispatch = DispatchActivities(parts.adapters, Catalog(store))
+    dispatch = DispatchActivities(parts.adapters, catalog)
     events = EventActivities(store, parts.events_http, parts.webhook_policy)
     return Worker(
         client,

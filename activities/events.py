@@ -21,7 +21,7 @@ from adapters import metrics
 from adapters.signatures import SIGNATURE_HEADER, sign
 from adapters.store import InventoryStore
 from adapters.store.subscriptions import DELIVERED, SubscriptionRecord
-from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url, needs_lookup
+from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url_now
 from domain.events import Event
 from workflows.options import EVENT_DELIVERY_ATTEMPTS
 
@@ -86,10 +86,7 @@ class EventActivities:
     ) -> tuple[str | None, bool]:
         """(None, _) when the subscriber took it; else (why not, whether to try again)."""
         try:
-            if needs_lookup(subscription.url, self._policy):
-                await asyncio.to_thread(check_webhook_url, subscription.url, self._policy)
-            else:
-                check_webhook_url(subscription.url, self._policy, resolve=None)
+            await check_webhook_url_now(subscription.url, self._policy)
         except UnsafeWebhook as exc:
             return str(exc), False  # the URL may not be called from here: never will be
         headers = {

@@ -14,6 +14,7 @@ refused too. Plain Python: the API, the CLI and the webhook adapter share it.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
@@ -154,22 +155,10 @@ def check_webhook_url(
             f"{url!r}: credentials in a webhook URL would be sent and logged in clear; "
             "sign requests with the location's secret instead"
         )
-    if policy.allowed.allows_name(host):
-        return
-    address = _literal_address(host)
-    if address is not None:
-        _check_address(url, host, address, policy.allowed)
-        return
-    if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
-        raise UnsafeWebhookUrl(_refusal(url, repr(host), "a loopback or metadata host name"))
-    if resolve is None:
-        return
     try:
-        addresses = resolve(host)
+        _judge_host(url, host, policy, resolve)
     except OSError:
         return
-    for text in addresses:
-        _check_address(url, host, ipaddress.ip_address(text.split("%", 1)[0]), policy.allowed)
 
 
 def addresses_to_call(
@@ -183,15 +172,26 @@ def addresses_to_call(
     somewhere else between the check and the call (DNS rebinding). Blocking: call it off
     the event loop. ``OSError`` when the name does not resolve."""
     host = host.rstrip(".")
+    # The messages name the host (the URL was judged before the call).
+    return _judge_host(host, host, policy, resolve)
+
+
+def _judge_host(
+    shown: str, host: str, policy: WebhookPolicy, resolve: Resolver | None
+) -> list[str]:
+    """The addresses a connection to ``host`` may use (``[host]`` when it is allowed by
+    name or is a literal address), or ``UnsafeWebhookUrl`` naming ``shown``. ``resolve``
+    None: the name alone is judged. ``OSError`` when the name does not resolve."""
     if policy.allowed.allows_name(host):
         return [host]
-    shown = host  # the messages name the host (the URL was judged before the call)
     address = _literal_address(host)
     if address is not None:
         _check_address(shown, host, address, policy.allowed)
         return [host]
     if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
         raise UnsafeWebhookUrl(_refusal(shown, repr(host), "a loopback or metadata host name"))
+    if resolve is None:
+        return [host]
     found = [text.split("%", 1)[0] for text in resolve(host)]
     for text in found:
         _check_address(shown, host, ipaddress.ip_address(text), policy.allowed)
@@ -252,16 +252,15 @@ def _refusal(url: str, what: str, kind: str) -> str:
     )
 
 
-def check_webhook(
-    url: str,
-    secret: str | None,
-    policy: WebhookPolicy,
-    *,
-    resolve: Resolver | None = system_resolver,
+async def check_webhook_url_now(
+    url: str, policy: WebhookPolicy, *, resolve: Resolver = system_resolver
 ) -> None:
-    """Both checks a webhook location must pass when it is set: its URL and its secret."""
-    check_webhook_url(url, policy, resolve=resolve)
-    check_webhook_secret(secret, policy)
+    """``check_webhook_url`` from async code: the DNS lookup, when one is needed, off the
+    event loop."""
+    if needs_lookup(url, policy):
+        await asyncio.to_thread(check_webhook_url, url, policy, resolve=resolve)
+    else:
+        check_webhook_url(url, policy, resolve=None)
 
 
 def network_webhook_problems(

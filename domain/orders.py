@@ -18,6 +18,7 @@ from domain.models import (
     OrderStatus,
     ServiceLevel,
     Sla,
+    units_by_sku,
 )
 from domain.routing.types import RoutingDecision, RoutingLine
 
@@ -245,7 +246,4 @@ class LocationEventEnvelope(BaseModel):
 
 def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:
     """Add up lines of the same SKU (order of first appearance kept)."""
-    units: dict[str, int] = {}
-    for line in lines:
-        units[line.sku] = units.get(line.sku, 0) + line.quantity
-    return [RoutingLine(sku=sku, quantity=qty) for sku, qty in units.items() if qty > 0]
+    return [RoutingLine(sku=s, quantity=q) for s, q in units_by_sku(lines).items() if q > 0]

@@ -12,7 +12,6 @@ inside the network, fails the call for good (``UnsafeWebhook``), with the reason
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import httpx
@@ -23,8 +22,7 @@ from adapters.webhook_urls import (
     Resolver,
     WebhookPolicy,
     check_webhook_secret,
-    check_webhook_url,
-    needs_lookup,
+    check_webhook_url_now,
     system_resolver,
 )
 from domain.models import WebhookAdapterConfig
@@ -67,10 +65,7 @@ class WebhookAdapter:
         """``UnsafeWebhook`` unless the policy lets this process call the URL now."""
         url, policy = self._config.url, self._policy
         check_webhook_secret(self._config.secret, policy)
-        if needs_lookup(url, policy):  # a DNS lookup blocks: off the event loop
-            await asyncio.to_thread(check_webhook_url, url, policy, resolve=self._resolve)
-        else:
-            check_webhook_url(url, policy, resolve=None)
+        await check_webhook_url_now(url, policy, resolve=self._resolve)
 
     async def _post(self, payload: dict[str, object], idempotency_key: str) -> None:
         await self._check_destination()
