@@ -76,9 +76,10 @@ class PriceRefresher:
             or board.observed - board.observed_at_refresh >= rules.lookahead.refresh_orders
         )
 
-    def refresh(self) -> StockPrices | None:
-        """Recompute the prices from the window and the stock now (slow: call from a thread)."""
-        rules = self._rules()
+    def refresh(self, rules: Rules | None = None) -> StockPrices | None:
+        """Recompute the prices from the window and the stock now (slow: call from a thread);
+        ``rules``: the ones just read, if the caller has them."""
+        rules = rules or self._rules()
         if rules.policy != "lookahead":
             self._drop()
             return None
@@ -106,7 +107,7 @@ class PriceRefresher:
         if rules.policy != "lookahead":
             self._drop()
         elif self.due(rules, time.monotonic()):
-            await asyncio.to_thread(self.refresh)
+            await asyncio.to_thread(self.refresh, rules)
 
     async def run(self) -> None:
         """Check about once a second until cancelled; a failed refresh is logged and retried

@@ -14,7 +14,7 @@ from adapters.store.views import LocationChange, MovementKind
 from domain.errors import UnknownLocation, UnknownSku
 from domain.models import Location, Network, Sku
 
-_SETTINGS = set(Location.model_fields) - {"stock"}  # what a location's creation notes
+_SETTINGS = set(network_codec.LOCATION_FIELDS)  # what a location's creation notes
 
 
 def load_network(uow: UnitOfWork, network: Network, actor: str) -> bool:

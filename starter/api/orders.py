@@ -86,8 +86,12 @@ async def place_order(
     """Start the order's workflow. Repeating the same body is harmless (200, no second order)."""
     started = time.perf_counter()
     bind_order(order.order_id)
-    await run_in_threadpool(check_against_network, order, request.app.state.catalog)
-    subscribed = await run_in_threadpool(request.app.state.subscribed_types.current)
+
+    def prepare() -> list[str]:  # one thread hop for both store-backed reads
+        check_against_network(order, request.app.state.catalog)
+        return request.app.state.subscribed_types.current()
+
+    subscribed = await run_in_threadpool(prepare)
     current, created = await gateway.place_order(
         order, placed_by=caller.actor, subscribed=subscribed
     )

@@ -20,6 +20,7 @@ from domain.models import (
     LocationEventType,
 )
 from services.work_queue import QueueEntry, work_queue
+from starter.api import locations as api_locations
 from starter.api.deps import known_location
 from starter.api.locations import EventLineBody, LocationEventBody
 from starter.console.session import ConsoleCaller, ConsolePoster
@@ -125,8 +126,8 @@ async def report(
         reason=reason.strip() or None,
         lines=lines or None,
     )
-    receipt = await request.app.state.gateway.report_event(
-        location_id, fulfillment_id, body.event(), actor=me.actor
+    receipt = await api_locations.report_event(
+        location_id, fulfillment_id, body, request, request.app.state.gateway, me
     )
     message = f"{receipt.fulfillment_id} is now {receipt.status.value.replace('_', ' ')}."
     if is_htmx(request):
