@@ -258,6 +258,7 @@ def summarize(run: Run) -> dict[str, Any]:
     from decimal import Decimal
 
     routed = [d for d in run.decisions if d["status"] == "routed"]
+    splits = sum(1 for d in routed if len(d["packages"]) > 1)
     total = sum((Decimal(d["cost"]) for d in routed), Decimal("0.00"))
     days = [d["transit_days"] for d in routed]
     units: dict[str, int] = {}
@@ -280,10 +281,8 @@ def summarize(run: Run) -> dict[str, Any]:
         "routed": len(routed),
         "unfulfillable": len(run.decisions) - len(routed),
         "packages": sum(len(d["packages"]) for d in routed),
-        "split_orders": sum(1 for d in routed if len(d["packages"]) > 1),
-        "split_rate": round(sum(1 for d in routed if len(d["packages"]) > 1) / len(routed), 4)
-        if routed
-        else 0.0,
+        "split_orders": splits,
+        "split_rate": round(splits / len(routed), 4) if routed else 0.0,
         "stranded_units": run.stranded_units,
         "total_cost": str(total),
         "mean_cost": str((total / len(routed)).quantize(Decimal("0.01")) if routed else "0.00"),

@@ -214,24 +214,28 @@ def test_prices_value_the_stock_only_it_can_reach_cheaply() -> None:
 
 
 def test_lookahead_ships_from_farther_away_to_keep_scarce_stock_and_says_why() -> None:
-    net, philly = _scarce_store_case()
-    # Store handling made cheap, so the Chicago store is this one order's cheapest source.
+    net, _ = _scarce_store_case()
+    # A customer near Chicago with store handling made cheap: the Chicago store is this
+    # one order's cheapest source, so only the price can move the order away from it.
+    near_chicago = request(point=Point(41.6, -87.3), lines={"X": 1})
     rules = rules_with(
         safety_stock={},
         handling_cost={"warehouse": 3.5, "3pl": 1.75, "store": 1.0, "supplier": 2.5},
     )
     stock = _snapshot(net)
-    plain = route(philly, net, stock, rules)
+    plain = route(near_chicago, net, stock, rules)
     assert plain.plan is not None
+    assert plain.plan.packages[0].location_id == "CHI-STORE"
     table = StockPrices({"X": {"CHI-STORE": cost_units(Decimal("40.00"))}})
-    decision = route(philly, net, stock, rules, policy="lookahead", prices=table)
+    decision = route(near_chicago, net, stock, rules, policy="lookahead", prices=table)
     assert decision.plan is not None
     assert decision.plan.packages[0].location_id == "NWK-WH"
     assert decision.plan.breakdown.opportunity == Decimal("0.00")
     assert decision.explanation is not None
     assert "Opportunity cost" in decision.explanation or "worth" in decision.explanation
+    assert "worth $40.00" in decision.explanation
     # Without prices lookahead is the plain optimum, labelled as what was asked.
-    bare = route(philly, net, stock, rules, policy="lookahead")
+    bare = route(near_chicago, net, stock, rules, policy="lookahead")
     assert bare.plan == plain.plan and bare.policy == "lookahead"
 
 

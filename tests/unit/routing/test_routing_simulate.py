@@ -178,6 +178,7 @@ def test_lookahead_learns_from_history_and_writes_the_same_files(tmp_path: Path)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["policy"] == "lookahead" and summary["price_refreshes"] == 3
     assert {"stranded_units", "split_rate", "mean_cost"} <= set(summary)
+    assert summary["split_rate"] == round(summary["split_orders"] / summary["routed"], 4)
     # Never an invalid plan: every routed order shipped exactly its lines from stock held.
     net = load_network_file(net_path)
     left = {(loc.id, s): u for loc in net.locations for s, u in loc.stock.items()}
