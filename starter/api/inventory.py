@@ -22,7 +22,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore, LedgerRow, StockBalance
 from domain.access import Principal, Right
 from domain.errors import UnknownSku
-from domain.models import ID_PATTERN, EdgeModel, Identifier
+from domain.models import ID_PATTERN, EdgeModel, Identifier, Network
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 from services import inventory
 from starter.api.auth import Allowed, CallerDep
@@ -224,34 +224,40 @@ async def ledger(
 )
 async def sku_inventory(sku: SkuPath, request: Request, store: StoreDep) -> SkuInventory:
     """Where the SKU is, and how much of it can still be promised (after safety stock)."""
-    catalog = request.app.state.catalog
 
     def read() -> SkuInventory:
-        if sku not in catalog.skus():
+        network = request.app.state.catalog.network()
+        if sku not in {s.sku for s in network.skus}:
             raise NotFound(f"unknown SKU {sku!r}")
-        rules = _rules(request)
-        rows = []
-        for balance in store.balances(sku):
-            location = catalog.location(balance.location_id)
-            safety = safety_stock_for(location, rules) if location else 0
-            rows.append(
-                LocationStock(
-                    location_id=balance.location_id,
-                    on_hand=balance.on_hand,
-                    reserved=balance.reserved,
-                    safety_stock=safety,
-                    available=max(0, balance.on_hand - balance.reserved - safety),
-                )
-            )
-        return SkuInventory(
-            sku=sku,
-            on_hand=sum(r.on_hand for r in rows),
-            reserved=sum(r.reserved for r in rows),
-            available=sum(r.available for r in rows),
-            locations=rows,
-        )
+        return sku_stock(store, network, _rules(request), sku)
 
     return await run_in_threadpool(read)
+
+
+def sku_stock(store: InventoryStore, network: Network, rules: Rules, sku: str) -> SkuInventory:
+    """One SKU across the network, with the safety stock each location keeps back.
+    Reads the store (its balances): call it off the event loop."""
+    by_id = {location.id: location for location in network.locations}
+    rows = []
+    for balance in store.balances(sku):
+        location = by_id.get(balance.location_id)
+        safety = safety_stock_for(location, rules) if location else 0
+        rows.append(
+            LocationStock(
+                location_id=balance.location_id,
+                on_hand=balance.on_hand,
+                reserved=balance.reserved,
+                safety_stock=safety,
+                available=max(0, balance.on_hand - balance.reserved - safety),
+            )
+        )
+    return SkuInventory(
+        sku=sku,
+        on_hand=sum(r.on_hand for r in rows),
+        reserved=sum(r.reserved for r in rows),
+        available=sum(r.available for r in rows),
+        locations=rows,
+    )
 
 
 # --- movements --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from domain.access import Principal, Right, Role
 from domain.errors import UnknownLocation
 from domain.models import ID_PATTERN, Network
+from domain.routing.rules import default_rules
 from starter.api import inventory as api_inventory
 from starter.api import location_admin as api_locations
 from starter.api import skus as api_skus
@@ -62,12 +63,19 @@ def map_sites(network: Network, rows: list[api_inventory.LocationStock]) -> list
 async def skus(request: Request, me: ConsoleCaller) -> HTMLResponse:
     """Every SKU, with its network totals."""
     me.check(Right.READ_INVENTORY)
-    network = await run_in_threadpool(_network, request)
     store = request.app.state.store
-    rows = [await api_inventory.sku_inventory(s.sku, request, store) for s in network.skus]
+
+    def read() -> tuple[Network, list[api_inventory.SkuInventory]]:
+        # One network and rules read for the page, then each SKU's balances.
+        network = _network(request)
+        rules = request.app.state.rules() or default_rules()
+        return network, [
+            api_inventory.sku_stock(store, network, rules, s.sku) for s in network.skus
+        ]
+
+    network, rows = await run_in_threadpool(read)
     names = {s.sku: s.name for s in network.skus if s.name}
-    images = {s.sku: s.image_url for s in network.skus if s.image_url}
-    return render(request, "inventory.html", me, rows=rows, names=names, images=images)
+    return render(request, "inventory.html", me, rows=rows, names=names)
 
 
 @router.get("/inventory/{sku}", response_class=HTMLResponse)
