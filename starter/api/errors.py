@@ -7,6 +7,7 @@ database driver's text (handler names, stack details, hosts), which goes to the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -155,10 +156,28 @@ def field_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
     return out or "body"
 
 
+def problems_of(errors: Sequence[Any]) -> list[dict[str, object]]:
+    """Pydantic's errors as the API reports them: where, what (in words), which kind."""
+    return [
+        {
+            "loc": list(e["loc"]),
+            "msg": str(e["msg"]).removeprefix("Value error, "),
+            "type": e["type"],
+        }
+        for e in errors
+    ]
+
+
+def problems_message(problems: list[dict[str, object]]) -> str:
+    """``lines[0].quantity: Input should be greater than 0; ...``"""
+    return "; ".join(f"{field_path(p['loc'])}: {p['msg']}" for p in problems)  # type: ignore[arg-type]
+
+
 def validation_error(problems: list[dict[str, object]]) -> JSONResponse:
     """A 422 whose ``message`` says field by field what is wrong."""
-    message = "; ".join(f"{field_path(p['loc'])}: {p['msg']}" for p in problems)  # type: ignore[arg-type]
-    return JSONResponse(status_code=422, content={"message": message, "detail": problems})
+    return JSONResponse(
+        status_code=422, content={"message": problems_message(problems), "detail": problems}
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -174,15 +193,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "loc": list(e["loc"]),
-                "msg": str(e["msg"]).removeprefix("Value error, "),
-                "type": e["type"],
-            }
-            for e in exc.errors()
-        ]
-        return validation_error(problems)
+        return validation_error(problems_of(exc.errors()))
 
     @app.exception_handler(NotAuthenticated)
     async def _who_are_you(request: Request, exc: NotAuthenticated) -> JSONResponse:

@@ -8,7 +8,7 @@ htmx request, into a fragment that says what happened in words.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
-from starter.api.errors import field_path, status_for
+from starter.api.errors import problems_message, problems_of, status_for
 from starter.console.session import (
     CSRF_HEADER,
     CsrfRefused,
@@ -123,17 +123,10 @@ class Refused(Exception):
     status = 422
 
 
-def _problems(errors: Sequence[Any]) -> str:
-    return "; ".join(
-        f"{field_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-        for e in errors
-    )
-
-
 def explain(exc: Exception) -> tuple[int, str] | None:
     """(status, message in words) for an error the API answers too; None for a bug."""
     if isinstance(exc, ValidationError | RequestValidationError):
-        return 422, _problems(exc.errors())
+        return 422, problems_message(problems_of(exc.errors()))
     if isinstance(exc, CsrfRefused):
         return 403, str(exc)
     if isinstance(exc, Refused):
