@@ -4,7 +4,6 @@ settings, stock and ledger. Read through the JSON routes' own functions."""
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -13,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Principal, Right, Role
 from domain.errors import UnknownLocation
-from domain.models import ID_PATTERN, Network
+from domain.models import Network
 from domain.routing.rules import default_rules
 from starter.api import inventory as api_inventory
 from starter.api import location_admin as api_locations
@@ -21,17 +20,16 @@ from starter.api import skus as api_skus
 from starter.api.errors import NotFound
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.usmap import HEIGHT, WIDTH, albers_usa
-from starter.console.web import ConsoleRoute, is_htmx, render
+from starter.console.web import ConsoleRoute, is_htmx, is_id, render
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
-_ID = re.compile(ID_PATTERN)
 MAX_RADIUS = 28.0  # pixels, for the location holding the most available units
 LEDGER_ROWS = 50
 
 
 def _an_id(value: str, missing: Exception) -> str:
-    if not (len(value) <= 64 and _ID.match(value)):
+    if not is_id(value):
         raise missing
     return value
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Annotated
@@ -14,18 +13,17 @@ from fastapi.responses import HTMLResponse
 
 from adapters.order_gateway import OrderGateway, UnknownOrder
 from domain.access import Principal, Right
-from domain.models import ID_PATTERN, Network, OrderStatus
+from domain.models import Network, OrderStatus
 from domain.orders import OrderView, RerouteResult
 from domain.routing.types import Plan
 from starter.api import orders as api_orders
 from starter.console.session import ConsoleCaller, ConsolePoster
-from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, render
+from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, is_id, render
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False, route_class=ConsoleRoute)
 
 PAGE_SIZE = 25
 MAX_RESULTS = 200  # what one search reads (the API's own limit)
-_ID = re.compile(ID_PATTERN)
 
 
 def _gateway(request: Request) -> OrderGateway:
@@ -60,7 +58,7 @@ async def find_orders(
     }
     problems: list[str] = []
     for name in ("order_id", "sku", "location"):
-        if form[name] and not (len(form[name]) <= 64 and _ID.match(form[name])):
+        if form[name] and not is_id(form[name]):
             problems.append(f"{name.replace('_', ' ')}: letters, digits, . _ - only")
     statuses = [s.value for s in OrderStatus]
     if form["status"] and form["status"] not in statuses:
@@ -162,7 +160,7 @@ def plan_rows(view: OrderView) -> list[dict[str, object]]:
 
 
 async def _order_context(request: Request, me: Principal, order_id: str) -> dict[str, object]:
-    if not (len(order_id) <= 64 and _ID.match(order_id)):
+    if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
     view = await _gateway(request).get_order(order_id)
     network = await run_in_threadpool(_network, request)
@@ -240,7 +238,7 @@ async def reroute(
 ) -> HTMLResponse:
     """The API's reroute (same checks, same refusals), answered in words."""
     me.check(Right.REROUTE_ORDERS)
-    if not (len(order_id) <= 64 and _ID.match(order_id)):
+    if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
     body = api_orders.RerouteBody(
         exclude_location_ids=exclude or [], location_id=force or None, reason=reason.strip()
@@ -258,7 +256,7 @@ async def cancel(
 ) -> HTMLResponse:
     """The API's cancel, answered in words (a 409 says what already shipped)."""
     me.check(Right.CANCEL_ORDERS)
-    if not (len(order_id) <= 64 and _ID.match(order_id)):
+    if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
     body = api_orders.CancelBody(reason=reason.strip())
     view = await api_orders.cancel_order(order_id, body, _gateway(request), me)

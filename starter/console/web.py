@@ -27,6 +27,7 @@ from temporalio.service import RPCError
 from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
+from domain.models import is_identifier
 from starter.api.errors import problems_message, problems_of, status_for
 from starter.console.session import (
     CSRF_HEADER,
@@ -115,6 +116,11 @@ _UNAVAILABLE = (
     OperationalError,
     RPCError,
 )
+
+
+def is_id(value: str) -> bool:
+    """An order id, SKU or location id as the API's paths take them (64 characters at most)."""
+    return len(value) <= 64 and is_identifier(value)
 
 
 class Refused(Exception):
