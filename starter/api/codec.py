@@ -55,7 +55,7 @@ Base64 = Annotated[
 class CodecPayload(BaseModel):
     """One Temporal ``Payload`` in protobuf JSON: its bytes in base64."""
 
-    metadata: dict[str, Base64] = Field(default_factory=dict)
+    metadata: dict[str, Base64] = Field(default_factory=dict, max_length=100)
     data: Base64 = b""
 
     @classmethod
@@ -67,7 +67,8 @@ class CodecPayload(BaseModel):
 
 
 class CodecPayloads(BaseModel):
-    payloads: list[CodecPayload]
+    # Bounded beside the 4 MiB body cap: a UI view decodes a page of payloads at a time.
+    payloads: list[CodecPayload] = Field(max_length=10_000)
 
 
 router = APIRouter(prefix=PREFIX, tags=["codec"])
