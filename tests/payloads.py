@@ -31,9 +31,10 @@ def payloads(message: Message, path: str = "") -> Iterator[tuple[str, Payload]]:
 
 
 def clear_payloads(events: Sequence[HistoryEvent]) -> list[str]:
-    """Where the history holds a payload in clear, search attributes and version markers
-    aside (Temporal must read the former; the SDK writes the latter itself, and they hold
-    only the name of a ``workflow.patched`` change): neither holds personal data."""
+    """Where the history holds a payload in clear, search attributes and the SDK's own
+    marker details aside (Temporal must read the former; the SDK writes the latter itself:
+    a ``workflow.patched`` change's name, a local activity's sequence number, type, attempt
+    and times, its result beside them encrypted): none holds personal data."""
     return [
         path
         for index, event in enumerate(events)
@@ -41,6 +42,7 @@ def clear_payloads(events: Sequence[HistoryEvent]) -> list[str]:
         if not is_encrypted(payload)
         and ".search_attributes." not in path
         and ".marker_recorded_event_attributes.details[patch-data]" not in path
+        and ".marker_recorded_event_attributes.details[data]" not in path
     ]
 
 

@@ -23,6 +23,8 @@ HISTORIES = sorted(ROOT.rglob("*.json"))
 CURRENT = [path for path in HISTORIES if path.parent == ROOT]
 # Recorded before payloads were encrypted: orders in flight then must still finish.
 BEFORE_ENCRYPTION = ROOT / "18384f4"
+# Recorded before allocate and commit_shipment ran as local activities.
+BEFORE_LOCAL_STORE = ROOT / "fc42b6e"
 
 
 def test_there_are_histories_of_every_scenario() -> None:
@@ -114,3 +116,20 @@ def order_request_body() -> OrderRequest:
             "lines": [{"line_id": "1", "sku": "A", "quantity": 1}],
         }
     )
+
+
+def _activity_types(path: Path) -> set[str]:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    return {
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    }
+
+
+def test_current_orders_reserve_and_commit_in_local_activities_and_older_ones_replay() -> None:
+    store_calls = {"allocate", "commit_shipment"}
+    assert all(not _activity_types(path) & store_calls for path in CURRENT)
+    before = sorted(BEFORE_LOCAL_STORE.glob("*.json"))
+    assert len(before) >= 9  # each replays above, through the unpatched branch
+    assert any(_activity_types(path) >= store_calls for path in before)
