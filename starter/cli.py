@@ -16,6 +16,8 @@ from rich.table import Table
 from starter.inventory_cli import inventory_app
 from starter.keys import Keys
 from starter.log_format import configure_logging
+from starter.loop import run as run_on_loop
+from starter.loop import uvicorn_loop
 from starter.settings import Settings
 from starter.simulate import simulate
 from starter.token_cli import token_app
@@ -170,7 +172,7 @@ def up(
                 console.print(f"[red]{exc}[/]")
                 raise typer.Exit(1) from None
             ui_url = temporal.ui_url
-        asyncio.run(main())
+        run_on_loop(main())
     finally:
         if temporal is not None and temporal.running:
             console.print("[bold]Stopping[/] Temporal dev server ...")
@@ -242,7 +244,7 @@ def worker() -> None:
 
     _keys(_settings())  # refuse to start without keys, with the message, not a traceback
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker())
+        run_on_loop(run_worker())
 
 
 @app.command()
@@ -262,6 +264,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_level="warning",
+        loop=uvicorn_loop(),
         access_log=settings.log_level.upper() == "DEBUG",
         # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
