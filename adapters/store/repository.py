@@ -33,6 +33,41 @@ from adapters.store.views import MovementKind, ReservationStatus
 
 NETWORK_VERSION = "network_version"
 
+# The statements every order runs (reserve, ship), built once with bound parameters on
+# the tables themselves: building an ORM expression per call, and the ORM's bookkeeping
+# for rows nobody reads back, were most of the CPU an allocation spent in the store.
+_stock = StockRow.__table__  # type: ignore[attr-defined]
+_ledger = LedgerEntryRow.__table__  # type: ignore[attr-defined]
+_allocations = AllocationRow.__table__  # type: ignore[attr-defined]
+_reservations = ReservationRow.__table__  # type: ignore[attr-defined]
+_NOW = sa.bindparam("now", type_=_stock.c.updated_at.type)
+_AT = (_stock.c.location_id == sa.bindparam("at")) & (_stock.c.sku == sa.bindparam("item"))
+_TRY_RESERVE = (
+    sa.update(_stock)
+    .where(_AT, _stock.c.on_hand - _stock.c.reserved - sa.bindparam("keep") >= sa.bindparam("n"))
+    .values(reserved=_stock.c.reserved + sa.bindparam("n"), updated_at=_NOW)
+)
+_MOVE = (
+    sa.update(_stock)
+    .where(_AT)
+    .values(
+        on_hand=_stock.c.on_hand + sa.bindparam("d_on_hand"),
+        reserved=_stock.c.reserved + sa.bindparam("d_reserved"),
+        updated_at=_NOW,
+    )
+)
+_LEDGER_INSERT = sa.insert(_ledger)
+_ALLOCATION = sa.select(_allocations.c.order_id, _allocations.c.decision_json).where(
+    _allocations.c.allocation_key == sa.bindparam("key")
+)
+_ALLOCATION_INSERT = sa.insert(_allocations)
+_RESERVATION_INSERT = sa.insert(_reservations)
+_UNITS_IN = sa.select(sa.func.coalesce(sa.func.sum(_reservations.c.quantity), 0)).where(
+    _reservations.c.order_id == sa.bindparam("order"),
+    _reservations.c.fulfillment_id == sa.bindparam("fid"),
+    _reservations.c.status == sa.bindparam("status"),
+)
+
 
 class InventoryRepository:
     """Stock levels, reservations, allocations and the ledger."""
@@ -62,30 +97,14 @@ class InventoryRepository:
 
     def try_reserve(self, location_id: str, sku: str, units: int, safety_stock: int) -> bool:
         """Reserve ``units`` if ``on_hand - reserved - safety_stock >= units``; False if not."""
-        result = self._s.execute(
-            sa.update(StockRow)
-            .where(
-                col(StockRow.location_id) == location_id,
-                col(StockRow.sku) == sku,
-                col(StockRow.on_hand) - col(StockRow.reserved) - safety_stock >= units,
-            )
-            .values(reserved=col(StockRow.reserved) + units, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        params = {"at": location_id, "item": sku, "keep": safety_stock, "n": units}
+        result = self._s.execute(_TRY_RESERVE, {**params, "now": utcnow()})
         return _rowcount(result) == 1
 
     def move(self, location_id: str, sku: str, *, on_hand: int = 0, reserved: int = 0) -> None:
         """Add the deltas to a balance row that the caller knows exists (and holds locked)."""
-        result = self._s.execute(
-            sa.update(StockRow)
-            .where(col(StockRow.location_id) == location_id, col(StockRow.sku) == sku)
-            .values(
-                on_hand=col(StockRow.on_hand) + on_hand,
-                reserved=col(StockRow.reserved) + reserved,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        params = {"at": location_id, "item": sku, "d_on_hand": on_hand, "d_reserved": reserved}
+        result = self._s.execute(_MOVE, {**params, "now": utcnow()})
         if _rowcount(result) != 1:
             raise LookupError(f"no stock row for {sku} at {location_id}")
 
@@ -132,30 +151,39 @@ class InventoryRepository:
 
     # --- reservations and allocations -----------------------------------------------
 
-    def allocation(self, allocation_key: str) -> AllocationRow | None:
-        return self._s.get(AllocationRow, allocation_key)
+    def allocation(self, allocation_key: str) -> sa.Row[tuple[str, str]] | None:
+        """The stored answer under ``allocation_key``: ``.order_id`` and ``.decision_json``."""
+        return self._s.execute(_ALLOCATION, {"key": allocation_key}).one_or_none()
 
     def add_allocation(self, order_id: str, allocation_key: str, decision_json: str) -> None:
-        self._s.add(
-            AllocationRow(
-                allocation_key=allocation_key, order_id=order_id, decision_json=decision_json
-            )
+        """Insert now: a key taken (or being taken) by another transaction raises here
+        (``IntegrityError``; on PostgreSQL after waiting for that transaction to end)."""
+        row = {"allocation_key": allocation_key, "order_id": order_id}
+        self._s.execute(
+            _ALLOCATION_INSERT, {**row, "decision_json": decision_json, "created_at": utcnow()}
         )
 
-    def reservation(
-        self, order_id: str, fulfillment_id: str, sku: str, *, for_update: bool = False
-    ) -> ReservationRow | None:
+    def insert_reservations(self, rows: list[dict[str, Any]]) -> None:
+        """New reservation rows (column values), inserted now in one statement."""
+        if rows:
+            self._s.execute(_RESERVATION_INSERT, rows)
+
+    def reservations_of(
+        self, order_id: str, fulfillment_ids: Iterable[str], *, for_update: bool = False
+    ) -> Sequence[ReservationRow]:
+        """The order's reservation rows for these fulfillments (any status)."""
         query = sa.select(ReservationRow).where(
             col(ReservationRow.order_id) == order_id,
-            col(ReservationRow.fulfillment_id) == fulfillment_id,
-            col(ReservationRow.sku) == sku,
+            col(ReservationRow.fulfillment_id).in_(sorted(set(fulfillment_ids))),
         )
         if for_update:
             query = query.with_for_update()
-        return self._s.scalars(query).one_or_none()
+        return self._s.scalars(query).all()
 
-    def add_reservation(self, row: ReservationRow) -> None:
-        self._s.add(row)
+    def units_in(self, order_id: str, fulfillment_id: str, status: ReservationStatus) -> int:
+        """Units the fulfillment holds in reservations of ``status``."""
+        params = {"order": order_id, "fid": fulfillment_id, "status": status.value}
+        return int(self._s.execute(_UNITS_IN, params).scalar_one())
 
     def reservations(
         self,
@@ -274,19 +302,15 @@ class InventoryRepository:
         reason: str,
         reference: str | None,
         actor: str,
-    ) -> LedgerEntryRow:
-        row = LedgerEntryRow(
-            kind=kind.value,
-            location_id=location_id,
-            sku=sku,
-            on_hand_delta=on_hand,
-            reserved_delta=reserved,
-            reason=reason,
-            reference=reference,
-            actor=actor,
-        )
-        self._s.add(row)
-        return row
+    ) -> None:
+        """One ledger row, inserted now (it is never read back in the same transaction)."""
+        entry = ledger_entry(kind, location_id, sku, on_hand, reserved, reason, reference, actor)
+        self.record_all([entry])
+
+    def record_all(self, entries: list[dict[str, Any]]) -> None:
+        """Ledger rows made by ``ledger_entry``, inserted in that order in one statement."""
+        if entries:
+            self._s.execute(_LEDGER_INSERT, entries)
 
     def ledger(
         self, location_id: str, sku: str, *, limit: int, before_id: int | None
@@ -374,3 +398,27 @@ class CatalogueRepository:
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount)
+
+
+def ledger_entry(
+    kind: MovementKind,
+    location_id: str,
+    sku: str,
+    on_hand: int,
+    reserved: int,
+    reason: str,
+    reference: str | None,
+    actor: str,
+) -> dict[str, Any]:
+    """A ledger row's column values, for ``InventoryRepository.record_all``."""
+    return {
+        "at": utcnow(),
+        "kind": kind.value,
+        "location_id": location_id,
+        "sku": sku,
+        "on_hand_delta": on_hand,
+        "reserved_delta": reserved,
+        "reason": reason,
+        "reference": reference,
+        "actor": actor,
+    }

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 
 from adapters.store.errors import AllocationKeyReused, InvalidQuantity, ReservationConflict
+from adapters.store.repository import ledger_entry
 from adapters.store.tables import ReservationRow, utcnow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import MovementKind, PackageReservation, ReservationStatus
@@ -63,63 +64,81 @@ def reserve_plan(
     answer = first_answer(uow, order_id, allocation_key)
     if answer is not None:
         return answer
-    uow.inventory.add_allocation(order_id, allocation_key, decision_json)
     try:
-        uow.flush()  # on PostgreSQL, a concurrent twin waits here for the first to finish
+        # On PostgreSQL, a concurrent twin waits here for the first to finish.
+        uow.inventory.add_allocation(order_id, allocation_key, decision_json)
     except IntegrityError:
         raise LostAllocationRace from None
+    earlier = {
+        (row.fulfillment_id, row.sku): row
+        for row in uow.inventory.reservations_of(
+            order_id, {line[2] for line in lines}, for_update=True
+        )
+    }
+    new_rows: list[dict[str, object]] = []
+    entries: list[dict[str, object]] = []
     for location_id, sku, fulfillment_id, units, safety in lines:
         if not uow.inventory.try_reserve(location_id, sku, units, safety):
             kept = f" (keeping {safety} safety stock)" if safety else ""
             raise OutOfStock(
                 f"{location_id} cannot reserve {units} x {sku}{kept}", location_id, sku
             )
-        _hold(uow, order_id, fulfillment_id, sku, location_id, units, allocation_key)
-        uow.inventory.record(
-            MovementKind.RESERVE,
-            location_id,
-            sku,
-            reserved=units,
-            reason=f"allocation {allocation_key}",
-            reference=fulfillment_id,
-            actor=actor,
+        row = earlier.get((fulfillment_id, sku))
+        if row is None:
+            new_rows.append(
+                _new_reservation(order_id, fulfillment_id, sku, location_id, units, allocation_key)
+            )
+        else:
+            _reopen(row, location_id, units, allocation_key)
+        entries.append(
+            ledger_entry(
+                MovementKind.RESERVE,
+                location_id,
+                sku,
+                0,
+                units,
+                f"allocation {allocation_key}",
+                fulfillment_id,
+                actor,
+            )
         )
     try:
+        uow.inventory.insert_reservations(new_rows)
         uow.flush()
     except IntegrityError:
         raise ReservationConflict(
             f"order {order_id} already holds a reservation for one of these fulfillments"
         ) from None
+    uow.inventory.record_all(entries)
     return decision_json
 
 
-def _hold(
-    uow: UnitOfWork,
+def _new_reservation(
     order_id: str,
     fulfillment_id: str,
     sku: str,
     location_id: str,
     units: int,
     allocation_key: str,
-) -> None:
-    """Insert the reservation row, or reopen a released one with the same key."""
-    row = uow.inventory.reservation(order_id, fulfillment_id, sku, for_update=True)
+) -> dict[str, object]:
     now = utcnow()
-    if row is None:
-        uow.inventory.add_reservation(
-            ReservationRow(
-                order_id=order_id,
-                fulfillment_id=fulfillment_id,
-                sku=sku,
-                location_id=location_id,
-                quantity=units,
-                status=ReservationStatus.OPEN.value,
-                allocation_key=allocation_key,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        return
+    return {
+        "order_id": order_id,
+        "fulfillment_id": fulfillment_id,
+        "sku": sku,
+        "location_id": location_id,
+        "quantity": units,
+        "status": ReservationStatus.OPEN.value,
+        "allocation_key": allocation_key,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _reopen(row: ReservationRow, location_id: str, units: int, allocation_key: str) -> None:
+    """Reopen a released reservation under a new allocation (the same fulfillment and SKU)."""
+    now = utcnow()
+    fulfillment_id, sku = row.fulfillment_id, row.sku
     if row.status != ReservationStatus.RELEASED.value:
         raise ReservationConflict(
             f"{fulfillment_id} already holds a {row.status} reservation of {sku} "
@@ -168,38 +187,29 @@ def commit_shipment(
     )
     if rows and shipped_by_sku is not None:
         _check_shipped_lines(fulfillment_id, rows, shipped_by_sku)
+    entries: list[dict[str, object]] = []
     for row in rows:
         shipped = row.quantity if shipped_by_sku is None else shipped_by_sku.get(row.sku, 0)
         rest = row.quantity - shipped
         uow.inventory.move(row.location_id, row.sku, on_hand=-shipped, reserved=-row.quantity)
+        where, sku, fid = row.location_id, row.sku, fulfillment_id
         if shipped:
-            uow.inventory.record(
-                MovementKind.SHIP,
-                row.location_id,
-                row.sku,
-                on_hand=-shipped,
-                reserved=-shipped,
-                reason="shipped",
-                reference=fulfillment_id,
-                actor=actor,
+            entries.append(
+                ledger_entry(
+                    MovementKind.SHIP, where, sku, -shipped, -shipped, "shipped", fid, actor
+                )
             )
         if rest:
-            uow.inventory.record(
-                MovementKind.RELEASE,
-                row.location_id,
-                row.sku,
-                reserved=-rest,
-                reason="shipped short",
-                reference=fulfillment_id,
-                actor=actor,
+            entries.append(
+                ledger_entry(
+                    MovementKind.RELEASE, where, sku, 0, -rest, "shipped short", fid, actor
+                )
             )
         row.quantity, row.updated_at = shipped, utcnow()
         row.status = ReservationStatus.COMMITTED.value
+    uow.inventory.record_all(entries)
     uow.flush()
-    committed = uow.inventory.reservations(
-        order_id, fulfillment_id, status=ReservationStatus.COMMITTED
-    )
-    return sum(r.quantity for r in committed)
+    return uow.inventory.units_in(order_id, fulfillment_id, ReservationStatus.COMMITTED)
 
 
 def _check_shipped_lines(
