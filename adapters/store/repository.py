@@ -62,6 +62,20 @@ _ALLOCATION = sa.select(_allocations.c.order_id, _allocations.c.decision_json).w
 )
 _ALLOCATION_INSERT = sa.insert(_allocations)
 _RESERVATION_INSERT = sa.insert(_reservations)
+_FREE = _stock.c.on_hand - _stock.c.reserved
+_UNRESERVED = sa.select(_stock.c.sku, _stock.c.location_id, _FREE).where(
+    _stock.c.sku.in_(sa.bindparam("skus", expanding=True)), _FREE > 0
+)
+_ORDERS_SINCE = (
+    sa.select(_reservations.c.location_id, sa.func.count(sa.distinct(_reservations.c.order_id)))
+    .where(
+        _reservations.c.created_at >= sa.bindparam("since", type_=_reservations.c.created_at.type),
+        _reservations.c.status != ReservationStatus.RELEASED.value,
+    )
+    .group_by(_reservations.c.location_id)
+)
+_meta = MetaRow.__table__  # type: ignore[attr-defined]
+_META = sa.select(_meta.c.value).where(_meta.c.key == sa.bindparam("key"))
 _UNITS_IN = sa.select(sa.func.coalesce(sa.func.sum(_reservations.c.quantity), 0)).where(
     _reservations.c.order_id == sa.bindparam("order"),
     _reservations.c.fulfillment_id == sa.bindparam("fid"),
@@ -143,11 +157,7 @@ class InventoryRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return []
-        free = col(StockRow.on_hand) - col(StockRow.reserved)
-        query = sa.select(col(StockRow.sku), col(StockRow.location_id), free).where(
-            col(StockRow.sku).in_(wanted), free > 0
-        )
-        return [(s, loc, int(n)) for s, loc, n in self._s.execute(query)]
+        return [(s, loc, int(n)) for s, loc, n in self._s.execute(_UNRESERVED, {"skus": wanted})]
 
     # --- reservations and allocations -----------------------------------------------
 
@@ -226,18 +236,7 @@ class InventoryRepository:
 
     def orders_reserved_since(self, since: datetime) -> dict[str, int]:
         """location_id -> distinct orders holding an open or shipped reservation made since."""
-        query = (
-            sa.select(
-                col(ReservationRow.location_id),
-                sa.func.count(sa.distinct(col(ReservationRow.order_id))),
-            )
-            .where(
-                col(ReservationRow.created_at) >= since,
-                col(ReservationRow.status) != ReservationStatus.RELEASED.value,
-            )
-            .group_by(col(ReservationRow.location_id))
-        )
-        return {loc: int(n) for loc, n in self._s.execute(query)}
+        return {loc: int(n) for loc, n in self._s.execute(_ORDERS_SINCE, {"since": since})}
 
     # --- short picks and backorders -----------------------------------------------
 
@@ -367,6 +366,13 @@ class CatalogueRepository:
     def get_meta(self, key: str) -> Any:
         row = self._s.get(MetaRow, key)
         return None if row is None else json.loads(row.value)
+
+    def stored_meta(self, key: str) -> Any:
+        """``get_meta`` as committed, in one prebuilt statement: for read-only units of
+        work (the network and rules versions, read for every allocation and dispatch),
+        which have no change of their own pending that the session would show."""
+        value = self._s.execute(_META, {"key": key}).scalar_one_or_none()
+        return None if value is None else json.loads(value)
 
     def set_meta(self, key: str, value: Any) -> None:
         row = self._s.get(MetaRow, key)
