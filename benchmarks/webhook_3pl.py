@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
+import lean_http
 import uvicorn
 
 SHIP_STEPS = ("accepted", "picked", "packed", "shipped")
@@ -112,7 +113,7 @@ def signature_valid(header: str, body: bytes, secret: str) -> bool:
     return fresh and any(hmac.compare_digest(v.encode(), expected.encode()) for v in given)
 
 
-def retry_after(response: httpx.Response, default: float = 1.0) -> float:
+def retry_after(response: httpx.Response | lean_http.Response, default: float = 1.0) -> float:
     """Seconds the server asked us to wait (``Retry-After`` in seconds), else ``default``."""
     try:
         return max(0.0, float(response.headers.get("retry-after", default)))
@@ -121,8 +122,13 @@ def retry_after(response: httpx.Response, default: float = 1.0) -> float:
 
 
 async def send(
-    http: httpx.AsyncClient, tally: Tally, endpoint: str, method: str, url: str, **kwargs
-) -> httpx.Response:
+    http: httpx.AsyncClient | lean_http.Client,
+    tally: Tally,
+    endpoint: str,
+    method: str,
+    url: str,
+    **kwargs,
+) -> httpx.Response | lean_http.Response:
     """One idempotent call, retried as a good client retries: 503 after ``Retry-After``,
     5xx, 409 and transport errors after a back-off; every answer tallied. Returns the
     first answer that is 2xx or a final 4xx; raises after ``RETRY_FOR_SECONDS``."""
@@ -132,7 +138,7 @@ async def send(
         try:
             response = await http.request(method, url, **kwargs)
             tally.waits[endpoint].append(time.perf_counter() - sent)
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, lean_http.TransportError) as exc:
             tally.answer(endpoint, "transport error")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{method} {url}: {exc!r}") from exc
@@ -160,7 +166,9 @@ async def send(
 class WebhookLocations:
     """The 3PL: receives fulfillment requests, then reports each step through the API."""
 
-    def __init__(self, api: httpx.AsyncClient, tally: Tally, secret: str, seed: int) -> None:
+    def __init__(
+        self, api: httpx.AsyncClient | lean_http.Client, tally: Tally, secret: str, seed: int
+    ) -> None:
         self._api = api
         self._tally = tally
         self._secret = secret

@@ -18,6 +18,7 @@ from adapters.webhook_urls import WebhookPolicy
 from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
+from starter.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS, WARMUP = 6, 2
@@ -217,3 +218,75 @@ async def test_the_3pl_gives_up_a_package_whose_event_is_refused_for_good(webhoo
 
     assert "404 for accepted" in locations.given_up["B1-F1"]
     assert tally.answers["events"] == {"404": 1} and len(tally.errors) == 1
+
+
+# --- the driver's HTTP client (real sockets, a real uvicorn) -------------------------------
+
+
+async def test_the_drivers_client_keeps_connections_alive_and_survives_a_closed_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``benchmarks/lean_http.py`` against uvicorn: JSON both ways, headers, statuses,
+    connections reused, and a connection the server closed while idle replaced at once."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import lean_http
+    import uvicorn
+
+    peers: list[tuple[str, int]] = []
+
+    async def app(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        peers.append(scope["client"])
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = dict(scope["headers"])
+        answer = json.dumps(
+            {"path": scope["path"], "query": scope["query_string"].decode(),
+             "auth": headers.get(b"authorization", b"").decode(),
+             "got": json.loads(body) if body else None}
+        ).encode()  # fmt: skip
+        status = 503 if scope["path"] == "/busy" else 200
+        await send(
+            {"type": "http.response.start", "status": status,
+             "headers": [(b"content-type", b"application/json"), (b"retry-after", b"2")]}
+        )  # fmt: skip
+        await send({"type": "http.response.body", "body": answer})
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, port=port, log_level="warning", lifespan="off", timeout_keep_alive=1)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn sets a flag, no event)
+        await asyncio.sleep(0.01)
+    try:
+        async with lean_http.Client(
+            f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer t"}, max_connections=2
+        ) as http:
+            first = await http.post("/orders?x=1", json={"order_id": "A-1"})
+            second = await http.get("/orders/A-1")
+            busy = await http.get("/busy")
+            await asyncio.sleep(1.5)  # past uvicorn's keep-alive: it closes the idle one
+            after = await http.get("/again")
+        with pytest.raises(lean_http.TransportError):
+            async with lean_http.Client(f"http://127.0.0.1:{free_port()}") as nowhere:
+                await nowhere.get("/")
+    finally:
+        server.should_exit = True
+        await serving
+
+    assert first.is_success and first.json() == {
+        "path": "/orders", "query": "x=1", "auth": "Bearer t", "got": {"order_id": "A-1"}
+    }  # fmt: skip
+    assert second.json()["got"] is None and second.json()["path"] == "/orders/A-1"
+    assert busy.status_code == 503 and busy.headers.get("Retry-After") == "2"
+    with pytest.raises(lean_http.HTTPStatusError):
+        busy.raise_for_status()
+    assert after.json()["path"] == "/again"
+    assert peers[0] == peers[1] == peers[2]  # one connection, kept alive
+    assert peers[3] != peers[0]  # a fresh one after the server closed it
