@@ -575,7 +575,20 @@ def report(phases: dict[str, Phase], args: argparse.Namespace) -> dict[str, obje
         http_ratio = batches["http"].rate / batches["bare"].rate
         verdict = "met" if http_ratio >= 0.5 else "NOT met"
         print(f"http / bare: {http_ratio:.2f} (target 0.50: {verdict})")
-        summary.update(http_ratio=round(http_ratio, 3), http_stack=args.http_stack)
+        # The same comparison in CPU, leaving out the driver (the outside world, which
+        # would run elsewhere): Temporal and Switchyard's processes per order, http
+        # (server, worker, API) against bare (server, worker).
+        own = {
+            name: sum(ms for who, ms in batches[name].cpu.items() if who != "driver")
+            for name in ("bare", "http")
+        }
+        cpu_ratio = own["bare"] / own["http"] if own["http"] else 0.0
+        print(f"http / bare in CPU per order without the driver: {cpu_ratio:.2f}")
+        summary.update(
+            http_ratio=round(http_ratio, 3),
+            http_cpu_ratio=round(cpu_ratio, 3),
+            http_stack=args.http_stack,
+        )
     if "shaped" in batches:
         shaped = batches["shaped"].rate
         print(

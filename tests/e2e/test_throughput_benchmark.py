@@ -62,6 +62,10 @@ def test_the_throughput_benchmark_runs_every_phase_and_reports_its_ratios(
     assert figures["ratio_to_shaped"] == pytest.approx(stack / shaped, abs=0.01)
     assert figures["shape_cost"] == pytest.approx(shaped / bare, abs=0.01)
     assert figures["http_ratio"] == pytest.approx(http / bare, abs=0.01)
+    cpu = {p: figures[p]["cpu_ms_per_order"] for p in ("bare", "http")}
+    own = {p: sum(ms for who, ms in cpu[p].items() if who != "driver") for p in cpu}
+    assert set(cpu["http"]) == {"server", "worker", "api", "driver"}
+    assert figures["http_cpu_ratio"] == pytest.approx(own["bare"] / own["http"], abs=0.01)
     for line in ("stack / bare:", "stack / shaped:", "http / bare:"):
         assert line in stdout
 
