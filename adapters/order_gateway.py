@@ -166,7 +166,11 @@ class OrderGateway:
         the order's status (None), so the answer never waits for a worker.
         ``subscribed``: the event types subscribers want now; the order publishes those."""
         digest = request_hash(order)
-        memo: dict[str, object] = {_REQUEST_HASH: digest, search.PLACED_BY_MEMO: placed_by}
+        memo: dict[str, object] = {
+            _REQUEST_HASH: digest,
+            search.PLACED_BY_MEMO: placed_by,
+            search.STORE_CALLS_MEMO: search.STORE_CALLS_LOCAL,
+        }
         if refused:
             memo[search.REFUSED_MEMO] = refused
         if subscribed:

@@ -102,8 +102,6 @@ _NOTABLE = frozenset(
 )  # fmt: skip
 # Orders placed before events existed have no publish activities in their histories.
 EVENTS_PATCH = "order-events"
-# Orders started before allocate and commit_shipment ran as local activities.
-LOCAL_STORE_PATCH = "store-local-activities"
 # How long a location gets to hear "stop" before the units are released anyway.
 CANCEL_AT_LOCATION_FOR = timedelta(hours=1)
 
@@ -144,6 +142,7 @@ class OrderWorkflow:
         self._subscribed: frozenset[str] = frozenset()
         self._events_published = 0
         self._publishing: list[asyncio.Task[None]] = []
+        self._local_store: bool | None = None  # read from the memo at the first store call
 
     # --- the process ------------------------------------------------------------------
 
@@ -373,8 +372,12 @@ class OrderWorkflow:
         Both are quick idempotent writes to the store (keyed by allocation key, by
         fulfillment), so a worker that dies mid-call just runs them again. As local
         activities they spare each order two activity tasks and two workflow tasks on the
-        Temporal server (docs/performance.md)."""
-        if workflow.patched(LOCAL_STORE_PATCH):
+        Temporal server (docs/performance.md). Which one is the order's memo's to say
+        (``search.STORE_CALLS_MEMO``, fixed at start): orders started before keep theirs."""
+        if self._local_store is None:
+            local = workflow.memo_value(search.STORE_CALLS_MEMO, "", type_hint=str)
+            self._local_store = local == search.STORE_CALLS_LOCAL
+        if self._local_store:
             return await workflow.execute_local_activity(activity, arg, **options)
         return await workflow.execute_activity(activity, arg, **options)
 

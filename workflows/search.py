@@ -38,3 +38,9 @@ REFUSED_MEMO = "refused"
 # The memo key under which the API records the event types subscribed when the order was
 # placed (``domain.events``): the workflow publishes only those (none: no activity at all).
 EVENTS_MEMO = "event_types"
+# The memo key under which the API records how the order's workflow calls the store:
+# "local" (allocate and commit_shipment as local activities). Orders started before it
+# existed have none and keep plain activities. A memo, not ``workflow.patched``: a patch
+# makes the SDK upsert a search attribute (one more visibility write) in every new order.
+STORE_CALLS_MEMO = "store_calls"
+STORE_CALLS_LOCAL = "local"
