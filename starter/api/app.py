@@ -34,7 +34,7 @@ from starter.api import (
     tokens,
 )
 from starter.api.docs_page import install_docs
-from starter.api.errors import error_responses, install_error_handlers
+from starter.api.errors import RETRY_AFTER_SECONDS, error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.keys import Keys, load_keys
@@ -190,7 +190,7 @@ def create_app(
         return JSONResponse(
             status_code=503,
             content={"status": "degraded", **checks, "message": message},
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
 
     return app

@@ -42,6 +42,9 @@ from domain.errors import (
 
 log = logging.getLogger(__name__)
 
+# How long a caller told "cannot answer now" (503) should wait before trying again.
+RETRY_AFTER_SECONDS = "5"
+
 
 class NotFound(LookupError):
     """A resource named in the path does not exist."""
@@ -142,7 +145,9 @@ def error_response(status: int, message: str, error: str) -> JSONResponse:
 def unavailable(message: str, error: str) -> JSONResponse:
     """A 503 the caller may retry: nothing was lost, it just cannot be served now."""
     return JSONResponse(
-        status_code=503, content={"message": message, "error": error}, headers={"Retry-After": "5"}
+        status_code=503,
+        content={"message": message, "error": error},
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
 
 

@@ -28,7 +28,7 @@ from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
 from domain.models import is_identifier
-from starter.api.errors import problems_message, problems_of, status_for
+from starter.api.errors import RETRY_AFTER_SECONDS, problems_message, problems_of, status_for
 from starter.console.session import (
     CSRF_HEADER,
     CsrfRefused,
@@ -169,7 +169,9 @@ class ConsoleRoute(APIRoute):
                     log.exception("%s %s failed", request.method, request.url.path)
                     known = (500, "something went wrong; the server log has the details")
                 status, message = known
-                headers = {"HX-Trigger": REFRESH_EVENT} if request.method == "POST" else None
+                headers = {"HX-Trigger": REFRESH_EVENT} if request.method == "POST" else {}
+                if status == 503:  # as the API's: when to try again
+                    headers["Retry-After"] = RETRY_AFTER_SECONDS
                 template = "_answer.html" if is_htmx(request) else "error.html"
                 return render(
                     request,

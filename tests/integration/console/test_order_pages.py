@@ -156,5 +156,5 @@ def test_temporal_not_answering_is_a_503_page_in_words(
 
     gateway.get_order = unavailable  # type: ignore[method-assign,assignment]
     answer = signed_in("support").get("/console/orders/A100")
-    assert answer.status_code == 503
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "cannot answer now" in answer.text and "<html" in answer.text
