@@ -163,6 +163,16 @@ async def send(
         await asyncio.sleep(wait)
 
 
+async def read_body(receive) -> bytes:
+    """An ASGI request's whole body."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
 class WebhookLocations:
     """The 3PL: receives fulfillment requests, then reports each step through the API."""
 
@@ -184,12 +194,7 @@ class WebhookLocations:
     async def __call__(self, scope, receive, send_message) -> None:  # an ASGI app
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = dict(scope["headers"])
         status, after = self._receive(scope["path"].strip("/"), headers, body)
         await send_message(

@@ -142,7 +142,7 @@ class OrderWorkflow:
         self._subscribed: frozenset[str] = frozenset()
         self._events_published = 0
         self._publishing: list[asyncio.Task[None]] = []
-        self._local_store: bool | None = None  # read from the memo at the first store call
+        self._local_store = False  # reserve and commit as local activities (the memo says)
 
     # --- the process ------------------------------------------------------------------
 
@@ -152,6 +152,8 @@ class OrderWorkflow:
             placed_by = workflow.memo_value(search.PLACED_BY_MEMO, "checkout", type_hint=str)
             subscribed = workflow.memo_value(search.EVENTS_MEMO, [], type_hint=list[str])
             self._subscribed = frozenset(subscribed)
+            store_calls = workflow.memo_value(search.STORE_CALLS_MEMO, "", type_hint=str)
+            self._local_store = store_calls == search.STORE_CALLS_LOCAL
             self._record("received", actor=placed_by)
             refused = workflow.memo_value(search.REFUSED_MEMO, "", type_hint=str)
             if refused:  # kept to be seen, never placed: it fails at once, saying why
@@ -374,9 +376,6 @@ class OrderWorkflow:
         activities they spare each order two activity tasks and two workflow tasks on the
         Temporal server (docs/performance.md). Which one is the order's memo's to say
         (``search.STORE_CALLS_MEMO``, fixed at start): orders started before keep theirs."""
-        if self._local_store is None:
-            local = workflow.memo_value(search.STORE_CALLS_MEMO, "", type_hint=str)
-            self._local_store = local == search.STORE_CALLS_LOCAL
         if self._local_store:
             return await workflow.execute_local_activity(activity, arg, **options)
         return await workflow.execute_activity(activity, arg, **options)

@@ -8,7 +8,6 @@ import importlib.machinery
 import logging
 import os
 import sys
-import threading
 from collections.abc import Sequence
 from types import CodeType, ModuleType
 from typing import Any
@@ -69,8 +68,9 @@ else:  # pragma: no cover
 class _RememberedSource(importlib.machinery.SourceFileLoader):
     """A source module's loader that reads and unmarshals its code once per file version."""
 
-    _codes: dict[tuple[str, int], CodeType] = {}  # one cache for every loader
-    _lock = threading.Lock()
+    # One cache for every loader. Two threads missing at once both read the file and
+    # store equal code objects: no lock needed (a dict's item assignment is atomic).
+    _codes: dict[tuple[str, int], CodeType] = {}
 
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
@@ -79,8 +79,7 @@ class _RememberedSource(importlib.machinery.SourceFileLoader):
         if code is None:
             code = super().get_code(fullname)
             assert code is not None
-            with self._lock:
-                self._codes[key] = code
+            self._codes[key] = code
         return code
 
 

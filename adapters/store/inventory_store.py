@@ -29,7 +29,6 @@ from adapters.store import (
 from adapters.store.engine import READ_ONLY, create_store_engine
 from adapters.store.errors import StoreUnavailable
 from adapters.store.migrate import upgrade_to_head
-from adapters.store.repository import NETWORK_VERSION
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 from adapters.store.unit_of_work import UnitOfWork
@@ -95,7 +94,7 @@ class InventoryStore:
 
     def network_version(self) -> int:
         """A counter that grows whenever SKUs or locations change; cache ``network()`` on it."""
-        return int(self._read(lambda uow: uow.catalogue.stored_meta(NETWORK_VERSION)) or 0)
+        return self._read(lambda uow: uow.catalogue.network_version())
 
     def known_skus(self) -> set[str]:
         return self._read(lambda uow: uow.catalogue.sku_ids())
@@ -421,7 +420,7 @@ class InventoryStore:
 
     def read_setting(self, key: str) -> Any:
         """A JSON value kept under ``key`` (None when unset)."""
-        return self._read(lambda uow: uow.catalogue.stored_meta(key))
+        return self._read(lambda uow: uow.catalogue.get_meta(key))
 
     def append_setting_version(
         self, current_key: str, key_for: Callable[[int], str], value: Any

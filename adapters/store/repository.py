@@ -303,8 +303,14 @@ class InventoryRepository:
         actor: str,
     ) -> None:
         """One ledger row, inserted now (it is never read back in the same transaction)."""
-        entry = ledger_entry(kind, location_id, sku, on_hand, reserved, reason, reference, actor)
-        self.record_all([entry])
+        self.record_all(
+            [
+                ledger_entry(
+                    kind, location_id, sku, on_hand=on_hand, reserved=reserved,
+                    reason=reason, reference=reference, actor=actor,
+                )
+            ]
+        )  # fmt: skip
 
     def record_all(self, entries: list[dict[str, Any]]) -> None:
         """Ledger rows made by ``ledger_entry``, inserted in that order in one statement."""
@@ -364,13 +370,9 @@ class CatalogueRepository:
         self._s.add(row)
 
     def get_meta(self, key: str) -> Any:
-        row = self._s.get(MetaRow, key)
-        return None if row is None else json.loads(row.value)
-
-    def stored_meta(self, key: str) -> Any:
-        """``get_meta`` as committed, in one prebuilt statement: for read-only units of
-        work (the network and rules versions, read for every allocation and dispatch),
-        which have no change of their own pending that the session would show."""
+        """The JSON value under ``key`` as the database has it (one prebuilt statement: the
+        network and rules versions are read for every allocation and dispatch). A
+        ``set_meta`` of this unit of work shows only once flushed; none reads after one."""
         value = self._s.execute(_META, {"key": key}).scalar_one_or_none()
         return None if value is None else json.loads(value)
 
@@ -410,8 +412,9 @@ def ledger_entry(
     kind: MovementKind,
     location_id: str,
     sku: str,
-    on_hand: int,
-    reserved: int,
+    *,
+    on_hand: int = 0,
+    reserved: int = 0,
     reason: str,
     reference: str | None,
     actor: str,

@@ -92,16 +92,10 @@ def reserve_plan(
             _reopen(row, location_id, units, allocation_key)
         entries.append(
             ledger_entry(
-                MovementKind.RESERVE,
-                location_id,
-                sku,
-                0,
-                units,
-                f"allocation {allocation_key}",
-                fulfillment_id,
-                actor,
+                MovementKind.RESERVE, location_id, sku, reserved=units,
+                reason=f"allocation {allocation_key}", reference=fulfillment_id, actor=actor,
             )
-        )
+        )  # fmt: skip
     try:
         uow.inventory.insert_reservations(new_rows)
         uow.flush()
@@ -192,19 +186,21 @@ def commit_shipment(
         shipped = row.quantity if shipped_by_sku is None else shipped_by_sku.get(row.sku, 0)
         rest = row.quantity - shipped
         uow.inventory.move(row.location_id, row.sku, on_hand=-shipped, reserved=-row.quantity)
-        where, sku, fid = row.location_id, row.sku, fulfillment_id
+        at = {"reference": fulfillment_id, "actor": actor}
         if shipped:
             entries.append(
                 ledger_entry(
-                    MovementKind.SHIP, where, sku, -shipped, -shipped, "shipped", fid, actor
+                    MovementKind.SHIP, row.location_id, row.sku,
+                    on_hand=-shipped, reserved=-shipped, reason="shipped", **at,
                 )
-            )
+            )  # fmt: skip
         if rest:
             entries.append(
                 ledger_entry(
-                    MovementKind.RELEASE, where, sku, 0, -rest, "shipped short", fid, actor
+                    MovementKind.RELEASE, row.location_id, row.sku,
+                    reserved=-rest, reason="shipped short", **at,
                 )
-            )
+            )  # fmt: skip
         row.quantity, row.updated_at = shipped, utcnow()
         row.status = ReservationStatus.COMMITTED.value
     uow.inventory.record_all(entries)

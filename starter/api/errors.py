@@ -144,11 +144,9 @@ def error_response(status: int, message: str, error: str) -> JSONResponse:
 
 def unavailable(message: str, error: str) -> JSONResponse:
     """A 503 the caller may retry: nothing was lost, it just cannot be served now."""
-    return JSONResponse(
-        status_code=503,
-        content={"message": message, "error": error},
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-    )
+    response = error_response(503, message, error)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 def field_path(loc: tuple[str | int, ...] | list[str | int]) -> str:

@@ -248,7 +248,7 @@ def sku_stock(store: InventoryStore, network: Network, rules: Rules, sku: str) -
                 on_hand=balance.on_hand,
                 reserved=balance.reserved,
                 safety_stock=safety,
-                available=max(0, balance.on_hand - balance.reserved - safety),
+                available=_available(balance, safety),
             )
         )
     return SkuInventory(
@@ -433,8 +433,13 @@ def _sku_stock(balance: StockBalance, safety: int) -> SkuStock:
         on_hand=balance.on_hand,
         reserved=balance.reserved,
         safety_stock=safety,
-        available=max(0, balance.on_hand - balance.reserved - safety),
+        available=_available(balance, safety),
     )
+
+
+def _available(balance: StockBalance, safety: int) -> int:
+    """Units that can still be promised there: on hand, less reserved and safety stock."""
+    return max(0, balance.on_hand - balance.reserved - safety)
 
 
 def _stock_of(request: Request, balance: StockBalance) -> SkuStock:

@@ -235,6 +235,7 @@ async def test_the_drivers_client_keeps_connections_alive_and_survives_a_closed_
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import lean_http
     import uvicorn
+    from webhook_3pl import read_body
 
     peers: list[tuple[str, int]] = []
 
@@ -242,12 +243,7 @@ async def test_the_drivers_client_keeps_connections_alive_and_survives_a_closed_
         if scope["type"] != "http":
             return
         peers.append(scope["client"])
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = dict(scope["headers"])
         answer = json.dumps(
             {"path": scope["path"], "query": scope["query_string"].decode(),
