@@ -15,7 +15,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.names import RECORD_SHORTFALL
+from activities.names import ALLOCATE, RECORD_SHORTFALL
 from domain.errors import InvalidTransition, NotReroutable
 from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
@@ -83,6 +83,34 @@ async def test_a_failing_activity_fails_the_order_visibly_holding_nothing(
     assert [f.status for f in final.fulfillments] == [S.CANCELLED]
     assert r.locations.cancelled == [first]  # the location was told to stop
     assert r.store.open_reservations("X2") == []
+    assert r.store.check_ledger() == []
+
+
+async def test_a_failing_reservation_a_local_activity_fails_the_order_holding_nothing(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    """allocate runs as a local activity (inside the workflow task): its failure still
+    reaches the order, which fails visibly and holds nothing."""
+
+    @activity.defn(name=ALLOCATE)
+    def broken_allocate(request: object) -> None:
+        raise ApplicationError("bug: the router is broken", non_retryable=True)
+
+    async with rig(time_env, task_queue, tmp_path, replace=[broken_allocate]) as r:
+        await r.place(order("X11", lines=lines(A=1)))
+        error, final = await closed_view(r, "X11")
+        handle = r.env.client.get_workflow_handle(order_workflow_id("X11"))
+        events = [event async for event in handle.fetch_history_events()]
+    assert isinstance(error.cause, ApplicationError) and error.cause.type == "OrderFailed"
+    assert final.status is OrderStatus.FAILED
+    assert "the router is broken" in (final.reason or "")
+    assert final.fulfillments == []
+    scheduled = [e for e in events if e.HasField("activity_task_scheduled_event_attributes")]
+    assert not any(
+        e.activity_task_scheduled_event_attributes.activity_type.name == ALLOCATE for e in scheduled
+    )  # it ran as a local activity, recorded as a marker
+    assert any(e.HasField("marker_recorded_event_attributes") for e in events)
+    assert r.store.open_reservations("X11") == []
     assert r.store.check_ledger() == []
 
 
