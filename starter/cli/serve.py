@@ -71,6 +71,7 @@ def up(
         stop = asyncio.Event()
         _stop_on_signals(stop)
         client = await client_for(settings, keys, wait_seconds=60.0)
+        demo_runs: set[asyncio.Task[None]] = set()
 
         def ready(info: StackInfo) -> None:
             console.print(f"\n[bold green]Switchyard is up.[/]\n  API docs:    {info.docs_url}")
@@ -81,9 +82,11 @@ def up(
             if tokens_file:
                 console.print(f"  API tokens:  {tokens_file} (one per role and per location)")
             console.print("Press Ctrl-C to stop.\n")
-            if demo:
-                asyncio.get_running_loop().create_task(
-                    show_demo(settings.api_url, store.network(), demo, admin_token(settings))
+            if demo:  # kept referenced: the loop holds only a weak reference to a task
+                demo_runs.add(
+                    asyncio.get_running_loop().create_task(
+                        show_demo(settings.api_url, store.network(), demo, admin_token(settings))
+                    )
                 )
 
         await run_stack(
