@@ -17,7 +17,6 @@ from typing import Any
 
 import uvicorn
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
@@ -47,6 +46,8 @@ def prepare_store(settings: Settings, network_file: Path | None) -> tuple[Invent
 
 @dataclass
 class StackInfo:
+    """Where the running stack answers, for the ``dom up`` banner."""
+
     api_url: str
     docs_url: str
     temporal_address: str
@@ -65,23 +66,52 @@ async def run_stack(
 ) -> None:
     """Run the worker and the API in this process until Ctrl-C (or ``stop`` is set)."""
     async with assembled_worker(settings, keys, store, client) as worker:
-        await _serve_beside(worker, settings, store, client, keys, on_ready, ui_url, stop)
+        server = _api_server(settings, store, client, keys)
+        # Everything loaded so far (ZIP index, routing caches) lives for the whole process:
+        # keep it out of the collector's full passes, which otherwise land inside decisions.
+        gc.freeze()
+        worker_task = asyncio.create_task(worker.run())
+        server_task = asyncio.create_task(server.serve())
+
+        async def announce() -> None:
+            while not server.started:
+                if server_task.done():
+                    return
+                await asyncio.sleep(0.05)
+            if on_ready:
+                on_ready(
+                    StackInfo(
+                        api_url=settings.api_url,
+                        docs_url=f"{settings.api_url}/docs",
+                        temporal_address=settings.resolved_temporal_address,
+                        ui_url=ui_url,
+                    )
+                )
+
+        announcer = asyncio.create_task(announce())
+        waiters: list[asyncio.Task[Any]] = [server_task, worker_task]
+        if stop is not None:
+            waiters.append(asyncio.create_task(stop.wait()))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            announcer.cancel()
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server_task, timeout=10)
+            await worker.shutdown()
+            for task in (server_task, worker_task):
+                if task.done() and not task.cancelled():
+                    failure = task.exception()
+                    if failure is not None:
+                        raise failure
 
 
-async def _serve_beside(
-    worker: Worker,
-    settings: Settings,
-    store: InventoryStore,
-    client: Client,
-    keys: Keys,
-    on_ready: Callable[[StackInfo], None] | None,
-    ui_url: str | None,
-    stop: asyncio.Event | None,
-) -> None:
-    """Run ``worker`` and the API until either ends or ``stop`` is set; then stop both."""
+def _api_server(settings: Settings, store: InventoryStore, client: Client, keys: Keys) -> _Server:
+    """The API on the worker's client and store, served by uvicorn on this event loop."""
     gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
     app = create_app(settings, gateway=gateway, store=store, keys=keys)
-    server = _Server(
+    return _Server(
         uvicorn.Config(
             app,
             host=settings.api_host,
@@ -92,41 +122,3 @@ async def _serve_beside(
             log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
     )
-    # Everything loaded so far (ZIP index, routing caches) lives for the whole process:
-    # keep it out of the collector's full passes, which otherwise land inside decisions.
-    gc.freeze()
-    worker_task = asyncio.create_task(worker.run())
-    server_task = asyncio.create_task(server.serve())
-
-    async def announce() -> None:
-        while not server.started:
-            if server_task.done():
-                return
-            await asyncio.sleep(0.05)
-        if on_ready:
-            on_ready(
-                StackInfo(
-                    api_url=settings.api_url,
-                    docs_url=f"{settings.api_url}/docs",
-                    temporal_address=settings.resolved_temporal_address,
-                    ui_url=ui_url,
-                )
-            )
-
-    announcer = asyncio.create_task(announce())
-    waiters: list[asyncio.Task[Any]] = [server_task, worker_task]
-    if stop is not None:
-        waiters.append(asyncio.create_task(stop.wait()))
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        announcer.cancel()
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(server_task, timeout=10)
-        await worker.shutdown()
-        for task in (server_task, worker_task):
-            if task.done() and not task.cancelled():
-                failure = task.exception()
-                if failure is not None:
-                    raise failure
