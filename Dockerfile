@@ -6,6 +6,7 @@ COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities
 COPY adapters ./adapters
+COPY services ./services
 COPY starter ./starter
 COPY worker.py ./
 RUN pip install --no-cache-dir . \

@@ -1,193 +1,30 @@
-"""Builds Switchyard's Temporal worker: workflows, activities, converter, sandbox.
+"""``python worker.py``: run one Switchyard worker until stopped, as ``dom worker`` does.
 
-Run it alone in production (``python worker.py`` or ``dom worker``), as many copies as
-the load needs; ``dom up`` runs one beside the API and an embedded Temporal server.
+Run as many copies as the load needs, against ``DOM_TEMPORAL_ADDRESS`` and
+``DOM_DATABASE_URL``; the worker itself is built by ``starter.bootstrap.worker``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import gc
-import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
-import httpx
-from pydantic import SecretBytes
-from temporalio.client import Client
-from temporalio.worker import Worker
-
-from activities.dispatch import DispatchActivities
-from activities.events import EventActivities
-from activities.inventory import InventoryActivities
-from adapters.catalog import Catalog
-from adapters.locations import LocationAdapters
-from adapters.order_gateway import OrderGateway
-from adapters.rules_book import RulesBook
-from adapters.store import InventoryStore
-from adapters.webhook_urls import WebhookPolicy
-from domain.fulfillment import LocationEvent
-from domain.routing.price_board import PriceBoard
-from services.pricing import PriceRefresher, PricingSchedule
-from workflows.runner import WORKFLOWS, workflow_runner
-
-if TYPE_CHECKING:
-    from starter.settings import Settings
-
-log = logging.getLogger(__name__)
-
-__all__ = [
-    "WORKFLOWS",
-    "WorkerParts",
-    "build_worker",
-    "pricing_schedule",
-    "run_worker",
-    "workflow_runner",
-]
+from starter.bootstrap import start
+from starter.bootstrap.keys import MissingKeys, UnusableKeys
+from starter.bootstrap.loop import run as run_on_loop
+from starter.bootstrap.settings import get_settings
+from starter.bootstrap.worker import run_worker
 
 
-class WorkerParts:
-    """What a worker owns besides itself: the location adapters and their HTTP client, and
-    the ``lookahead`` price board with the background task that keeps it fresh."""
-
-    def __init__(
-        self,
-        client: Client,
-        task_queue: str,
-        search_hash_key: SecretBytes,
-        *,
-        webhook_policy: WebhookPolicy | None = None,
-        pricing: PricingSchedule | None = None,
-    ) -> None:
-        gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
-
-        async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
-            return await gateway.report_event(
-                location_id, fulfillment_id, event, actor=f"location:{location_id}:simulator"
-            )
-
-        self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
-        self.webhook_policy = webhook_policy
-        # Subscribers' endpoints: no redirects (a redirect could point inside the network).
-        self.events_http = httpx.AsyncClient(follow_redirects=False)
-        self.pricing = pricing or PricingSchedule()
-        self.prices = PriceBoard(self.pricing.window_orders)
-        self._refreshing: asyncio.Task[None] | None = None
-
-    def keep_prices_fresh(self, refresher: PriceRefresher) -> None:
-        """Start the background price refresh (from the running event loop); ``aclose`` stops it."""
-        if self._refreshing is None:
-            self._refreshing = asyncio.get_running_loop().create_task(
-                refresher.run(), name="lookahead-prices"
-            )
-
-    async def aclose(self) -> None:
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refreshing
-            self._refreshing = None
-        await self.adapters.aclose()
-        await self.events_http.aclose()
-
-
-def pricing_schedule(settings: Settings) -> PricingSchedule:
-    """The ``DOM_LOOKAHEAD_*`` settings as a worker's pricing schedule."""
-    return PricingSchedule(
-        every_seconds=settings.lookahead_refresh_seconds,
-        window_orders=settings.lookahead_window_orders,
-        min_orders=settings.lookahead_min_orders,
-    )
-
-
-def build_worker(
-    client: Client,
-    store: InventoryStore,
-    task_queue: str,
-    parts: WorkerParts,
-    *,
-    max_concurrent_activities: int = 64,
-) -> Worker:
-    """A worker running the order and fulfillment workflows and every activity.
-
-    Call it from the running event loop: it starts the ``lookahead`` price refresh
-    (``services.pricing``), which checks once a second and runs an LP only while the
-    rules choose ``lookahead``; ``parts.aclose()`` stops it."""
-    rules = RulesBook(store).current
-    # One catalog for routing and pricing: the same Network object, so the prices'
-    # per-location arrays, built in the refresh thread, are the ones routing reads.
-    catalog = Catalog(store)
-    inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
-    parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
-    dispatch = DispatchActivities(parts.adapters, catalog)
-    events = EventActivities(store, parts.events_http, parts.webhook_policy)
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=[
-            inventory.allocate,
-            inventory.release_reservations,
-            inventory.commit_shipment,
-            inventory.record_shortfall,
-            inventory.record_backorder,
-            dispatch.dispatch_fulfillment,
-            dispatch.cancel_fulfillment_at_location,
-            events.publish_event,
-        ],
-        activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
-        max_concurrent_activities=max_concurrent_activities,
-        workflow_runner=workflow_runner(),
-    )
-
-
-async def run_worker() -> None:
-    """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped.
-
-    Its keys come from ``DOM_ENCRYPTION_KEYS``/``DOM_SEARCH_HASH_KEY`` or the data dir's
-    files (``starter.keys``); it never creates them: ``MissingKeys`` says what to set."""
-    from adapters import metrics
-    from starter.keys import load_keys
-    from starter.log_format import configure_logging
-    from starter.settings import get_settings
-    from starter.temporal import connect, ensure_search_attributes, metrics_runtime
-
+def main() -> None:
+    """Settings and keys from the environment (or the data dir's key files), then the worker."""
     settings = get_settings()
-    keys = load_keys(settings)
-    configure_logging(settings.log_level, settings.log_format)
-    if settings.metrics_address:
-        metrics.serve(settings.metrics_address)
-    store = InventoryStore(settings.resolved_database_url)
-    store.migrate()
-    client = await connect(
-        settings.resolved_temporal_address,
-        settings.temporal_namespace,
-        keys=keys.encryption,
-        runtime=metrics_runtime(settings.temporal_metrics_address),
-    )
-    await ensure_search_attributes(client)
-    parts = WorkerParts(
-        client,
-        settings.task_queue,
-        keys.search_hash,
-        webhook_policy=settings.webhook_policy,
-        pricing=pricing_schedule(settings),
-    )
-    worker = build_worker(
-        client,
-        store,
-        settings.task_queue,
-        parts,
-        max_concurrent_activities=settings.max_concurrent_activities,
-    )
-    gc.freeze()  # start-up data lives for the whole process; keep it out of full collections
-    log.info("worker polling %s on %s", settings.task_queue, settings.resolved_temporal_address)
     try:
-        await worker.run()
-    finally:
-        await parts.aclose()
+        keys = start(settings)
+    except (MissingKeys, UnusableKeys) as exc:
+        raise SystemExit(str(exc)) from None
+    with contextlib.suppress(KeyboardInterrupt):
+        run_on_loop(run_worker(settings, keys))
 
 
 if __name__ == "__main__":
-    asyncio.run(run_worker())
+    main()

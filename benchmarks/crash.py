@@ -53,9 +53,9 @@ from webhook_3pl import Tally, WebhookLocations, send, serving
 
 from domain.models import OrderStatus
 from domain.network_file import load_network
-from starter.demo import demo_order
-from starter.keys import fresh_environment
-from starter.stack import EmbeddedTemporal, free_port
+from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
+from starter.bootstrap.keys import fresh_environment
+from starter.cli.demo import demo_order
 
 TASK_QUEUE = "switchyard-crash"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"

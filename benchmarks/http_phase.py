@@ -30,8 +30,8 @@ from webhook_3pl import Tally, WebhookLocations, send, serving
 
 from domain.models import Network, OrderStatus
 from domain.network_file import load_network
-from starter.demo import demo_order
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
+from starter.cli.demo import demo_order
 
 HTTP_TASK_QUEUE = "switchyard-benchmark-http"  # apart from the in-process stack's
 ORDER_DEADLINE_SECONDS = 300.0

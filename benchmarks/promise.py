@@ -56,7 +56,7 @@ TARGET_P99_MS = 50.0
 @contextlib.contextmanager
 def dom_up(network: Path, data_dir: Path, log: Path) -> Iterator[str]:
     """``dom up`` on ``network`` until the block ends; yields the API's URL."""
-    from starter.stack import free_port
+    from starter.bootstrap.dev_server import free_port
 
     temporal_port = free_port(with_ui=True)
     api_port = free_port(besides=[temporal_port])

@@ -219,9 +219,9 @@ async def run_bare_worker(address: str, ready_file: Path) -> None:
     """The bare phases' worker process: the stack's worker settings, the bare workflows."""
     from temporalio.worker import Worker
 
-    from starter.keys import load_keys
-    from starter.settings import Settings
-    from starter.temporal import connect
+    from starter.bootstrap.keys import load_keys
+    from starter.bootstrap.settings import Settings
+    from starter.bootstrap.temporal import connect
     from workflows.runner import workflow_runner
 
     global _worker_client
@@ -448,8 +448,8 @@ async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> Async
 
     from domain.ids import order_workflow_id
     from domain.network_file import load_network
-    from starter.demo import demo_order
-    from starter.stack import free_port
+    from starter.bootstrap.dev_server import free_port
+    from starter.cli.demo import demo_order
 
     network = load_network(args.network)
     rng = random.Random(args.seed)
@@ -521,7 +521,7 @@ def machine() -> str:
 
 
 def _temporal_cli() -> Path:
-    from starter.temporal import temporal_cli_path
+    from starter.bootstrap.temporal import temporal_cli_path
 
     return temporal_cli_path()
 
@@ -650,9 +650,9 @@ def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
 
 async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
     """Warm every phase up, then alternate them round by round on the one server."""
-    from starter.keys import load_keys
-    from starter.settings import Settings
-    from starter.stack import connect_when_ready
+    from starter.bootstrap.keys import load_keys
+    from starter.bootstrap.settings import Settings
+    from starter.bootstrap.temporal import connect_when_ready
 
     keys = load_keys(Settings()).encryption
     client = await connect_when_ready(args.temporal_address, "default", keys=keys)
@@ -686,12 +686,14 @@ async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int |
 def main() -> None:
     args = parse_args()
     if args.bare_worker:
-        from starter.loop import run as run_on_loop  # the stack's event loop, as dom worker
+        from starter.bootstrap.loop import (
+            run as run_on_loop,  # the stack's event loop, as dom worker
+        )
 
         run_on_loop(run_bare_worker(args.temporal_address, args.ready_file))
         return
-    from starter.keys import fresh_environment
-    from starter.stack import EmbeddedTemporal, free_port
+    from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
+    from starter.bootstrap.keys import fresh_environment
 
     # One set of keys for the run, inherited by every process it starts (as a production
     # stack shares them): the driver, the bare worker, dom up, dom worker and dom api.
@@ -709,7 +711,7 @@ def main() -> None:
         temporal.start()
         # The driver on the stack's event loop too: it shares the two cores with what it
         # measures, so the less it spends per request, the less it skews the HTTP phase.
-        from starter.loop import run as run_on_loop
+        from starter.bootstrap.loop import run as run_on_loop
 
         phases = run_on_loop(run_phases(args, data_dir, child_pid("start-dev")))
         summary = report(phases, args)

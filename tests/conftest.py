@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from starter.temporal import (
+from starter.bootstrap.temporal import (
     data_converter,
     ensure_search_attributes,
     temporal_cli_path,

@@ -10,7 +10,7 @@ import base64
 from pydantic import SecretBytes
 
 from adapters.encryption import KeyRing
-from starter.keys import Keys
+from starter.bootstrap.keys import Keys
 
 TEST_KEY_ID = "test-k1"
 TEST_KEY = base64.b64encode(bytes(range(32))).decode()

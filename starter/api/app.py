@@ -37,10 +37,10 @@ from starter.api.docs_page import install_docs
 from starter.api.errors import RETRY_AFTER_SECONDS, error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
-from starter.keys import Keys, load_keys
-from starter.log_format import start_request
-from starter.settings import Settings, get_settings
-from starter.temporal import connect
+from starter.bootstrap.keys import Keys, load_keys
+from starter.bootstrap.log_format import start_request
+from starter.bootstrap.settings import Settings, get_settings
+from starter.bootstrap.temporal import connect
 
 log = logging.getLogger(__name__)
 

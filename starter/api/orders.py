@@ -29,7 +29,7 @@ from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import OrderIdPath
-from starter.log_format import bind_order
+from starter.bootstrap.log_format import bind_order
 from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])

@@ -31,7 +31,7 @@ from domain.errors import InvalidOrder, OrderConflict
 from starter.api.deps import GatewayDep
 from starter.api.errors import error_responses
 from starter.api.orders import check_against_network
-from starter.log_format import bind_order
+from starter.bootstrap.log_format import bind_order
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from services.access import TOKENS_FILE, read_tokens_file
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 
 HERE = Path(__file__).parent
 

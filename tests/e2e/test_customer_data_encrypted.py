@@ -18,8 +18,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from starter.keys import ENCRYPTION_KEYS_FILE, SEARCH_HASH_KEY_FILE
-from starter.stack import UI_PORT_OFFSET
+from starter.bootstrap.keys import ENCRYPTION_KEYS_FILE, SEARCH_HASH_KEY_FILE
+from starter.bootstrap.settings import UI_PORT_OFFSET
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
 from tests.e2e.test_textbook_case import play_location, wait_for
 from tests.payloads import clear_payloads, raw_bytes

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from adapters.signatures import verify
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
 from tests.e2e.test_textbook_case import order_body, play_location, wait_for
 

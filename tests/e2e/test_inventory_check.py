@@ -28,7 +28,7 @@ from adapters.store import (
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import FulfillmentView, OrderView
 from domain.routing import RoutingLine
-from starter.inventory_cli import compare
+from starter.cli.inventory import compare
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
 from tests.e2e.test_textbook_case import SKINCARE_SET, order_body, play_location, wait_for
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from starter.loadtest import percentiles
+from starter.cli.loadtest import percentiles
 from tests.e2e.conftest import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
 from tests.e2e.test_textbook_case import order_body, play_location, wait_for
 

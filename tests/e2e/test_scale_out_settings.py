@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from starter.keys import fresh_environment
-from starter.stack import EmbeddedTemporal, free_port
+from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
+from starter.bootstrap.keys import fresh_environment
 from tests.e2e.conftest import HERE
 from tests.e2e.test_textbook_case import order_body, play_location, wait_for
 from tests.integration.store.conftest import postgres_url  # noqa: F401

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from starter.stack import EmbeddedTemporal, _process_info, free_port
+from starter.bootstrap.dev_server import EmbeddedTemporal, _process_info, free_port
 from tests.keys import TEST_ENVIRONMENT
 
 pytestmark = pytest.mark.e2e

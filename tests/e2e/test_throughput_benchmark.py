@@ -18,7 +18,7 @@ from adapters.webhook_urls import WebhookPolicy
 from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS, WARMUP = 6, 2

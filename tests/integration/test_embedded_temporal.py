@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from starter.stack import EmbeddedTemporal, _port_open, _process_info, free_port
+from starter.bootstrap.dev_server import EmbeddedTemporal, _port_open, _process_info, free_port
 
 
 @pytest.fixture

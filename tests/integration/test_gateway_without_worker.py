@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.order_gateway import OrderGateway, WorkflowUnavailable
 from domain.models import OrderStatus
-from starter.temporal import ensure_search_attributes
+from starter.bootstrap.temporal import ensure_search_attributes
 from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order
 

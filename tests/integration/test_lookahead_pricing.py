@@ -63,7 +63,7 @@ def shipped_from(allocation: Allocation) -> list[str]:
 
 
 class Worker:
-    """The worker's lookahead parts, as ``worker.build_worker`` wires them."""
+    """The worker's lookahead parts, as ``starter.bootstrap.worker.build_worker`` wires them."""
 
     def __init__(self, store: InventoryStore, min_orders: int = 2) -> None:
         self.book = RulesBook(store)

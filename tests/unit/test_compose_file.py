@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from starter.settings import Settings
+from starter.bootstrap.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 SPEC = Path(__file__).parents[1] / "fixtures" / "compose-spec"

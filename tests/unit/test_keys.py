@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretBytes, ValidationError
 
 from adapters.encryption import format_keys, new_key
-from starter.keys import (
+from starter.bootstrap.keys import (
     ENCRYPTION_KEYS_FILE,
     SEARCH_HASH_KEY_FILE,
     MissingKeys,
@@ -19,7 +19,7 @@ from starter.keys import (
     fresh_environment,
     load_keys,
 )
-from starter.settings import Settings
+from starter.bootstrap.settings import Settings
 from workflows.search import email_hash
 
 KEY = format_keys([new_key("k7")]).strip()

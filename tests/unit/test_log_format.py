@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from starter.log_format import JsonLines, TextWithIds, order_context, start_request
+from starter.bootstrap.log_format import JsonLines, TextWithIds, order_context, start_request
 
 
 def record(message: str = "hello", **extra: object) -> logging.LogRecord:

@@ -1,4 +1,4 @@
-"""Which event loop the processes run on (starter/loop.py)."""
+"""Which event loop the processes run on (starter/bootstrap/loop.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import uvloop
 
-from starter import loop
+from starter.bootstrap import loop
 
 
 def test_uvloop_runs_the_processes_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:

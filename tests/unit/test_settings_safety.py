@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from starter.settings import Settings, mask_database_url
+from starter.bootstrap.settings import Settings, mask_database_url
 
 
 @pytest.fixture(autouse=True)

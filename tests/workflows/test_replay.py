@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 from adapters.encryption import KeyRing, new_key
 from domain.errors import UnknownPostalCode
 from domain.models import OrderRequest
-from starter.temporal import data_converter
+from starter.bootstrap.temporal import data_converter
 from tests.keys import TEST_KEYS
 from tests.payloads import clear_payloads, raw_bytes
 from workflows.runner import WORKFLOWS, workflow_runner

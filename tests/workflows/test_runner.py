@@ -8,7 +8,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from starter.temporal import data_converter
+from starter.bootstrap.temporal import data_converter
 from tests.keys import TEST_KEYS
 from workflows import runner
 from workflows.runner import WORKFLOWS, workflow_runner

@@ -18,8 +18,8 @@ from domain.models import Customer
 from services.access import issue_token
 from starter.api import create_app
 from starter.api.limits import MAX_BODY_BYTES, MAX_CODEC_BODY_BYTES
-from starter.settings import Settings
-from starter.temporal import data_converter
+from starter.bootstrap.settings import Settings
+from starter.bootstrap.temporal import data_converter
 from tests.integration.api.conftest import FakeGateway
 from tests.keys import TEST_KEY_ID, TEST_KEYS
 

@@ -30,7 +30,7 @@ from domain.network_file import load_network
 from domain.orders import EventReceipt
 from services.access import CACHE_SECONDS, issue_token
 from starter.api import create_app
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
 from tests.keys import TEST_KEYS

@@ -52,7 +52,7 @@ from domain.routing.types import RoutingDecision, RoutingLine
 from services.access import issue_token
 from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
-from starter.settings import Settings
+from starter.bootstrap.settings import Settings
 from tests.keys import TEST_KEYS
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
 from starter.api import create_app
-from starter.stack import free_port
+from starter.bootstrap.dev_server import free_port
 from tests.integration.api.conftest import api_settings
 from tests.integration.api.test_database_outage import TemporalDown
 from tests.keys import TEST_KEYS

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from adapters.store import InventoryStore
 from starter.api import create_app
 from starter.api.hosts import TrustedHosts, host_name
-from starter.settings import Settings
+from starter.bootstrap.settings import Settings
 from tests.integration.api.conftest import FakeGateway
 from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN, ADMIN_TOKEN

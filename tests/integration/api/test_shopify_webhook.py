@@ -17,7 +17,7 @@ from adapters.shopify import shopify_signature
 from domain.errors import OrderConflict
 from domain.models import OrderRequest, OrderStatus, PlacedOrder
 from starter.api import create_app
-from starter.log_format import JsonLines
+from starter.bootstrap.log_format import JsonLines
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS
 from tests.unit.test_shopify import SAMPLE, SAMPLE_FILE

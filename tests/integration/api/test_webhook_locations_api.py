@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
-from starter.settings import Settings
+from starter.bootstrap.settings import Settings
 
 HOOK = {"type": "webhook", "url": "https://93.184.216.34/hook", "secret": "s3cret-value"}
 

@@ -1,14 +1,18 @@
 """The one place a Temporal client is built: address, namespace and data converter.
 
 The API, the worker, the tests and the replayer all use ``data_converter(keys)`` so that
-payloads, and the codec that encrypts them, match everywhere.
+payloads, and the codec that encrypts them, match everywhere; a process connects with
+``client_for(settings, keys)``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sysconfig
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -17,6 +21,10 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.encryption import EncryptionCodec, KeyRing
+
+if TYPE_CHECKING:
+    from starter.bootstrap.keys import Keys
+    from starter.bootstrap.settings import Settings
 
 
 def data_converter(keys: KeyRing) -> DataConverter:
@@ -38,6 +46,48 @@ async def connect(
     ``runtime``: the SDK runtime to use (``metrics_runtime``), default the SDK's own."""
     return await Client.connect(
         address, namespace=namespace, data_converter=data_converter(keys), runtime=runtime
+    )
+
+
+async def connect_when_ready(
+    address: str,
+    namespace: str,
+    *,
+    keys: KeyRing,
+    wait_seconds: float = 60.0,
+    runtime: Runtime | None = None,
+) -> Client:
+    """Connect, retrying while the server is still starting up (``runtime``: see
+    ``metrics_runtime``)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            client = await connect(address, namespace, keys=keys, runtime=runtime)
+            await client.service_client.check_health()
+            return client
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def client_for(settings: Settings, keys: Keys, *, wait_seconds: float = 0.0) -> Client:
+    """The process's client: ``DOM_TEMPORAL_ADDRESS`` (or the embedded server's port) and
+    namespace, the SDK's metrics served at ``DOM_TEMPORAL_METRICS_ADDRESS`` when it is set.
+    ``wait_seconds``: how long to keep trying while the server starts (``dom up``); 0 fails
+    at once. Call it once per process: the metrics runtime binds its port."""
+    address = settings.resolved_temporal_address
+    runtime = metrics_runtime(settings.temporal_metrics_address)
+    if wait_seconds <= 0:
+        return await connect(
+            address, settings.temporal_namespace, keys=keys.encryption, runtime=runtime
+        )
+    return await connect_when_ready(
+        address,
+        settings.temporal_namespace,
+        keys=keys.encryption,
+        wait_seconds=wait_seconds,
+        runtime=runtime,
     )
 
 

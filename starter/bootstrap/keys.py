@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import SecretBytes
 
 from adapters.encryption import InvalidEncryptionKeys, KeyRing, format_keys, new_key
-from starter.settings import Settings, decode_search_hash_key
+from starter.bootstrap.settings import Settings, decode_search_hash_key
 
 ENCRYPTION_KEYS_FILE = "encryption-keys"
 SEARCH_HASH_KEY_FILE = "search-hash-key"

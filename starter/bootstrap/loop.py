@@ -4,7 +4,7 @@ uvloop (libuv under asyncio's interface) does the same work as the standard loop
 less CPU per socket event and per wake-up from a thread, which is most of what the API
 and the worker do between requests. ``DOM_EVENT_LOOP=asyncio`` keeps the standard loop
 (to rule uvloop out when chasing a problem). uvicorn picks uvloop by itself when it is
-installed; ``dom worker`` and ``dom up`` ask for it here.
+installed; ``dom worker``, ``python worker.py`` and ``dom up`` ask for it here.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.access import InvalidToken, Role, TokenGrant, parse_lifetime
+from starter.cli.options import settings_from_flags
 
 if TYPE_CHECKING:
     from adapters.store import InventoryStore
@@ -31,9 +32,8 @@ DataDir = Annotated[
 @contextmanager
 def _store(data_dir: Path | None) -> Iterator[InventoryStore]:
     from adapters.store import InventoryStore
-    from starter.cli import _settings
 
-    settings = _settings(data_dir=data_dir)
+    settings = settings_from_flags(data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = InventoryStore(settings.resolved_database_url)
     try:

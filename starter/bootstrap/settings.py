@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     network_file: Path | None = None
     log_level: str = "INFO"
     # text: one readable line per record; json: one JSON object per line, with the order's
-    # and fulfillment's ids as fields (starter/log_format.py).
+    # and fulfillment's ids as fields (starter/bootstrap/log_format.py).
     log_format: Literal["text", "json"] = "text"
     # host:port where a worker (`dom worker`) serves its figures for Prometheus, unsigned
     # and without a token: bind it to an address only the scraper reaches. Unset: not
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     # tokens themselves live in the store (`dom token create`).
     admin_token: SecretStr | None = None
     # Payload encryption keys, newest first: "k2:<base64 of 32 bytes>,k1:<base64>". Unset:
-    # <data_dir>/encryption-keys, which `dom up` creates on first start (starter/keys.py).
+    # <data_dir>/encryption-keys, which `dom up` creates on first start (starter/bootstrap/keys.py).
     encryption_keys: SecretStr | None = None
     # The HMAC key of the e-mail search attribute (base64, at least 32 bytes). Never rotate
     # it with the encryption keys: orders placed before would no longer be found by e-mail.
@@ -229,7 +229,7 @@ class Settings(BaseSettings):
 def _database_password(url: str) -> str | None:
     """The URL's password; None when it has none (peer auth, PGPASSWORD, ~/.pgpass)."""
     try:
-        return make_url(url).password  # type: ignore[return-value]
+        return make_url(url).password
     except ArgumentError:
         return None  # not a URL SQLAlchemy can read: the store says so when it starts
 

@@ -1,4 +1,5 @@
-"""Realistic demo orders: shoppers across the US buying from the demo catalogue."""
+"""``dom demo``: realistic demo orders, shoppers across the US buying from the demo
+catalogue, placed through a running stack's API and followed to shipped."""
 
 from __future__ import annotations
 
@@ -6,10 +7,52 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
 import httpx
+import typer
+from rich.table import Table
 
 from domain.models import Network
+from starter.cli.options import NetworkOpt, admin_token, console, settings_from_flags
+
+
+def demo_command(
+    orders: Annotated[int, typer.Option(help="How many demo orders to place.")] = 5,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The running API (default: from DOM_API_HOST and DOM_API_PORT)."),
+    ] = None,
+    network: NetworkOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="A token that may place and read orders (default: DOM_ADMIN_TOKEN, or the "
+            "admin token in the data dir's tokens.txt)."
+        ),
+    ] = None,
+) -> None:
+    """Place realistic orders against a running stack and follow them to shipped."""
+    from domain.network_file import demo_network, load_network
+
+    settings = settings_from_flags()
+    net = load_network(network) if network else demo_network()
+    url = api_url or settings.api_url
+    asyncio.run(show_demo(url, net, orders, token or admin_token(settings)))
+
+
+async def show_demo(api_url: str, network: Network, count: int, token: str | None) -> None:
+    """Place ``count`` demo orders and print where each shipped from (``dom demo``, and
+    ``dom up --demo`` once the stack is up)."""
+    console.print(f"Placing {count} demo order(s) through {api_url} ...")
+    results = await place_and_follow(api_url, network, count, token=token)
+    table = Table(title="Demo orders")
+    for column in ("order", "status", "shipped from", "cost"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.order_id, r.status, ", ".join(r.locations), r.cost or "")
+    console.print(table)
+
 
 # ZIPs of large US metros, weighted roughly by population.
 SHOPPER_ZIPS = [
@@ -66,13 +109,14 @@ async def place_and_follow(
     (``token``: one that may place and read orders, such as an admin's)."""
     rng = random.Random(seed)
     stamp = time.strftime("%H%M%S")
-    bodies = [demo_order(network, rng, f"DEMO-{stamp}-{i + 1:03d}") for i in range(count)]
+    order_ids = [f"DEMO-{stamp}-{i + 1:03d}" for i in range(count)]
+    bodies = [demo_order(network, rng, order_id) for order_id in order_ids]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=headers) as http:
         for body in bodies:
             response = await http.post("/orders", json=body)
             response.raise_for_status()
-        pending = {b["order_id"] for b in bodies}
+        pending = set(order_ids)
         results: dict[str, DemoResult] = {}
         deadline = time.monotonic() + wait_seconds
         while pending and time.monotonic() < deadline:
@@ -88,4 +132,4 @@ async def place_and_follow(
                 )
                 if order["status"] in {"shipped", "picked_up", "cancelled", "failed"}:
                     pending.discard(order_id)
-    return [results[b["order_id"]] for b in bodies if b["order_id"] in results]
+    return [results[order_id] for order_id in order_ids if order_id in results]

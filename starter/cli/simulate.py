@@ -1,10 +1,11 @@
 """``dom simulate``: replay an orders file against a network under routing rules, offline.
 
-Registered in ``starter/cli.py`` as ``app.command("simulate")(simulate)``.
+Registered in ``starter/cli/__init__.py`` as ``app.command("simulate")(simulate)``.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -110,7 +111,7 @@ def simulate(
                     run_policy,  # type: ignore[arg-type]  # checked against POLICIES above
                     name=name,
                     rules_source=label,
-                    progress=lambda task=task: progress.advance(task),
+                    progress=partial(progress.advance, task),
                     history=earlier,
                 )
             )

@@ -1,15 +1,14 @@
-"""Running the parts together: the embedded Temporal dev server, the worker and the API.
+"""The embedded Temporal dev server: ``temporal server start-dev`` as a child process.
 
-``dom up`` uses ``run_stack``; the end-to-end tests and the throughput benchmark use
-``EmbeddedTemporal`` and ``run_stack`` too, so what they measure is what users run.
+``dom up`` runs one when no ``DOM_TEMPORAL_ADDRESS`` is set; the end-to-end tests and the
+benchmarks start their own stacks on it too (``free_port`` picks their ports), so what
+they measure is what users run.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
-import gc
 import logging
 import os
 import signal
@@ -22,19 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-from temporalio.client import Client
-from temporalio.runtime import Runtime
-
-from adapters.encryption import KeyRing
-from adapters.store import InventoryStore
-from adapters.webhook_urls import network_webhook_problems
-from domain.models import Network
-from domain.network_file import NetworkFileError, demo_network, load_network
-from starter.keys import Keys
-from starter.settings import UI_PORT_OFFSET, Settings
-from starter.temporal import connect, ensure_search_attributes, temporal_cli_path
-from worker import WorkerParts, build_worker, pricing_schedule
+from starter.bootstrap.settings import UI_PORT_OFFSET
+from starter.bootstrap.temporal import temporal_cli_path
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +36,7 @@ def free_port(*, with_ui: bool = False, besides: Iterable[int] = ()) -> int:
     for _ in range(50):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+            port = int(sock.getsockname()[1])
         ui_port = port + UI_PORT_OFFSET
         if port in taken or (with_ui and ui_port in taken):
             continue
@@ -303,141 +291,3 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
-
-
-class _Server(uvicorn.Server):
-    """Leaves signals to the caller, which stops the worker and Temporal in order too."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
-        yield
-
-
-async def connect_when_ready(
-    address: str,
-    namespace: str,
-    *,
-    keys: KeyRing,
-    wait_seconds: float = 60.0,
-    runtime: Runtime | None = None,
-) -> Client:
-    """Connect, retrying while the server is still starting up (``runtime``: see
-    ``starter.temporal.metrics_runtime``)."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            client = await connect(address, namespace, keys=keys, runtime=runtime)
-            await client.service_client.check_health()
-            return client
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-
-
-def read_network_file(network_file: Path | None, settings: Settings) -> Network:
-    """The network file (default: the demo network), its webhook locations judged by the
-    settings' webhook policy; ``NetworkFileError`` naming each field that is refused."""
-    network: Network = load_network(network_file) if network_file else demo_network()
-    problems = network_webhook_problems(network, settings.webhook_policy)
-    if problems:
-        raise NetworkFileError(f"{network_file or 'demo network'}: " + "; ".join(problems))
-    return network
-
-
-def prepare_store(settings: Settings, network_file: Path | None) -> tuple[InventoryStore, bool]:
-    """Migrate the database and load the network into an empty store; (store, loaded)."""
-    network = read_network_file(network_file, settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = InventoryStore(settings.resolved_database_url)
-    store.migrate()
-    return store, store.load_network(network, actor="system:dom-up")
-
-
-@dataclass
-class StackInfo:
-    api_url: str
-    docs_url: str
-    temporal_address: str
-    ui_url: str | None
-
-
-async def run_stack(
-    settings: Settings,
-    store: InventoryStore,
-    client: Client,
-    *,
-    keys: Keys,
-    on_ready: Callable[[StackInfo], None] | None = None,
-    ui_url: str | None = None,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Run the worker and the API in this process until Ctrl-C (or ``stop`` is set)."""
-    from adapters.order_gateway import OrderGateway
-    from starter.api import create_app
-
-    await ensure_search_attributes(client)
-    parts = WorkerParts(
-        client,
-        settings.task_queue,
-        keys.search_hash,
-        webhook_policy=settings.webhook_policy,
-        pricing=pricing_schedule(settings),
-    )
-    worker = build_worker(
-        client,
-        store,
-        settings.task_queue,
-        parts,
-        max_concurrent_activities=settings.max_concurrent_activities,
-    )
-    gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
-    app = create_app(settings, gateway=gateway, store=store, keys=keys)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=settings.api_host,
-            port=settings.api_port,
-            log_level="warning",
-            lifespan="on",
-            # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
-            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
-        )
-    )
-    # Everything loaded so far (ZIP index, routing caches) lives for the whole process:
-    # keep it out of the collector's full passes, which otherwise land inside decisions.
-    gc.freeze()
-    worker_task = asyncio.create_task(worker.run())
-    server_task = asyncio.create_task(server.serve())
-
-    async def announce() -> None:
-        while not server.started:
-            if server_task.done():
-                return
-            await asyncio.sleep(0.05)
-        if on_ready:
-            on_ready(
-                StackInfo(
-                    api_url=settings.api_url,
-                    docs_url=f"{settings.api_url}/docs",
-                    temporal_address=settings.resolved_temporal_address,
-                    ui_url=ui_url,
-                )
-            )
-
-    announcer = asyncio.create_task(announce())
-    waiters = [server_task, worker_task]
-    if stop is not None:
-        waiters.append(asyncio.create_task(stop.wait()))
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        announcer.cancel()
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(server_task, timeout=10)
-        await worker.shutdown()
-        await parts.aclose()
-        for task in (server_task, worker_task):
-            if task.done() and not task.cancelled() and task.exception():
-                raise task.exception()  # type: ignore[misc]

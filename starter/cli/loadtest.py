@@ -8,15 +8,72 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import httpx
-from rich.progress import Progress
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
 
 from domain.models import Network
-from starter.demo import demo_order
+from starter.cli.demo import demo_order
+from starter.cli.options import NetworkOpt, admin_token, console, settings_from_flags
 
 FINAL = {"shipped", "picked_up", "cancelled", "failed", "partially_shipped"}
 ROUTED = FINAL | {"allocated", "fulfilling", "ready_for_pickup", "backordered"}
+
+
+def loadtest_command(
+    orders: Annotated[int, typer.Option(min=1, help="How many orders to place.")] = 100,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Orders in flight at once (each followed to its end).")
+    ] = 10,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The running API (default: from DOM_API_HOST and DOM_API_PORT)."),
+    ] = None,
+    network: NetworkOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="A token that may place and read orders (default: as `dom demo`)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Make the orders the same every run.")] = None,
+) -> None:
+    """Place orders against a running stack and report orders per second and latency
+    percentiles from checkout to allocated and to shipped."""
+    from domain.network_file import demo_network, load_network
+
+    settings = settings_from_flags()
+    net = load_network(network) if network else demo_network()
+    url = api_url or settings.api_url
+    console.print(f"Placing {orders} order(s), {concurrency} at a time, through {url} ...")
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        report = asyncio.run(
+            run_load(
+                url, net, orders, concurrency,
+                token=token or admin_token(settings), seed=seed, progress=progress,
+            )
+        )  # fmt: skip
+    finished = report.finished
+    console.print(
+        f"{len(finished)}/{orders} orders ended in {report.elapsed:.1f}s: "
+        f"[bold]{report.orders_per_second:.2f} orders/s[/]; statuses {report.statuses()}"
+    )
+    table = Table(title="Latency from checkout (seconds)")
+    for column in ("to", "p50", "p90", "p99", "max"):
+        table.add_column(column)
+    for label, values in (
+        ("allocated", [t.allocated for t in report.timings if t.allocated is not None]),
+        ("shipped", [t.done for t in finished if t.status == "shipped" and t.done is not None]),
+    ):
+        cuts = percentiles(values)
+        table.add_row(
+            label, *(f"{cuts[k]:.3f}" if cuts else "-" for k in ("p50", "p90", "p99", "max"))
+        )
+    console.print(table)
+    if len(finished) < orders:
+        raise typer.Exit(1)
 
 
 @dataclass

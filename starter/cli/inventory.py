@@ -197,15 +197,12 @@ def check(
     """
     from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore
-    from starter.keys import load_keys
-    from starter.settings import Settings, mask_database_url
-    from starter.temporal import connect
+    from starter.bootstrap.keys import load_keys
+    from starter.bootstrap.settings import mask_database_url
+    from starter.bootstrap.temporal import connect
+    from starter.cli.options import settings_from_flags
 
-    settings = Settings()
-    if data_dir is not None:
-        settings = settings.model_copy(update={"data_dir": data_dir})
-    if temporal_address is not None:
-        settings = settings.model_copy(update={"temporal_address": temporal_address})
+    settings = settings_from_flags(data_dir=data_dir, temporal_address=temporal_address)
     url = settings.resolved_database_url
     address = settings.resolved_temporal_address
     store = InventoryStore(url)

@@ -1,0 +1,179 @@
+"""Builds Switchyard's Temporal worker, once for every way it runs: workflows, activities,
+converter, sandbox.
+
+``run_worker`` runs one alone (``python worker.py``, ``dom worker``), as many copies as the
+load needs; ``dom up`` runs ``assembled_worker`` beside the API and an embedded Temporal
+server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from pydantic import SecretBytes
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.dispatch import DispatchActivities
+from activities.events import EventActivities
+from activities.inventory import InventoryActivities
+from adapters.catalog import Catalog
+from adapters.locations import LocationAdapters
+from adapters.order_gateway import OrderGateway
+from adapters.rules_book import RulesBook
+from adapters.store import InventoryStore
+from adapters.webhook_urls import WebhookPolicy
+from domain.fulfillment import LocationEvent
+from domain.routing.price_board import PriceBoard
+from services.pricing import PriceRefresher, PricingSchedule
+from starter.bootstrap import open_store
+from starter.bootstrap.keys import Keys
+from starter.bootstrap.settings import Settings
+from starter.bootstrap.temporal import client_for, ensure_search_attributes
+from workflows.runner import WORKFLOWS, workflow_runner
+
+log = logging.getLogger(__name__)
+
+
+class WorkerParts:
+    """What a worker owns besides itself: the location adapters and their HTTP client, and
+    the ``lookahead`` price board with the background task that keeps it fresh."""
+
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        search_hash_key: SecretBytes,
+        *,
+        webhook_policy: WebhookPolicy | None = None,
+        pricing: PricingSchedule | None = None,
+    ) -> None:
+        gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
+
+        async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
+            return await gateway.report_event(
+                location_id, fulfillment_id, event, actor=f"location:{location_id}:simulator"
+            )
+
+        self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
+        self.webhook_policy = webhook_policy
+        # Subscribers' endpoints: no redirects (a redirect could point inside the network).
+        self.events_http = httpx.AsyncClient(follow_redirects=False)
+        self.pricing = pricing or PricingSchedule()
+        self.prices = PriceBoard(self.pricing.window_orders)
+        self._refreshing: asyncio.Task[None] | None = None
+
+    def keep_prices_fresh(self, refresher: PriceRefresher) -> None:
+        """Start the background price refresh (from the running event loop); ``aclose`` stops it."""
+        if self._refreshing is None:
+            self._refreshing = asyncio.get_running_loop().create_task(
+                refresher.run(), name="lookahead-prices"
+            )
+
+    async def aclose(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refreshing
+            self._refreshing = None
+        await self.adapters.aclose()
+        await self.events_http.aclose()
+
+
+def pricing_schedule(settings: Settings) -> PricingSchedule:
+    """The ``DOM_LOOKAHEAD_*`` settings as a worker's pricing schedule."""
+    return PricingSchedule(
+        every_seconds=settings.lookahead_refresh_seconds,
+        window_orders=settings.lookahead_window_orders,
+        min_orders=settings.lookahead_min_orders,
+    )
+
+
+def build_worker(
+    client: Client,
+    store: InventoryStore,
+    task_queue: str,
+    parts: WorkerParts,
+    *,
+    max_concurrent_activities: int = 64,
+) -> Worker:
+    """A worker running the order and fulfillment workflows and every activity.
+
+    Call it from the running event loop: it starts the ``lookahead`` price refresh
+    (``services.pricing``), which checks once a second and runs an LP only while the
+    rules choose ``lookahead``; ``parts.aclose()`` stops it."""
+    rules = RulesBook(store).current
+    # One catalog for routing and pricing: the same Network object, so the prices'
+    # per-location arrays, built in the refresh thread, are the ones routing reads.
+    catalog = Catalog(store)
+    inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
+    parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
+    dispatch = DispatchActivities(parts.adapters, catalog)
+    events = EventActivities(store, parts.events_http, parts.webhook_policy)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[
+            inventory.allocate,
+            inventory.release_reservations,
+            inventory.commit_shipment,
+            inventory.record_shortfall,
+            inventory.record_backorder,
+            dispatch.dispatch_fulfillment,
+            dispatch.cancel_fulfillment_at_location,
+            events.publish_event,
+        ],
+        activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
+        max_concurrent_activities=max_concurrent_activities,
+        workflow_runner=workflow_runner(),
+    )
+
+
+@contextlib.asynccontextmanager
+async def assembled_worker(
+    settings: Settings, keys: Keys, store: InventoryStore, client: Client
+) -> AsyncIterator[Worker]:
+    """The worker the settings describe, its search attributes registered first; what it
+    owns besides itself (``WorkerParts``) is closed when the block ends. Enter it from the
+    running event loop (``build_worker`` starts the price refresh)."""
+    await ensure_search_attributes(client)
+    parts = WorkerParts(
+        client,
+        settings.task_queue,
+        keys.search_hash,
+        webhook_policy=settings.webhook_policy,
+        pricing=pricing_schedule(settings),
+    )
+    try:
+        yield build_worker(
+            client,
+            store,
+            settings.task_queue,
+            parts,
+            max_concurrent_activities=settings.max_concurrent_activities,
+        )
+    finally:
+        await parts.aclose()
+
+
+async def run_worker(settings: Settings, keys: Keys) -> None:
+    """Run a worker against ``DOM_TEMPORAL_ADDRESS`` and ``DOM_DATABASE_URL`` until stopped.
+
+    ``keys``: the stack's (``starter.bootstrap.start``); a worker never creates them."""
+    from adapters import metrics
+
+    if settings.metrics_address:
+        metrics.serve(settings.metrics_address)
+    store = open_store(settings)
+    client = await client_for(settings, keys)
+    async with assembled_worker(settings, keys, store, client) as worker:
+        gc.freeze()  # start-up data lives for the whole process; keep it out of full collections
+        log.info("worker polling %s on %s", settings.task_queue, settings.resolved_temporal_address)
+        await worker.run()
