@@ -9,28 +9,19 @@ from fastapi import Depends, Request
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
-from domain.errors import UnknownLocation
-from domain.models import Location
 
 
 # ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in its
 # thread pool: a thread hop per request (anyio's thread machinery was over a tenth of
 # the API's CPU in a py-spy profile under load).
 async def get_gateway(request: Request) -> OrderGateway:
-    return request.app.state.gateway
+    gateway: OrderGateway = request.app.state.gateway
+    return gateway
 
 
 async def get_store(request: Request) -> InventoryStore:
-    return request.app.state.store
-
-
-def known_location(request: Request, location_id: str) -> Location:
-    """The location named in the path, from the catalogue; ``UnknownLocation`` (404) if none.
-    Reads the store when the catalogue is stale: call it off the event loop."""
-    location = request.app.state.catalog.location(location_id)
-    if location is None:
-        raise UnknownLocation(f"unknown location {location_id!r}")
-    return location
+    store: InventoryStore = request.app.state.store
+    return store
 
 
 GatewayDep = Annotated[OrderGateway, Depends(get_gateway)]

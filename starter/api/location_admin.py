@@ -47,15 +47,14 @@ from domain.models import (
     WebhookAdapterConfig,
     known_zip,
 )
+from services.network import REDACTED, known_location, location_settings
 from starter.api.auth import Allowed, CallerDep
-from starter.api.deps import StoreDep, known_location
+from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import LocationIdPath
 from starter.api.store_errors import LocationExists, StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
-
-REDACTED = "********"
 
 
 class LocationView(BaseModel):
@@ -126,9 +125,7 @@ class NewLocation(Location, EdgeModel):
             }
         ),
     ] = Field(default_factory=dict)
-    adapter: AdapterBody = Field(  # type: ignore[assignment]
-        default_factory=lambda: ManualAdapterBody(type="manual")
-    )
+    adapter: AdapterBody = Field(default_factory=lambda: ManualAdapterBody(type="manual"))
     sla: SlaBody | None = None
     cutoff: LocalTime | None = Field(
         default=None, strict=False, description="Local time after which orders ship next day"
@@ -177,7 +174,7 @@ async def list_locations(
     caller.check(Right.READ_LOCATIONS, caller.location_id)
     network = await run_in_threadpool(request.app.state.catalog.network)
     return [
-        _view(loc)
+        location_settings(loc)
         for loc in network.locations
         if caller.sees(loc.id)
         and (active is None or loc.active is active)
@@ -219,7 +216,7 @@ async def add_location(
 
     await run_in_threadpool(add)
     created = await run_in_threadpool(request.app.state.catalog.location, location.id)
-    return _view(created or location)
+    return location_settings(created or location)
 
 
 @router.get(
@@ -230,7 +227,9 @@ async def add_location(
 )
 async def get_location(location_id: LocationIdPath, request: Request) -> dict[str, Any]:
     """One location's settings."""
-    return _view(await run_in_threadpool(known_location, request, location_id))
+    return location_settings(
+        await run_in_threadpool(known_location, request.app.state.catalog, location_id)
+    )
 
 
 @router.get(
@@ -249,7 +248,7 @@ async def location_history(
     creation included; a webhook secret shows as ``***``)."""
 
     def read() -> list[LocationChange]:
-        known_location(request, location_id)
+        known_location(request.app.state.catalog, location_id)
         return store.location_history(location_id, limit=limit)
 
     return await run_in_threadpool(read)
@@ -276,7 +275,7 @@ async def update_location(
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
     if "adapter" in changes and patch.adapter is not None:
-        adapter = patch.adapter
+        adapter: AdapterConfig = patch.adapter
         if isinstance(adapter, WebhookAdapterConfig) and adapter.secret == REDACTED:
             adapter = await run_in_threadpool(_keep_secret, request, location_id, adapter)
         await _check_webhook(request, adapter)
@@ -295,7 +294,7 @@ async def update_location(
                 ]
             ) from None
 
-    return _view(await run_in_threadpool(update))
+    return location_settings(await run_in_threadpool(update))
 
 
 async def _check_webhook(request: Request, adapter: AdapterConfig) -> None:
@@ -319,14 +318,6 @@ def _keep_secret(
     request: Request, location_id: str, adapter: WebhookAdapterConfig
 ) -> WebhookAdapterConfig:
     """``adapter`` with the stored secret in place of the mask a read showed the caller."""
-    current = known_location(request, location_id).adapter
+    current = known_location(request.app.state.catalog, location_id).adapter
     kept = current.secret if isinstance(current, WebhookAdapterConfig) else None
     return adapter.model_copy(update={"secret": kept})
-
-
-def _view(location: Location) -> dict[str, Any]:
-    data = location.model_dump(mode="json", exclude={"stock"})
-    adapter = data.get("adapter") or {}
-    if adapter.get("secret"):
-        adapter["secret"] = REDACTED
-    return data
