@@ -7,3 +7,11 @@ from __future__ import annotations
 
 class NotFound(LookupError):
     """A resource named in the request does not exist."""
+
+
+class LocationExists(Exception):
+    """A new location's id is already used by another location."""
+
+
+class SkuExists(Exception):
+    """A new SKU's code is already in the catalogue."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs 
     from adapters.order_gateway import OrderSummary
     from adapters.store.views import (
         LedgerRow,
+        LocationChange,
         PackageReservation,
         ReservationView,
         StockBalance,
@@ -129,8 +130,28 @@ class NetworkCatalog(Protocol):
 class SkuBook(Protocol):
     """The catalogue's SKUs as stored."""
 
+    def add_sku(self, sku: Sku) -> bool:
+        """Add a SKU; False if its code is taken (nothing changes)."""
+        ...
+
     def update_sku(self, sku: str, **changes: Any) -> Sku:
         """Change a SKU's name, picture or weight; ``UnknownSku`` if none."""
+        ...
+
+
+class LocationBook(Protocol):
+    """The network's locations as stored, with the history of their settings."""
+
+    def add_location(self, location: Location, *, actor: str = ...) -> bool:
+        """Add a location, its stock as receipts; False if the id is taken."""
+        ...
+
+    def update_location(self, location_id: str, *, actor: str = ..., **changes: Any) -> Location:
+        """Change a location's settings, noting ``actor`` in its history."""
+        ...
+
+    def location_history(self, location_id: str, *, limit: int = ...) -> list[LocationChange]:
+        """Who changed the location's settings, when, and to what, newest first."""
         ...
 
 

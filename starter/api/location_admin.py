@@ -21,12 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from adapters.store.views import LocationChange
-from adapters.webhook_urls import (
-    UnsafeWebhookUrl,
-    UnsignedWebhook,
-    check_webhook_secret,
-    check_webhook_url,
-)
+from adapters.webhook_urls import UnsafeWebhook, UnsafeWebhookUrl, WebhookPolicy
 from domain.access import Principal, Right
 from domain.errors import UnknownSku
 from domain.models import (
@@ -35,7 +30,6 @@ from domain.models import (
     MAX_PRIORITY,
     MAX_UNITS,
     POSTAL_CODE_PATTERN,
-    AdapterConfig,
     EdgeModel,
     Identifier,
     IsoText,
@@ -47,12 +41,13 @@ from domain.models import (
     WebhookAdapterConfig,
     known_zip,
 )
-from services.network import REDACTED, known_location, location_settings
+from services import network
+from services.network import known_location, location_settings
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import LocationIdPath
-from starter.api.store_errors import LocationExists, StoreRoute
+from starter.api.store_errors import StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
 
@@ -202,21 +197,17 @@ async def add_location(
     caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Add a location; its `stock`, if any, is booked as receipts by the caller."""
-    await _check_webhook(request, location.adapter)
-
-    def add() -> None:
-        try:
-            added = store.add_location(location, actor=caller.actor)
-        except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
-            raise RequestValidationError(
-                [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
-            ) from None
-        if not added:
-            raise LocationExists(f"location {location.id!r} exists already; PATCH it instead")
-
-    await run_in_threadpool(add)
-    created = await run_in_threadpool(request.app.state.catalog.location, location.id)
-    return location_settings(created or location)
+    try:
+        added = await network.add_location(
+            store, request.app.state.catalog, _policy(request), location, actor=caller.actor
+        )
+    except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
+        raise RequestValidationError(
+            [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
+        ) from None
+    except UnsafeWebhook as exc:
+        raise _webhook_refused(exc) from None
+    return location_settings(added)
 
 
 @router.get(
@@ -275,49 +266,36 @@ async def update_location(
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
     if "adapter" in changes and patch.adapter is not None:
-        adapter: AdapterConfig = patch.adapter
-        if isinstance(adapter, WebhookAdapterConfig) and adapter.secret == REDACTED:
-            adapter = await run_in_threadpool(_keep_secret, request, location_id, adapter)
-        await _check_webhook(request, adapter)
-        changes["adapter"] = adapter  # the model, not its dump: keeps its type tag
+        changes["adapter"] = patch.adapter  # the model, not its dump: keeps its type tag
     if "sla" in changes and patch.sla is not None:
         changes["sla"] = patch.sla
-
-    def update() -> Location:
-        try:
-            return store.update_location(location_id, actor=caller.actor, **changes)
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [
-                    {"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]}
-                    for e in exc.errors()
-                ]
-            ) from None
-
-    return location_settings(await run_in_threadpool(update))
-
-
-async def _check_webhook(request: Request, adapter: AdapterConfig) -> None:
-    """A 422 naming ``adapter.url`` or ``adapter.secret`` when the webhook policy refuses
-    them (the URL's host is looked up, off the event loop)."""
-    if not isinstance(adapter, WebhookAdapterConfig):
-        return
-    policy = request.app.state.settings.webhook_policy
     try:
-        await run_in_threadpool(check_webhook_url, adapter.url, policy)
-        check_webhook_secret(adapter.secret, policy)
-    except (UnsafeWebhookUrl, UnsignedWebhook) as exc:
-        field = "url" if isinstance(exc, UnsafeWebhookUrl) else "secret"
-        kind = "unsafe_webhook_url" if field == "url" else "missing_webhook_secret"
+        updated = await network.update_location(
+            store,
+            request.app.state.catalog,
+            _policy(request),
+            location_id,
+            changes,
+            actor=caller.actor,
+        )
+    except UnsafeWebhook as exc:
+        raise _webhook_refused(exc) from None
+    except ValidationError as exc:
         raise RequestValidationError(
-            [{"loc": ("body", "adapter", field), "msg": str(exc), "type": kind}]
+            [{"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         ) from None
+    return location_settings(updated)
 
 
-def _keep_secret(
-    request: Request, location_id: str, adapter: WebhookAdapterConfig
-) -> WebhookAdapterConfig:
-    """``adapter`` with the stored secret in place of the mask a read showed the caller."""
-    current = known_location(request.app.state.catalog, location_id).adapter
-    kept = current.secret if isinstance(current, WebhookAdapterConfig) else None
-    return adapter.model_copy(update={"secret": kept})
+def _policy(request: Request) -> WebhookPolicy:
+    policy: WebhookPolicy = request.app.state.settings.webhook_policy
+    return policy
+
+
+def _webhook_refused(exc: UnsafeWebhook) -> RequestValidationError:
+    """A 422 naming ``adapter.url`` or ``adapter.secret``, whichever the policy refused."""
+    field = "url" if isinstance(exc, UnsafeWebhookUrl) else "secret"
+    kind = "unsafe_webhook_url" if field == "url" else "missing_webhook_secret"
+    return RequestValidationError(
+        [{"loc": ("body", "adapter", field), "msg": str(exc), "type": kind}]
+    )

@@ -18,7 +18,7 @@ from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import SkuPath
 from starter.api.schemas import NewSku, SkuPatch
-from starter.api.store_errors import SkuExists, StoreRoute
+from starter.api.store_errors import StoreRoute
 
 router = APIRouter(prefix="/skus", tags=["catalogue"], route_class=StoreRoute)
 
@@ -45,9 +45,7 @@ async def add_sku(
 ) -> Sku:
     """Add a SKU; locations can stock it and orders name it at once (no network reload)."""
     sku = Sku(sku=body.sku, weight_lb=body.weight_lb, name=body.name, image_url=body.image_url)
-    if not await run_in_threadpool(store.add_sku, sku):
-        raise SkuExists(f"SKU {body.sku!r} is in the catalogue already; PATCH it instead")
-    return sku
+    return await run_in_threadpool(network.add_sku, store, sku)
 
 
 @router.patch(
