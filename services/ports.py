@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs 
     from temporalio.client import Client
 
     from adapters.order_gateway import OrderSummary
+    from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
     from adapters.store.views import (
         LedgerRow,
         LocationChange,
@@ -280,6 +281,26 @@ class ReservationStore(StockReads, Reservations, Protocol):
 
 class InventoryStore(ReservationStore, StockMovements, Protocol):
     """The inventory store whole, for a service that reads and moves stock alike."""
+
+
+class DeliveryBook(Protocol):
+    """Event subscriptions, and each subscriber's delivery of each event with its attempts."""
+
+    def subscriptions(self) -> list[SubscriptionRecord]:
+        """Live subscriptions, the oldest first."""
+        ...
+
+    def start_delivery(
+        self, subscription_id: str, event_id: str, event_type: str, order_id: str
+    ) -> DeliveryRecord:
+        """The delivery's record (created ``pending`` the first time; idempotent)."""
+        ...
+
+    def record_delivery_attempt(
+        self, subscription_id: str, event_id: str, error: str | None, *, final: bool = ...
+    ) -> DeliveryRecord:
+        """One attempt's outcome (``error`` None: delivered); ``final``: no more attempts."""
+        ...
 
 
 class TokenBook(Protocol):
