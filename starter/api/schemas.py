@@ -2,7 +2,8 @@
 
 The console's forms are turned into these very bodies, so a form is refused exactly
 where (and in the words) the API refuses the same request. Only the bodies both edges
-share live here; the rest stay beside their routes.
+share live here (and ``NewSku``, whose fields are ``SkuPatch``'s); the rest stay beside
+their routes.
 """
 
 from __future__ import annotations
