@@ -1,16 +1,14 @@
 """Telling subscribers about an order's events: each signed like a fulfillment request,
-at least once, each subscriber's delivery recorded with its attempts and last error.
+at least once (``services.subscribers`` keeps each delivery's record).
 
 One activity per event: it sends to every live subscription of the event's type that has
 not had it yet, and fails (so Temporal retries it with backoff) while any of them has not
 answered 2xx. A delivery already made is never made again by a retry; a receiver still
-sees repeats (a lost answer), and deduplicates them by the event's id.
+sees repeats (a lost answer), and deduplicates them by the event's id. The activity is
+also the sender: an HTTP POST, signed, to a URL the webhook policy allows.
 """
 
 from __future__ import annotations
-
-import asyncio
-import json
 
 import httpx
 from temporalio import activity
@@ -19,10 +17,11 @@ from temporalio.exceptions import ApplicationError
 from activities.names import PUBLISH_EVENT
 from adapters import metrics
 from adapters.signatures import SIGNATURE_HEADER, sign
-from adapters.store import InventoryStore
-from adapters.store.subscriptions import DELIVERED, SubscriptionRecord
+from adapters.store.subscriptions import SubscriptionRecord
 from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url_now
 from domain.events import Event
+from services import subscribers
+from services.ports import DeliveryBook
 from workflows.options import EVENT_DELIVERY_ATTEMPTS
 
 SEND_TIMEOUT_SECONDS = 10.0
@@ -30,7 +29,7 @@ SEND_TIMEOUT_SECONDS = 10.0
 
 class EventActivities:
     def __init__(
-        self, store: InventoryStore, http: httpx.AsyncClient, policy: WebhookPolicy | None = None
+        self, store: DeliveryBook, http: httpx.AsyncClient, policy: WebhookPolicy | None = None
     ) -> None:
         self._store = store
         self._http = http
@@ -40,48 +39,19 @@ class EventActivities:
     async def publish_event(self, event: Event) -> int:
         """Send ``event`` to each live subscription of its type that has not had it; the
         subscriptions that have it now. Raises (retried) while any did not answer 2xx."""
-        subscribers = [
-            s
-            for s in await asyncio.to_thread(self._store.subscriptions)
-            if event.type.value in s.event_types
-        ]
-        body = json.dumps(event.body(), separators=(",", ":")).encode()
         final = activity.info().attempt >= EVENT_DELIVERY_ATTEMPTS
-        waiting: list[str] = []
-        for subscription in subscribers:
-            record = await asyncio.to_thread(
-                self._store.start_delivery,
-                subscription.id,
-                event.id,
-                event.type.value,
-                event.order_id,
-            )
-            if record.status == DELIVERED:
-                continue
-            error, retry = await self._send(subscription, body, event.id)
-            await asyncio.to_thread(
-                self._store.record_delivery_attempt,
-                subscription.id,
-                event.id,
-                error,
-                final=final or not retry,
-            )
-            if error is None:
-                outcome = "delivered"
-            else:
-                outcome = "retried" if retry and not final else "failed"
+        published = await subscribers.publish(self._store, self, event, final=final)
+        for subscription_id, outcome, error in published.outcomes:
             metrics.EVENT_DELIVERIES.labels(outcome).inc()
             if error is not None:
                 activity.logger.warning(
-                    "event %s to subscription %s: %s", event.id, subscription.id, error
+                    "event %s to subscription %s: %s", event.id, subscription_id, error
                 )
-                if retry:
-                    waiting.append(f"{subscription.id}: {error}")
-        if waiting:
-            raise ApplicationError("not delivered yet: " + "; ".join(waiting))
-        return len(subscribers)
+        if published.waiting:
+            raise ApplicationError("not delivered yet: " + "; ".join(published.waiting))
+        return published.subscribers
 
-    async def _send(
+    async def send(
         self, subscription: SubscriptionRecord, body: bytes, event_id: str
     ) -> tuple[str | None, bool]:
         """(None, _) when the subscriber took it; else (why not, whether to try again)."""

@@ -7,7 +7,6 @@ business error fails the activity for good; anything else is retried.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -29,7 +28,14 @@ from adapters.store import InventoryStore
 from domain.orders import Allocation, AllocationRequest, BackorderRecord, ShortfallRecord
 from domain.routing.price_board import PriceBoard
 from domain.routing.rules import Rules
-from services import inventory
+from services import backorders, inventory
+
+
+class _OrdersOfThisWorker:
+    """The orders, told through the client this activity's worker runs on."""
+
+    async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
+        return await tell_stock_arrived(activity.client(), order_ids, skus)
 
 
 class InventoryActivities:
@@ -72,9 +78,9 @@ class InventoryActivities:
 
         Whatever released the units (a cancel, a rejection, a timeout, a failed order),
         another order waiting for them hears of it at once."""
-        released = await asyncio.to_thread(
-            inventory.release,
+        released = await inventory.release(
             self._store,
+            _OrdersOfThisWorker(),
             request.order_id,
             request.fulfillment_id,
             reason=request.reason,
@@ -84,13 +90,6 @@ class InventoryActivities:
         # nothing and counts nothing.
         if request.outcome == "timed_out" and request.location_id and released:
             metrics.SLA_BREACHES.labels(request.location_id).inc()
-
-        async def notify(order_ids: list[str], skus: list[str]) -> int:
-            return await tell_stock_arrived(activity.client(), order_ids, skus)
-
-        await inventory.wake_backorders(
-            self._store, notify, sorted(released), skip=request.order_id
-        )
         return sum(released.values())
 
     @activity.defn(name=COMMIT_SHIPMENT)
@@ -111,4 +110,4 @@ class InventoryActivities:
     @business_errors_are_final
     def record_backorder(self, record: BackorderRecord) -> None:
         """Note which SKUs the order waits for, so a receipt or count can wake it."""
-        inventory.record_backorder(self._store, record.order_id, record.skus)
+        backorders.record_backorder(self._store, record.order_id, record.skus)

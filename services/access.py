@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from adapters.store import InventoryStore
 from adapters.store.errors import StoreUnavailable
 from adapters.store.views import TokenRecord
 from domain.access import (
@@ -28,6 +27,7 @@ from domain.access import (
     new_token,
     same_secret,
 )
+from services.ports import TokenBook
 
 CACHE_SECONDS = 5.0
 # While the database cannot answer, a token seen within this long still counts as it was
@@ -39,9 +39,7 @@ BOOTSTRAP_ADMIN = "bootstrap-admin"  # the name DOM_ADMIN_TOKEN's caller goes by
 TOKENS_FILE = "tokens.txt"
 
 
-def issue_token(
-    store: InventoryStore, grant: TokenGrant, *, created_by: str
-) -> tuple[str, TokenRecord]:
+def issue_token(store: TokenBook, grant: TokenGrant, *, created_by: str) -> tuple[str, TokenRecord]:
     """A new token for ``grant``: (the token, shown once; what the store keeps)."""
     token = new_token()
     return token, store.issue_token(grant, digest(token), created_by=created_by)
@@ -67,7 +65,7 @@ class Authenticator:
     While the database is down, a token read in the last ``STALE_SECONDS`` still counts
     (a revocation made meanwhile takes effect once the database answers again)."""
 
-    def __init__(self, store: InventoryStore, admin_token: str | None = None) -> None:
+    def __init__(self, store: TokenBook, admin_token: str | None = None) -> None:
         self._store = store
         self._admin_token = admin_token
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
@@ -137,7 +135,7 @@ class Authenticator:
 
 
 def development_tokens(
-    store: InventoryStore, data_dir: Path, location_ids: Iterable[str]
+    store: TokenBook, data_dir: Path, location_ids: Iterable[str]
 ) -> Path | None:
     """On a first ``dom up``: a token per role and per location, written to
     ``<data_dir>/tokens.txt`` (mode 0600, ``<role> <token>`` a line, a location's role

@@ -1,21 +1,20 @@
-"""Inventory behaviour: allocate, release, commit, shortfalls, backorders, receive,
-adjust, count, and waking the orders that wait for stock.
+"""An order's stock: route and reserve it (allocate), give it back (release), ship it
+(commit), and correct it after a short pick.
 
-Plain functions over the store (its methods are the unit of work: each is one
-transaction). The allocate activity, ``POST /promise``, the stock routes, the repair and
-the release activity all come through here, so a rule about stock lives once: what
-counts as available, who is woken when units come free.
+Plain functions over the store's ports (each store method is one transaction). The
+allocate activity and ``POST /promise`` route through here, so a promise and the
+allocation of the order placed right after it see the same inputs; a release wakes the
+orders waiting for its units through ``services.backorders``. Stock movements and reads
+are in ``services.stock``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from adapters import metrics
-from adapters.catalog import Catalog
-from adapters.store import InventoryStore, PackageReservation, StockBalance
+from adapters.store import PackageReservation
 from domain.errors import OutOfStock, UnknownLocation, UnknownSku
 from domain.ids import fulfillment_id
 from domain.models import Location, Network
@@ -30,13 +29,18 @@ from domain.routing import RoutingDecision, RoutingRequest, route
 from domain.routing.price_board import PriceBoard
 from domain.routing.prices import StockPrices
 from domain.routing.rules import Rules, default_rules, safety_stock_for
+from services.backorders import StockFreed, stock_freed
+from services.ports import (
+    NetworkCatalog,
+    Reservations,
+    ReservationStore,
+    StockListeners,
+    StockReads,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_RACE_RETRIES = 8
-
-# Tells orders that availability of some SKUs rose: (order ids, skus) -> orders told.
-StockNotifier = Callable[[list[str], list[str]], Awaitable[int]]
 
 
 class StockKeptMoving(RuntimeError):
@@ -63,7 +67,7 @@ def routing_request(request: AllocationRequest) -> RoutingRequest:
 
 
 def route_on_live_stock(
-    store: InventoryStore,
+    store: StockReads,
     network: Network,
     rules: Rules,
     requests: list[AllocationRequest],
@@ -95,8 +99,8 @@ def route_on_live_stock(
 
 
 def allocate(
-    store: InventoryStore,
-    catalog: Catalog,
+    store: ReservationStore,
+    catalog: NetworkCatalog,
     rules: Rules | None,
     request: AllocationRequest,
     prices: PriceBoard | None = None,
@@ -126,8 +130,8 @@ def _prices_for(rules: Rules, board: PriceBoard | None) -> StockPrices | None:
 
 
 def _allocate(
-    store: InventoryStore,
-    catalog: Catalog,
+    store: ReservationStore,
+    catalog: NetworkCatalog,
     rules: Rules,
     request: AllocationRequest,
     prices: StockPrices | None,
@@ -203,28 +207,31 @@ def _fulfillments(
 # --- an order's reservations ----------------------------------------------------------------
 
 
-def release(
-    store: InventoryStore,
+async def release(
+    store: Reservations,
+    orders: StockListeners,
     order_id: str,
     fulfillment_id: str | None = None,
     *,
     reason: str,
     actor: str,
 ) -> dict[str, int]:
-    """Give back one fulfillment's (or the whole order's) reserved units; the units
-    released by SKU. Releasing what is not reserved is a no-op. Callers wake the orders
-    waiting for those SKUs (``wake_backorders``)."""
-    return store.release_by_sku(order_id, fulfillment_id, reason=reason, actor=actor)
+    """Give back one fulfillment's (or the whole order's) reserved units, then wake the
+    other orders backordered on them; the units released by SKU. Releasing what is not
+    reserved is a no-op (and wakes no one)."""
+    released = await asyncio.to_thread(
+        store.release_by_sku, order_id, fulfillment_id, reason=reason, actor=actor
+    )
+    await stock_freed(store, orders, StockFreed.of(released, freed_by=order_id))
+    return released
 
 
-def commit_shipment(
-    store: InventoryStore, order_id: str, fulfillment_id: str, *, actor: str
-) -> int:
+def commit_shipment(store: Reservations, order_id: str, fulfillment_id: str, *, actor: str) -> int:
     """The package left: its reserved units leave on-hand stock (once)."""
     return store.commit_shipment(order_id, fulfillment_id, actor=actor)
 
 
-def record_shortfall(store: InventoryStore, record: ShortfallRecord) -> None:
+def record_shortfall(store: Reservations, record: ShortfallRecord) -> None:
     """A short pick: the missing units leave the reservation and the location's count
     (an adjustment referencing the fulfillment). Idempotent on ``record.key``."""
     store.record_shortfall(
@@ -235,86 +242,3 @@ def record_shortfall(store: InventoryStore, record: ShortfallRecord) -> None:
         key=record.key,
         actor=f"location:{record.location_id}",
     )
-
-
-def record_backorder(store: InventoryStore, order_id: str, skus: list[str]) -> None:
-    """Note which SKUs the order waits for, so a receipt, count or release can wake it."""
-    store.record_backorder(order_id, skus)
-
-
-# --- stock movements --------------------------------------------------------------------
-
-
-def receive(
-    store: InventoryStore,
-    location_id: str,
-    sku: str,
-    quantity: int,
-    *,
-    reference: str | None,
-    actor: str,
-) -> tuple[StockBalance, int]:
-    """Units arrived; (the balance after, the change in on_hand)."""
-    return store.receive(location_id, sku, quantity, reference=reference, actor=actor), quantity
-
-
-def adjust(
-    store: InventoryStore,
-    location_id: str,
-    sku: str,
-    delta: int,
-    *,
-    reason: str,
-    reference: str | None,
-    actor: str,
-) -> tuple[StockBalance, int]:
-    """Units found or lost; ``OutOfStock`` below reserved or zero."""
-    balance = store.adjust(location_id, sku, delta, reason=reason, reference=reference, actor=actor)
-    return balance, delta
-
-
-def count(
-    store: InventoryStore,
-    location_id: str,
-    counts: dict[str, int],
-    *,
-    reason: str,
-    reference: str | None,
-    actor: str,
-) -> list[tuple[StockBalance, int]]:
-    """Counted on_hand for SKUs of one location, in one transaction: (balance, change) each."""
-    return store.count_many(location_id, counts, reason=reason, reference=reference, actor=actor)
-
-
-def rose(moved: list[tuple[StockBalance, int]]) -> list[str]:
-    """The SKUs whose on_hand went up in ``moved`` (the ones worth waking orders for)."""
-    return sorted({balance.sku for balance, delta in moved if delta > 0})
-
-
-# --- backorders -------------------------------------------------------------------------
-
-
-async def wake_backorders(
-    store: InventoryStore,
-    notify: StockNotifier,
-    skus: list[str],
-    *,
-    skip: str | None = None,
-) -> list[str]:
-    """Tell the orders backordered on ``skus`` (all but ``skip``) that availability rose;
-    the orders told.
-
-    Called after the change committed, whatever made units available (a receipt, a count,
-    a release). A failure here must not undo the change: it is logged, and backordered
-    orders re-check stock on their own timer as well."""
-    if not skus:
-        return []
-    try:
-        waiting = await asyncio.to_thread(store.backordered_orders, skus)
-        waiting = [order_id for order_id in waiting if order_id != skip]
-        if waiting:
-            await notify(waiting, sorted(set(skus)))
-        return waiting
-    except Exception:
-        log.warning("could not wake the orders backordered on %s", skus, exc_info=True)
-        return []

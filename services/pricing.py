@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.catalog import Catalog
-from adapters.store import InventoryStore
 from domain.routing.price_board import PriceBoard
 from domain.routing.prices import StockPrices
 from domain.routing.rules import Rules
+from services.ports import NetworkCatalog, StockReads
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +48,8 @@ class PriceRefresher:
 
     def __init__(
         self,
-        store: InventoryStore,
-        catalog: Catalog,
+        store: StockReads,
+        catalog: NetworkCatalog,
         rules: Callable[[], Rules],
         board: PriceBoard,
         schedule: PricingSchedule,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import Field
 
-from adapters.store import InventoryStore
 from domain.ids import order_id_of_fulfillment
 from domain.models import DeliveryType, FulfillmentStatus, Network, Sla
 from domain.orders import FulfillmentView, OrderView
+from services.ports import OrderReader, StockReads
 
 DueStep = Literal["accept", "ship", "ready_for_pickup", "pickup"]
 
@@ -30,10 +30,6 @@ class QueueEntry(FulfillmentView):
         default=None, description="The next step the location's SLA times, if any"
     )
     due_by: datetime | None = Field(default=None, description="When that step is due")
-
-
-class OrderReader(Protocol):
-    async def get_order(self, order_id: str) -> OrderView: ...
 
 
 def recipient_of(order: OrderView) -> str:
@@ -71,7 +67,7 @@ def queue_entry(order: OrderView, package: FulfillmentView, network: Network) ->
 
 
 async def work_queue(
-    store: InventoryStore, orders: OrderReader, network: Network, location_id: str
+    store: StockReads, orders: OrderReader, network: Network, location_id: str
 ) -> list[QueueEntry]:
     """The packages ``location_id`` holds units for, oldest first (open or just closed:
     callers filter by status). A package not yet dispatched is left out."""

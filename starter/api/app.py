@@ -34,13 +34,14 @@ from starter.api import (
     tokens,
 )
 from starter.api.docs_page import install_docs
-from starter.api.errors import RETRY_AFTER_SECONDS, error_responses, install_error_handlers
+from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
 from starter.bootstrap.keys import Keys, load_keys
 from starter.bootstrap.log_format import start_request
 from starter.bootstrap.settings import Settings, get_settings
 from starter.bootstrap.temporal import connect
+from starter.web_errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ database driver's text (handler names, stack details, hosts), which goes to the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,35 +18,14 @@ from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from adapters.order_gateway import (
-    TemporalBusy,
-    UnknownOrder,
-    WorkflowUnavailable,
-    is_too_large,
-    is_transient,
-)
+from adapters.order_gateway import TemporalBusy, WorkflowUnavailable, is_too_large, is_transient
 from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
-from domain.access import InvalidToken, NotAllowed, NotAuthenticated
-from domain.errors import (
-    InvalidOrder,
-    InvalidTransition,
-    NotReroutable,
-    OrderConflict,
-    OutOfStock,
-    UnknownFulfillment,
-    UnknownLocation,
-    UnknownSku,
-)
+from domain.access import InvalidToken, NotAuthenticated
+from domain.errors import InvalidOrder, UnknownSku
+from starter.web_errors import RETRY_AFTER_SECONDS, STATUS, problems_message, problems_of
 
 log = logging.getLogger(__name__)
-
-# How long a caller told "cannot answer now" (503) should wait before trying again.
-RETRY_AFTER_SECONDS = "5"
-
-
-class NotFound(LookupError):
-    """A resource named in the path does not exist."""
 
 
 class Problem(BaseModel):
@@ -116,27 +94,6 @@ def error_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict
     return out
 
 
-_STATUS: dict[type[Exception], int] = {
-    NotFound: 404,
-    UnknownOrder: 404,
-    UnknownFulfillment: 404,
-    UnknownLocation: 404,
-    InvalidTransition: 409,
-    OrderConflict: 409,
-    NotReroutable: 409,
-    OutOfStock: 409,
-    NotAllowed: 403,
-}
-
-
-def status_for(exc: Exception) -> int | None:
-    """The status a business error is answered with (None: not a business error); the
-    web console shows the same errors as pages."""
-    if isinstance(exc, InvalidOrder | InvalidToken):
-        return 422
-    return next((status for kind, status in _STATUS.items() if isinstance(exc, kind)), None)
-
-
 def error_response(status: int, message: str, error: str) -> JSONResponse:
     """An error answer in the API's shape, also for middleware (it is an ASGI app)."""
     return JSONResponse(status_code=status, content={"message": message, "error": error})
@@ -147,33 +104,6 @@ def unavailable(message: str, error: str) -> JSONResponse:
     response = error_response(503, message, error)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
-
-
-def field_path(loc: tuple[str | int, ...] | list[str | int]) -> str:
-    """``("body", "lines", 0, "quantity")`` -> ``lines[0].quantity``."""
-    out = ""
-    for part in loc:
-        if part == "body" and not out:
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "body"
-
-
-def problems_of(errors: Sequence[Any]) -> list[dict[str, object]]:
-    """Pydantic's errors as the API reports them: where, what (in words), which kind."""
-    return [
-        {
-            "loc": list(e["loc"]),
-            "msg": str(e["msg"]).removeprefix("Value error, "),
-            "type": e["type"],
-        }
-        for e in errors
-    ]
-
-
-def problems_message(problems: list[dict[str, object]]) -> str:
-    """``lines[0].quantity: Input should be greater than 0; ...``"""
-    return "; ".join(f"{field_path(p['loc'])}: {p['msg']}" for p in problems)  # type: ignore[arg-type]
 
 
 def validation_error(problems: list[dict[str, object]]) -> JSONResponse:
@@ -295,7 +225,7 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"message": "internal error; the server log has the details", "error": "Bug"},
         )
 
-    for error_type, status in _STATUS.items():
+    for error_type, status in STATUS.items():
 
         async def _mapped(request: Request, exc: Exception, status: int = status) -> JSONResponse:
             return JSONResponse(

@@ -18,16 +18,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, field_validator
 
-from adapters.order_gateway import OrderGateway
-from adapters.store import InventoryStore, LedgerRow, StockBalance
+from adapters.store import LedgerRow
 from domain.access import Principal, Right
-from domain.errors import UnknownSku
-from domain.models import ID_PATTERN, EdgeModel, Identifier, Network
-from domain.routing.rules import Rules, default_rules, safety_stock_for
-from services import inventory
+from domain.models import ID_PATTERN, EdgeModel, Identifier
+from domain.routing.rules import Rules, default_rules
+from services import stock
+from services.errors import NotFound
+from services.network import known_location
+from services.stock import SkuInventory, SkuStock
 from starter.api.auth import Allowed, CallerDep
-from starter.api.deps import GatewayDep, StoreDep, known_location
-from starter.api.errors import NotFound, error_responses
+from starter.api.deps import GatewayDep, StoreDep
+from starter.api.errors import error_responses
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
 from starter.api.params import LocationIdPath, SkuPath
 from starter.api.store_errors import StoreRoute
@@ -39,33 +40,6 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=StoreRou
 MAX_PAGE = 1000
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 """What a cursor this API hands out looks like (url-safe base64, unpadded)."""
-
-
-class LocationStock(BaseModel):
-    location_id: str
-    on_hand: int
-    reserved: int
-    safety_stock: int
-    available: int
-
-
-class SkuInventory(BaseModel):
-    sku: str
-    on_hand: int
-    reserved: int
-    available: int
-    locations: list[LocationStock]
-
-
-class SkuStock(BaseModel):
-    """One SKU's figures at one location; ``available`` is after safety stock."""
-
-    location_id: str
-    sku: str
-    on_hand: int
-    reserved: int
-    safety_stock: int
-    available: int
 
 
 class LocationInventory(BaseModel):
@@ -162,23 +136,22 @@ async def location_inventory(
     if cursor is not None and offset is not None:
         raise _bad_query("cursor", "give either cursor or offset, not both", "inconsistent")
     after = _decode_cursor(cursor, "sku") if cursor is not None else None
+    catalog = request.app.state.catalog
 
-    def read() -> LocationInventory:
-        location = known_location(request, location_id)
+    def read() -> stock.StockPage:
         rules = _rules(request)
-        page = store.location_balances(
-            location_id, after_sku=after, offset=offset or 0, limit=limit + 1
-        )
-        items = [_sku_stock(b, safety_stock_for(location, rules)) for b in page[:limit]]
-        more = len(page) > limit
-        return LocationInventory(
-            location_id=location_id,
-            items=items,
-            total=store.count_location_balances(location_id),
-            next_cursor=_encode_cursor("sku", items[-1].sku) if more and items else None,
+        return stock.location_stock(
+            store, catalog, rules, location_id, after_sku=after, offset=offset or 0, limit=limit
         )
 
-    return await run_in_threadpool(read)
+    page = await run_in_threadpool(read)
+    items = page.items
+    return LocationInventory(
+        location_id=location_id,
+        items=items,
+        total=page.total,
+        next_cursor=_encode_cursor("sku", items[-1].sku) if page.more and items else None,
+    )
 
 
 @router.get(
@@ -199,21 +172,19 @@ async def ledger(
 ) -> LedgerPage:
     """Every movement of one balance, newest first: kind, deltas, reason, reference, actor."""
     before = int(_decode_cursor(cursor, "id")) if cursor is not None else None
+    catalog = request.app.state.catalog
 
-    def read() -> LedgerPage:
-        known_location(request, location_id)
-        _known_sku(request, sku)
-        entries = store.ledger(location_id, sku, limit=limit + 1, before_id=before)
-        more = len(entries) > limit
-        entries = entries[:limit]
-        return LedgerPage(
-            location_id=location_id,
-            sku=sku,
-            entries=entries,
-            next_cursor=_encode_cursor("id", str(entries[-1].id)) if more and entries else None,
-        )
+    def read() -> stock.LedgerSlice:
+        return stock.ledger(store, catalog, location_id, sku, limit=limit, before_id=before)
 
-    return await run_in_threadpool(read)
+    found = await run_in_threadpool(read)
+    entries = found.entries
+    return LedgerPage(
+        location_id=location_id,
+        sku=sku,
+        entries=entries,
+        next_cursor=_encode_cursor("id", str(entries[-1].id)) if found.more and entries else None,
+    )
 
 
 @router.get(
@@ -227,37 +198,9 @@ async def sku_inventory(sku: SkuPath, request: Request, store: StoreDep) -> SkuI
 
     def read() -> SkuInventory:
         network = request.app.state.catalog.network()
-        if sku not in {s.sku for s in network.skus}:
-            raise NotFound(f"unknown SKU {sku!r}")
-        return sku_stock(store, network, _rules(request), sku)
+        return stock.sku_inventory(store, network, _rules(request), sku)
 
     return await run_in_threadpool(read)
-
-
-def sku_stock(store: InventoryStore, network: Network, rules: Rules, sku: str) -> SkuInventory:
-    """One SKU across the network, with the safety stock each location keeps back.
-    Reads the store (its balances): call it off the event loop."""
-    by_id = {location.id: location for location in network.locations}
-    rows = []
-    for balance in store.balances(sku):
-        location = by_id.get(balance.location_id)
-        safety = safety_stock_for(location, rules) if location else 0
-        rows.append(
-            LocationStock(
-                location_id=balance.location_id,
-                on_hand=balance.on_hand,
-                reserved=balance.reserved,
-                safety_stock=safety,
-                available=_available(balance, safety),
-            )
-        )
-    return SkuInventory(
-        sku=sku,
-        on_hand=sum(r.on_hand for r in rows),
-        reserved=sum(r.reserved for r in rows),
-        available=sum(r.available for r in rows),
-        locations=rows,
-    )
 
 
 # --- movements --------------------------------------------------------------------------
@@ -279,19 +222,17 @@ async def receive(
 ) -> MovementResult:
     """Units arrived: on_hand goes up; backordered orders waiting for the SKU are woken."""
     caller.check(Right.COUNT_STOCK, receipt.location_id)  # a location receives only its own
-
-    def move() -> tuple[StockBalance, int]:
-        _known(request, receipt.location_id, receipt.sku)
-        return inventory.receive(
-            store,
-            receipt.location_id,
-            receipt.sku,
-            receipt.quantity,
-            reference=receipt.reference,
-            actor=caller.actor,
-        )
-
-    return await _moved(request, store, gateway, *await run_in_threadpool(move))
+    moved = await stock.receive(
+        store,
+        gateway,
+        request.app.state.catalog,
+        receipt.location_id,
+        receipt.sku,
+        receipt.quantity,
+        reference=receipt.reference,
+        actor=caller.actor,
+    )
+    return _answer(request, moved)
 
 
 @router.post("/adjustments", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -303,20 +244,18 @@ async def adjust(
     caller: Annotated[Principal, Allowed(Right.ADJUST_STOCK)],
 ) -> MovementResult:
     """Add or remove units with a reason; 409 if on_hand would drop below reserved or zero."""
-
-    def move() -> tuple[StockBalance, int]:
-        _known(request, adjustment.location_id, adjustment.sku)
-        return inventory.adjust(
-            store,
-            adjustment.location_id,
-            adjustment.sku,
-            adjustment.delta,
-            reason=adjustment.reason,
-            reference=adjustment.reference,
-            actor=caller.actor,
-        )
-
-    return await _moved(request, store, gateway, *await run_in_threadpool(move))
+    moved = await stock.adjust(
+        store,
+        gateway,
+        request.app.state.catalog,
+        adjustment.location_id,
+        adjustment.sku,
+        adjustment.delta,
+        reason=adjustment.reason,
+        reference=adjustment.reference,
+        actor=caller.actor,
+    )
+    return _answer(request, moved)
 
 
 @router.put("/{location_id}/{sku}", response_model=MovementResult, responses=_MOVEMENT_RESPONSES)
@@ -330,21 +269,18 @@ async def count(
     caller: Annotated[Principal, Allowed(Right.COUNT_STOCK, at_location=True)],
 ) -> MovementResult:
     """A cycle count sets on_hand (the ledger keeps the difference); 409 below reserved."""
-
-    def move() -> tuple[StockBalance, int]:
-        _known(request, location_id, sku)
-        [(balance, delta)] = inventory.count(
-            store,
-            location_id,
-            {sku: counted.on_hand},
-            reason=counted.reason,
-            reference=counted.reference,
-            actor=caller.actor,
-        )
-        return balance, delta
-
-    balance, delta = await run_in_threadpool(move)
-    return await _moved(request, store, gateway, balance, delta)
+    moved = await stock.count_one(
+        store,
+        gateway,
+        request.app.state.catalog,
+        location_id,
+        sku,
+        counted.on_hand,
+        reason=counted.reason,
+        reference=counted.reference,
+        actor=caller.actor,
+    )
+    return _answer(request, moved)
 
 
 @router.post(
@@ -363,89 +299,53 @@ async def sync(
     """A WMS or store system's counts for one location (JSON, or CSV `sku,on_hand`), applied
     in one transaction: all of them, or none (409 naming the SKU whose count is too low)."""
     counts = await read_counts(request)
+    catalog = request.app.state.catalog
 
-    def move() -> list[tuple[StockBalance, int]]:
-        known_location(request, location_id)
-        skus = request.app.state.catalog.skus()
+    def check() -> None:
+        known_location(catalog, location_id)
+        skus = catalog.skus()
         for i, line in enumerate(counts.counts):
             if line.sku not in skus:
                 raise NotFound(f"counts[{i}].sku: unknown SKU {line.sku!r}")
-        return inventory.count(
-            store,
-            location_id,
-            {line.sku: line.on_hand for line in counts.counts},
-            reason=counts.reason,
-            reference=counts.reference,
-            actor=caller.actor,
-        )
 
-    applied = await run_in_threadpool(move)
+    await run_in_threadpool(check)
+    counted = await stock.count(
+        store,
+        gateway,
+        catalog,
+        location_id,
+        {line.sku: line.on_hand for line in counts.counts},
+        reason=counts.reason,
+        reference=counts.reference,
+        actor=caller.actor,
+    )
+    applied = counted.applied
     changed = [
         SyncChange(sku=b.sku, before=b.on_hand - delta, after=b.on_hand, delta=delta)
         for b, delta in applied
         if delta
     ]
-    woken = await inventory.wake_backorders(store, gateway.stock_arrived, inventory.rose(applied))
     return SyncResult(
         location_id=location_id,
         counted=len(applied),
         changed=changed,
         unchanged=len(applied) - len(changed),
-        woken_orders=woken,
+        woken_orders=counted.woken,
     )
 
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-async def _moved(
-    request: Request,
-    store: InventoryStore,
-    gateway: OrderGateway,
-    balance: StockBalance,
-    delta: int,
-) -> MovementResult:
-    """The answer to one movement; orders backordered on the SKU are woken if it rose."""
-    woken = await inventory.wake_backorders(
-        store, gateway.stock_arrived, inventory.rose([(balance, delta)])
-    )
-    return MovementResult(balance=_stock_of(request, balance), woken_orders=woken)
+def _answer(request: Request, moved: stock.Moved) -> MovementResult:
+    """The answer to one movement: the balance after it, and the orders it woke."""
+    location = request.app.state.catalog.location(moved.balance.location_id)
+    balance = stock.sku_stock_at(moved.balance, location, _rules(request))
+    return MovementResult(balance=balance, woken_orders=moved.woken)
 
 
 def _rules(request: Request) -> Rules:
     return request.app.state.rules() or default_rules()
-
-
-def _known_sku(request: Request, sku: str) -> None:
-    if sku not in request.app.state.catalog.skus():
-        raise UnknownSku(f"unknown SKU {sku!r}", "sku")
-
-
-def _known(request: Request, location_id: str, sku: str) -> None:
-    known_location(request, location_id)
-    _known_sku(request, sku)
-
-
-def _sku_stock(balance: StockBalance, safety: int) -> SkuStock:
-    return SkuStock(
-        location_id=balance.location_id,
-        sku=balance.sku,
-        on_hand=balance.on_hand,
-        reserved=balance.reserved,
-        safety_stock=safety,
-        available=_available(balance, safety),
-    )
-
-
-def _available(balance: StockBalance, safety: int) -> int:
-    """Units that can still be promised there: on hand, less reserved and safety stock."""
-    return max(0, balance.on_hand - balance.reserved - safety)
-
-
-def _stock_of(request: Request, balance: StockBalance) -> SkuStock:
-    location = request.app.state.catalog.location(balance.location_id)
-    safety = safety_stock_for(location, _rules(request)) if location else 0
-    return _sku_stock(balance, safety)
 
 
 def _encode_cursor(kind: str, value: str) -> str:

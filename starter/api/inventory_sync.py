@@ -120,7 +120,7 @@ def _rows(reader: csv.DictReader[str]) -> tuple[dict[str, Any], list[int]]:
         if not any(values.values()):
             continue  # a blank line
         if _WHOLE.match(values["on_hand"]):  # CSV has only text; the model takes no "12"
-            values["on_hand"] = int(values["on_hand"])  # type: ignore[assignment]
+            values["on_hand"] = int(values["on_hand"])
         counts.append(values)
         lines.append(reader.line_num)
     return {"counts": counts}, lines
@@ -161,7 +161,8 @@ def _inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
 
 def _sync_schema() -> dict[str, Any]:
     schema = SyncRequest.model_json_schema()
-    return _inline_refs(schema, schema.get("$defs", {}))
+    inlined: dict[str, Any] = _inline_refs(schema, schema.get("$defs", {}))
+    return inlined
 
 
 SYNC_REQUEST_BODY: dict[str, Any] = {

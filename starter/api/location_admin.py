@@ -21,12 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from adapters.store.views import LocationChange
-from adapters.webhook_urls import (
-    UnsafeWebhookUrl,
-    UnsignedWebhook,
-    check_webhook_secret,
-    check_webhook_url,
-)
+from adapters.webhook_urls import UnsafeWebhook, UnsafeWebhookUrl, WebhookPolicy
 from domain.access import Principal, Right
 from domain.errors import UnknownSku
 from domain.models import (
@@ -35,7 +30,6 @@ from domain.models import (
     MAX_PRIORITY,
     MAX_UNITS,
     POSTAL_CODE_PATTERN,
-    AdapterConfig,
     EdgeModel,
     Identifier,
     IsoText,
@@ -47,15 +41,15 @@ from domain.models import (
     WebhookAdapterConfig,
     known_zip,
 )
+from services import network
+from services.network import known_location, location_settings
 from starter.api.auth import Allowed, CallerDep
-from starter.api.deps import StoreDep, known_location
+from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import LocationIdPath
-from starter.api.store_errors import LocationExists, StoreRoute
+from starter.api.store_errors import StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
-
-REDACTED = "********"
 
 
 class LocationView(BaseModel):
@@ -126,9 +120,7 @@ class NewLocation(Location, EdgeModel):
             }
         ),
     ] = Field(default_factory=dict)
-    adapter: AdapterBody = Field(  # type: ignore[assignment]
-        default_factory=lambda: ManualAdapterBody(type="manual")
-    )
+    adapter: AdapterBody = Field(default_factory=lambda: ManualAdapterBody(type="manual"))
     sla: SlaBody | None = None
     cutoff: LocalTime | None = Field(
         default=None, strict=False, description="Local time after which orders ship next day"
@@ -177,7 +169,7 @@ async def list_locations(
     caller.check(Right.READ_LOCATIONS, caller.location_id)
     network = await run_in_threadpool(request.app.state.catalog.network)
     return [
-        _view(loc)
+        location_settings(loc)
         for loc in network.locations
         if caller.sees(loc.id)
         and (active is None or loc.active is active)
@@ -205,21 +197,17 @@ async def add_location(
     caller: Annotated[Principal, Allowed(Right.MANAGE_LOCATIONS)],
 ) -> dict[str, Any]:
     """Add a location; its `stock`, if any, is booked as receipts by the caller."""
-    await _check_webhook(request, location.adapter)
-
-    def add() -> None:
-        try:
-            added = store.add_location(location, actor=caller.actor)
-        except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
-            raise RequestValidationError(
-                [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
-            ) from None
-        if not added:
-            raise LocationExists(f"location {location.id!r} exists already; PATCH it instead")
-
-    await run_in_threadpool(add)
-    created = await run_in_threadpool(request.app.state.catalog.location, location.id)
-    return _view(created or location)
+    try:
+        added = await network.add_location(
+            store, request.app.state.catalog, _policy(request), location, actor=caller.actor
+        )
+    except UnknownSku as exc:  # in a body being created: a bad field, not a missing one
+        raise RequestValidationError(
+            [{"loc": ("body", "stock"), "msg": str(exc), "type": "unknown_sku"}]
+        ) from None
+    except UnsafeWebhook as exc:
+        raise _webhook_refused(exc) from None
+    return location_settings(added)
 
 
 @router.get(
@@ -230,7 +218,9 @@ async def add_location(
 )
 async def get_location(location_id: LocationIdPath, request: Request) -> dict[str, Any]:
     """One location's settings."""
-    return _view(await run_in_threadpool(known_location, request, location_id))
+    return location_settings(
+        await run_in_threadpool(known_location, request.app.state.catalog, location_id)
+    )
 
 
 @router.get(
@@ -249,7 +239,7 @@ async def location_history(
     creation included; a webhook secret shows as ``***``)."""
 
     def read() -> list[LocationChange]:
-        known_location(request, location_id)
+        known_location(request.app.state.catalog, location_id)
         return store.location_history(location_id, limit=limit)
 
     return await run_in_threadpool(read)
@@ -276,57 +266,36 @@ async def update_location(
     """Change settings: `active: false` takes a location out of service for the next order."""
     changes = patch.model_dump(exclude_unset=True)
     if "adapter" in changes and patch.adapter is not None:
-        adapter = patch.adapter
-        if isinstance(adapter, WebhookAdapterConfig) and adapter.secret == REDACTED:
-            adapter = await run_in_threadpool(_keep_secret, request, location_id, adapter)
-        await _check_webhook(request, adapter)
-        changes["adapter"] = adapter  # the model, not its dump: keeps its type tag
+        changes["adapter"] = patch.adapter  # the model, not its dump: keeps its type tag
     if "sla" in changes and patch.sla is not None:
         changes["sla"] = patch.sla
-
-    def update() -> Location:
-        try:
-            return store.update_location(location_id, actor=caller.actor, **changes)
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [
-                    {"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]}
-                    for e in exc.errors()
-                ]
-            ) from None
-
-    return _view(await run_in_threadpool(update))
-
-
-async def _check_webhook(request: Request, adapter: AdapterConfig) -> None:
-    """A 422 naming ``adapter.url`` or ``adapter.secret`` when the webhook policy refuses
-    them (the URL's host is looked up, off the event loop)."""
-    if not isinstance(adapter, WebhookAdapterConfig):
-        return
-    policy = request.app.state.settings.webhook_policy
     try:
-        await run_in_threadpool(check_webhook_url, adapter.url, policy)
-        check_webhook_secret(adapter.secret, policy)
-    except (UnsafeWebhookUrl, UnsignedWebhook) as exc:
-        field = "url" if isinstance(exc, UnsafeWebhookUrl) else "secret"
-        kind = "unsafe_webhook_url" if field == "url" else "missing_webhook_secret"
+        updated = await network.update_location(
+            store,
+            request.app.state.catalog,
+            _policy(request),
+            location_id,
+            changes,
+            actor=caller.actor,
+        )
+    except UnsafeWebhook as exc:
+        raise _webhook_refused(exc) from None
+    except ValidationError as exc:
         raise RequestValidationError(
-            [{"loc": ("body", "adapter", field), "msg": str(exc), "type": kind}]
+            [{"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         ) from None
+    return location_settings(updated)
 
 
-def _keep_secret(
-    request: Request, location_id: str, adapter: WebhookAdapterConfig
-) -> WebhookAdapterConfig:
-    """``adapter`` with the stored secret in place of the mask a read showed the caller."""
-    current = known_location(request, location_id).adapter
-    kept = current.secret if isinstance(current, WebhookAdapterConfig) else None
-    return adapter.model_copy(update={"secret": kept})
+def _policy(request: Request) -> WebhookPolicy:
+    policy: WebhookPolicy = request.app.state.settings.webhook_policy
+    return policy
 
 
-def _view(location: Location) -> dict[str, Any]:
-    data = location.model_dump(mode="json", exclude={"stock"})
-    adapter = data.get("adapter") or {}
-    if adapter.get("secret"):
-        adapter["secret"] = REDACTED
-    return data
+def _webhook_refused(exc: UnsafeWebhook) -> RequestValidationError:
+    """A 422 naming ``adapter.url`` or ``adapter.secret``, whichever the policy refused."""
+    field = "url" if isinstance(exc, UnsafeWebhookUrl) else "secret"
+    kind = "unsafe_webhook_url" if field == "url" else "missing_webhook_secret"
+    return RequestValidationError(
+        [{"loc": ("body", "adapter", field), "msg": str(exc), "type": kind}]
+    )

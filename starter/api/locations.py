@@ -6,26 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field, model_validator
 
 from domain.access import Principal, Right
-from domain.fulfillment import LocationEvent
-from domain.models import (
-    EVENT_ID_PATTERN,
-    OPEN_FULFILLMENT_STATUSES,
-    EdgeModel,
-    FulfillmentStatus,
-    Identifier,
-    LocationEventType,
-    refused,
-)
+from domain.models import OPEN_FULFILLMENT_STATUSES, FulfillmentStatus
 from domain.orders import EventReceipt
+from services import orders
 from services import work_queue as queue
+from services.network import known_location
 from services.work_queue import QueueEntry
 from starter.api.auth import Allowed
-from starter.api.deps import GatewayDep, StoreDep, known_location
+from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import FulfillmentIdPath, LocationIdPath
+from starter.api.schemas import LocationEventBody
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
@@ -36,40 +29,6 @@ QueueStatus = Annotated[
         pattern="^(open|" + "|".join(sorted(s.value for s in OPEN_FULFILLMENT_STATUSES)) + ")$",
     ),
 ]
-
-
-class EventLineBody(EdgeModel):
-    sku: Identifier
-    quantity: int = Field(ge=0, le=10_000)
-
-
-class LocationEventBody(EdgeModel):
-    """What a location reports about one of its fulfillments. ``event_id``: the
-    location's own id for the event, so a repeat counts once."""
-
-    type: LocationEventType = Field(strict=False)
-    lines: list[EventLineBody] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="For 'short': what was actually found",
-    )
-    carrier: str | None = Field(default=None, max_length=100)
-    tracking_number: str | None = Field(default=None, max_length=100)
-    reason: str | None = Field(default=None, max_length=500)
-    event_id: str | None = Field(default=None, pattern=EVENT_ID_PATTERN, max_length=200)
-
-    @model_validator(mode="after")
-    def _short_names_lines(self) -> LocationEventBody:
-        if self.type is LocationEventType.SHORT and not self.lines:
-            raise refused(
-                "inconsistent", "a 'short' event must list the lines and quantities actually found"
-            )
-        return self
-
-    def event(self) -> LocationEvent:
-        """The event as the order workflow takes it."""
-        return LocationEvent.model_validate(self.model_dump())
 
 
 @router.get(
@@ -87,8 +46,9 @@ async def work_queue(
 ) -> list[QueueEntry]:
     """The fulfillments this location still has to work on, oldest first, each with who
     receives it and the next step its SLA times (``due``, ``due_by``)."""
-    await run_in_threadpool(known_location, request, location_id)
-    network = await run_in_threadpool(request.app.state.catalog.network)
+    catalog = request.app.state.catalog
+    await run_in_threadpool(known_location, catalog, location_id)
+    network = await run_in_threadpool(catalog.network)
     views = await queue.work_queue(store, gateway, network, location_id)
     if status == "open":
         return [v for v in views if v.status.is_open]
@@ -117,6 +77,11 @@ async def report_event(
     caller: Annotated[Principal, Allowed(Right.REPORT_EVENTS, at_location=True)],
 ) -> EventReceipt:
     """Record accepted, picked, packed, shipped (and the rest). A repeated event_id counts once."""
-    if not request.app.state.catalog.has_seen_location(location_id):  # no store read per event
-        await run_in_threadpool(known_location, request, location_id)  # 404 if unknown
-    return await gateway.report_event(location_id, fulfillment_id, body.event(), actor=caller.actor)
+    return await orders.report_event(
+        gateway,
+        request.app.state.catalog,
+        location_id,
+        fulfillment_id,
+        body.event(),
+        actor=caller.actor,
+    )

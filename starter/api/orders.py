@@ -8,29 +8,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel
 
 from adapters import metrics
-from adapters.catalog import Catalog
 from adapters.order_gateway import OrderSummary
 from domain.access import Principal, Right
-from domain.errors import InvalidOrder, UnknownSku
-from domain.models import (
-    ID_PATTERN,
-    DeliveryType,
-    EdgeModel,
-    Identifier,
-    IsoText,
-    OrderRequest,
-    OrderStatus,
-)
+from domain.models import ID_PATTERN, IsoText, OrderRequest, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
+from services import orders
+from services.repair import Repaired, release_closed_order
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import OrderIdPath
+from starter.api.schemas import CancelBody, RerouteBody
 from starter.bootstrap.log_format import bind_order
-from starter.repair import Repaired, release_closed_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -40,24 +32,6 @@ class OrderAccepted(BaseModel):
     status: OrderStatus
     created: bool
     href: str
-
-
-def check_against_network(order: OrderRequest, catalog: Catalog) -> None:
-    """What pydantic cannot know alone: SKUs in the catalogue, a real pickup store."""
-    skus = catalog.skus()
-    for i, line in enumerate(order.lines):
-        if line.sku not in skus:
-            raise UnknownSku(f"unknown SKU {line.sku!r}", ("lines", i, "sku"))
-    if order.delivery is DeliveryType.PICKUP:
-        store = catalog.location(order.pickup_location_id or "")
-        if store is None:
-            raise InvalidOrder(
-                f"unknown location {order.pickup_location_id!r}", "pickup_location_id"
-            )
-        if not store.pickup:
-            raise InvalidOrder(
-                f"location {store.id} does not take pickup orders", "pickup_location_id"
-            )
 
 
 @router.post(
@@ -88,8 +62,9 @@ async def place_order(
     bind_order(order.order_id)
 
     def prepare() -> list[str]:  # one thread hop for both store-backed reads
-        check_against_network(order, request.app.state.catalog)
-        return request.app.state.subscribed_types.current()
+        orders.check_against_network(order, request.app.state.catalog)
+        subscribed: list[str] = request.app.state.subscribed_types.current()
+        return subscribed
 
     subscribed = await run_in_threadpool(prepare)
     current, created = await gateway.place_order(
@@ -161,24 +136,6 @@ async def get_order(
     return Response(content=view.model_dump_json(), media_type="application/json")
 
 
-class RerouteBody(EdgeModel):
-    """Operations moves an order's open packages off some locations, or onto one."""
-
-    exclude_location_ids: list[Identifier] = Field(default_factory=list, max_length=100)
-    location_id: Identifier | None = Field(default=None, description="Force the packages here")
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class CancelBody(EdgeModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-def _known_locations(ids: list[str], field: str, catalog: Catalog) -> None:
-    for i, location_id in enumerate(ids):
-        if catalog.location(location_id) is None:
-            raise InvalidOrder(f"unknown location {location_id!r}", (field, i) if field else ())
-
-
 @router.post(
     "/{order_id}/reroute",
     response_model=RerouteResult,
@@ -201,13 +158,9 @@ async def reroute_order(
 ) -> RerouteResult:
     """Cancel the affected open packages, release their units and route them again.
     Checked before anything changes; the answer is the new plan."""
-    catalog = request.app.state.catalog
-    await run_in_threadpool(
-        _known_locations, body.exclude_location_ids, "exclude_location_ids", catalog
-    )
-    if body.location_id:
-        await run_in_threadpool(_known_locations, [body.location_id], "", catalog)
-    return await gateway.reroute(
+    return await orders.reroute(
+        gateway,
+        request.app.state.catalog,
         order_id,
         RerouteRequest(
             exclude_location_ids=body.exclude_location_ids,

@@ -12,8 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from adapters.rules_book import RulesVersion, UnknownRulesVersion
 from domain.access import Principal, Right
 from domain.routing.rules import RulesError
+from services.errors import NotFound
 from starter.api.auth import Allowed
-from starter.api.errors import NotFound, error_responses, validation_error
+from starter.api.errors import error_responses, validation_error
 
 router = APIRouter(prefix="/routing/rules", tags=["routing"])
 

@@ -28,9 +28,9 @@ from adapters.shopify import (
     verify_shopify,
 )
 from domain.errors import InvalidOrder, OrderConflict
+from services.orders import check_against_network
 from starter.api.deps import GatewayDep
 from starter.api.errors import error_responses
-from starter.api.orders import check_against_network
 from starter.bootstrap.log_format import bind_order
 
 log = logging.getLogger(__name__)

@@ -17,15 +17,8 @@ from fastapi.routing import APIRoute
 
 from adapters.store import InvalidQuantity, WouldUnderflow
 from domain.errors import UnknownSku
+from services.errors import LocationExists, SkuExists
 from starter.api.errors import validation_error
-
-
-class LocationExists(Exception):
-    """A new location's id is already used by another location."""
-
-
-class SkuExists(Exception):
-    """A new SKU's code is already in the catalogue."""
 
 
 class UnsupportedMediaType(Exception):

@@ -21,9 +21,10 @@ from adapters.webhook_urls import UnsafeWebhookUrl, check_webhook_url
 from domain.access import Principal, Right
 from domain.events import EventType
 from domain.models import ID_PATTERN, EdgeModel
+from services.errors import NotFound
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
-from starter.api.errors import NotFound, error_responses, validation_error
+from starter.api.errors import error_responses, validation_error
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,11 @@ async def create_subscription(
     try:
         await run_in_threadpool(check_webhook_url, body.url, policy)
     except UnsafeWebhookUrl as exc:
-        problem = {"loc": ["body", "url"], "msg": str(exc), "type": "unsafe_webhook_url"}
+        problem: dict[str, object] = {
+            "loc": ["body", "url"],
+            "msg": str(exc),
+            "type": "unsafe_webhook_url",
+        }
         return validation_error([problem])
     record = SubscriptionRecord(
         id=f"sub_{secrets.token_hex(8)}",

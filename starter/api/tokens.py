@@ -23,9 +23,11 @@ from domain.access import (
 )
 from domain.models import ID_PATTERN, EdgeModel
 from services.access import Authenticator, expiry, issue_token
+from services.errors import NotFound
+from services.network import known_location
 from starter.api.auth import Allowed
-from starter.api.deps import StoreDep, known_location
-from starter.api.errors import NotFound, error_responses
+from starter.api.deps import StoreDep
+from starter.api.errors import error_responses
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], dependencies=[Allowed(Right.MANAGE_TOKENS)])
 
@@ -67,7 +69,7 @@ async def create_token(
 
     def issue() -> IssuedToken:
         if body.location_id is not None:
-            known_location(request, body.location_id)
+            known_location(request.app.state.catalog, body.location_id)
         lifetime = parse_lifetime(body.expires_in) if body.expires_in else None
         grant = TokenGrant(body.name, body.role, body.location_id, expiry(lifetime))
         token, record = issue_token(store, grant, created_by=caller.actor)

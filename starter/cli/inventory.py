@@ -114,7 +114,7 @@ async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> li
 
     from adapters.order_gateway import WorkflowUnavailable
     from domain.ids import order_id_from_workflow_id
-    from starter.repair import workflow_state
+    from services.repair import workflow_state
 
     running: set[str] = set()
     async for execution in gateway.client.list_workflows(ORDERS_RUNNING):
@@ -212,7 +212,7 @@ def check(
         client = await connect(address, settings.temporal_namespace, keys=keys.encryption)
         gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
         if repair:
-            from starter.repair import repair_closed_orders
+            from services.repair import repair_closed_orders
 
             for done in await repair_closed_orders(store, gateway, actor="ops:inventory-check"):
                 typer.echo(

@@ -1,5 +1,5 @@
 """Stock pages: a SKU across the network (a map and a table), and one location's
-settings, stock and ledger. Read through the JSON routes' own functions."""
+settings, stock and ledger. Read through the same services as the JSON routes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from domain.access import Principal, Right, Role
 from domain.errors import UnknownLocation
 from domain.models import Network
-from domain.routing.rules import default_rules
-from starter.api import inventory as api_inventory
-from starter.api import location_admin as api_locations
-from starter.api import skus as api_skus
-from starter.api.errors import NotFound
+from domain.routing.rules import Rules, default_rules
+from services import network as network_service
+from services import stock
+from services.errors import NotFound
+from services.stock import LocationStock, SkuInventory
+from starter.api.schemas import SkuPatch
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.usmap import HEIGHT, WIDTH, albers_usa
 from starter.console.web import ConsoleRoute, is_htmx, is_id, render
@@ -35,10 +36,15 @@ def _an_id(value: str, missing: Exception) -> str:
 
 
 def _network(request: Request) -> Network:
-    return request.app.state.catalog.network()
+    network: Network = request.app.state.catalog.network()
+    return network
 
 
-def map_sites(network: Network, rows: list[api_inventory.LocationStock]) -> list[dict[str, object]]:
+def _rules(request: Request) -> Rules:
+    return request.app.state.rules() or default_rules()
+
+
+def map_sites(network: Network, rows: list[LocationStock]) -> list[dict[str, object]]:
     """A circle per location on the map, its area proportional to available units."""
     by_id = {loc.id: loc for loc in network.locations}
     most = max((r.available for r in rows), default=0) or 1
@@ -63,13 +69,11 @@ async def skus(request: Request, me: ConsoleCaller) -> HTMLResponse:
     me.check(Right.READ_INVENTORY)
     store = request.app.state.store
 
-    def read() -> tuple[Network, list[api_inventory.SkuInventory]]:
+    def read() -> tuple[Network, list[SkuInventory]]:
         # One network and rules read for the page, then each SKU's balances.
         network = _network(request)
-        rules = request.app.state.rules() or default_rules()
-        return network, [
-            api_inventory.sku_stock(store, network, rules, s.sku) for s in network.skus
-        ]
+        rules = _rules(request)
+        return network, [stock.sku_stock(store, network, rules, s.sku) for s in network.skus]
 
     network, rows = await run_in_threadpool(read)
     names = {s.sku: s.name for s in network.skus if s.name}
@@ -81,8 +85,13 @@ async def sku_page(request: Request, me: ConsoleCaller, sku: str) -> HTMLRespons
     """One SKU: every location's on hand, reserved, safety stock and available, mapped."""
     me.check(Right.READ_INVENTORY)
     _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
-    found = await api_inventory.sku_inventory(sku, request, request.app.state.store)
-    network = await run_in_threadpool(_network, request)
+    store = request.app.state.store
+
+    def read() -> tuple[Network, SkuInventory]:
+        network = _network(request)
+        return network, stock.sku_inventory(store, network, _rules(request), sku)
+
+    network, found = await run_in_threadpool(read)
     name = next((s.name for s in network.skus if s.sku == sku), None)
     sites = map_sites(network, found.locations)
     return render(
@@ -101,8 +110,9 @@ async def name_sku(
     """Name (or rename) a SKU as ``PATCH /skus/{sku}`` does; blank clears the name."""
     me.check(Right.MANAGE_CATALOGUE)
     _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
-    patch = api_skus.SkuPatch(name=name.strip() or None)
-    await api_skus.update_sku(sku, patch, request.app.state.store, me)
+    patch = SkuPatch(name=name.strip() or None)
+    changes = patch.model_dump(exclude_unset=True)
+    await run_in_threadpool(network_service.update_sku, request.app.state.store, sku, changes)
     target = f"/console/inventory/{sku}"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": target})
@@ -128,16 +138,18 @@ def _check_location(me: Principal, location_id: str) -> None:
 async def location_page(request: Request, me: ConsoleCaller, location_id: str) -> HTMLResponse:
     """A location's settings, its stock, and (one click away) each balance's ledger."""
     _check_location(me, location_id)
-    settings = await api_locations.get_location(location_id, request)
-    stock = await api_inventory.location_inventory(
-        request, request.app.state.store, location_id=location_id, limit=1000, cursor=None,
-        offset=None,
-    )  # fmt: skip
-    network = await run_in_threadpool(_network, request)
+    catalog, store = request.app.state.catalog, request.app.state.store
+
+    def read() -> tuple[dict[str, object], stock.StockPage, Network]:
+        location = network_service.known_location(catalog, location_id)
+        page = stock.location_stock(store, catalog, _rules(request), location_id, limit=1000)
+        return network_service.location_settings(location), page, _network(request)
+
+    settings, page, network = await run_in_threadpool(read)
     names = {s.sku: s.name for s in network.skus if s.name}
     images = {s.sku: s.image_url for s in network.skus if s.image_url}
     return render(
-        request, "location.html", me, settings=settings, stock=stock, names=names, images=images
+        request, "location.html", me, settings=settings, stock=page, names=names, images=images
     )
 
 
@@ -146,7 +158,8 @@ async def ledger(request: Request, me: ConsoleCaller, location_id: str, sku: str
     """One balance's latest movements (a fragment the location page loads on demand)."""
     _check_location(me, location_id)
     _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
-    page = await api_inventory.ledger(
-        location_id, sku, request, request.app.state.store, limit=LEDGER_ROWS, cursor=None
+    catalog, store = request.app.state.catalog, request.app.state.store
+    page = await run_in_threadpool(
+        stock.ledger, store, catalog, location_id, sku, limit=LEDGER_ROWS
     )
     return render(request, "_ledger.html", me, page=page)

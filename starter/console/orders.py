@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from adapters.order_gateway import OrderGateway, UnknownOrder
+from adapters.order_gateway import UnknownOrder
 from domain.access import Principal, Right
 from domain.models import Network, OrderStatus
-from domain.orders import OrderView, RerouteResult
+from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from domain.routing.types import Plan
-from starter.api import orders as api_orders
+from services import orders
+from services.ports import OrderGateway
+from starter.api.schemas import CancelBody, RerouteBody
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, is_id, render
 
@@ -27,11 +29,13 @@ MAX_RESULTS = 200  # what one search reads (the API's own limit)
 
 
 def _gateway(request: Request) -> OrderGateway:
-    return request.app.state.gateway
+    gateway: OrderGateway = request.app.state.gateway
+    return gateway
 
 
 def _network(request: Request) -> Network:
-    return request.app.state.catalog.network()
+    network: Network = request.app.state.catalog.network()
+    return network
 
 
 @router.get("", response_class=HTMLResponse)
@@ -159,7 +163,7 @@ def plan_rows(view: OrderView) -> list[dict[str, object]]:
     return rows
 
 
-async def _order_context(request: Request, me: Principal, order_id: str) -> dict[str, object]:
+async def _order_context(request: Request, me: Principal, order_id: str) -> dict[str, Any]:
     if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
     view = await _gateway(request).get_order(order_id)
@@ -240,10 +244,15 @@ async def reroute(
     me.check(Right.REROUTE_ORDERS)
     if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
-    body = api_orders.RerouteBody(
+    body = RerouteBody(
         exclude_location_ids=exclude or [], location_id=force or None, reason=reason.strip()
     )
-    result = await api_orders.reroute_order(order_id, body, request, _gateway(request), me)
+    result = await orders.reroute(
+        _gateway(request),
+        request.app.state.catalog,
+        order_id,
+        RerouteRequest(**body.model_dump(), actor=me.actor),
+    )
     return _answer(request, me, describe_reroute(result), f"/console/orders/{order_id}")
 
 
@@ -258,7 +267,9 @@ async def cancel(
     me.check(Right.CANCEL_ORDERS)
     if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
-    body = api_orders.CancelBody(reason=reason.strip())
-    view = await api_orders.cancel_order(order_id, body, _gateway(request), me)
+    body = CancelBody(reason=reason.strip())
+    view = await _gateway(request).cancel(
+        order_id, CancelRequest(reason=body.reason, actor=me.actor)
+    )
     message = f"Cancelled: the order is now {view.status.value.replace('_', ' ')}."
     return _answer(request, me, message, f"/console/orders/{order_id}")

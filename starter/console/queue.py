@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,10 +19,10 @@ from domain.models import (
     Location,
     LocationEventType,
 )
+from services import orders
+from services.network import known_location
 from services.work_queue import QueueEntry, work_queue
-from starter.api import locations as api_locations
-from starter.api.deps import known_location
-from starter.api.locations import EventLineBody, LocationEventBody
+from starter.api.schemas import EventLineBody, LocationEventBody
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, render
 
@@ -56,10 +56,10 @@ def _location(request: Request, me: Principal, location_id: str, right: Right) -
     me.check(right, location_id)  # another location's queue: 404, as in the API
     if len(location_id) > 64:
         raise UnknownLocation(f"unknown location {location_id!r}")
-    return known_location(request, location_id)
+    return known_location(request.app.state.catalog, location_id)
 
 
-async def _queue_context(request: Request, me: Principal, location_id: str) -> dict[str, object]:
+async def _queue_context(request: Request, me: Principal, location_id: str) -> dict[str, Any]:
     location = await run_in_threadpool(_location, request, me, location_id, Right.READ_QUEUE)
     network = await run_in_threadpool(request.app.state.catalog.network)
     entries = await work_queue(request.app.state.store, request.app.state.gateway, network,
@@ -126,8 +126,13 @@ async def report(
         reason=reason.strip() or None,
         lines=lines or None,
     )
-    receipt = await api_locations.report_event(
-        location_id, fulfillment_id, body, request, request.app.state.gateway, me
+    receipt = await orders.report_event(
+        request.app.state.gateway,
+        request.app.state.catalog,
+        location_id,
+        fulfillment_id,
+        body.event(),
+        actor=me.actor,
     )
     message = f"{receipt.fulfillment_id} is now {receipt.status.value.replace('_', ' ')}."
     if is_htmx(request):

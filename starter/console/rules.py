@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Form, Request
@@ -18,7 +18,8 @@ from domain.access import Principal, Right
 from domain.orders import OrderView
 from domain.routing.rules import Rules, RulesError, parse_rules
 from services.dry_run import DryRun, as_placed, dry_run
-from starter.api.errors import NotFound
+from services.errors import NotFound
+from services.ports import OrderGateway
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import ConsoleRoute, Refused, is_htmx, render
 
@@ -51,7 +52,8 @@ def diff(old: RulesVersion, new: RulesVersion) -> list[tuple[str, str]]:
 
 
 def _book(request: Request) -> RulesBook:
-    return request.app.state.rules_book
+    book: RulesBook = request.app.state.rules_book
+    return book
 
 
 def _version(book: RulesBook, number: int) -> RulesVersion:
@@ -61,7 +63,7 @@ def _version(book: RulesBook, number: int) -> RulesVersion:
         raise NotFound(str(exc)) from None
 
 
-def _page(request: Request, a: int | None, b: int | None) -> dict[str, object]:
+def _page(request: Request, a: int | None, b: int | None) -> dict[str, Any]:
     book = _book(request)
     current = book.current_version()
     history = [book.version(v) for v in range(current, max(current - HISTORY, -1), -1)]
@@ -117,7 +119,7 @@ def _parsed(text: str) -> Rules:
 
 async def recent_orders(request: Request, days: int) -> list[OrderView]:
     """Orders placed in the last ``days`` days (at most ``DRY_RUN_ORDERS``), oldest first."""
-    gateway = request.app.state.gateway
+    gateway: OrderGateway = request.app.state.gateway
     since = datetime.now(UTC) - timedelta(days=days)
     found = await gateway.find_orders(placed_after=since, limit=DRY_RUN_ORDERS)
     gate = asyncio.Semaphore(DRY_RUN_READS)

@@ -109,7 +109,9 @@ async def console_caller(request: Request) -> Principal:
     if not token:
         raise SignInRequired("sign in")
     try:
-        principal = await run_in_threadpool(request.app.state.authenticator.principal, token)
+        principal: Principal = await run_in_threadpool(
+            request.app.state.authenticator.principal, token
+        )
     except NotAuthenticated as exc:
         raise SignInRequired(str(exc)) from None
     request.state.console_principal = principal  # for the menu of an error page

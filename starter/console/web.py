@@ -1,7 +1,7 @@
 """Rendering console pages: the templates, their filters, and errors as pages.
 
 Console routes answer HTML, never the API's JSON: ``ConsoleRoute`` turns the errors the
-JSON routes map to a status (``starter.api.errors.status_for``) into a page, or, for an
+JSON routes map to a status (``starter.web_errors.status_for``) into a page, or, for an
 htmx request, into a fragment that says what happened in words.
 """
 
@@ -28,7 +28,6 @@ from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
 from domain.models import is_identifier
-from starter.api.errors import RETRY_AFTER_SECONDS, problems_message, problems_of, status_for
 from starter.console.session import (
     CSRF_HEADER,
     CsrfRefused,
@@ -36,6 +35,7 @@ from starter.console.session import (
     session_csrf,
     sign_in_url,
 )
+from starter.web_errors import RETRY_AFTER_SECONDS, problems_message, problems_of, status_for
 
 log = logging.getLogger(__name__)
 

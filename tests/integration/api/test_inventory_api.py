@@ -352,7 +352,7 @@ def test_a_failed_wake_up_does_not_fail_the_movement(
     store.record_backorder("B-1", ["SKIN-SERUM"])
     gateway.fail = True
 
-    with caplog.at_level(logging.WARNING, logger="starter.api.inventory"):
+    with caplog.at_level(logging.WARNING, logger="services.backorders"):
         response = api.post(
             "/inventory/adjustments",
             json={"location_id": "NWK-DC", "sku": "SKIN-SERUM", "delta": 3, "reason": "found"},

@@ -15,11 +15,10 @@ from pydantic import BaseModel
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.order_gateway import OrderGateway
-from adapters.store import InventoryStore
 from domain.errors import NotReroutable
 from domain.ids import order_workflow_id
 from services import inventory
+from services.ports import OrderGateway, Reservations, ReservationStore
 
 
 class Repaired(BaseModel):
@@ -45,7 +44,7 @@ async def workflow_state(gateway: OrderGateway, order_id: str) -> str | None:
 
 
 async def release_closed_order(
-    store: InventoryStore, gateway: OrderGateway, order_id: str, *, actor: str
+    store: Reservations, gateway: OrderGateway, order_id: str, *, actor: str
 ) -> Repaired:
     """Release what ``order_id`` holds if its workflow has closed; ``NotReroutable`` if it
     still runs (the workflow owns its units then). Idempotent: a repeat releases nothing."""
@@ -54,19 +53,18 @@ async def release_closed_order(
         raise NotReroutable(
             f"order {order_id} is still running and holds its own units; cancel it instead"
         )
-    released = await asyncio.to_thread(
-        inventory.release,
+    released = await inventory.release(
         store,
+        gateway,
         order_id,
         reason=f"order {order_id} is {state} in Temporal and ran no compensation; repaired",
         actor=actor,
     )
-    await inventory.wake_backorders(store, gateway.stock_arrived, sorted(released))
     return Repaired(order_id=order_id, workflow=state, released_units=sum(released.values()))
 
 
 async def repair_closed_orders(
-    store: InventoryStore, gateway: OrderGateway, *, actor: str
+    store: ReservationStore, gateway: OrderGateway, *, actor: str
 ) -> list[Repaired]:
     """``release_closed_order`` for every order that holds units without a running workflow."""
     holding = sorted({r.order_id for r in await asyncio.to_thread(store.open_reservations)})

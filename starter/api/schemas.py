@@ -1,0 +1,98 @@
+"""The request bodies the API and the web console both take.
+
+The console's forms are turned into these very bodies, so a form is refused exactly
+where (and in the words) the API refuses the same request. Only the bodies both edges
+share live here (and ``NewSku``, whose fields are ``SkuPatch``'s); the rest stay beside
+their routes.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from domain.fulfillment import LocationEvent
+from domain.models import (
+    EVENT_ID_PATTERN,
+    IMAGE_URL_PATTERN,
+    EdgeModel,
+    Identifier,
+    LocationEventType,
+    refused,
+)
+
+# --- orders -----------------------------------------------------------------------------
+
+
+class RerouteBody(EdgeModel):
+    """Operations moves an order's open packages off some locations, or onto one."""
+
+    exclude_location_ids: list[Identifier] = Field(default_factory=list, max_length=100)
+    location_id: Identifier | None = Field(default=None, description="Force the packages here")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CancelBody(EdgeModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+# --- the catalogue ------------------------------------------------------------------------
+
+NAME = Field(default=None, max_length=200, description="What people call it: 'Vitamin C serum'")
+IMAGE = Field(
+    default=None,
+    max_length=500,
+    pattern=IMAGE_URL_PATTERN,
+    description="A picture for pick lists and order pages (http or https)",
+)
+
+
+class NewSku(EdgeModel):
+    sku: Identifier
+    weight_lb: float = Field(gt=0, le=2000, description="Drives the per-pound shipping cost")
+    name: str | None = NAME
+    image_url: str | None = IMAGE
+
+
+class SkuPatch(EdgeModel):
+    """Only the fields sent change; ``name: null`` clears the name."""
+
+    name: str | None = NAME
+    image_url: str | None = IMAGE
+    weight_lb: float | None = Field(default=None, gt=0, le=2000)
+
+
+# --- a location's events ------------------------------------------------------------------
+
+
+class EventLineBody(EdgeModel):
+    sku: Identifier
+    quantity: int = Field(ge=0, le=10_000)
+
+
+class LocationEventBody(EdgeModel):
+    """What a location reports about one of its fulfillments. ``event_id``: the
+    location's own id for the event, so a repeat counts once."""
+
+    type: LocationEventType = Field(strict=False)
+    lines: list[EventLineBody] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="For 'short': what was actually found",
+    )
+    carrier: str | None = Field(default=None, max_length=100)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+    event_id: str | None = Field(default=None, pattern=EVENT_ID_PATTERN, max_length=200)
+
+    @model_validator(mode="after")
+    def _short_names_lines(self) -> LocationEventBody:
+        if self.type is LocationEventType.SHORT and not self.lines:
+            raise refused(
+                "inconsistent", "a 'short' event must list the lines and quantities actually found"
+            )
+        return self
+
+    def event(self) -> LocationEvent:
+        """The event as the order workflow takes it."""
+        return LocationEvent.model_validate(self.model_dump())
