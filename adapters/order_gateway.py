@@ -34,9 +34,10 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import (
+    CancelRefused,
     InvalidTransition,
-    NotReroutable,
     OrderConflict,
+    RerouteRefused,
     UnknownFulfillment,
 )
 from domain.fulfillment import LocationEvent, is_repeat
@@ -91,7 +92,9 @@ class WorkflowUnavailable(RuntimeError):
 
 # The refusals the order workflow's update validators and handlers give, by type.
 _EVENT_REFUSALS = {UnknownFulfillment.__name__, InvalidTransition.__name__}
-_OPERATOR_REFUSALS = {NotReroutable.__name__}
+# What workflows built before each refusal had its own name raised for a refused cancel
+# or reroute alike (an order in flight may still answer with it).
+_OLD_OPERATOR_REFUSAL = "NotReroutable"
 
 
 def _unexpected_failure(handle: WorkflowHandle, what: str, error: Exception) -> WorkflowUnavailable:
@@ -302,14 +305,16 @@ class OrderGateway:
         return outcome.view
 
     async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
-        """Move the order's open packages; raises UnknownOrder or NotReroutable (with why)."""
-        return await self._operator_update(order_id, OrderWorkflow.reroute, request)
+        """Move the order's open packages; raises UnknownOrder or RerouteRefused (with why)."""
+        return await self._operator_update(order_id, OrderWorkflow.reroute, request, RerouteRefused)
 
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
-        """Cancel the order; raises UnknownOrder or NotReroutable (e.g. something shipped)."""
-        return await self._operator_update(order_id, OrderWorkflow.cancel, request)
+        """Cancel the order; raises UnknownOrder or CancelRefused (e.g. something shipped)."""
+        return await self._operator_update(order_id, OrderWorkflow.cancel, request, CancelRefused)
 
-    async def _operator_update(self, order_id: str, update, request):  # type: ignore[no-untyped-def]
+    async def _operator_update(  # type: ignore[no-untyped-def]
+        self, order_id: str, update, request, refusal: type[CancelRefused | RerouteRefused]
+    ):
         handle = self._client.get_workflow_handle_for(
             OrderWorkflow.run, order_workflow_id(order_id)
         )
@@ -317,15 +322,18 @@ class OrderGateway:
             return await self._update(handle, update, request, str(uuid.uuid4()))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type in _OPERATOR_REFUSALS:
-                raise NotReroutable(cause.message) from None
+            if isinstance(cause, ApplicationError) and cause.type in (
+                refusal.__name__,
+                _OLD_OPERATOR_REFUSAL,
+            ):
+                raise refusal(cause.message) from None
             raise _unexpected_failure(handle, "request", exc) from None
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
             final = await self._order_state(order_id)  # UnknownOrder if there is none
             left = shipped_summary(final)
-            raise NotReroutable(
+            raise refusal(
                 f"order {order_id} is already {final.status.value}"
                 + (f": {left} already shipped" if left else "")
             ) from None

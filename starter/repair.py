@@ -17,7 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
-from domain.errors import NotReroutable
+from domain.errors import RepairRefused
 from domain.ids import order_workflow_id
 from services import inventory
 
@@ -47,11 +47,11 @@ async def workflow_state(gateway: OrderGateway, order_id: str) -> str | None:
 async def release_closed_order(
     store: InventoryStore, gateway: OrderGateway, order_id: str, *, actor: str
 ) -> Repaired:
-    """Release what ``order_id`` holds if its workflow has closed; ``NotReroutable`` if it
+    """Release what ``order_id`` holds if its workflow has closed; ``RepairRefused`` if it
     still runs (the workflow owns its units then). Idempotent: a repeat releases nothing."""
     state = await workflow_state(gateway, order_id)
     if state is None:
-        raise NotReroutable(
+        raise RepairRefused(
             f"order {order_id} is still running and holds its own units; cancel it instead"
         )
     released = await asyncio.to_thread(

@@ -44,7 +44,12 @@ with workflow.unsafe.imports_passed_through():
         RELEASE_RESERVATIONS,
     )
     from domain.durations import format_duration
-    from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
+    from domain.errors import (
+        CancelRefused,
+        InvalidTransition,
+        RerouteRefused,
+        UnknownFulfillment,
+    )
     from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
     from domain.fulfillment import (
         TimelineEntry,
@@ -162,7 +167,7 @@ class OrderWorkflow:
             lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
             await self._place(lines)
             self._refresh_status()
-            self._publish()
+            self._update_search_attributes()
             while not self._settled():
                 # A timeout: time to look at the backorder again (or give up on it).
                 with contextlib.suppress(TimeoutError):
@@ -170,7 +175,7 @@ class OrderWorkflow:
                 if self._crash is not None:
                     raise self._crash
                 await self._handle_news()
-                self._publish()
+                self._update_search_attributes()
             return await self._finish()
         except asyncio.CancelledError:
             # Cancelled through Temporal (``temporal workflow cancel``): still compensate.
@@ -643,7 +648,7 @@ class OrderWorkflow:
             detail=detail,
         )
         self._refresh_status()
-        self._publish()
+        self._update_search_attributes()
         return EventReceipt.of(view)
 
     @report_event.validator
@@ -684,13 +689,13 @@ class OrderWorkflow:
         answer lists what is still being done (locations told, units released)."""
         try:
             self._check_cancel()
-        except NotReroutable as refused:
+        except CancelRefused as refused:
             raise _refusal(refused) from None
         self._record("cancel_requested", reason=request.reason, actor=request.actor)
         self._stop_all(f"order cancelled: {request.reason}", request.actor)
         self._view.backordered = []
         self._conclude(OrderStatus.CANCELLED, request.reason)
-        self._publish()
+        self._update_search_attributes()
         return self.state()
 
     @cancel.validator
@@ -698,10 +703,10 @@ class OrderWorkflow:
         self._check_cancel()
 
     def _check_cancel(self) -> None:
-        self._check_open("cancel")
+        self._check_open("cancel", CancelRefused)
         shipped = shipped_summary(self._view)
         if shipped:
-            raise NotReroutable(f"cannot cancel: {shipped} already left")
+            raise CancelRefused(f"cannot cancel: {shipped} already left")
 
     @workflow.update
     async def reroute(self, request: RerouteRequest) -> RerouteResult:
@@ -710,20 +715,22 @@ class OrderWorkflow:
         self._inbox.tickets.append(ticket)
         await workflow.wait_condition(lambda: ticket.done)
         if ticket.error or ticket.reroute_result is None:
-            raise ApplicationError(ticket.error or "reroute failed", type=NotReroutable.__name__)
+            raise ApplicationError(ticket.error or "reroute failed", type=RerouteRefused.__name__)
         return ticket.reroute_result
 
     @reroute.validator
     def _validate_reroute(self, request: RerouteRequest) -> None:
-        self._check_open("reroute")
+        self._check_open("reroute", RerouteRefused)
         if not request.exclude_location_ids and not request.location_id:
-            raise NotReroutable(
+            raise RerouteRefused(
                 "say which locations to avoid (exclude_location_ids) or where to go (location_id)"
             )
         if self._order.delivery is DeliveryType.PICKUP:
-            raise NotReroutable("a store-pickup order stays at its pickup store; cancel it instead")
+            raise RerouteRefused(
+                "a store-pickup order stays at its pickup store; cancel it instead"
+            )
         if not self._affected(request):
-            raise NotReroutable(self._why_nothing_to_reroute(request))
+            raise RerouteRefused(self._why_nothing_to_reroute(request))
 
     def _why_nothing_to_reroute(self, request: RerouteRequest) -> str:
         at = ", ".join(request.exclude_location_ids) or f"anywhere but {request.location_id}"
@@ -815,10 +822,10 @@ class OrderWorkflow:
         """The outcome is decided (packages may still be settling) or final."""
         return self._end is not None or self._view.status.is_final
 
-    def _check_open(self, what: str) -> None:
+    def _check_open(self, what: str, refusal: type[CancelRefused | RerouteRefused]) -> None:
         if self._ended():
             status = self._end[0] if self._end else self._view.status
-            raise NotReroutable(f"cannot {what}: the order is already {status.value}")
+            raise refusal(f"cannot {what}: the order is already {status.value}")
 
     # --- news from the store ----------------------------------------------------------
 
@@ -894,7 +901,7 @@ class OrderWorkflow:
         self._view.status = status
         self._view.reason = reason
         self._record(status.value, reason=reason)
-        self._publish()
+        self._update_search_attributes()
         if self._publishing:  # subscribers hear of the end before the order closes
             await workflow.wait_condition(lambda: all(t.done() for t in self._publishing))
         # An update that arrived as the order ended gets its real answer before the close.
@@ -907,7 +914,7 @@ class OrderWorkflow:
             view=self.state(),
         )
 
-    def _publish(self) -> None:
+    def _update_search_attributes(self) -> None:
         """Keep the order findable by status and location (only when they change)."""
         status = self._view.status.value
         locations = sorted({f.location_id for f in self._view.fulfillments})

@@ -30,11 +30,13 @@ from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
 from domain.access import InvalidToken, NotAllowed, NotAuthenticated
 from domain.errors import (
+    CancelRefused,
     InvalidOrder,
     InvalidTransition,
-    NotReroutable,
     OrderConflict,
     OutOfStock,
+    RepairRefused,
+    RerouteRefused,
     UnknownFulfillment,
     UnknownLocation,
     UnknownSku,
@@ -123,7 +125,9 @@ _STATUS: dict[type[Exception], int] = {
     UnknownLocation: 404,
     InvalidTransition: 409,
     OrderConflict: 409,
-    NotReroutable: 409,
+    CancelRefused: 409,
+    RerouteRefused: 409,
+    RepairRefused: 409,
     OutOfStock: 409,
     NotAllowed: 403,
 }
