@@ -24,7 +24,6 @@ from activities.names import (
 )
 from adapters import metrics
 from adapters.catalog import Catalog
-from adapters.order_gateway import tell_stock_arrived
 from adapters.store import InventoryStore
 from domain.orders import Allocation, AllocationRequest, BackorderRecord, ShortfallRecord
 from domain.routing.price_board import PriceBoard
@@ -86,6 +85,10 @@ class InventoryActivities:
             metrics.SLA_BREACHES.labels(request.location_id).inc()
 
         async def notify(order_ids: list[str], skus: list[str]) -> int:
+            # Imported here: the gateway imports the order workflow, which imports these
+            # activities to call them by reference.
+            from adapters.order_gateway import tell_stock_arrived
+
             return await tell_stock_arrived(activity.client(), order_ids, skus)
 
         await inventory.wake_backorders(

@@ -25,24 +25,17 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.dispatch import DispatchActivities
+    from activities.events import EventActivities
+    from activities.inventory import InventoryActivities
     from activities.messages import CommitRequest, ReleaseRequest
-    from activities.names import (
-        ALLOCATE,
-        CANCEL_AT_LOCATION,
-        COMMIT_SHIPMENT,
-        DISPATCH,
-        PUBLISH_EVENT,
-        RECORD_BACKORDER,
-        RECORD_SHORTFALL,
-        RELEASE_RESERVATIONS,
-    )
     from domain.durations import format_duration
     from domain.errors import (
         CancelRefused,
@@ -91,6 +84,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search
     from workflows.options import EVENT_DELIVERY, LOCATION_CALL, STORE_ACTIVITY
 
+A = TypeVar("A")
+R = TypeVar("R")
 S = FulfillmentStatus
 E = LocationEventType
 # A backordered order is woken by receipts, counts and releases; it also re-checks stock
@@ -320,8 +315,8 @@ class OrderWorkflow:
         """Route and reserve in one idempotent activity (it re-routes itself on a lost race)."""
         self._allocations += 1
         point = self._order.ship_to.point
-        allocation: Allocation = await self._store_call(
-            ALLOCATE,
+        allocation = await self._store_call(
+            InventoryActivities.allocate,
             AllocationRequest(
                 order_id=self._order.order_id,
                 allocation_key=f"{self._order.order_id}:A{self._allocations}",
@@ -340,7 +335,6 @@ class OrderWorkflow:
                 dry_run=dry_run,
                 reroute_reason=reroute,
             ),
-            result_type=Allocation,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(
                 maximum_interval=timedelta(seconds=10),
@@ -372,7 +366,7 @@ class OrderWorkflow:
                 )
         return allocation
 
-    async def _store_call(self, activity: str, arg: object, **options: Any) -> Any:
+    async def _store_call(self, activity: Callable[[Any, A], R], arg: A, **options: Any) -> R:
         """Reserve or commit: a local activity (run by this worker inside the workflow
         task, recorded as one marker), or a plain activity in histories from before.
 
@@ -382,8 +376,8 @@ class OrderWorkflow:
         Temporal server (docs/performance.md). Which one is the order's memo's to say
         (``search.STORE_CALLS_MEMO``, fixed at start): orders started before keep theirs."""
         if self._local_store:
-            return await workflow.execute_local_activity(activity, arg, **options)
-        return await workflow.execute_activity(activity, arg, **options)
+            return await workflow.execute_local_activity_method(activity, arg, **options)
+        return await workflow.execute_activity_method(activity, arg, **options)
 
     def _start_package(self, request: FulfillmentRequest) -> None:
         view = FulfillmentView(
@@ -407,8 +401,8 @@ class OrderWorkflow:
         if wanted == self._noted_backorder:
             return
         self._noted_backorder = wanted
-        await workflow.execute_activity(
-            RECORD_BACKORDER,
+        await workflow.execute_activity_method(
+            InventoryActivities.record_backorder,
             BackorderRecord(order_id=self._order.order_id, skus=wanted),
             **STORE_ACTIVITY,
         )
@@ -443,8 +437,8 @@ class OrderWorkflow:
         if not package.is_open:
             return False  # taken back before it went out
         package.dispatch_started = True
-        call = workflow.start_activity(
-            DISPATCH,
+        call = workflow.start_activity_method(
+            DispatchActivities.dispatch_fulfillment,
             package.request,
             schedule_to_close_timeout=package.request.sla.accept,
             **LOCATION_CALL,
@@ -528,8 +522,8 @@ class OrderWorkflow:
         to the order to place elsewhere."""
         while package.shortfalls:
             notice = package.shortfalls[0]
-            await workflow.execute_activity(
-                RECORD_SHORTFALL,
+            await workflow.execute_activity_method(
+                InventoryActivities.record_shortfall,
                 ShortfallRecord(
                     order_id=self._order.order_id,
                     fulfillment_id=notice.fulfillment_id,
@@ -548,14 +542,15 @@ class OrderWorkflow:
         order_id, fid = self._order.order_id, package.fulfillment_id
         if is_delivered(package.view.status):
             await self._store_call(
-                COMMIT_SHIPMENT, CommitRequest(order_id=order_id, fulfillment_id=fid),
+                InventoryActivities.commit_shipment,
+                CommitRequest(order_id=order_id, fulfillment_id=fid),
                 **STORE_ACTIVITY,
-            )  # fmt: skip
+            )
             return
         if package.view.status in (S.TIMED_OUT, S.CANCELLED) and package.dispatch_started:
             try:
-                await workflow.execute_activity(
-                    CANCEL_AT_LOCATION,
+                await workflow.execute_activity_method(
+                    DispatchActivities.cancel_fulfillment_at_location,
                     CancelAtLocationRequest(
                         request=package.request, reason=package.view.reason or "cancelled"
                     ),
@@ -567,8 +562,8 @@ class OrderWorkflow:
                 why_not = str(err.cause or err)
                 self._record("cancel_not_delivered", package=package, reason=why_not)
         why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
-        await workflow.execute_activity(
-            RELEASE_RESERVATIONS,
+        await workflow.execute_activity_method(
+            InventoryActivities.release_reservations,
             ReleaseRequest(
                 order_id=order_id,
                 fulfillment_id=fid,
@@ -879,8 +874,8 @@ class OrderWorkflow:
         if status in (OrderStatus.CANCELLED, OrderStatus.FAILED):
             # Packages released their own units; this catches anything else (an allocation
             # made while the order was being cancelled) and costs nothing otherwise.
-            await workflow.execute_activity(
-                RELEASE_RESERVATIONS,
+            await workflow.execute_activity_method(
+                InventoryActivities.release_reservations,
                 ReleaseRequest(
                     order_id=self._order.order_id, reason=f"order {status.value}: {reason}"
                 ),
@@ -989,7 +984,9 @@ class OrderWorkflow:
         (only its close waits, for the retries to run out); its failure is shown in the
         subscription's deliveries, not in the order."""
         with contextlib.suppress(ActivityError):
-            await workflow.execute_activity(PUBLISH_EVENT, event, **EVENT_DELIVERY)
+            await workflow.execute_activity_method(
+                EventActivities.publish_event, event, **EVENT_DELIVERY
+            )
 
 
 def _describe(error: BaseException) -> str:
