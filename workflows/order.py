@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
         next_status,
         split_shortfall,
     )
-    from domain.inbox import Inbox, Ticket
     from domain.models import (
         DeliveryType,
         FulfillmentStatus,
@@ -79,10 +78,11 @@ with workflow.unsafe.imports_passed_through():
         merge_lines,
         shipped_summary,
     )
-    from domain.packages import Package
     from domain.routing.types import RoutingLine
     from workflows import search
+    from workflows.inbox import Inbox, Ticket
     from workflows.options import EVENT_DELIVERY, LOCATION_CALL, STORE_ACTIVITY
+    from workflows.packages import Package
 
 A = TypeVar("A")
 R = TypeVar("R")

@@ -26,6 +26,8 @@ PASSTHROUGH_MODULES = (
     "domain",
     "activities.names",
     "activities.messages",
+    "workflows.inbox",
+    "workflows.packages",
     "pydantic",
     "email_validator",
     "idna",

@@ -1,8 +1,7 @@
 """What the order workflow's decision loop waits on: news, queued in arrival order.
 
-Plain data, kept out of ``workflows/`` on purpose: the workflow sandbox re-executes a
-workflow module for every new workflow instance, and this module is passed through
-(imported once per worker), so defining these classes costs nothing per order.
+Plain data, passed through the workflow sandbox (``workflows/runner.py``): imported once
+per worker, not re-executed for every order as the workflow's own module is.
 """
 
 from __future__ import annotations

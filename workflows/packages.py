@@ -2,7 +2,8 @@
 
 A package is a small state machine run by the order workflow itself (no child workflow):
 its ``view`` is what support and the location see; the flags say how far its own work
-(dispatch, compensation) has gone. Plain data, passed through the workflow sandbox.
+(dispatch, compensation) has gone. Plain data, passed through the workflow sandbox
+(``workflows/runner.py``).
 """
 
 from __future__ import annotations
