@@ -24,10 +24,13 @@ WORKFLOWS = [OrderWorkflow]
 # Pure modules that workflows import: loaded once, not re-imported into every sandbox.
 PASSTHROUGH_MODULES = (
     "domain",
-    "activities.names",
-    "activities.messages",
+    "activities",
     "workflows.inbox",
+    "workflows.options",
     "workflows.packages",
+    "workflows.placement",
+    "workflows.search",
+    "workflows.timeline",
     "pydantic",
     "email_validator",
     "idna",
