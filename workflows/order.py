@@ -43,15 +43,14 @@ with workflow.unsafe.imports_passed_through():
         OrderView,
         RerouteRequest,
         RerouteResult,
-        merge_lines,
         shipped_summary,
     )
     from domain.routing.types import RoutingLine
     from workflows import search
     from workflows.inbox import Inbox, Ticket
     from workflows.options import STORE_ACTIVITY
-    from workflows.packages import Package, Packages, check_event
-    from workflows.placement import Placement, nothing_to_reroute, reroute_refusal, rerouted
+    from workflows.packages import Packages, check_event
+    from workflows.placement import Placement, reroute_refusal
     from workflows.timeline import Timeline
 
 S = FulfillmentStatus
@@ -123,7 +122,6 @@ class OrderWorkflow:
     def _receive(self, order: NewOrder) -> str | None:
         """Take in how the order was placed (from its input; an order started before the
         input carried it, from its memo) and record it; why it was refused, if it was."""
-
         placed_by = _given(order.placed_by, search.PLACED_BY_MEMO, "checkout", str)
         self._timeline.subscribed = frozenset(
             _given(order.event_types, search.EVENTS_MEMO, [], list[str])
@@ -302,67 +300,18 @@ class OrderWorkflow:
             raise RerouteRefused(refusal)
 
     async def _serve(self, ticket: Ticket) -> None:
+        """An operator's reroute, in its turn: every allocation is made one at a time."""
         try:
             if self._ended():
                 ticket.error = f"the order is already {self._view.status.value}"
             else:
-                await self._serve_reroute(ticket)
+                assert ticket.reroute is not None
+                ticket.reroute_result = await self._placement.reroute(ticket.reroute)
+                self._refresh_status()
+        except RerouteRefused as refused:
+            ticket.error = str(refused)
         finally:
             ticket.done = True
-
-    async def _serve_reroute(self, ticket: Ticket) -> None:
-        """Route without the locations first (a dry run); only if a plan exists, take the
-        packages back there and place their units again."""
-        request = ticket.reroute
-        assert request is not None
-        affected = rerouted(request, self._packages.open())
-        if not affected:
-            ticket.error = nothing_to_reroute(request, self._view)
-            return
-        lines = merge_lines([line for p in affected for line in p.view.lines])
-        trial = await self._placement.allocate(
-            lines, force=request.location_id, dry_run=True,
-            also_exclude=request.exclude_location_ids,
-        )  # fmt: skip
-        if trial.decision.status != "routed":
-            ticket.error = f"no plan without those locations: {trial.decision.reason}"
-            return
-        # Decided only now, on the state after the dry run: a package that shipped or
-        # closed meanwhile stays as it is.
-        if self._ended():
-            ticket.error = f"the order is already {self._view.status.value}"
-            return
-        affected = [p for p in rerouted(request, self._packages.open()) if p in affected]
-        if not affected:
-            ticket.error = nothing_to_reroute(request, self._view)
-            return
-        ticket.reroute_result = await self._move(request, affected)
-
-    async def _move(self, request: RerouteRequest, affected: list[Package]) -> RerouteResult:
-        self._placement.excluded.update(request.exclude_location_ids)
-        ids = [p.fulfillment_id for p in affected]
-        self._timeline.record(
-            "reroute_requested", reason=request.reason, actor=request.actor,
-            detail={
-                "cancel": ids, "exclude": request.exclude_location_ids,
-                "force": request.location_id,
-            },
-        )  # fmt: skip
-        for package in affected:
-            self._packages.stop(package, f"rerouted by operations: {request.reason}", request.actor)
-        before = set(self._packages.by_id)
-        still = merge_lines([line for p in affected for line in p.view.lines])
-        allocation = await self._placement.place(
-            still, force=request.location_id, reroute="operator"
-        )
-        self._refresh_status()
-        return RerouteResult(
-            order_id=self._order.order_id,
-            cancelled_fulfillment_ids=ids,
-            decision=allocation.decision,
-            fulfillments=[f for f in self._view.fulfillments if f.fulfillment_id not in before],
-            pending=self._packages.pending(),
-        )
 
     def _conclude(self, status: OrderStatus, reason: str | None) -> None:
         """The order's outcome is decided (the loop still waits for packages to settle)."""

@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 from activities.inventory import InventoryActivities
+from domain.errors import RerouteRefused
 from domain.fulfillment import is_delivered
 from domain.models import DeliveryType, OrderStatus, PlacedOrder
 from domain.orders import (
@@ -24,6 +25,7 @@ from domain.orders import (
     OrderPolicy,
     OrderView,
     RerouteRequest,
+    RerouteResult,
     merge_lines,
 )
 from domain.routing.types import RoutingLine
@@ -153,6 +155,49 @@ class Placement:
                     },
                 )
         return allocation
+
+    async def reroute(self, request: RerouteRequest) -> RerouteResult:
+        """An operator's reroute: route without those locations first (a dry run); only if
+        a plan exists, take the packages there back and place their units again.
+        RerouteRefused (saying why) if nothing moves."""
+        affected = rerouted(request, self._packages.open())
+        if not affected:
+            raise RerouteRefused(nothing_to_reroute(request, self._view))
+        lines = merge_lines([line for p in affected for line in p.view.lines])
+        trial = await self.allocate(
+            lines, force=request.location_id, dry_run=True,
+            also_exclude=request.exclude_location_ids,
+        )  # fmt: skip
+        if trial.decision.status != "routed":
+            raise RerouteRefused(f"no plan without those locations: {trial.decision.reason}")
+        # Decided only now, on the state after the dry run: a package that shipped or
+        # closed meanwhile stays as it is.
+        if self._ended():
+            raise RerouteRefused(f"the order is already {self._view.status.value}")
+        affected = [p for p in rerouted(request, self._packages.open()) if p in affected]
+        if not affected:
+            raise RerouteRefused(nothing_to_reroute(request, self._view))
+        self.excluded.update(request.exclude_location_ids)
+        ids = [p.fulfillment_id for p in affected]
+        self._timeline.record(
+            "reroute_requested", reason=request.reason, actor=request.actor,
+            detail={
+                "cancel": ids, "exclude": request.exclude_location_ids,
+                "force": request.location_id,
+            },
+        )  # fmt: skip
+        for package in affected:
+            self._packages.stop(package, f"rerouted by operations: {request.reason}", request.actor)
+        before = set(self._packages.by_id)
+        still = merge_lines([line for p in affected for line in p.view.lines])
+        allocation = await self.place(still, force=request.location_id, reroute="operator")
+        return RerouteResult(
+            order_id=self._order.order_id,
+            cancelled_fulfillment_ids=ids,
+            decision=allocation.decision,
+            fulfillments=[f for f in self._view.fulfillments if f.fulfillment_id not in before],
+            pending=self._packages.pending(),
+        )
 
     async def note_backorder(self, skus: list[str]) -> None:
         """Tell the store which SKUs this order waits for (only when that changes)."""
