@@ -52,6 +52,7 @@ from domain.orders import (
     EventReceipt,
     FulfillmentView,
     LocationEventEnvelope,
+    NewOrder,
     OrderView,
     RerouteRequest,
     RerouteResult,
@@ -162,27 +163,26 @@ class OrderGateway:
     ) -> tuple[OrderStatus | None, bool]:
         """Start the order's workflow; returns (status, created). Same id + other body: conflict.
 
-        ``placed_by``: the caller, for the timeline's first entry (kept in the memo, so
-        the order's input stays the order). ``refused``: why the order cannot be placed
-        although it must be kept (a storefront's order): its workflow ends ``failed`` at
-        once with that reason. ``read_back`` False: a repeat is answered without reading
-        the order's status (None), so the answer never waits for a worker.
-        ``subscribed``: the event types subscribers want now; the order publishes those."""
+        ``placed_by``: the caller, for the timeline's first entry. ``refused``: why the
+        order cannot be placed although it must be kept (a storefront's order): its
+        workflow ends ``failed`` at once with that reason. ``read_back`` False: a repeat
+        is answered without reading the order's status (None), so the answer never waits
+        for a worker. ``subscribed``: the event types subscribers want now; the order
+        publishes those. All of them travel in the workflow's input (``NewOrder``); the
+        memo holds only the body's fingerprint, which a repeat is checked against."""
         digest = request_hash(order)
-        memo: dict[str, object] = {
-            _REQUEST_HASH: digest,
-            search.PLACED_BY_MEMO: placed_by,
-            search.STORE_CALLS_MEMO: search.STORE_CALLS_LOCAL,
-        }
-        if refused:
-            memo[search.REFUSED_MEMO] = refused
-        if subscribed:
-            memo[search.EVENTS_MEMO] = sorted(subscribed)
         placed = order.placed() if isinstance(order, OrderRequest) else order
+        new_order = NewOrder(
+            **dict(placed),
+            placed_by=placed_by,
+            event_types=sorted(subscribed or []),
+            store_calls=search.STORE_CALLS_LOCAL,
+            refused=refused or None,
+        )
         try:
             await self._client.start_workflow(
                 OrderWorkflow.run,
-                placed,
+                new_order,
                 id=order_workflow_id(order.order_id),
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -190,7 +190,7 @@ class OrderGateway:
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
-                memo=memo,
+                memo={_REQUEST_HASH: digest},
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
@@ -206,8 +206,7 @@ class OrderGateway:
         except WorkflowAlreadyStartedError:
             handle = self._client.get_workflow_handle(order_workflow_id(order.order_id))
             description = await handle.describe()
-            memo = await description.memo()
-            if memo.get(_REQUEST_HASH) != digest:
+            if (await description.memo()).get(_REQUEST_HASH) != digest:
                 raise OrderConflict(
                     f"order {order.order_id} was already placed with a different body"
                 ) from None

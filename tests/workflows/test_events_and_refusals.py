@@ -13,7 +13,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
 from domain.events import Event, EventType
+from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
+from domain.orders import NewOrder
 from tests.workflows.helpers import order, settle
 from tests.workflows.real import rig
 
@@ -110,3 +112,34 @@ async def test_an_order_refused_at_the_edge_fails_at_once_saying_why(
         "order.received",
         "order.failed",
     ]
+
+
+async def test_a_new_order_says_how_it_was_placed_in_its_input_not_its_memo(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    """``NewOrder`` carries who placed it, the event types subscribed and how it calls the
+    store; the memo keeps only the body's fingerprint (what a repeat is checked against).
+    Its history (``IN1``) is replayed with the rest; the older ones, memo and all, too."""
+    subscribers = Subscribers()
+    async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
+        await r.place(order("IN1", lines=lines(A=1)), placed_by="ops:kim", subscribed=ALL)
+        await r.ship(await r.package("IN1", 1))
+        final = await settle(time_env, "IN1")
+        handle = time_env.client.get_workflow_handle(order_workflow_id("IN1"))
+        memo = await (await handle.describe()).memo()
+        history = await handle.fetch_history()
+    assert final.status is OrderStatus.SHIPPED and final.events[0].actor == "ops:kim"
+    assert set(memo) == {"request_sha256"}
+    started = history.events[0].workflow_execution_started_event_attributes
+    (placed,) = await time_env.client.data_converter.decode(
+        started.input.payloads, type_hints=[NewOrder]
+    )
+    assert (placed.placed_by, placed.store_calls) == ("ops:kim", "local")
+    assert placed.event_types == sorted(ALL) and placed.refused is None
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    assert "allocate" not in scheduled  # reserved as a local activity, as the input says
+    assert in_order(subscribers.events)[0].type.value == "order.received"
