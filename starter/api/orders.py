@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from adapters import metrics
 from adapters.catalog import Catalog
-from adapters.order_gateway import OrderSummary
+from adapters.order_search import OrderSummary
 from domain.access import Principal, Right
 from domain.errors import InvalidOrder, UnknownSku
 from domain.models import (

@@ -32,7 +32,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.order_gateway import OrderSummary, UnknownOrder
+from adapters.order_gateway import UnknownOrder
+from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
 from domain.errors import (

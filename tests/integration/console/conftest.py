@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.order_gateway import OrderSummary, UnknownOrder
+from adapters.order_gateway import UnknownOrder
+from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore, PackageReservation
 from domain.access import Role, TokenGrant
 from domain.errors import CancelRefused, RerouteRefused, UnknownFulfillment
