@@ -108,6 +108,7 @@ def build_worker(
     parts: WorkerParts,
     *,
     max_concurrent_activities: int = 64,
+    sandbox_speedups: bool = True,
 ) -> Worker:
     """A worker running the order and fulfillment workflows and every activity.
 
@@ -138,7 +139,7 @@ def build_worker(
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(speedups=sandbox_speedups),
     )
 
 
@@ -180,6 +181,7 @@ async def run_worker() -> None:
         settings.task_queue,
         parts,
         max_concurrent_activities=settings.max_concurrent_activities,
+        sandbox_speedups=settings.sandbox_speedups,
     )
     gc.freeze()  # start-up data lives for the whole process; keep it out of full collections
     log.info("worker polling %s on %s", settings.task_queue, settings.resolved_temporal_address)

@@ -390,6 +390,7 @@ async def run_stack(
         settings.task_queue,
         parts,
         max_concurrent_activities=settings.max_concurrent_activities,
+        sandbox_speedups=settings.sandbox_speedups,
     )
     gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
     app = create_app(settings, gateway=gateway, store=store, keys=keys)
