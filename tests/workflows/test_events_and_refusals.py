@@ -6,16 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
+from adapters.order_gateway import OrderGateway
+from domain.errors import CancelRefused, RerouteRefused
 from domain.events import Event, EventType
 from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
-from domain.orders import NewOrder
+from domain.orders import CancelRequest, NewOrder, RerouteRequest
+from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order, settle
 from tests.workflows.real import rig
 
@@ -143,3 +149,31 @@ async def test_a_new_order_says_how_it_was_placed_in_its_input_not_its_memo(
     }
     assert "allocate" not in scheduled  # reserved as a local activity, as the input says
     assert in_order(subscribers.events)[0].type.value == "order.received"
+
+
+class _NoClient:
+    """Stands in for the Temporal client: hands out a handle and nothing else."""
+
+    def get_workflow_handle_for(self, run: object, workflow_id: str) -> object:
+        return SimpleNamespace(id=workflow_id)
+
+
+@pytest.mark.parametrize("type_", ["CancelRefused", "RerouteRefused", "NotReroutable"])
+async def test_each_refusal_reaches_the_caller_by_its_name_and_the_old_one_still_does(
+    type_: str,
+) -> None:
+    """An order on workflow code from before the refusals had names answers NotReroutable
+    to both: the gateway maps it to the refusal of the request it sent."""
+    gateway = OrderGateway(_NoClient(), "q", search_hash_key=TEST_KEYS.search_hash)  # type: ignore[arg-type]
+
+    async def refused(*args: object) -> object:
+        raise WorkflowUpdateFailedError(ApplicationError("no, because", type=type_))
+
+    gateway._update = refused  # type: ignore[method-assign]
+    cancel, reroute = CancelRequest(reason="x"), RerouteRequest(location_id="L1", reason="x")
+    if type_ != "RerouteRefused":
+        with pytest.raises(CancelRefused, match="no, because"):
+            await gateway.cancel("O1", cancel)
+    if type_ != "CancelRefused":
+        with pytest.raises(RerouteRefused, match="no, because"):
+            await gateway.reroute("O1", reroute)
