@@ -285,12 +285,12 @@ class OrderWorkflow:
     @workflow.update
     async def reroute(self, request: RerouteRequest) -> RerouteResult:
         """Move open packages off some locations (or onto one); answers with the new plan."""
-        ticket = Ticket(kind="reroute", reroute=request)
+        ticket = Ticket(reroute=request)
         self._inbox.tickets.append(ticket)
         await workflow.wait_condition(lambda: ticket.done)
-        if ticket.error or ticket.reroute_result is None:
+        if ticket.error or ticket.result is None:
             raise ApplicationError(ticket.error or "reroute failed", type=RerouteRefused.__name__)
-        return ticket.reroute_result
+        return ticket.result
 
     @reroute.validator
     def _validate_reroute(self, request: RerouteRequest) -> None:
@@ -305,8 +305,7 @@ class OrderWorkflow:
             if self._ended():
                 ticket.error = f"the order is already {self._view.status.value}"
             else:
-                assert ticket.reroute is not None
-                ticket.reroute_result = await self._placement.reroute(ticket.reroute)
+                ticket.result = await self._placement.reroute(ticket.reroute)
                 self._refresh_status()
         except RerouteRefused as refused:
             ticket.error = str(refused)
