@@ -23,7 +23,7 @@ from activities.names import (
 )
 from adapters import metrics
 from adapters.catalog import Catalog
-from adapters.order_gateway import tell_stock_arrived
+from adapters.order_signals import tell_stock_arrived
 from adapters.store import InventoryStore
 from domain.orders import Allocation, AllocationRequest, BackorderRecord, ShortfallRecord
 from domain.routing.price_board import PriceBoard

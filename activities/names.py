@@ -1,4 +1,8 @@
-"""Activity names, so workflows can call activities without importing their implementations."""
+"""Activity names on the wire: the activity classes' decorators and the tests' fakes use them.
+
+Workflows call activities by typed reference (``InventoryActivities.allocate``), never by
+these strings; changing one would break every order in flight (tests/workflows/test_wire_names.py).
+"""
 
 ALLOCATE = "allocate"
 DISPATCH = "dispatch_fulfillment"

@@ -12,9 +12,11 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, SecretBytes
+from pydantic import SecretBytes
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -32,16 +34,20 @@ from temporalio.common import (
 )
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
+from adapters.order_search import OrderSearch
+from adapters.order_signals import tell_stock_arrived
+from adapters.order_views import ended_abnormally, presented
 from domain.errors import (
+    CancelRefused,
     InvalidTransition,
-    NotReroutable,
     OrderConflict,
+    RerouteRefused,
     UnknownFulfillment,
 )
 from domain.fulfillment import LocationEvent, is_repeat
 from domain.ids import (
-    order_id_from_workflow_id,
     order_id_of_fulfillment,
     order_workflow_id,
 )
@@ -51,6 +57,8 @@ from domain.orders import (
     EventReceipt,
     FulfillmentView,
     LocationEventEnvelope,
+    NewOrder,
+    OrderOutcome,
     OrderView,
     RerouteRequest,
     RerouteResult,
@@ -61,23 +69,11 @@ from workflows.order import OrderWorkflow
 
 log = logging.getLogger(__name__)
 
+A = TypeVar("A")
+R = TypeVar("R")
+_OrderHandle = WorkflowHandle[OrderWorkflow, OrderOutcome]
+
 _REQUEST_HASH = "request_sha256"
-
-
-class OrderSummary(BaseModel):
-    """One line of an order search: enough to pick the order to open."""
-
-    order_id: str
-    status: str | None
-    placed_at: datetime
-    closed_at: datetime | None = None
-    locations: list[str] = Field(default_factory=list)
-    skus: list[str] = Field(default_factory=list)
-
-
-# How many matches a search reads before sorting newest first (visibility lists running
-# orders first, then closed ones by close time, so the page is sorted here).
-SEARCH_SCAN_LIMIT = 1000
 
 
 class UnknownOrder(LookupError):
@@ -91,10 +87,12 @@ class WorkflowUnavailable(RuntimeError):
 
 # The refusals the order workflow's update validators and handlers give, by type.
 _EVENT_REFUSALS = {UnknownFulfillment.__name__, InvalidTransition.__name__}
-_OPERATOR_REFUSALS = {NotReroutable.__name__}
+# What workflows built before each refusal had its own name raised for a refused cancel
+# or reroute alike (an order in flight may still answer with it).
+_OLD_OPERATOR_REFUSAL = "NotReroutable"
 
 
-def _unexpected_failure(handle: WorkflowHandle, what: str, error: Exception) -> WorkflowUnavailable:
+def _unexpected_failure(handle: _OrderHandle, what: str, error: Exception) -> WorkflowUnavailable:
     """A workflow failure that is no business refusal (a worker without the handler, a
     bug): logged in full here, told to the caller in plain words, never SDK text."""
     cause = getattr(error, "cause", None) or error
@@ -125,9 +123,11 @@ def request_hash(order: OrderRequest | PlacedOrder) -> str:
     return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
 
 
-class OrderGateway:
-    """``search_hash_key``: the secret of the e-mail search attribute (``DOM_SEARCH_HASH_KEY``);
-    the gateway hashes at the edge so the key never enters a workflow history."""
+class OrderGateway(OrderSearch):
+    """The order workflows' door: start, read, report events, cancel, reroute, wake; and
+    (``OrderSearch``) find them. ``search_hash_key``: the secret of the e-mail search
+    attribute (``DOM_SEARCH_HASH_KEY``); the gateway hashes at the edge so the key never
+    enters a workflow history."""
 
     def __init__(
         self,
@@ -138,9 +138,8 @@ class OrderGateway:
         query_timeout: timedelta = QUERY_TIMEOUT,
         update_budget: timedelta = UPDATE_BUDGET,
     ) -> None:
-        self._client = client
+        super().__init__(client, search_hash_key)
         self._task_queue = task_queue
-        self._search_hash_key = search_hash_key
         self._query_timeout = query_timeout
         self._update_budget = update_budget
 
@@ -159,27 +158,26 @@ class OrderGateway:
     ) -> tuple[OrderStatus | None, bool]:
         """Start the order's workflow; returns (status, created). Same id + other body: conflict.
 
-        ``placed_by``: the caller, for the timeline's first entry (kept in the memo, so
-        the order's input stays the order). ``refused``: why the order cannot be placed
-        although it must be kept (a storefront's order): its workflow ends ``failed`` at
-        once with that reason. ``read_back`` False: a repeat is answered without reading
-        the order's status (None), so the answer never waits for a worker.
-        ``subscribed``: the event types subscribers want now; the order publishes those."""
+        ``placed_by``: the caller, for the timeline's first entry. ``refused``: why the
+        order cannot be placed although it must be kept (a storefront's order): its
+        workflow ends ``failed`` at once with that reason. ``read_back`` False: a repeat
+        is answered without reading the order's status (None), so the answer never waits
+        for a worker. ``subscribed``: the event types subscribers want now; the order
+        publishes those. All of them travel in the workflow's input (``NewOrder``); the
+        memo holds only the body's fingerprint, which a repeat is checked against."""
         digest = request_hash(order)
-        memo: dict[str, object] = {
-            _REQUEST_HASH: digest,
-            search.PLACED_BY_MEMO: placed_by,
-            search.STORE_CALLS_MEMO: search.STORE_CALLS_LOCAL,
-        }
-        if refused:
-            memo[search.REFUSED_MEMO] = refused
-        if subscribed:
-            memo[search.EVENTS_MEMO] = sorted(subscribed)
         placed = order.placed() if isinstance(order, OrderRequest) else order
+        new_order = NewOrder(
+            **dict(placed),
+            placed_by=placed_by,
+            event_types=sorted(subscribed or []),
+            store_calls=search.STORE_CALLS_LOCAL,
+            refused=refused or None,
+        )
         try:
             await self._client.start_workflow(
                 OrderWorkflow.run,
-                placed,
+                new_order,
                 id=order_workflow_id(order.order_id),
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -187,7 +185,7 @@ class OrderGateway:
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
-                memo=memo,
+                memo={_REQUEST_HASH: digest},
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
@@ -203,8 +201,7 @@ class OrderGateway:
         except WorkflowAlreadyStartedError:
             handle = self._client.get_workflow_handle(order_workflow_id(order.order_id))
             description = await handle.describe()
-            memo = await description.memo()
-            if memo.get(_REQUEST_HASH) != digest:
+            if (await description.memo()).get(_REQUEST_HASH) != digest:
                 raise OrderConflict(
                     f"order {order.order_id} was already placed with a different body"
                 ) from None
@@ -212,68 +209,6 @@ class OrderGateway:
                 return None, False
             view = await self.get_order(order.order_id)
             return view.status, False
-
-    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
-        """How many orders Temporal's visibility holds in each status (open and closed, within
-        the namespace's retention); one count per status, for ``GET /metrics``."""
-        counts: dict[OrderStatus, int] = {}
-        for status in OrderStatus:
-            query = f"WorkflowType = 'OrderWorkflow' AND {search.ORDER_STATUS.name} = '{status}'"
-            counts[status] = (await self._client.count_workflows(query)).count
-        return counts
-
-    async def find_orders(
-        self,
-        *,
-        status: OrderStatus | None = None,
-        customer_email: str | None = None,
-        location_id: str | None = None,
-        sku: str | None = None,
-        placed_after: datetime | None = None,
-        limit: int = 50,
-    ) -> list[OrderSummary]:
-        """Orders matching every filter given, newest first, from Temporal's visibility
-        (eventually consistent: a change shows up within about a second).
-
-        ``location_id`` and ``sku`` must be identifiers (the API checks), so the query
-        needs no escaping; the email is searched by its hash."""
-        clauses = ["WorkflowType = 'OrderWorkflow'"]
-        if status is OrderStatus.FAILED:
-            # Orders whose workflow was terminated (or timed out) still carry the status
-            # they had then; they are failed orders all the same.
-            clauses.append(
-                f"({search.ORDER_STATUS.name} = 'failed' OR ExecutionStatus IN {_ABNORMAL})"
-            )
-        elif status is not None:
-            clauses.append(f"{search.ORDER_STATUS.name} = '{status.value}'")
-            if not status.is_final:
-                clauses.append("ExecutionStatus = 'Running'")
-        if customer_email:
-            hashed = search.email_hash(customer_email, self._search_hash_key)
-            clauses.append(f"{search.CUSTOMER_EMAIL_HASH.name} = '{hashed}'")
-        if location_id:
-            clauses.append(f"{search.ORDER_LOCATIONS.name} = '{location_id}'")
-        if sku:
-            clauses.append(f"{search.ORDER_SKUS.name} = '{sku}'")
-        if placed_after is not None:
-            clauses.append(f"StartTime > '{placed_after.astimezone(UTC).isoformat()}'")
-        found: list[OrderSummary] = []
-        async for execution in self._client.list_workflows(
-            " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT
-        ):
-            attributes = execution.typed_search_attributes
-            found.append(
-                OrderSummary(
-                    order_id=order_id_from_workflow_id(execution.id),
-                    status=_searched_status(attributes.get(search.ORDER_STATUS), execution.status),
-                    placed_at=execution.start_time,
-                    closed_at=execution.close_time,
-                    locations=list(attributes.get(search.ORDER_LOCATIONS) or []),
-                    skus=list(attributes.get(search.ORDER_SKUS) or []),
-                )
-            )
-        found.sort(key=lambda o: o.placed_at, reverse=True)
-        return found[:limit]
 
     async def get_order(self, order_id: str, *, wait: timedelta | None = None) -> OrderView:
         """The order's state, its packages' timelines merged into its own.
@@ -284,7 +219,7 @@ class OrderGateway:
         view = await self._final_state(order_id, wait) if wait else None
         if view is None:
             view = await self._order_state(order_id)
-        return _presented(view)
+        return presented(view)
 
     async def _final_state(self, order_id: str, wait: timedelta) -> OrderView | None:
         """The order's final state if it has ended or ends within ``wait``, else None."""
@@ -302,14 +237,20 @@ class OrderGateway:
         return outcome.view
 
     async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
-        """Move the order's open packages; raises UnknownOrder or NotReroutable (with why)."""
-        return await self._operator_update(order_id, OrderWorkflow.reroute, request)
+        """Move the order's open packages; raises UnknownOrder or RerouteRefused (with why)."""
+        return await self._operator_update(order_id, OrderWorkflow.reroute, request, RerouteRefused)
 
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
-        """Cancel the order; raises UnknownOrder or NotReroutable (e.g. something shipped)."""
-        return await self._operator_update(order_id, OrderWorkflow.cancel, request)
+        """Cancel the order; raises UnknownOrder or CancelRefused (e.g. something shipped)."""
+        return await self._operator_update(order_id, OrderWorkflow.cancel, request, CancelRefused)
 
-    async def _operator_update(self, order_id: str, update, request):  # type: ignore[no-untyped-def]
+    async def _operator_update(
+        self,
+        order_id: str,
+        update: UpdateMethodMultiParam[[OrderWorkflow, A], R],
+        request: A,
+        refusal: type[CancelRefused | RerouteRefused],
+    ) -> R:
         handle = self._client.get_workflow_handle_for(
             OrderWorkflow.run, order_workflow_id(order_id)
         )
@@ -317,20 +258,29 @@ class OrderGateway:
             return await self._update(handle, update, request, str(uuid.uuid4()))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type in _OPERATOR_REFUSALS:
-                raise NotReroutable(cause.message) from None
+            if isinstance(cause, ApplicationError) and cause.type in (
+                refusal.__name__,
+                _OLD_OPERATOR_REFUSAL,
+            ):
+                raise refusal(cause.message) from None
             raise _unexpected_failure(handle, "request", exc) from None
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
             final = await self._order_state(order_id)  # UnknownOrder if there is none
             left = shipped_summary(final)
-            raise NotReroutable(
+            raise refusal(
                 f"order {order_id} is already {final.status.value}"
                 + (f": {left} already shipped" if left else "")
             ) from None
 
-    async def _update(self, handle: WorkflowHandle, update, arg, update_id: str):  # type: ignore[no-untyped-def]
+    async def _update(
+        self,
+        handle: _OrderHandle,
+        update: UpdateMethodMultiParam[[OrderWorkflow, A], R],
+        arg: A,
+        update_id: str,
+    ) -> R:
         """Run an update, riding out Temporal's transient answers (a server restarting, a
         worker that just died and left a failed workflow task) for ``update_budget``; the
         same update id on every try, so a try that did land is not applied twice. What
@@ -391,13 +341,15 @@ class OrderGateway:
                     if outcome.view is not None:
                         return outcome.view
                 view = await self._query(handle, OrderWorkflow.state)
-                return _ended_abnormally(view, rejected.status)
+                return ended_abnormally(view, rejected.status)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise UnknownOrder(f"no order {order_id!r}") from None
             raise
 
-    async def _query(self, handle: WorkflowHandle, query, **options):  # type: ignore[no-untyped-def]
+    async def _query(
+        self, handle: _OrderHandle, query: Callable[[OrderWorkflow], R], **options: Any
+    ) -> R:
         """Run ``query``, waiting at most the query timeout for a worker to answer."""
         try:
             return await handle.query(query, rpc_timeout=self._query_timeout, **options)
@@ -472,21 +424,6 @@ class OrderGateway:
         )
 
 
-async def tell_stock_arrived(client: Client, order_ids: list[str], skus: list[str]) -> int:
-    """Signal each order that availability of ``skus`` rose; the orders told. An order that
-    has already ended is skipped (it no longer waits)."""
-    told = 0
-    for order_id in order_ids:
-        handle = client.get_workflow_handle(order_workflow_id(order_id))
-        try:
-            await handle.signal(OrderWorkflow.stock_arrived, sorted(skus))
-            told += 1
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-    return told
-
-
 # Temporal answers that say "not now" rather than "no": retried within the budget.
 _PERMANENT = {
     RPCStatusCode.NOT_FOUND,
@@ -497,47 +434,6 @@ _PERMANENT = {
     RPCStatusCode.UNIMPLEMENTED,
     RPCStatusCode.OUT_OF_RANGE,
 }
-
-
-_ABNORMAL = "('Terminated', 'TimedOut')"
-
-
-def _searched_status(recorded: str | None, execution: WorkflowExecutionStatus | None) -> str | None:
-    """What a search shows: ``failed`` for an order whose workflow was terminated or timed
-    out before it finished (its search attribute still says what it was doing then)."""
-    abnormal = (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.TIMED_OUT)
-    if execution in abnormal and not (recorded and OrderStatus(recorded).is_final):
-        return OrderStatus.FAILED.value
-    return recorded
-
-
-def _presented(view: OrderView) -> OrderView:
-    """The view as the API shows it: the latest decision in ``routing``, and one timeline
-    (the order's and its packages' entries, by time)."""
-    if view.routing is None and view.routing_history:
-        view.routing = view.routing_history[-1]
-    view.events = sorted(
-        view.events + [e for f in view.fulfillments for e in f.events], key=lambda e: e.at
-    )
-    return view
-
-
-def _ended_abnormally(view: OrderView, how: WorkflowExecutionStatus | None) -> OrderView:
-    """The order as support must see it when its workflow closed without finishing it
-    (terminated, timed out): ``failed``, saying why and what holds its units. An order
-    that compensated on its way out (a cancel through Temporal, a bug) is already final."""
-    if view.status.is_final:
-        return view
-    ended = how.name.lower().replace("_", " ") if how else "closed"
-    return view.model_copy(
-        update={
-            "status": OrderStatus.FAILED,
-            "reason": f"the order's workflow was {ended} in Temporal before the order finished;"
-            " units it held stay reserved until `dom inventory check --repair` or"
-            f" POST /orders/{view.order_id}/release-held-stock frees them",
-            "pending": [],
-        }
-    )
 
 
 def is_too_large(error: RPCError) -> bool:

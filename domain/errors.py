@@ -56,5 +56,13 @@ class OrderConflict(DomainError):
     """The same order id was sent again with a different body."""
 
 
-class NotReroutable(DomainError):
-    """A reroute or cancel that the order's state does not allow."""
+class CancelRefused(DomainError):
+    """A cancel the order's state does not allow (something shipped, or it has ended)."""
+
+
+class RerouteRefused(DomainError):
+    """A reroute the order's state does not allow (nothing open there, no other plan)."""
+
+
+class RepairRefused(DomainError):
+    """A repair of held stock refused: the order's workflow still runs and owns its units."""

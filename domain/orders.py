@@ -16,6 +16,7 @@ from domain.models import (
     LocationEventType,
     OrderLine,
     OrderStatus,
+    PlacedOrder,
     ServiceLevel,
     Sla,
     units_by_sku,
@@ -247,3 +248,23 @@ class LocationEventEnvelope(BaseModel):
 def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:
     """Add up lines of the same SKU (order of first appearance kept)."""
     return [RoutingLine(sku=s, quantity=q) for s, q in units_by_sku(lines).items() if q > 0]
+
+
+class NewOrder(PlacedOrder):
+    """The order workflow's input: the order, and how it was placed.
+
+    The fields beyond ``PlacedOrder``'s are all optional: orders started before they
+    existed kept them in the workflow's memo (``workflows/search.py``), and their input,
+    a plain ``PlacedOrder``, still loads as a ``NewOrder`` with each of them None."""
+
+    # Who placed it (the timeline's first actor): "checkout", "shopify", an operator.
+    placed_by: str | None = None
+    # The event types (``domain.events``) subscribers wanted when it was placed: the order
+    # publishes only those (an empty list: no publish activity at all).
+    event_types: list[str] | None = None
+    # How its workflow calls the store: "local" (allocate and commit_shipment as local
+    # activities) or "activity"; fixed for the order's whole life.
+    store_calls: str | None = None
+    # Why the edge refused it though it must be kept (a storefront's order with a SKU
+    # that is not ours): the workflow ends ``failed`` at once, saying why.
+    refused: str | None = None

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import NotReroutable
+from domain.errors import RepairRefused
 from domain.ids import order_workflow_id
 from services import inventory
 from services.ports import OrderGateway, Reservations, ReservationStore
@@ -46,11 +46,11 @@ async def workflow_state(gateway: OrderGateway, order_id: str) -> str | None:
 async def release_closed_order(
     store: Reservations, gateway: OrderGateway, order_id: str, *, actor: str
 ) -> Repaired:
-    """Release what ``order_id`` holds if its workflow has closed; ``NotReroutable`` if it
+    """Release what ``order_id`` holds if its workflow has closed; ``RepairRefused`` if it
     still runs (the workflow owns its units then). Idempotent: a repeat releases nothing."""
     state = await workflow_state(gateway, order_id)
     if state is None:
-        raise NotReroutable(
+        raise RepairRefused(
             f"order {order_id} is still running and holds its own units; cancel it instead"
         )
     released = await inventory.release(

@@ -14,11 +14,13 @@ from typing import Any
 from adapters.order_gateway import UnknownOrder
 from domain.access import InvalidToken, NotAllowed
 from domain.errors import (
+    CancelRefused,
     InvalidOrder,
     InvalidTransition,
-    NotReroutable,
     OrderConflict,
     OutOfStock,
+    RepairRefused,
+    RerouteRefused,
     UnknownFulfillment,
     UnknownLocation,
 )
@@ -34,7 +36,9 @@ STATUS: dict[type[Exception], int] = {
     UnknownLocation: 404,
     InvalidTransition: 409,
     OrderConflict: 409,
-    NotReroutable: 409,
+    CancelRefused: 409,
+    RerouteRefused: 409,
+    RepairRefused: 409,
     OutOfStock: 409,
     NotAllowed: 403,
 }

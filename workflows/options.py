@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 from domain.models import WEBHOOK_TIMEOUT_MAX_SECONDS
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 # Quick, idempotent calls to the inventory store: retried until they go through.
 STORE_ACTIVITY: dict[str, Any] = {
@@ -42,3 +47,17 @@ EVENT_DELIVERY: dict[str, Any] = {
         maximum_attempts=EVENT_DELIVERY_ATTEMPTS,
     ),
 }
+
+
+async def store_call(local: bool, activity: Callable[[Any, A], R], arg: A, **options: Any) -> R:
+    """Reserve or commit: a local activity (``local``: run by this worker inside the
+    workflow task, recorded as one marker), or a plain activity in histories from before.
+
+    Both are quick idempotent writes to the store (keyed by allocation key, by
+    fulfillment), so a worker that dies mid-call just runs them again. As local
+    activities they spare each order two activity tasks and two workflow tasks on the
+    Temporal server (docs/performance.md). Which one is the order's to say, fixed at its
+    start (``NewOrder.store_calls``): orders started before keep theirs."""
+    if local:
+        return await workflow.execute_local_activity_method(activity, arg, **options)
+    return await workflow.execute_activity_method(activity, arg, **options)

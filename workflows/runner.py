@@ -1,4 +1,10 @@
-"""The workflows a worker runs and the sandbox they run in (shared with tests and the replayer)."""
+"""The workflows a worker runs and the sandbox they run in (shared with tests and the replayer).
+
+Two speed-ups of Temporal's stock sandbox, on unless ``DOM_SANDBOX_SPEEDUPS=false``: the
+SDK's glue snippets compiled once, and the workflow module's code kept in memory. Both
+lean on SDK internals; why, what they gain and how they are guarded: docs/performance.md,
+"The sandbox speed-ups".
+"""
 
 from __future__ import annotations
 
@@ -21,18 +27,29 @@ log = logging.getLogger(__name__)
 
 WORKFLOWS = [OrderWorkflow]
 
+# The temporalio release the speed-ups were written against and measured on: the one place
+# it is pinned. tests/workflows/test_runner.py fails on any other, so an upgrade re-checks
+# the private shape below and re-measures (docs/performance.md) before moving this.
+MEASURED_ON_TEMPORALIO = "1.35.0"
+
 # Pure modules that workflows import: loaded once, not re-imported into every sandbox.
+# The workflow's own helpers (workflows.packages and the rest) keep no module state.
 PASSTHROUGH_MODULES = (
     "domain",
-    "activities.names",
-    "activities.messages",
+    "activities",
+    "workflows.inbox",
+    "workflows.options",
+    "workflows.packages",
+    "workflows.placement",
+    "workflows.search",
+    "workflows.timeline",
     "pydantic",
     "email_validator",
     "idna",
     "yaml",
 )
 
-try:  # the SDK's sandboxed instance (private; checked below, never required)
+try:  # the SDK's sandboxed instance (private: see MEASURED_ON_TEMPORALIO)
     from temporalio.worker.workflow_sandbox._runner import _Instance as _SdkInstance
 except ImportError:  # pragma: no cover - another SDK layout: the stock runner is used
     _SdkInstance = None  # type: ignore[assignment,misc]
@@ -46,19 +63,14 @@ def _compiled(code: str) -> CodeType:
 
 if _SdkInstance is not None and callable(getattr(_SdkInstance, "_run_code", None)):
 
-    class _Instance(_SdkInstance):  # type: ignore[misc,valid-type]
-        """The SDK's sandboxed instance, running its glue snippets from compiled code.
-
-        temporalio 1.35 runs every step into the sandbox as ``exec`` of a short string:
-        each activation, and with a payload codec set each payload sequence of every
-        activation and completion, several times over (``get_serialization_context``).
-        ``exec`` of a string compiles it first; in a py-spy profile of ``dom worker``
-        under load that compiling was a tenth of the worker's CPU. The snippets are a
-        handful of constant strings, so each is compiled once; what runs is the same.
-        """
+    class _Instance(_SdkInstance):
+        """The SDK's sandboxed instance, running its glue snippets compiled once
+        (docs/performance.md, "The sandbox speed-ups")."""
 
         def _run_code(self, code: Any, **extra_globals: Any) -> None:
-            super()._run_code(_compiled(code) if isinstance(code, str) else code, **extra_globals)
+            compiled = _compiled(code) if isinstance(code, str) else code
+            # The SDK types ``code`` as str; it only hands it to ``exec``, which takes both.
+            super()._run_code(compiled, **extra_globals)  # type: ignore[arg-type]
 
 else:  # pragma: no cover
     _Instance = None  # type: ignore[assignment,misc]
@@ -84,14 +96,8 @@ class _RememberedSource(importlib.machinery.SourceFileLoader):
 
 
 class WorkflowModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds the workflow modules the sandbox re-imports for every workflow it starts,
-    and gives them a loader that keeps their code in memory.
-
-    The sandbox runs each workflow in a fresh copy of its module, so it imports
-    ``workflows/order.py`` again for every order: in a py-spy profile of ``dom worker``
-    under load, reading the cached bytecode from disk and unmarshalling it was about 8%
-    of the worker's CPU. What executes is the same code object, in a fresh module each
-    time, exactly as an import from the ``.pyc`` would; an edited file is read again."""
+    """Gives the workflow modules the sandbox re-imports for every workflow a loader that
+    keeps their code in memory (docs/performance.md, "The sandbox speed-ups")."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.names = frozenset(names)
@@ -126,9 +132,11 @@ class CompiledSandboxRunner(SandboxedWorkflowRunner):
         return _Instance(det, self.runner_class, self.restrictions)
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The default sandbox, with Switchyard's pure domain modules passed through."""
+def workflow_runner(*, speedups: bool = True) -> SandboxedWorkflowRunner:
+    """The sandbox, with Switchyard's pure modules passed through; ``speedups`` False:
+    Temporal's stock runner, touching no SDK internals (``DOM_SANDBOX_SPEEDUPS``)."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    if not speedups:
+        return SandboxedWorkflowRunner(restrictions=restrictions)
     remember_workflow_modules()
-    return CompiledSandboxRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-    )
+    return CompiledSandboxRunner(restrictions=restrictions)

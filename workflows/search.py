@@ -30,17 +30,18 @@ def email_hash(email: str, key: SecretBytes) -> str:
     return hmac.new(key.get_secret_value(), normalized, hashlib.sha256).hexdigest()
 
 
-# The memo key under which the API records who placed the order (the timeline's first actor).
+# Where orders started before the workflow's input said how they were placed (before
+# ``domain.orders.NewOrder``) keep it: their memo. The workflow reads these only when the
+# input leaves a field unset; the API writes none of them any more.
+# Who placed the order (the timeline's first actor).
 PLACED_BY_MEMO = "placed_by"
-# The memo key under which the API records why it refused an order it must still keep (a
-# Shopify order with an unknown SKU): the workflow then ends ``failed`` at once, saying why.
+# Why the API refused an order it must still keep: the workflow ends ``failed`` at once.
 REFUSED_MEMO = "refused"
-# The memo key under which the API records the event types subscribed when the order was
-# placed (``domain.events``): the workflow publishes only those (none: no activity at all).
+# The event types subscribed when the order was placed (``domain.events``).
 EVENTS_MEMO = "event_types"
-# The memo key under which the API records how the order's workflow calls the store:
-# "local" (allocate and commit_shipment as local activities). Orders started before it
-# existed have none and keep plain activities. A memo, not ``workflow.patched``: a patch
-# makes the SDK upsert a search attribute (one more visibility write) in every new order.
+# How the order's workflow calls the store: "local" (allocate and commit_shipment as local
+# activities); orders started before that existed have none and keep plain activities.
+# Fixed at the start, not ``workflow.patched``: a patch makes the SDK upsert a search
+# attribute (one more visibility write) in every new order.
 STORE_CALLS_MEMO = "store_calls"
 STORE_CALLS_LOCAL = "local"

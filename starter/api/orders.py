@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 
 from adapters import metrics
-from adapters.order_gateway import OrderSummary
+from adapters.order_search import OrderSummary
 from domain.access import Principal, Right
 from domain.models import ID_PATTERN, IsoText, OrderRequest, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult

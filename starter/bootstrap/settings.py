@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # schedule latencies, sticky cache) in Prometheus's format. Unset: off.
     temporal_metrics_address: str | None = None
     max_concurrent_activities: int = Field(default=64, ge=1)
+    # The worker's two speed-ups of Temporal's workflow sandbox, which lean on SDK internals
+    # (docs/performance.md, "The sandbox speed-ups"); false: the stock sandbox.
+    sandbox_speedups: bool = True
     # A bootstrap admin token for automated deployments (at least 32 characters); the
     # tokens themselves live in the store (`dom token create`).
     admin_token: SecretStr | None = None

@@ -102,6 +102,7 @@ def build_worker(
     parts: WorkerParts,
     *,
     max_concurrent_activities: int = 64,
+    sandbox_speedups: bool = True,
 ) -> Worker:
     """A worker running the order and fulfillment workflows and every activity.
 
@@ -132,7 +133,7 @@ def build_worker(
         ],
         activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
         max_concurrent_activities=max_concurrent_activities,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(speedups=sandbox_speedups),
     )
 
 
@@ -158,6 +159,7 @@ async def assembled_worker(
             settings.task_queue,
             parts,
             max_concurrent_activities=settings.max_concurrent_activities,
+            sandbox_speedups=settings.sandbox_speedups,
         )
     finally:
         await parts.aclose()

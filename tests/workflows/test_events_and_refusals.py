@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
+from adapters.order_gateway import OrderGateway
+from domain.errors import CancelRefused, RerouteRefused
 from domain.events import Event, EventType
+from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
+from domain.orders import CancelRequest, NewOrder, RerouteRequest
+from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order, settle
 from tests.workflows.real import rig
 
@@ -110,3 +118,62 @@ async def test_an_order_refused_at_the_edge_fails_at_once_saying_why(
         "order.received",
         "order.failed",
     ]
+
+
+async def test_a_new_order_says_how_it_was_placed_in_its_input_not_its_memo(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    """``NewOrder`` carries who placed it, the event types subscribed and how it calls the
+    store; the memo keeps only the body's fingerprint (what a repeat is checked against).
+    Its history (``IN1``) is replayed with the rest; the older ones, memo and all, too."""
+    subscribers = Subscribers()
+    async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
+        await r.place(order("IN1", lines=lines(A=1)), placed_by="ops:kim", subscribed=ALL)
+        await r.ship(await r.package("IN1", 1))
+        final = await settle(time_env, "IN1")
+        handle = time_env.client.get_workflow_handle(order_workflow_id("IN1"))
+        memo = await (await handle.describe()).memo()
+        history = await handle.fetch_history()
+    assert final.status is OrderStatus.SHIPPED and final.events[0].actor == "ops:kim"
+    assert set(memo) == {"request_sha256"}
+    started = history.events[0].workflow_execution_started_event_attributes
+    (placed,) = await time_env.client.data_converter.decode(
+        started.input.payloads, type_hints=[NewOrder]
+    )
+    assert (placed.placed_by, placed.store_calls) == ("ops:kim", "local")
+    assert placed.event_types == sorted(ALL) and placed.refused is None
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    assert "allocate" not in scheduled  # reserved as a local activity, as the input says
+    assert in_order(subscribers.events)[0].type.value == "order.received"
+
+
+class _NoClient:
+    """Stands in for the Temporal client: hands out a handle and nothing else."""
+
+    def get_workflow_handle_for(self, run: object, workflow_id: str) -> object:
+        return SimpleNamespace(id=workflow_id)
+
+
+@pytest.mark.parametrize("type_", ["CancelRefused", "RerouteRefused", "NotReroutable"])
+async def test_each_refusal_reaches_the_caller_by_its_name_and_the_old_one_still_does(
+    type_: str,
+) -> None:
+    """An order on workflow code from before the refusals had names answers NotReroutable
+    to both: the gateway maps it to the refusal of the request it sent."""
+    gateway = OrderGateway(_NoClient(), "q", search_hash_key=TEST_KEYS.search_hash)  # type: ignore[arg-type]
+
+    async def refused(*args: object) -> object:
+        raise WorkflowUpdateFailedError(ApplicationError("no, because", type=type_))
+
+    gateway._update = refused  # type: ignore[method-assign]
+    cancel, reroute = CancelRequest(reason="x"), RerouteRequest(location_id="L1", reason="x")
+    if type_ != "RerouteRefused":
+        with pytest.raises(CancelRefused, match="no, because"):
+            await gateway.cancel("O1", cancel)
+    if type_ != "CancelRefused":
+        with pytest.raises(RerouteRefused, match="no, because"):
+            await gateway.reroute("O1", reroute)

@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.names import ALLOCATE, RECORD_SHORTFALL
-from domain.errors import InvalidTransition, NotReroutable
+from domain.errors import CancelRefused, InvalidTransition, RerouteRefused
 from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderStatus
@@ -202,7 +202,7 @@ async def test_cancel_racing_ship_has_one_winner(
         final = await settle(time_env, order_id)
     shipped, cancelled = (answers[0], answers[1]) if round_ % 2 else (answers[1], answers[0])
     if final.status is OrderStatus.SHIPPED:
-        assert isinstance(cancelled, NotReroutable) and "1ZRACE" in str(cancelled)
+        assert isinstance(cancelled, CancelRefused) and "1ZRACE" in str(cancelled)
         assert final.fulfillments[0].status is S.SHIPPED
     else:
         assert final.status is OrderStatus.CANCELLED
@@ -239,7 +239,7 @@ async def test_reroute_racing_ship_never_breaks_the_order(
     assert final.status is OrderStatus.SHIPPED
     first = final.fulfillments[0]
     if first.status is S.SHIPPED:
-        assert isinstance(errors[0], NotReroutable) and len(final.fulfillments) == 1
+        assert isinstance(errors[0], RerouteRefused) and len(final.fulfillments) == 1
     else:
         assert first.status is S.CANCELLED and isinstance(errors[0], InvalidTransition)
         assert final.fulfillments[1].location_id != here
@@ -258,7 +258,7 @@ async def test_an_update_on_a_closed_order_gets_an_answer_not_an_error(
         await settle(time_env, "X8")
         # (Events on a closed order are tested on the real dev server, tests/e2e/test_races.py:
         # the time-skipping server answers an update on a closed workflow differently.)
-        with pytest.raises(NotReroutable, match="already shipped"):
+        with pytest.raises(CancelRefused, match="already shipped"):
             await r.gateway.cancel("X8", CancelRequest(reason="late"))
         handle = time_env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id("X8"))
         outcome = await handle.result()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.errors import NotReroutable
+from domain.errors import CancelRefused, RerouteRefused
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import CancelRequest, RerouteRequest
 from tests.workflows.helpers import order, settle, until
@@ -116,15 +116,15 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         first = await r.package("P4", 1)
         here = (await r.gateway.fulfillment(first)).location_id
         everywhere = ["WH-EAST", "3PL-WEST", "STORE-CHI", "STORE-PHX"]
-        with pytest.raises(NotReroutable, match="no plan"):
+        with pytest.raises(RerouteRefused, match="no plan"):
             await r.gateway.reroute(
                 "P4", RerouteRequest(exclude_location_ids=everywhere, reason="x")
             )
-        with pytest.raises(NotReroutable, match="no open fulfillment"):
+        with pytest.raises(RerouteRefused, match="no open fulfillment"):
             await r.gateway.reroute(
                 "P4", RerouteRequest(exclude_location_ids=["STORE-PHX"], reason="x")
             )
-        with pytest.raises(NotReroutable, match="no plan"):  # PHX holds no B
+        with pytest.raises(RerouteRefused, match="no plan"):  # PHX holds no B
             await r.gateway.reroute("P4", RerouteRequest(location_id="STORE-PHX", reason="x"))
         assert (await r.gateway.fulfillment(first)).status is S.DISPATCHED  # nothing changed
         assert r.store.balance(here, "A").reserved == 1
@@ -149,7 +149,7 @@ async def test_operator_reroute_is_checked_first_and_answers_with_the_new_plan(
         assert r.store.balance(here, "A").reserved == 0
         await r.ship(second)
         final = await settle(time_env, "P4")
-        with pytest.raises(NotReroutable, match="already shipped"):
+        with pytest.raises(RerouteRefused, match="already shipped"):
             await r.gateway.reroute("P4", RerouteRequest(location_id="WH-EAST", reason="late"))
     assert final.status is OrderStatus.SHIPPED
     requested = [e for e in final.events if e.type == "reroute_requested"]
@@ -178,7 +178,7 @@ async def test_cancel_compensates_everything_and_refuses_once_shipped(
             lambda v: any(f.status is S.SHIPPED for f in v.fulfillments),
             "partly shipped",
         )
-        with pytest.raises(NotReroutable, match="1ZSHIPPED"):
+        with pytest.raises(CancelRefused, match="1ZSHIPPED"):
             await r.gateway.cancel("P5b", CancelRequest(reason="too late"))
         await r.ship(two)
         shipped = await settle(time_env, "P5b")

@@ -32,10 +32,17 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.order_gateway import OrderSummary, UnknownOrder
+from adapters.order_gateway import UnknownOrder
+from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
-from domain.errors import InvalidTransition, NotReroutable, OrderConflict, UnknownFulfillment
+from domain.errors import (
+    CancelRefused,
+    InvalidTransition,
+    OrderConflict,
+    RerouteRefused,
+    UnknownFulfillment,
+)
 from domain.fulfillment import LocationEvent
 from domain.ids import fulfillment_id, order_id_of_fulfillment
 from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
@@ -141,7 +148,7 @@ class InMemoryOrders:
     async def reroute(self, order_id: str, request: RerouteRequest) -> RerouteResult:
         view = self._view(order_id)
         if view.status.is_final:
-            raise NotReroutable(f"order {order_id} is already {view.status.value}")
+            raise RerouteRefused(f"order {order_id} is already {view.status.value}")
         return RerouteResult(
             order_id=order_id,
             cancelled_fulfillment_ids=[],
@@ -152,7 +159,7 @@ class InMemoryOrders:
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
         view = self._view(order_id)
         if view.status.is_final:
-            raise NotReroutable(f"order {order_id} is already {view.status.value}")
+            raise CancelRefused(f"order {order_id} is already {view.status.value}")
         view.status = OrderStatus.CANCELLED
         view.reason = request.reason
         return view

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.order_gateway import OrderSummary, UnknownOrder
+from adapters.order_gateway import UnknownOrder
+from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore, PackageReservation
 from domain.access import Role, TokenGrant
-from domain.errors import NotReroutable, UnknownFulfillment
+from domain.errors import CancelRefused, RerouteRefused, UnknownFulfillment
 from domain.fulfillment import LocationEvent, TimelineEntry, next_status
 from domain.ids import order_id_of_fulfillment
 from domain.models import (
@@ -210,7 +211,7 @@ class ConsoleOrders:
         view = self._view(order_id)
         self.asked.append(("reroute", request))
         if view.status.is_final:
-            raise NotReroutable(f"order {order_id} is already {view.status.value}")
+            raise RerouteRefused(f"order {order_id} is already {view.status.value}")
         taken = [f.fulfillment_id for f in view.fulfillments if f.status.is_open]
         for f in view.fulfillments:
             f.status = FulfillmentStatus.CANCELLED if f.status.is_open else f.status
@@ -234,7 +235,7 @@ class ConsoleOrders:
         self.asked.append(("cancel", request))
         shipped = [f.fulfillment_id for f in view.fulfillments if f.status.value == "shipped"]
         if view.status.is_final or shipped:
-            raise NotReroutable(
+            raise CancelRefused(
                 f"order {order_id} cannot be cancelled: {', '.join(shipped)} already shipped"
                 if shipped
                 else f"order {order_id} is already {view.status.value}"

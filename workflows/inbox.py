@@ -1,17 +1,14 @@
 """What the order workflow's decision loop waits on: news, queued in arrival order.
 
-Plain data, kept out of ``workflows/`` on purpose: the workflow sandbox re-executes a
-workflow module for every new workflow instance, and this module is passed through
-(imported once per worker), so defining these classes costs nothing per order.
+Plain data, passed through the workflow sandbox (``workflows/runner.py``): imported once
+per worker, not re-executed for every order as the workflow's own module is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from domain.orders import (
-    CancelRequest,
     FulfillmentView,
     RerouteRequest,
     RerouteResult,
@@ -21,19 +18,18 @@ from domain.orders import (
 
 @dataclass
 class Ticket:
-    """An operator's request, waiting for the loop; the update handler awaits ``done``."""
+    """An operator's reroute, waiting for its turn in the loop (every allocation is made
+    one at a time); the update handler awaits ``done``, then answers ``result`` or ``error``."""
 
-    kind: Literal["reroute", "cancel"]
-    reroute: RerouteRequest | None = None
-    cancel: CancelRequest | None = None
+    reroute: RerouteRequest
     done: bool = False
     error: str | None = None
-    reroute_result: RerouteResult | None = None
+    result: RerouteResult | None = None
 
 
 @dataclass
 class Inbox:
-    """Packages that closed, units a location could not find, operators' tickets, and
+    """Packages that closed, units a location could not find, operators' reroutes, and
     whether stock arrived; true while anything waits."""
 
     closed: list[FulfillmentView] = field(default_factory=list)
