@@ -16,13 +16,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import business_errors_are_final
+from activities.limits import HEARTBEAT_EVERY_SECONDS
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters, LocationRefused
 from adapters.locations.base import LocationAdapter
 from domain.errors import UnknownLocation
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest
-from workflows.options import HEARTBEAT_EVERY_SECONDS
 
 T = TypeVar("T")
 

@@ -14,6 +14,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.limits import EVENT_DELIVERY_ATTEMPTS
 from activities.names import PUBLISH_EVENT
 from adapters import metrics
 from adapters.signatures import SIGNATURE_HEADER, sign
@@ -22,7 +23,6 @@ from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_ur
 from domain.events import Event
 from services import subscribers
 from services.ports import DeliveryBook
-from workflows.options import EVENT_DELIVERY_ATTEMPTS
 
 SEND_TIMEOUT_SECONDS = 10.0
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from activities.limits import EVENT_DELIVERY_ATTEMPTS
 from domain.models import WEBHOOK_TIMEOUT_MAX_SECONDS
 
 A = TypeVar("A")
@@ -23,9 +24,8 @@ STORE_ACTIVITY: dict[str, Any] = {
 # Calls to a location's system: a refusal is final, anything else is retried. One try
 # outlasts the slowest webhook a location may be configured with, so a slow but working
 # location is not cut off mid-answer and called again.
-# The call heartbeats every few seconds, so a worker that died mid-call is noticed within
-# the heartbeat timeout and the call retried, instead of waiting out the whole try.
-HEARTBEAT_EVERY_SECONDS = 2.0
+# The call heartbeats every few seconds (``activities.limits``), so a worker that died
+# mid-call is noticed within the heartbeat timeout and the call retried.
 LOCATION_CALL: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=WEBHOOK_TIMEOUT_MAX_SECONDS + 10),
     "heartbeat_timeout": timedelta(seconds=10),
@@ -37,7 +37,6 @@ LOCATION_CALL: dict[str, Any] = {
 # Telling subscribers about an order's events: at least once, retried with backoff for
 # about half an hour (1 s, 2 s, 4 s ... capped at 5 min; 12 tries), then given up and
 # shown as failed in the subscription's deliveries. One try waits out one slow receiver.
-EVENT_DELIVERY_ATTEMPTS = 12
 EVENT_DELIVERY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(
