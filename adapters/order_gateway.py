@@ -39,7 +39,7 @@ from domain.errors import (
     OrderConflict,
     UnknownFulfillment,
 )
-from domain.fulfillment import LocationEvent, is_repeat
+from domain.fulfillment import FulfillmentView, LocationEvent, is_repeat
 from domain.ids import (
     order_id_from_workflow_id,
     order_id_of_fulfillment,
@@ -49,7 +49,6 @@ from domain.models import OrderRequest, OrderStatus, PlacedOrder
 from domain.orders import (
     CancelRequest,
     EventReceipt,
-    FulfillmentView,
     LocationEventEnvelope,
     OrderView,
     RerouteRequest,

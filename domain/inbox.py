@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from domain.orders import (
-    CancelRequest,
-    FulfillmentView,
-    RerouteRequest,
-    RerouteResult,
-    ShortfallNotice,
-)
+from domain.fulfillment import FulfillmentView
+from domain.orders import CancelRequest, RerouteRequest, RerouteResult, ShortfallNotice
 
 
 @dataclass

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.fulfillment import is_delivered
+from domain.fulfillment import FulfillmentView, is_delivered
 from domain.models import FulfillmentStatus
-from domain.orders import FulfillmentRequest, FulfillmentView, ShortfallNotice
+from domain.orders import FulfillmentRequest, ShortfallNotice
 
 S = FulfillmentStatus
 

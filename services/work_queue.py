@@ -11,9 +11,10 @@ from typing import Literal, Protocol
 from pydantic import Field
 
 from adapters.store import InventoryStore
+from domain.fulfillment import FulfillmentView
 from domain.ids import order_id_of_fulfillment
 from domain.models import DeliveryType, FulfillmentStatus, Network, Sla
-from domain.orders import FulfillmentView, OrderView
+from domain.orders import OrderView
 
 DueStep = Literal["accept", "ship", "ready_for_pickup", "pickup"]
 

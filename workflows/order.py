@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import InvalidTransition, NotReroutable, UnknownFulfillment
     from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
     from domain.fulfillment import (
+        FulfillmentView,
         TimelineEntry,
         is_delivered,
         is_repeat,
@@ -69,7 +70,6 @@ with workflow.unsafe.imports_passed_through():
         CancelRequest,
         EventReceipt,
         FulfillmentRequest,
-        FulfillmentView,
         LocationEventEnvelope,
         OrderOutcome,
         OrderPolicy,
