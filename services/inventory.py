@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from adapters import metrics
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.store import InventoryStore, PackageReservation, StockBalance
 from domain.errors import OutOfStock, UnknownLocation, UnknownSku
 from domain.ids import fulfillment_id
@@ -96,7 +96,7 @@ def route_on_live_stock(
 
 def allocate(
     store: InventoryStore,
-    catalog: Catalog,
+    catalog: NetworkCache,
     rules: Rules | None,
     request: AllocationRequest,
     prices: PriceBoard | None = None,
@@ -127,7 +127,7 @@ def _prices_for(rules: Rules, board: PriceBoard | None) -> StockPrices | None:
 
 def _allocate(
     store: InventoryStore,
-    catalog: Catalog,
+    catalog: NetworkCache,
     rules: Rules,
     request: AllocationRequest,
     prices: StockPrices | None,

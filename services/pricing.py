@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.store import InventoryStore
 from domain.routing.price_board import PriceBoard
 from domain.routing.prices import StockPrices
@@ -50,7 +50,7 @@ class PriceRefresher:
     def __init__(
         self,
         store: InventoryStore,
-        catalog: Catalog,
+        catalog: NetworkCache,
         rules: Callable[[], Rules],
         board: PriceBoard,
         schedule: PricingSchedule,

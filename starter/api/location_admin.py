@@ -1,7 +1,7 @@
 """Managing the network's locations: list, add, read, and change them.
 
 A change takes effect for the next order at once: ``update_location`` bumps the
-network's version, and every ``Catalog`` (the API's, each worker's) re-reads the
+network's version, and every ``NetworkCache`` (the API's, each worker's) re-reads the
 network when the version moves. Stock is not changed here: it moves through the
 inventory endpoints, so the ledger explains every unit.
 

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, Field
 
 from adapters import metrics
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.order_gateway import OrderSummary
 from domain.access import Principal, Right
 from domain.errors import InvalidOrder, UnknownSku
@@ -42,7 +42,7 @@ class OrderAccepted(BaseModel):
     href: str
 
 
-def check_against_network(order: OrderRequest, catalog: Catalog) -> None:
+def check_against_network(order: OrderRequest, catalog: NetworkCache) -> None:
     """What pydantic cannot know alone: SKUs in the catalogue, a real pickup store."""
     skus = catalog.skus()
     for i, line in enumerate(order.lines):
@@ -173,7 +173,7 @@ class CancelBody(EdgeModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def _known_locations(ids: list[str], field: str, catalog: Catalog) -> None:
+def _known_locations(ids: list[str], field: str, catalog: NetworkCache) -> None:
     for i, location_id in enumerate(ids):
         if catalog.location(location_id) is None:
             raise InvalidOrder(f"unknown location {location_id!r}", (field, i) if field else ())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from activities.inventory import InventoryActivities
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from domain.geo import zip_point
@@ -68,7 +68,7 @@ class Worker:
     def __init__(self, store: InventoryStore, min_orders: int = 2) -> None:
         self.book = RulesBook(store)
         self.board = PriceBoard(window_orders=100)
-        catalog = Catalog(store)
+        catalog = NetworkCache(store)
         self.activities = InventoryActivities(
             store, rules=self.book.current, prices=self.board, catalog=catalog
         )

@@ -137,7 +137,7 @@ def test_bad_patches_name_the_field_and_change_nothing(api: TestClient) -> None:
 def test_a_deactivated_location_gets_no_new_orders_at_once(
     api: TestClient, store: InventoryStore
 ) -> None:
-    """The worker's allocate activity keeps its own cached Catalog, built before the change:
+    """The worker's allocate activity keeps its own NetworkCache, built before the change:
     the network version that update_location bumps makes it re-read the network."""
     worker_side = InventoryActivities(store)
     assert shipped_from(worker_side, "D-1") == ["SLC-3PL"]

@@ -1,4 +1,6 @@
-"""The network as read from the store, rebuilt only when the store says it changed."""
+"""The routing network (SKUs and locations) as read from the store, cached in memory and
+rebuilt only when the store says it changed. Not the SKU catalogue: that is
+``adapters/store/catalogue.py``, the tables this cache is read from."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from domain.models import Location, Network
 log = logging.getLogger(__name__)
 
 
-class Catalog:
-    """A cached view of SKUs and locations (one cheap version check per call)."""
+class NetworkCache:
+    """The network, cached: one cheap version check per call, a rebuild when it moved."""
 
     def __init__(self, store: InventoryStore) -> None:
         self._store = store
