@@ -29,7 +29,7 @@ def _nice(peak: float) -> float:
     """The axis top: ``peak`` rounded up to a round multiple of a power of ten."""
     if peak <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(peak))
+    power: float = 10 ** math.floor(math.log10(peak))
     return next(m * power for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= peak)
 
 
