@@ -21,6 +21,7 @@ from adapters.store.tables import (
     AllocationRow,
     BackorderRow,
     LedgerEntryRow,
+    LocationChangeRow,
     LocationRow,
     MetaRow,
     ReservationRow,
@@ -366,7 +367,7 @@ class CatalogueRepository:
     def location(self, location_id: str) -> LocationRow | None:
         return self._s.get(LocationRow, location_id)
 
-    def add(self, row: SkuRow | LocationRow | StockRow) -> None:
+    def add(self, row: SkuRow | LocationRow | StockRow | LocationChangeRow) -> None:
         self._s.add(row)
 
     def get_meta(self, key: str) -> Any:
