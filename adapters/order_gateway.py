@@ -33,6 +33,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.checkout import OrderRequest
 from domain.errors import (
     InvalidTransition,
     NotReroutable,
@@ -45,7 +46,7 @@ from domain.ids import (
     order_id_of_fulfillment,
     order_workflow_id,
 )
-from domain.models import OrderRequest, OrderStatus, PlacedOrder
+from domain.models import OrderStatus, PlacedOrder
 from domain.orders import (
     CancelRequest,
     EventReceipt,

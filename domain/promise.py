@@ -18,17 +18,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from domain.checkout import EdgeModel, IsoText, ShipTo
 from domain.geo import Point
-from domain.models import (
-    DeliveryType,
-    EdgeModel,
-    Identifier,
-    IsoText,
-    Location,
-    ServiceLevel,
-    ShipTo,
-    units_by_sku,
-)
+from domain.models import DeliveryType, Identifier, Location, ServiceLevel, units_by_sku
 from domain.orders import AllocationRequest
 from domain.routing.types import RoutingDecision, RoutingLine
 

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from domain.models import DeliveryType, Network, OrderRequest
+from domain.checkout import OrderRequest
+from domain.models import DeliveryType, Network
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES, Policy, route
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices

@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field, field_validator
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore, LedgerRow, StockBalance
 from domain.access import Principal, Right
+from domain.checkout import EdgeModel
 from domain.errors import UnknownSku
-from domain.models import ID_PATTERN, EdgeModel, Identifier, Network
+from domain.models import ID_PATTERN, Identifier, Network
 from domain.routing.rules import Rules, default_rules, safety_stock_for
 from services import inventory
 from starter.api.auth import Allowed, CallerDep

@@ -28,24 +28,21 @@ from adapters.webhook_urls import (
     check_webhook_url,
 )
 from domain.access import Principal, Right
+from domain.checkout import POSTAL_CODE_PATTERN, EdgeModel, IsoText, known_zip
 from domain.errors import UnknownSku
 from domain.models import (
     ID_PATTERN,
     MAX_HANDLING_COST,
     MAX_PRIORITY,
     MAX_UNITS,
-    POSTAL_CODE_PATTERN,
     AdapterConfig,
-    EdgeModel,
     Identifier,
-    IsoText,
     Location,
     LocationKind,
     ManualAdapterConfig,
     SimulatedAdapterConfig,
     Sla,
     WebhookAdapterConfig,
-    known_zip,
 )
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep, known_location

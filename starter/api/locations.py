@@ -9,11 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, model_validator
 
 from domain.access import Principal, Right
+from domain.checkout import EdgeModel
 from domain.fulfillment import LocationEvent
 from domain.models import (
     EVENT_ID_PATTERN,
     OPEN_FULFILLMENT_STATUSES,
-    EdgeModel,
     FulfillmentStatus,
     Identifier,
     LocationEventType,

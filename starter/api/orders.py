@@ -14,16 +14,9 @@ from adapters import metrics
 from adapters.network_cache import NetworkCache
 from adapters.order_gateway import OrderSummary
 from domain.access import Principal, Right
+from domain.checkout import EdgeModel, IsoText, OrderRequest
 from domain.errors import InvalidOrder, UnknownSku
-from domain.models import (
-    ID_PATTERN,
-    DeliveryType,
-    EdgeModel,
-    Identifier,
-    IsoText,
-    OrderRequest,
-    OrderStatus,
-)
+from domain.models import ID_PATTERN, DeliveryType, Identifier, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep

@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 
 from domain.access import Principal, Right
-from domain.models import IMAGE_URL_PATTERN, EdgeModel, Identifier, Sku
+from domain.checkout import EdgeModel
+from domain.models import IMAGE_URL_PATTERN, Identifier, Sku
 from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses

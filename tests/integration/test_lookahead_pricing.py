@@ -14,8 +14,8 @@ from activities.inventory import InventoryActivities
 from adapters.network_cache import NetworkCache
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
+from domain.checkout import ShipTo
 from domain.geo import zip_point
-from domain.models import ShipTo
 from domain.network_file import load_network
 from domain.orders import Allocation, AllocationRequest
 from domain.routing.price_board import PriceBoard

@@ -9,8 +9,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from adapters.encryption import KeyRing, new_key
+from domain.checkout import OrderRequest
 from domain.errors import UnknownPostalCode
-from domain.models import OrderRequest
 from starter.temporal import data_converter
 from tests.keys import TEST_KEYS
 from tests.payloads import clear_payloads, raw_bytes

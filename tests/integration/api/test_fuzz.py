@@ -35,10 +35,11 @@ from schemathesis.specs.openapi.checks import (
 from adapters.order_gateway import OrderSummary, UnknownOrder
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
+from domain.checkout import OrderRequest
 from domain.errors import InvalidTransition, NotReroutable, OrderConflict, UnknownFulfillment
 from domain.fulfillment import FulfillmentView, LocationEvent
 from domain.ids import fulfillment_id, order_id_of_fulfillment
-from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
+from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
 from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
 from domain.routing.types import RoutingDecision, RoutingLine

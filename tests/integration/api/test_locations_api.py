@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 
 from activities.inventory import InventoryActivities
 from adapters.store import InventoryStore
+from domain.checkout import ShipTo
 from domain.geo import zip_point
-from domain.models import DeliveryType, ServiceLevel, ShipTo
+from domain.models import DeliveryType, ServiceLevel
 from domain.orders import AllocationRequest
 from domain.routing import RoutingLine
 

@@ -23,7 +23,8 @@ from adapters.locations import LocationRefused
 from adapters.locations.webhook import WebhookAdapter
 from adapters.signatures import verify
 from adapters.webhook_urls import UnsafeWebhookUrl, UnsignedWebhook, WebhookPolicy
-from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
+from domain.checkout import ShipTo
+from domain.models import DEFAULT_SLA, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
 
