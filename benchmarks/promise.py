@@ -120,8 +120,8 @@ def timed_in_process(
     from adapters.network_cache import NetworkCache
     from adapters.rules_book import RulesBook
     from adapters.store import InventoryStore
-    from domain.promise import PromiseRequest
     from starter.api.promise import quote
+    from starter.api.schemas import PromiseRequest
 
     store = InventoryStore(database_url)
     try:

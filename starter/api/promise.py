@@ -24,7 +24,6 @@ from domain.models import DEFAULT_SLA, DeliveryType, Location, ServiceLevel
 from domain.promise import (
     PickupOption,
     Promise,
-    PromiseRequest,
     ShipOption,
     Unavailable,
     pickup_option,
@@ -37,6 +36,7 @@ from services.inventory import route_on_live_stock
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
+from starter.api.schemas import PromiseRequest
 
 router = APIRouter(tags=["promise"])
 
