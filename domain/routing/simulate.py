@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from domain.checkout import OrderRequest
-from domain.models import DeliveryType, Network
+from domain.models import DeliveryType, Network, PlacedOrder
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES, Policy, route
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices
@@ -117,8 +117,9 @@ def load_orders(path: Path, network: Network) -> list[OrderRequest]:
     return orders
 
 
-def routing_request(order: OrderRequest) -> RoutingRequest:
-    """What the router is asked for a checkout body (as the order workflow asks it)."""
+def routing_request(order: PlacedOrder) -> RoutingRequest:
+    """What the router is asked for an order (as the order workflow asks it); a checkout
+    body (``OrderRequest``) is one too."""
     point = order.ship_to.point
     return RoutingRequest(
         order_id=order.order_id,
@@ -178,14 +179,14 @@ def _record(decision: RoutingDecision, ms: float) -> dict[str, Any]:
 
 def replay(
     network: Network,
-    orders: Sequence[OrderRequest],
+    orders: Sequence[PlacedOrder],
     rules: Rules,
     policy: Policy = "optimal",
     *,
     name: str | None = None,
     rules_source: str = "built-in",
     progress: Callable[[], None] | None = None,
-    history: Sequence[OrderRequest] = (),
+    history: Sequence[PlacedOrder] = (),
 ) -> Run:
     """Route ``orders`` in turn against ``network``'s stock, depleting it; time each call.
 
