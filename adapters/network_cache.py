@@ -33,18 +33,20 @@ class NetworkCache:
         try:
             version = self._store.network_version()
             with self._lock:
-                if self._network is None or version != self._version:
-                    self._refresh(version)
+                network = self._network
+                if network is None or version != self._version:
+                    network = self._refresh(version)
                 self._stale = False
-                return self._network  # type: ignore[return-value]
+                return network
         except StoreUnavailable as exc:
             return self._last_read(exc)
 
-    def _refresh(self, version: int) -> None:
+    def _refresh(self, version: int) -> Network:
         network = self._store.network()
         self._skus = frozenset(s.sku for s in network.skus)
         self._locations = {loc.id: loc for loc in network.locations}
         self._network, self._version = network, version
+        return network
 
     def _last_read(self, exc: StoreUnavailable) -> Network:
         with self._lock:

@@ -134,6 +134,7 @@ class OrderRequest(PlacedOrder, EdgeModel):
 
     customer: Customer
     ship_to: ShipTo
+    # A narrower field than PlacedOrder.lines: pydantic takes it, list's invariance does not.
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=200)  # type: ignore[assignment]
     service_level: ServiceLevel = Field(default=ServiceLevel.GROUND, strict=False)
     delivery: DeliveryType = Field(default=DeliveryType.SHIP, strict=False)

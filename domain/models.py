@@ -51,7 +51,7 @@ Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=6
 
 def _duration(value: object) -> timedelta:
     try:
-        return parse_duration(value)  # type: ignore[arg-type]
+        return parse_duration(value)
     except DurationTooLong as exc:
         raise refused("duration_too_long", str(exc)) from None
 

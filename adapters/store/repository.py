@@ -37,6 +37,7 @@ NETWORK_VERSION = "network_version"
 # The statements every order runs (reserve, ship), built once with bound parameters on
 # the tables themselves: building an ORM expression per call, and the ORM's bookkeeping
 # for rows nobody reads back, were most of the CPU an allocation spent in the store.
+# (SQLModel gives each table class its __table__ at runtime; its types do not declare it.)
 _stock = StockRow.__table__  # type: ignore[attr-defined]
 _ledger = LedgerEntryRow.__table__  # type: ignore[attr-defined]
 _allocations = AllocationRow.__table__  # type: ignore[attr-defined]
