@@ -18,9 +18,9 @@ from temporalio.exceptions import ApplicationError
 from activities.errors import business_errors_are_final
 from activities.limits import HEARTBEAT_EVERY_SECONDS
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
-from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters, LocationRefused
 from adapters.locations.base import LocationAdapter
+from adapters.network_cache import NetworkCache
 from domain.errors import UnknownLocation
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class DispatchActivities:
-    def __init__(self, adapters: LocationAdapters, catalog: Catalog) -> None:
+    def __init__(self, adapters: LocationAdapters, catalog: NetworkCache) -> None:
         self._adapters = adapters
         self._catalog = catalog
 

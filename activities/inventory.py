@@ -22,7 +22,7 @@ from activities.names import (
     RELEASE_RESERVATIONS,
 )
 from adapters import metrics
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.order_signals import tell_stock_arrived
 from adapters.store import InventoryStore
 from domain.orders import Allocation, AllocationRequest, BackorderRecord, ShortfallRecord
@@ -44,10 +44,10 @@ class InventoryActivities:
         store: InventoryStore,
         rules: Callable[[], Rules | None] = lambda: None,
         prices: PriceBoard | None = None,
-        catalog: Catalog | None = None,
+        catalog: NetworkCache | None = None,
     ) -> None:
         self._store = store
-        self._catalog = catalog or Catalog(store)
+        self._catalog = catalog or NetworkCache(store)
         self._rules = rules
         self._prices = prices
 

@@ -39,6 +39,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from adapters.order_search import OrderSearch
 from adapters.order_signals import tell_stock_arrived
 from adapters.order_views import ended_abnormally, presented
+from domain.checkout import OrderRequest
 from domain.errors import (
     CancelRefused,
     InvalidTransition,
@@ -46,16 +47,15 @@ from domain.errors import (
     RerouteRefused,
     UnknownFulfillment,
 )
-from domain.fulfillment import LocationEvent, is_repeat
+from domain.fulfillment import FulfillmentView, LocationEvent, is_repeat
 from domain.ids import (
     order_id_of_fulfillment,
     order_workflow_id,
 )
-from domain.models import OrderRequest, OrderStatus, PlacedOrder
+from domain.models import OrderStatus, PlacedOrder
 from domain.orders import (
     CancelRequest,
     EventReceipt,
-    FulfillmentView,
     LocationEventEnvelope,
     NewOrder,
     OrderOutcome,

@@ -21,15 +21,8 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.signatures import InvalidSignature
-from domain.models import (
-    Contact,
-    Destination,
-    OrderLine,
-    OrderRequest,
-    PlacedOrder,
-    ServiceLevel,
-    is_identifier,
-)
+from domain.checkout import OrderRequest
+from domain.models import Contact, Destination, OrderLine, PlacedOrder, ServiceLevel, is_identifier
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 CHANNEL = "shopify"

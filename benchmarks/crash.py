@@ -1,11 +1,12 @@
 """Crash test: orders through the real stack while its parts are killed, then the books.
 
-The stack runs in parts, as production runs it: the Temporal dev server on a persisted
-SQLite file, ``dom worker`` and ``dom api`` (one process each), the store on SQLite or on
-a fresh PostgreSQL database. Every location is a webhook location played by this script
-(``webhook_3pl.py``: it checks each request's key and signature and reports the package's
-steps through the API). Checkout is a good integration: it resends the same body after a
-503 (``Retry-After``) or a dropped connection, and keeps trying while the API is down.
+The stack runs in parts, as production runs it (crash_stack.py): the Temporal dev server
+on a persisted SQLite file, ``dom worker`` and ``dom api`` (one process each), the store
+on SQLite or on a fresh PostgreSQL database. Every location is a webhook location played
+by this script (``webhook_3pl.py``: it checks each request's key and signature and
+reports the package's steps through the API). Checkout is a good integration: it resends
+the same body after a 503 (``Retry-After``) or a dropped connection, and keeps trying
+while the API is down.
 
 Meanwhile, at random moments of the run (seeded), it SIGKILLs the worker and the API and
 starts them again, kills the Temporal server once and restarts it on its database, and
@@ -30,12 +31,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,22 +42,20 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import webhook_3pl
 import yaml
-from harness import ADMIN_TOKEN, AUTH, ROOT, Restartable, http_ok
-from http_phase import DOM, load_network_file, stock_through_api, webhook_network, worker_polls
+from crash_stack import Stack, fresh_database, postgres_cluster
+from harness import AUTH, ROOT
+from http_phase import DOM, stock_through_api, webhook_network
 from webhook_3pl import Tally, WebhookLocations, send, serving
 
 from domain.models import OrderStatus
 from domain.network_file import load_network
-from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
-from starter.bootstrap.keys import fresh_environment
 from starter.cli.demo import demo_order
 
-TASK_QUEUE = "switchyard-crash"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SHIPPED = {"shipped", "picked_up"}  # a package's statuses that took its units away
 
 
@@ -66,104 +63,14 @@ SHIPPED = {"shipped", "picked_up"}  # a package's statuses that took its units a
 class Run:
     """What the run saw, for the checks at its end."""
 
-    bodies: dict[str, dict] = field(default_factory=dict)  # order id -> the checkout body
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)  # order id -> the checkout body
     accepted: set[str] = field(default_factory=set)  # answered 200 or 202
     unanswered: dict[str, str] = field(default_factory=dict)  # gave up: placed or not?
-    views: dict[str, dict] = field(default_factory=dict)  # order id -> last GET /orders
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # order id -> last GET /orders
     started: int = 0
     finished: list[float] = field(default_factory=list)  # when each order was seen final
     chaos: list[str] = field(default_factory=list)  # what was done to the stack, when
     outages: Counter[str] = field(default_factory=Counter)  # kills and stops, by part
-
-
-# --- the stack, in parts -----------------------------------------------------------------
-
-
-class Stack:
-    """Temporal, worker and API as processes this script may kill; the store's database."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        self.data_dir = data_dir
-        self.api_url = f"http://127.0.0.1:{free_port()}"
-        temporal = EmbeddedTemporal(data_dir / "temporal", free_port(), ui=False)
-        temporal.data_dir.mkdir(parents=True, exist_ok=True)
-        self.temporal_address = temporal.address
-        self.env = {
-            **os.environ,
-            **fresh_environment(),  # dom worker and dom api share these, as in production
-            "DOM_DATA_DIR": str(data_dir),
-            "DOM_DATABASE_URL": database_url,
-            "DOM_TEMPORAL_ADDRESS": temporal.address,
-            "DOM_TASK_QUEUE": TASK_QUEUE,
-            "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
-            # The webhook locations are played on loopback by this script: allowed here only.
-            "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-        }
-        logs = data_dir / "logs"
-        logs.mkdir(exist_ok=True)
-        port = int(self.api_url.rsplit(":", 1)[1])
-        self.temporal = Restartable(
-            "temporal", temporal.command(), logs, ready=lambda _: _listens(temporal.port),
-            env=self.env,
-        )  # fmt: skip
-        self.worker = Restartable(
-            "worker", [*DOM, "worker"], logs, ready=worker_polls, env=self.env
-        )
-        self.api = Restartable(
-            "api", [*DOM, "api", "--api-port", str(port)], logs,
-            ready=lambda _: http_ok(f"{self.api_url}/health"), env=self.env,
-        )  # fmt: skip
-
-    def start(self, network_file: Path) -> None:
-        self.temporal.start()
-        load_network_file(network_file, self.env)
-        self.worker.start()
-        self.api.start()
-
-    def stop(self) -> None:
-        for part in (self.api, self.worker, self.temporal):
-            with contextlib.suppress(Exception):
-                part.stop()
-
-
-def _listens(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-        return True
-    return False
-
-
-def postgres_cluster(action: str) -> None:
-    """Stop the local PostgreSQL server abruptly (``stop``: immediate mode, as a crash
-    looks to clients) or start it again."""
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
-    if action == "stop":
-        command += ["-m", "immediate"]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-
-@contextlib.contextmanager
-def fresh_database(kind: str, data_dir: Path, keep: bool):
-    """The store's URL: a SQLite file in ``data_dir``, or a new PostgreSQL database
-    (dropped afterwards unless ``keep``)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{data_dir / 'switchyard.db'}"
-        return
-    import psycopg
-
-    name = f"switchyard_crash_{int(time.time())}_{secrets.token_hex(3)}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        if not keep:
-            with (
-                contextlib.suppress(Exception),
-                psycopg.connect(admin, autocommit=True) as conn,
-            ):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- the chaos ---------------------------------------------------------------------------
@@ -201,7 +108,8 @@ def outage(stack: Stack, action: str, rng: random.Random, args: argparse.Namespa
     return f"{action} down {time.monotonic() - began:.1f}s"
 
 
-async def make_chaos(stack: Stack, run: Run, args: argparse.Namespace, rng: random.Random):
+async def make_chaos(stack: Stack, run: Run, args: argparse.Namespace, rng: random.Random) -> None:
+    """Kill and restart the stack's parts as ``chaos_plan`` says, as the orders go on."""
     for trigger, action in chaos_plan(args, rng):
         while run.started < trigger:  # noqa: ASYNC110 (the count moves many times a second)
             await asyncio.sleep(0.1)
@@ -268,14 +176,14 @@ async def final_views(http: httpx.AsyncClient, tally: Tally, run: Run) -> list[s
     return problems
 
 
-def units(lines: list[dict]) -> Counter[str]:
+def units(lines: list[dict[str, Any]]) -> Counter[str]:
     total: Counter[str] = Counter()
     for line in lines:
         total[line["sku"]] += line["quantity"]
     return total
 
 
-def shipped_units(view: dict) -> Counter[str]:
+def shipped_units(view: dict[str, Any]) -> Counter[str]:
     total: Counter[str] = Counter()
     for package in view["fulfillments"]:
         if package["status"] in SHIPPED:
@@ -352,7 +260,7 @@ def crash_network(source: Path, rng: random.Random, out: Path) -> Path:
     return out
 
 
-async def crash_test(args: argparse.Namespace, stack: Stack) -> dict:
+async def crash_test(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     """The whole run on ``stack`` (started here, stopped by the caller): its figures."""
     rng = random.Random(args.seed)
     data_dir = stack.data_dir
@@ -391,7 +299,8 @@ async def crash_test(args: argparse.Namespace, stack: Stack) -> dict:
                     await place_and_follow(checkout, tally, run, order_id, args)
 
             orders = asyncio.gather(*(one(order_id) for order_id in ids))
-            await asyncio.wait({chaos, orders}, return_when=asyncio.FIRST_EXCEPTION)
+            both: set[asyncio.Future[Any]] = {chaos, orders}
+            await asyncio.wait(both, return_when=asyncio.FIRST_EXCEPTION)
             if chaos.done() and chaos.exception():  # a part did not come back: stop here
                 orders.cancel()
                 await asyncio.gather(orders, return_exceptions=True)
@@ -415,7 +324,7 @@ def figures(
     locations: WebhookLocations,
     problems: list[str],
     seconds: float,
-) -> dict:
+) -> dict[str, Any]:
     packages = sum(len(v["fulfillments"]) for v in run.views.values())
     return {
         "database": args.database,
@@ -439,7 +348,7 @@ def figures(
     }
 
 
-def report(result: dict) -> None:
+def report(result: dict[str, Any]) -> None:
     kills = result["kills"]
     print(
         f"\n{result['orders']} orders on {result['database']} in {result['seconds']}s: "

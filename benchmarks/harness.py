@@ -1,7 +1,7 @@
 """What the benchmark scripts share: starting and stopping processes, and percentiles.
 
-Kept free of Switchyard imports: ``throughput.py`` imports it lazily, because the
-workflow sandbox re-imports that script for every bare workflow it runs.
+Kept free of Switchyard imports, so a script (and the bare worker's process) can import
+it without loading the stack.
 """
 
 from __future__ import annotations

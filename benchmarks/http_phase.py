@@ -6,11 +6,12 @@ then reports its steps through the events endpoint; the driver reads each order'
 by polling ``GET /orders/{id}``. The stack runs in parts by default (``dom worker`` and
 ``dom api``, one process each, so that each one's CPU can be read) or as ``dom up``.
 
-Imported lazily by ``throughput.py`` (whose module the workflow sandbox re-imports).
+Imported lazily by ``throughput.py``: only the HTTP phase needs it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import random
@@ -21,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import lean_http
@@ -116,7 +118,9 @@ class HttpPhase:
 
 
 @contextlib.asynccontextmanager
-async def http_phase(args, data_dir: Path, env: dict[str, str]) -> AsyncIterator[HttpPhase]:
+async def http_phase(
+    args: argparse.Namespace, data_dir: Path, env: dict[str, str]
+) -> AsyncIterator[HttpPhase]:
     """The 3PL's server, the stack behind it, and the checkout that places and polls."""
     data_dir = data_dir / "http"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +181,7 @@ async def _poll_until_final(
     interval: float,
     locations: WebhookLocations,
     wait: float = 0,
-) -> dict:
+) -> dict[str, Any]:
     """``GET /orders/{id}`` every ``interval`` seconds until the order is shipped, or done;
     raises at once if the 3PL gave up one of its packages (it would never finish)."""
     deadline = time.monotonic() + ORDER_DEADLINE_SECONDS
@@ -190,7 +194,7 @@ async def _poll_until_final(
         response = await send(http, tally, "polls", "GET", path)
         if response.status_code != 200:
             raise RuntimeError(f"GET /orders/{order_id}: {response.status_code} {response.text}")
-        view = response.json()
+        view: dict[str, Any] = response.json()
         if OrderStatus(view["status"]).is_final:
             return view
         for package in view["fulfillments"]:
@@ -199,7 +203,7 @@ async def _poll_until_final(
     raise RuntimeError(f"order {order_id} did not finish in {ORDER_DEADLINE_SECONDS:.0f}s")
 
 
-def _check_tracking(view: dict, locations: WebhookLocations, tally: Tally) -> None:
+def _check_tracking(view: dict[str, Any], locations: WebhookLocations, tally: Tally) -> None:
     """Every shipped package shows the tracking number the 3PL reported for it."""
     for package in view["fulfillments"]:
         reported = locations.tracking.get(package["fulfillment_id"])
@@ -223,7 +227,7 @@ async def stock_through_api(
 
 async def check_books(
     http: httpx.AsyncClient | lean_http.Client,
-    args,
+    args: argparse.Namespace,
     phase: str,
     before: dict[str, tuple[int, int]],
     ordered: dict[str, int],

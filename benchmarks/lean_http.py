@@ -38,7 +38,7 @@ class HTTPStatusError(Exception):
 class Headers(dict[str, str]):
     """Response headers by lower-case name."""
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
 

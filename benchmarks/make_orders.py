@@ -110,7 +110,7 @@ def _metro_point(name: str) -> tuple[float, float]:
 def make_network(locations: int, skus: int, seed: int = 1, ample: bool = False) -> dict[str, Any]:
     """A network file's data (``dom up --network`` shape) with ``locations`` locations."""
     rng = random.Random(seed)
-    catalogue = []
+    catalogue: list[dict[str, Any]] = []
     for i in range(skus):
         weight = round(min(25.0, max(0.1, rng.lognormvariate(0.0, 0.9))), 2)
         catalogue.append({"sku": f"SKU-{i:04d}", "weight_lb": weight})

@@ -117,15 +117,15 @@ def timed_in_process(
     database_url: str, warmup: list[dict[str, Any]], bodies: list[dict[str, Any]]
 ) -> list[float]:
     """The same promises without HTTP: ``quote()`` on the same store, in this process."""
-    from adapters.catalog import Catalog
+    from adapters.network_cache import NetworkCache
     from adapters.rules_book import RulesBook
     from adapters.store import InventoryStore
-    from domain.promise import PromiseRequest
     from starter.api.promise import quote
+    from starter.api.schemas import PromiseRequest
 
     store = InventoryStore(database_url)
     try:
-        catalog, book = Catalog(store), RulesBook(store)
+        catalog, book = NetworkCache(store), RulesBook(store)
         requests = [PromiseRequest.model_validate(b) for b in bodies]
         for body in warmup:
             quote(PromiseRequest.model_validate(body), catalog, store, book.current())

@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import percentile
 from make_orders import make_network, make_orders
 
+from domain.checkout import OrderRequest
 from domain.geo import zip_point
-from domain.models import Network, OrderRequest
+from domain.models import Network
 from domain.routing import RoutingLine, RoutingRequest, Rules, default_rules, route
-from domain.routing.engine import POLICIES
+from domain.routing.engine import POLICIES, Policy
 from domain.routing.prices import DemandForecast, compute_prices
 from domain.routing.simulate import routing_request
 
@@ -49,7 +50,7 @@ def run(
     size: int,
     orders: int,
     seed: int,
-    policy: str,
+    policy: Policy,
     keep_stock: float = 1.0,
     min_lines: int = 1,
     rules: Rules | None = None,

@@ -26,7 +26,7 @@ the figures comparable (see docs/performance.md for the results):
   driver sends right after starting it. Its worker is a subprocess too, with the stack's
   worker settings: the same sandbox (``workflows.runner.workflow_runner``), the same data
   converter, the same activity thread pool and ``max_concurrent_activities``, on its own
-  task queue.
+  task queue (bare_workflows.py).
 * A third phase (on by default; ``--no-shaped`` skips it) runs, on the bare worker, the
   same no-op activities in the stack's shape: one workflow per order, its package's four
   location events updates on it sent from the worker process, as the simulator sends them.
@@ -93,164 +93,34 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
 import shutil
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from temporalio import activity, workflow
-from temporalio.common import RetryPolicy
+import httpx
+from bare_workflows import (
+    BARE_SIGNALS,
+    BARE_TASK_QUEUE,
+    BareOrder,
+    BareShapedOrder,
+    run_bare_worker,
+)
+from figures import Batch, Phase, Place, report
 
-# The sandbox re-imports this module for every bare workflow it runs (as it re-imports
-# workflows/order.py for the stack's): everything that is not
-# the standard library is passed through, so that costs no more than theirs does.
-with workflow.unsafe.imports_passed_through():
-    import httpx
-
-BARE_TASK_QUEUE = "switchyard-benchmark-bare"
-
-
-# --- the bare workflow: three activities, three signals ---------------------------------
-
-
-@activity.defn(name="bare_allocate")
-def bare_allocate(order_id: str) -> None:
-    """Stands in for ``allocate`` (a plain function, run in the activity thread pool)."""
-
-
-@activity.defn(name="bare_dispatch")
-async def bare_dispatch(order_id: str) -> None:
-    """Stands in for ``dispatch_fulfillment`` (a coroutine)."""
-
-
-@activity.defn(name="bare_commit")
-def bare_commit(order_id: str) -> None:
-    """Stands in for ``commit_shipment`` (a plain function, run in the activity thread pool)."""
-
-
-BARE_SIGNALS = ("accepted", "packed", "shipped")
-_BARE_ACTIVITY = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
-
-
-@workflow.defn(name="BareOrder")
-class BareOrder:
-    """Allocate, dispatch, hear three events from the location, commit: and nothing else."""
-
-    def __init__(self) -> None:
-        self._events = 0
-
-    @workflow.run
-    async def run(self, order_id: str) -> str:
-        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
-        await workflow.execute_activity(bare_dispatch, order_id, **_BARE_ACTIVITY)
-        await workflow.wait_condition(lambda: self._events >= len(BARE_SIGNALS))
-        await workflow.execute_activity(bare_commit, order_id, **_BARE_ACTIVITY)
-        return "shipped"
-
-    @workflow.signal
-    def location_event(self, event: str) -> None:
-        self._events += 1
-
-
-# --- the stack's shape without the stack (--shaped) -------------------------------------
-# The same no-op activities in the stack's shape: one workflow per order, its package
-# inside it, hearing four updates sent from the worker process, as the stack's order hears
-# the simulator. Between bare and stack, it tells what the shape costs on Temporal from
-# what our code does.
-
-PACKAGE_EVENTS = ("accepted", "picked", "packed", "shipped")
-_worker_client = None  # set in the bare worker process, for shaped_dispatch's updates
-_playing: set[asyncio.Task[None]] = set()
-
-
-@activity.defn(name="shaped_dispatch")
-async def shaped_dispatch(order_workflow_id: str) -> None:
-    """Like the simulated location: start reporting the package's events, return at once."""
-    task = asyncio.get_running_loop().create_task(_report_events(order_workflow_id))
-    _playing.add(task)
-    task.add_done_callback(_playing.discard)
-
-
-async def _report_events(order_workflow_id: str) -> None:
-    assert _worker_client is not None
-    handle = _worker_client.get_workflow_handle(order_workflow_id)
-    for event in PACKAGE_EVENTS:
-        await handle.execute_update(
-            BareShapedOrder.location_event, event, id=f"{order_workflow_id}:{event}"
-        )
-
-
-@workflow.defn(name="BareShapedOrder")
-class BareShapedOrder:
-    """Allocate, dispatch, four location events as updates, commit: the stack's shape."""
-
-    def __init__(self) -> None:
-        self._events = 0
-
-    @workflow.run
-    async def run(self, order_id: str) -> str:
-        await workflow.execute_activity(bare_allocate, order_id, **_BARE_ACTIVITY)
-        await workflow.execute_activity(
-            shaped_dispatch, workflow.info().workflow_id, **_BARE_ACTIVITY
-        )
-        await workflow.wait_condition(lambda: self._events >= len(PACKAGE_EVENTS))
-        await workflow.execute_activity(bare_commit, order_id, **_BARE_ACTIVITY)
-        return "shipped"
-
-    @workflow.update
-    def location_event(self, event: str) -> str:
-        self._events += 1
-        return event
-
-
-async def run_bare_worker(address: str, ready_file: Path) -> None:
-    """The bare phases' worker process: the stack's worker settings, the bare workflows."""
-    from temporalio.worker import Worker
-
-    from starter.bootstrap.keys import load_keys
-    from starter.bootstrap.settings import Settings
-    from starter.bootstrap.temporal import connect
-    from workflows.runner import workflow_runner
-
-    global _worker_client
-    settings = Settings()
-    keys = load_keys(settings).encryption  # the run's, from the driver's environment
-    client = _worker_client = await connect(address, settings.temporal_namespace, keys=keys)
-    worker = Worker(
-        client,
-        task_queue=BARE_TASK_QUEUE,
-        workflows=[BareOrder, BareShapedOrder],
-        activities=[bare_allocate, bare_dispatch, bare_commit, shaped_dispatch],
-        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
-        max_concurrent_activities=settings.max_concurrent_activities,
-        workflow_runner=workflow_runner(),
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with worker:
-        os.close(os.open(ready_file, os.O_CREAT | os.O_WRONLY))  # tells the driver we poll
-        await stop.wait()
-
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 # --- processes --------------------------------------------------------------------------
 
 
 def here() -> Path:
-    """This script's folder (not computed at import: the sandbox re-imports this module)."""
+    """This script's folder."""
     return Path(__file__).resolve().parent
 
 
@@ -311,45 +181,6 @@ def child_pid(needle: str) -> int | None:
 # --- the driver -------------------------------------------------------------------------
 
 
-class Batch:
-    """Timings of one phase's measured orders: (start, end) per order, what each ended as."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[float, float]] = []
-        self.outcomes: list[tuple[str, int]] = []  # (final status, packages)
-        self.seconds = 0.0  # the rounds' windows, first start to last end, added up
-        self.cpu: dict[str, float] = {}  # CPU seconds by role: server, worker, api, driver
-        self.other_cpu = 0.0
-
-    @property
-    def rate(self) -> float:
-        return len(self.spans) / self.seconds
-
-    @property
-    def other_cores(self) -> float:
-        return self.other_cpu / self.seconds
-
-    def latency_ms(self, percentile: int) -> float:
-        latencies = sorted((end - start) * 1000 for start, end in self.spans)
-        if len(latencies) == 1:
-            return latencies[0]
-        return statistics.quantiles(latencies, n=100, method="inclusive")[percentile - 1]
-
-
-Place = Callable[[str], Awaitable[tuple[str, int]]]
-
-
-class Phase:
-    """One side of the comparison: its processes and how it takes an order to the end."""
-
-    def __init__(self, name: str, pids: dict[str, int], place: Place, tally=None) -> None:
-        self.name = name
-        self.pids = pids  # by role: "worker" (and "api" when it runs apart)
-        self.place = place
-        self.tally = tally  # the HTTP phase's answers by status (webhook_3pl.Tally)
-        self.batch = Batch()
-
-
 async def run_batch(ids: list[str], concurrency: int, place: Place, into: Batch | None) -> None:
     """Place every order, never more than ``concurrency`` at once, and await each to the end."""
     gate = asyncio.Semaphore(concurrency)
@@ -365,7 +196,9 @@ async def run_batch(ids: list[str], concurrency: int, place: Place, into: Batch 
     await asyncio.gather(*(one(order_id) for order_id in ids))
 
 
-async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server_pid) -> None:
+async def measure(
+    phase: Phase, ids: list[str], args: argparse.Namespace, server_pid: int | None
+) -> None:
     """Time one round of ``phase``, with the CPU each process spent on it."""
     pids = {"server": server_pid, **phase.pids, "driver": None}
     before = {who: cpu_seconds(pid) for who, pid in pids.items()}
@@ -388,7 +221,7 @@ async def measure(phase: Phase, ids: list[str], args: argparse.Namespace, server
 
 @contextlib.asynccontextmanager
 async def bare_phases(
-    client, args: argparse.Namespace, data_dir: Path
+    client: Client, args: argparse.Namespace, data_dir: Path
 ) -> AsyncIterator[tuple[Phase, Phase]]:
     """The bare workflows' worker, running for as long as the block: (bare, shaped)."""
     from harness import running
@@ -422,7 +255,7 @@ async def bare_phases(
         yield Phase("bare", pids, place), Phase("shaped", pids, place_shaped)
 
 
-async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
+async def _post_order(http: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
     """``POST /orders``, sent again (it is idempotent by ``order_id``) if the connection
     drops: a pooled keep-alive connection can be closed by the server as it is reused."""
     for attempt in range(3):
@@ -441,7 +274,9 @@ async def _post_order(http: httpx.AsyncClient, body: dict) -> httpx.Response:
 
 
 @contextlib.asynccontextmanager
-async def stack_phase(client, args: argparse.Namespace, data_dir: Path) -> AsyncIterator[Phase]:
+async def stack_phase(
+    client: Client, args: argparse.Namespace, data_dir: Path
+) -> AsyncIterator[Phase]:
     """``dom up`` on the benchmark network, running for as long as the block; checked at the end."""
     from harness import AUTH, http_ok, running
     from http_phase import check_books, stock_through_api
@@ -497,158 +332,9 @@ async def http_stack_phase(args: argparse.Namespace, data_dir: Path) -> AsyncIte
 # --- the run ----------------------------------------------------------------------------
 
 
-def machine() -> str:
-    temporal = subprocess.run(
-        [str(_temporal_cli()), "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=here().parent, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=here().parent,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    from importlib.metadata import version
-
-    return (
-        f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, temporalio {version('temporalio')}, "
-        f"{temporal.removeprefix('temporal version ')}, commit {commit or '?'}"
-        + (" (with uncommitted changes)" if dirty else "")
-    )
-
-
-def _temporal_cli() -> Path:
-    from starter.bootstrap.temporal import temporal_cli_path
-
-    return temporal_cli_path()
-
-
-CPU_ROLES = ("server", "worker", "api", "driver")
-
-
-def report(phases: dict[str, Phase], args: argparse.Namespace) -> dict[str, object]:
-    """Print the figures, and return them for ``--json``."""
-    print(
-        f"\n{args.orders} orders per phase in {args.rounds} round(s) (+{args.warmup} warm-up), "
-        f"at most {args.concurrency} in flight, bytecode cache "
-        f"{'on' if args.bytecode_cache else 'off'}\n{machine()}\n"
-    )
-    print(
-        f"{'':6} {'orders/s':>9} {'seconds':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
-        f"   CPU ms per order: {'server':>7} {'worker':>7} {'api':>7} {'driver':>7} {'total':>7}"
-        f"   other load (cores)"
-    )
-    summary: dict[str, object] = {}
-    batches = {name: phase.batch for name, phase in phases.items()}
-    for name, batch in batches.items():
-        cpu = {who: 1000 * s / args.orders for who, s in batch.cpu.items()}
-        columns = " ".join(f"{cpu[who]:7.1f}" if who in cpu else f"{'-':>7}" for who in CPU_ROLES)
-        packages = sorted({p for _, p in batch.outcomes})
-        print(
-            f"{name:6} {batch.rate:9.1f} {batch.seconds:8.1f} {batch.latency_ms(50):8.0f} "
-            f"{batch.latency_ms(90):8.0f} {batch.latency_ms(99):8.0f}{'':21}{columns} "
-            f"{sum(cpu.values()):7.1f}   {batch.other_cores:.2f}"
-        )
-        summary[name] = {
-            "orders_per_second": round(batch.rate, 2),
-            "seconds": round(batch.seconds, 2),
-            "p50_ms": round(batch.latency_ms(50)),
-            "p90_ms": round(batch.latency_ms(90)),
-            "p99_ms": round(batch.latency_ms(99)),
-            "cpu_ms_per_order": {who: round(ms, 1) for who, ms in cpu.items()},
-            "packages_per_order": packages,
-            "other_load_cores": round(batch.other_cores, 2),
-        }
-    print(
-        "\nworker: the phase's worker process; for stack"
-        + (" and http (--http-stack up)" if args.http_stack == "up" else "")
-        + " that is dom up, the worker and the API in one process. driver: this script"
-        + (" (for http: the checkout and the webhook locations)." if args.http else ".")
-    )
-    ratio = batches["stack"].rate / batches["bare"].rate
-    verdict = "met" if ratio >= 0.8 else "NOT met"
-    print(f"\nstack / bare: {ratio:.2f} (target 0.80: {verdict})")
-    if "http" in phases:
-        http_ratio = batches["http"].rate / batches["bare"].rate
-        verdict = "met" if http_ratio >= 0.5 else "NOT met"
-        print(f"http / bare: {http_ratio:.2f} (target 0.50: {verdict})")
-        # The same comparison in CPU, leaving out the driver (the outside world, which
-        # would run elsewhere): Temporal and Switchyard's processes per order, http
-        # (server, worker, API) against bare (server, worker).
-        own = {
-            name: sum(ms for who, ms in batches[name].cpu.items() if who != "driver")
-            for name in ("bare", "http")
-        }
-        cpu_ratio = own["bare"] / own["http"] if own["http"] else 0.0
-        print(f"http / bare in CPU per order without the driver: {cpu_ratio:.2f}")
-        summary.update(
-            http_ratio=round(http_ratio, 3),
-            http_cpu_ratio=round(cpu_ratio, 3),
-            http_stack=args.http_stack,
-        )
-    if "shaped" in batches:
-        shaped = batches["shaped"].rate
-        print(
-            f"shaped / bare: {shaped / batches['bare'].rate:.2f} (what the stack's shape costs)\n"
-            f"stack / shaped: {batches['stack'].rate / shaped:.2f} (what Switchyard adds to it)"
-        )
-        summary.update(
-            shape_cost=round(shaped / batches["bare"].rate, 3),
-            ratio_to_shaped=round(batches["stack"].rate / shaped, 3),
-        )
-    summary.update(
-        ratio=round(ratio, 3),
-        orders=args.orders,
-        warmup=args.warmup,
-        rounds=args.rounds,
-        concurrency=args.concurrency,
-        bytecode_cache=args.bytecode_cache,
-        machine=machine(),
-    )
-    if "http" in phases:
-        summary["http"].update(_http_figures(phases["http"], args))  # type: ignore[union-attr]
-        summary.update(poll_interval=args.poll_interval, poll_wait=args.poll_wait)
-    return summary
-
-
-def _http_figures(phase: Phase, args: argparse.Namespace) -> dict[str, object]:
-    """Print and return what the HTTP phase's clients saw (warm-up orders included)."""
-    tally = phase.tally
-    placed = args.orders + args.warmup
-    polls = sum(tally.answers["polls"].values())
-    print(
-        f"\nhttp, {placed} orders (warm-up included): {polls / placed:.1f} polls per order, "
-        f"{tally.requests_received} fulfillment requests received "
-        f"({tally.repeated_requests} repeated), {tally.cancels_received} cancels"
-    )
-    for endpoint in ("orders", "events", "polls"):
-        answers = tally.answers[endpoint]
-        others = tally.non_2xx(endpoint)
-        print(
-            f"  {endpoint:6} {sum(answers.values()):6} answers in "
-            f"{tally.answer_ms(endpoint, 50):.0f}/{tally.answer_ms(endpoint, 99):.0f} ms "
-            "(p50/p99), non-2xx: "
-            + (", ".join(f"{n} x {status}" for status, n in others.items()) or "none")
-        )
-    if tally.retry_after_waited:
-        print(f"  {tally.retry_after_waited:.1f} s spent waiting as Retry-After asked")
-    for retried in tally.retried[:3]:
-        print(f"  retried: {retried}")
-    if tally.errors:
-        print(f"ERRORS ({len(tally.errors)}): answers a valid call should never get")
-        for error in tally.errors[:10]:
-            print(f"  {error}")
-    return {
-        **tally.as_json(),
-        "polls_per_order": round(polls / placed, 2),
-        "non_2xx": {endpoint: tally.non_2xx(endpoint) for endpoint in tally.answers},
-    }
-
-
-async def run_phases(args: argparse.Namespace, data_dir: Path, server_pid: int | None) -> dict:
+async def run_phases(
+    args: argparse.Namespace, data_dir: Path, server_pid: int | None
+) -> dict[str, Phase]:
     """Warm every phase up, then alternate them round by round on the one server."""
     from starter.bootstrap.keys import load_keys
     from starter.bootstrap.settings import Settings
@@ -717,7 +403,7 @@ def main() -> None:
         summary = report(phases, args)
         if args.json:
             args.json.write_text(json.dumps(summary, indent=2) + "\n")
-        errors = summary.get("http", {}).get("errors", 0)  # type: ignore[union-attr]
+        errors = summary.get("http", {}).get("errors", 0)
         if errors:
             print(f"\n{errors} error(s): see ERRORS above", file=sys.stderr)
             sys.exit(1)

@@ -29,12 +29,14 @@ import random
 import socket
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import lean_http
 import uvicorn
+from starlette.types import Receive, Scope, Send
 
 SHIP_STEPS = ("accepted", "picked", "packed", "shipped")
 PICKUP_STEPS = ("accepted", "picked", "ready_for_pickup", "picked_up")
@@ -127,7 +129,7 @@ async def send(
     endpoint: str,
     method: str,
     url: str,
-    **kwargs,
+    **kwargs: Any,
 ) -> httpx.Response | lean_http.Response:
     """One idempotent call, retried as a good client retries: 503 after ``Retry-After``,
     5xx, 409 and transport errors after a back-off; every answer tallied. Returns the
@@ -163,9 +165,9 @@ async def send(
         await asyncio.sleep(wait)
 
 
-async def read_body(receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     """An ASGI request's whole body."""
-    body = b""
+    body: bytes = b""
     while True:
         message = await receive()
         body += message.get("body", b"")
@@ -191,7 +193,7 @@ class WebhookLocations:
         self.keys: dict[str, set[str]] = {}
         self.shipped: Counter[str] = Counter()  # fulfillment id -> final steps reported
 
-    async def __call__(self, scope, receive, send_message) -> None:  # an ASGI app
+    async def __call__(self, scope: Scope, receive: Receive, send_message: Send) -> None:
         if scope["type"] != "http":
             return
         body = await read_body(receive)
@@ -282,7 +284,7 @@ class _Server(uvicorn.Server):
     """Leaves Ctrl-C and SIGTERM to the benchmark, which stops everything in order."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 

@@ -17,8 +17,9 @@ class DurationTooLong(ValueError):
     """A duration past ``MAX_SECONDS``: well formed, but beyond any deadline."""
 
 
-def parse_duration(value: str | int | float | timedelta) -> timedelta:
-    """Parse ``"1h30m"``, ``"5s"``, ``"3d"`` or a number of seconds into a timedelta."""
+def parse_duration(value: object) -> timedelta:
+    """Parse ``"1h30m"``, ``"5s"``, ``"3d"`` or a number of seconds into a timedelta; any
+    other value is a ``ValueError`` (a validator hands it what the caller sent)."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -1,4 +1,5 @@
-"""One package's life at a location: the events it accepts and the state it is in.
+"""One package's life at a location: the state it is in, the events it accepts and the
+rules that move it (``domain/orders.py`` builds the order on top of these).
 
 Locations often skip steps (a 3PL may report only ``shipped``), so any forward move
 along the flow is allowed; moving back, repeating a step, or touching a closed
@@ -8,20 +9,12 @@ fulfillment is an ``InvalidTransition``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.errors import InvalidTransition
-from domain.models import (
-    DeliveryType,
-    FulfillmentStatus,
-    LocationEventType,
-)
+from domain.models import DeliveryType, Destination, FulfillmentStatus, LocationEventType
 from domain.routing.types import RoutingLine
-
-if TYPE_CHECKING:
-    from domain.orders import FulfillmentView
 
 S = FulfillmentStatus
 E = LocationEventType
@@ -72,6 +65,27 @@ class TimelineEntry(BaseModel):
     reason: str | None = None
     actor: str = "system"
     detail: dict[str, object] | None = None
+
+
+class FulfillmentView(BaseModel):
+    """One package's state as its workflow knows it."""
+
+    fulfillment_id: str
+    order_id: str
+    location_id: str
+    status: FulfillmentStatus
+    lines: list[RoutingLine]
+    delivery: DeliveryType = DeliveryType.SHIP
+    carrier: str | None = None
+    tracking_number: str | None = None
+    reason: str | None = None
+    ship_to: Destination | None = None
+    events: list[TimelineEntry] = Field(default_factory=list)
+    processed_events: dict[str, LocationEventType] = Field(
+        default_factory=dict,
+        description="Events already applied, by the location's event_id: a repeat of one "
+        "changes nothing, and an event_id is never reused for another event",
+    )
 
 
 def next_status(

@@ -17,11 +17,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
-    TypeAdapter,
-    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -50,13 +47,11 @@ FULFILLMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}-F[0-9]{1,4}$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
-POSTAL_CODE_PATTERN = r"^[0-9]{5}(-[0-9]{4})?$"
-"""A US ZIP or ZIP+4, as the API takes it (a network file may pad it with spaces)."""
 
 
 def _duration(value: object) -> timedelta:
     try:
-        return parse_duration(value)  # type: ignore[arg-type]
+        return parse_duration(value)
     except DurationTooLong as exc:
         raise refused("duration_too_long", str(exc)) from None
 
@@ -75,49 +70,6 @@ Duration = Annotated[
         }
     ),
 ]
-
-EDGE = ConfigDict(extra="forbid", strict=True)
-"""Request bodies: a field the model does not have is a 422 naming it, and nothing is
-coerced (``"3"`` is not a quantity), so the OpenAPI schema states exactly what is taken.
-Enum, date and time fields say ``Field(strict=False)`` (FastAPI hands the model decoded
-JSON, where those are strings). Only the API's models carry it: state a workflow history
-holds stays lenient."""
-
-
-_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
-
-
-def _whole(value: object) -> object:
-    """JSON's ``3.0`` as the integer 3 (JSON Schema counts it as an integer), in
-    containers too; any other value as it came."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, list):
-        return [_whole(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _whole(item) for key, item in value.items()}
-    return value
-
-
-class EdgeModel(BaseModel):
-    """Base (or mixin, after the domain model) of every request body: ``EDGE``."""
-
-    model_config = EDGE
-
-    @model_validator(mode="before")
-    @classmethod
-    def _whole_numbers(cls, data: object) -> object:
-        return _whole(data)
-
-
-def _text_or_value(value: object) -> object:
-    """Dates and times as ISO text, never a number of seconds (pydantic would take one)."""
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        raise ValueError("write it as ISO 8601 text, e.g. 2025-01-31T12:00:00Z or 15:00")
-    return value
-
-
-IsoText = BeforeValidator(_text_or_value)
 
 
 def refused(kind: str, message: str) -> PydanticCustomError:
@@ -414,9 +366,10 @@ class Network(BaseModel):
 
 
 # Validation that reads data files (ZIP tables, e-mail rules) runs once, at the API edge,
-# on the strict models; the workflow and every reader of its state get the lenient base
-# models, which only check shape. So an upgrade of ``zipcodes`` or ``email-validator`` can
-# never make an order already accepted fail to load from its history.
+# on the strict models of domain/checkout.py; the workflow and every reader of its state
+# get the lenient base models here, which only check shape. So an upgrade of ``zipcodes``
+# or ``email-validator`` can never make an order already accepted fail to load from its
+# history.
 
 
 class Contact(BaseModel):
@@ -424,24 +377,6 @@ class Contact(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=320)
-
-
-_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
-
-
-class Customer(Contact, EdgeModel):
-    """The customer as checkout sends them: the e-mail address is checked."""
-
-    email: str = Field(max_length=320, json_schema_extra={"format": "email"})
-
-    @field_validator("email")
-    @classmethod
-    def _deliverable(cls, value: str) -> str:
-        # email-validator's rules (special-use domains, lengths) go beyond format: email.
-        try:
-            return _EMAIL.validate_python(value)
-        except ValidationError as exc:
-            raise refused("invalid_email", exc.errors()[0]["msg"]) from None
 
 
 class Destination(BaseModel):
@@ -468,26 +403,6 @@ class Destination(BaseModel):
         once, here, instead of on every later read)."""
         point = self.point
         return Destination.model_validate({**self.model_dump(), "lat": point.lat, "lon": point.lon})
-
-
-class ShipTo(Destination, EdgeModel):
-    """Where checkout asks the order to go: the ZIP must be a known US ZIP."""
-
-    postal_code: str = Field(pattern=POSTAL_CODE_PATTERN, max_length=10)
-
-    @field_validator("postal_code")
-    @classmethod
-    def _known_zip(cls, value: str) -> str:
-        return known_zip(value)
-
-
-def known_zip(value: str) -> str:
-    """``value`` if it is a ZIP in the table; else the 422 kind ``unknown_postal_code``."""
-    try:
-        zip_point(value)
-    except UnknownPostalCode as exc:
-        raise refused("unknown_postal_code", str(exc)) from None
-    return value
 
 
 class OrderLine(BaseModel):
@@ -526,44 +441,6 @@ def units_by_sku(lines: Iterable[_Line]) -> dict[str, int]:
     for line in lines:
         units[line.sku] = units.get(line.sku, 0) + line.quantity
     return units
-
-
-class OrderLineRequest(OrderLine, EdgeModel):
-    pass
-
-
-class OrderRequest(PlacedOrder, EdgeModel):
-    """What checkout sends: the body of ``POST /orders``, checked in full."""
-
-    customer: Customer
-    ship_to: ShipTo
-    lines: list[OrderLineRequest] = Field(min_length=1, max_length=200)  # type: ignore[assignment]
-    service_level: ServiceLevel = Field(default=ServiceLevel.GROUND, strict=False)
-    delivery: DeliveryType = Field(default=DeliveryType.SHIP, strict=False)
-
-    @field_validator("lines")
-    @classmethod
-    def _unique_line_ids(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        seen: set[str] = set()
-        for line in lines:
-            if line.line_id in seen:
-                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
-            seen.add(line.line_id)
-        return lines
-
-    @model_validator(mode="after")
-    def _pickup_needs_a_store(self) -> OrderRequest:
-        if self.delivery is DeliveryType.PICKUP and not self.pickup_location_id:
-            raise refused(
-                "inconsistent", "pickup_location_id is required when delivery is 'pickup'"
-            )
-        return self
-
-    def placed(self) -> PlacedOrder:
-        """The order as its workflow will run it: plain types, the destination located."""
-        return PlacedOrder.model_validate(
-            {**self.model_dump(), "ship_to": self.ship_to.located().model_dump()}
-        )
 
 
 def is_identifier(value: str) -> bool:

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from domain.fulfillment import LocationEvent, TimelineEntry
+from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry
 from domain.models import (
     Contact,
     DeliveryType,
     Destination,
     FulfillmentStatus,
-    LocationEventType,
     OrderLine,
     OrderStatus,
     PlacedOrder,
@@ -37,27 +36,6 @@ class FulfillmentRequest(BaseModel):
     delivery: DeliveryType = DeliveryType.SHIP
     sla: Sla
     created_at: datetime | None = None
-
-
-class FulfillmentView(BaseModel):
-    """One package's state as its workflow knows it."""
-
-    fulfillment_id: str
-    order_id: str
-    location_id: str
-    status: FulfillmentStatus
-    lines: list[RoutingLine]
-    delivery: DeliveryType = DeliveryType.SHIP
-    carrier: str | None = None
-    tracking_number: str | None = None
-    reason: str | None = None
-    ship_to: Destination | None = None
-    events: list[TimelineEntry] = Field(default_factory=list)
-    processed_events: dict[str, LocationEventType] = Field(
-        default_factory=dict,
-        description="Events already applied, by the location's event_id: a repeat of one "
-        "changes nothing, and an event_id is never reused for another event",
-    )
 
 
 class OrderView(BaseModel):

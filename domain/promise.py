@@ -11,24 +11,15 @@ are not modelled.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from domain.geo import Point
-from domain.models import (
-    DeliveryType,
-    EdgeModel,
-    Identifier,
-    IsoText,
-    Location,
-    ServiceLevel,
-    ShipTo,
-    units_by_sku,
-)
+from domain.models import DeliveryType, Destination, Location, ServiceLevel
 from domain.orders import AllocationRequest
 from domain.routing.types import RoutingDecision, RoutingLine
 
@@ -88,33 +79,17 @@ def ready_by(now: datetime, zone: ZoneInfo, preparation: timedelta) -> datetime:
 # --- what checkout asks, and what it is told --------------------------------------------
 
 
-class PromiseLine(EdgeModel):
-    sku: Identifier
-    quantity: int = Field(gt=0, le=10_000)
+class Cart(Protocol):
+    """What a promise is asked about: the units by SKU, where they would go, and the sales
+    channel (the body of ``POST /promise``, ``starter/api/schemas.py``, is one)."""
 
+    @property
+    def ship_to(self) -> Destination: ...
 
-class PromiseRequest(EdgeModel):
-    """The body of ``POST /promise``: a cart and where it would go. Nothing is reserved."""
+    @property
+    def channel(self) -> str | None: ...
 
-    lines: list[PromiseLine] = Field(min_length=1, max_length=200)
-    ship_to: ShipTo
-    service_level: ServiceLevel | None = Field(
-        default=None, strict=False, description="Only this service level (default: every one)"
-    )
-    pickup_radius_miles: float = Field(default=DEFAULT_PICKUP_RADIUS_MILES, gt=0, le=500)
-    channel: str | None = Field(default=None, max_length=100)
-    at: Annotated[AwareDatetime | None, IsoText] = Field(
-        default=None, strict=False, description="When the order would be placed (default: now)"
-    )
-
-    @field_validator("at")
-    @classmethod
-    def _utc(cls, at: datetime | None) -> datetime | None:
-        return at.astimezone(UTC) if at is not None else None
-
-    def units_by_sku(self) -> dict[str, int]:
-        """Total units per SKU in first-appearance order, as ``OrderRequest`` counts them."""
-        return units_by_sku(self.lines)
+    def units_by_sku(self) -> dict[str, int]: ...
 
 
 class PromisedPackage(BaseModel):
@@ -167,7 +142,7 @@ class Promise(BaseModel):
 
 
 def trial_allocation(
-    promise: PromiseRequest,
+    promise: Cart,
     point: Point,
     *,
     service_level: ServiceLevel,

@@ -10,6 +10,7 @@ is kept in memory beside ``domain.geo``'s.
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.geo import Point, miles_between, normalize_zip, zip_point
@@ -33,10 +34,10 @@ def nearest_zone(lat: float, lon: float) -> str:
     import zipcodes  # lazily, as domain.geo does: it reads a 40k-row file
 
     here = Point(lat, lon)
-    every = zipcodes.list_all()  # the package's own cached list
+    every: list[dict[str, Any]] = zipcodes.list_all()  # the package's own cached list
     # A cheap box first, so the exact distance runs on a handful of ZIPs.
     for box in (0.5, 2.0, 8.0, 360.0):
-        near = [
+        near: list[tuple[float, float, str]] = [
             (float(z["lat"]), float(z["long"]), z["timezone"])
             for z in every
             if abs(float(z["lat"]) - lat) <= box
@@ -53,8 +54,8 @@ def zip_zone(postal_code: str) -> str:
     """The IANA zone of a ZIP code (the nearest ZIP's if it names none)."""
     import zipcodes
 
-    found = zipcodes.matching(normalize_zip(postal_code))
-    zone = (found[0].get("timezone") or "") if found else ""
+    found: list[dict[str, Any]] = zipcodes.matching(normalize_zip(postal_code))
+    zone: str = (found[0].get("timezone") or "") if found else ""
     if _valid(zone):
         return zone
     point = zip_point(postal_code)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from domain.checkout import OrderRequest
 from domain.errors import InvalidOrder, UnknownSku
 from domain.fulfillment import LocationEvent
-from domain.models import DeliveryType, OrderRequest
+from domain.models import DeliveryType
 from domain.orders import EventReceipt, RerouteRequest, RerouteResult
 from services.network import known_location
 from services.ports import NetworkCatalog, OrderGateway

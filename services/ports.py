@@ -3,7 +3,7 @@
 Services are typed against these, never against the concrete adapters, so a test can hand
 them a small fake and the adapters can change shape behind them. Each is satisfied
 structurally: ``adapters.order_gateway.OrderGateway`` is an ``OrderGateway``,
-``adapters.store.InventoryStore`` is every store port here, ``adapters.catalog.Catalog``
+``adapters.store.InventoryStore`` is every store port here, ``adapters.network_cache.NetworkCache``
 is a ``NetworkCatalog``. A port lists only what services, routes and console pages call.
 """
 
@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.access import TokenGrant
+from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
-from domain.models import Location, Network, OrderRequest, OrderStatus, PlacedOrder, Sku
+from domain.models import Location, Network, OrderStatus, PlacedOrder, Sku
 from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
 
 if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs here
@@ -109,7 +110,7 @@ class OrderGateway(OrderReader, StockListeners, Protocol):
 
 
 class NetworkCatalog(Protocol):
-    """The network as last read from the store (``adapters.catalog.Catalog``: a cache)."""
+    """The network as last read from the store (``adapters.network_cache.NetworkCache``: a cache)."""
 
     def network(self) -> Network:
         """The whole network: locations, SKUs, settings."""

@@ -10,9 +10,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from domain.fulfillment import FulfillmentView
 from domain.ids import order_id_of_fulfillment
 from domain.models import DeliveryType, FulfillmentStatus, Network, Sla
-from domain.orders import FulfillmentView, OrderView
+from domain.orders import OrderView
 from services.ports import OrderReader, StockReads
 
 DueStep = Literal["accept", "ship", "ready_for_pickup", "pickup"]

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.orders import (
-    FulfillmentView,
-    RerouteRequest,
-    RerouteResult,
-    ShortfallNotice,
-)
+from domain.fulfillment import FulfillmentView
+from domain.orders import RerouteRequest, RerouteResult, ShortfallNotice
 
 
 @dataclass

@@ -31,12 +31,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.inventory import InventoryActivities
     from activities.messages import ReleaseRequest
     from domain.errors import CancelRefused, InvalidTransition, RerouteRefused, UnknownFulfillment
-    from domain.fulfillment import is_delivered, is_repeat
+    from domain.fulfillment import FulfillmentView, is_delivered, is_repeat
     from domain.models import DeliveryType, FulfillmentStatus, OrderStatus
     from domain.orders import (
         CancelRequest,
         EventReceipt,
-        FulfillmentView,
         LocationEventEnvelope,
         NewOrder,
         OrderOutcome,

@@ -23,12 +23,11 @@ from activities.inventory import InventoryActivities
 from activities.messages import CommitRequest, ReleaseRequest
 from domain.durations import format_duration
 from domain.errors import InvalidTransition, UnknownFulfillment
-from domain.fulfillment import is_delivered, next_status, split_shortfall
+from domain.fulfillment import FulfillmentView, is_delivered, next_status, split_shortfall
 from domain.models import DeliveryType, FulfillmentStatus, LocationEventType
 from domain.orders import (
     CancelAtLocationRequest,
     FulfillmentRequest,
-    FulfillmentView,
     LocationEventEnvelope,
     OrderView,
     ShortfallNotice,

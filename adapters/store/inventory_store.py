@@ -1,21 +1,18 @@
 """``InventoryStore``: the one object the rest of Switchyard calls for stock.
 
-Synchronous and thread-safe: one engine, a unit of work (session and transaction) per
-call, so Temporal's sync activities (thread pool) and FastAPI's sync routes can share one
-instance. Every method is one transaction, and every movement of stock writes its ledger
-row in that same transaction.
+Synchronous and thread-safe (``TransactionalStore``, adapters/store/transactions.py: a
+unit of work per call, run again on a deadlock), so Temporal's sync activities and
+FastAPI's sync routes can share one instance. Every method is one transaction, and every
+movement of stock writes its ledger row in that same transaction.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 
 from adapters.store import (
     catalogue,
@@ -26,16 +23,12 @@ from adapters.store import (
     subscriptions,
     tokens,
 )
-from adapters.store.engine import READ_ONLY, create_store_engine
-from adapters.store.errors import StoreUnavailable
-from adapters.store.migrate import upgrade_to_head
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
-from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
+from adapters.store.transactions import TransactionalStore
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import (
     LedgerRow,
     LocationChange,
-    MovementKind,
     PackageReservation,
     ReservationStatus,
     ReservationView,
@@ -45,35 +38,9 @@ from adapters.store.views import (
 from domain.access import TokenGrant
 from domain.models import Location, Network, Sku
 
-T = TypeVar("T")
 
-_ATTEMPTS = 5
-# PostgreSQL deadlock_detected and serialization_failure: both mean "run it again".
-_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
-
-
-class InventoryStore:
+class InventoryStore(TransactionalStore):
     """Stock levels, reservations and their ledger, on SQLite or PostgreSQL."""
-
-    def __init__(self, database_url: str, *, echo: bool = False) -> None:
-        self.database_url = database_url
-        self._engine = create_store_engine(database_url, echo=echo)
-        self._reader = self._engine.execution_options(**{READ_ONLY: True})
-        # Reports that read several tables need one snapshot; SQLite's read transaction
-        # already is one, PostgreSQL's READ COMMITTED is not.
-        self._snapshot_reader: Engine = (
-            self._reader.execution_options(isolation_level="REPEATABLE READ")
-            if self._engine.dialect.name == "postgresql"
-            else self._reader
-        )
-
-    def close(self) -> None:
-        """Close the pooled connections (tests, shutdown)."""
-        self._engine.dispose()
-
-    def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision; safe to call at every start."""
-        upgrade_to_head(self._engine)
 
     # --- the network ----------------------------------------------------------------
 
@@ -141,7 +108,7 @@ class InventoryStore:
 
     def balances(self, sku: str) -> list[StockBalance]:
         """Every location's balance of ``sku`` (zero rows included), by location id."""
-        return self._read(lambda uow: [_balance(r) for r in uow.inventory.balances_of(sku)])
+        return self._read(lambda uow: [StockBalance.of(r) for r in uow.inventory.balances_of(sku)])
 
     def location_balances(
         self,
@@ -154,7 +121,7 @@ class InventoryStore:
         """The SKU balances at ``location_id``, by SKU; page with ``after_sku`` or ``offset``."""
         return self._read(
             lambda uow: [
-                _balance(r)
+                StockBalance.of(r)
                 for r in uow.inventory.balances_at(
                     location_id, after_sku=after_sku, offset=offset, limit=limit
                 )
@@ -172,7 +139,7 @@ class InventoryStore:
             row = uow.inventory.stock(location_id, sku)
             if row is None:
                 return StockBalance(location_id=location_id, sku=sku, on_hand=0, reserved=0)
-            return _balance(row)
+            return StockBalance.of(row)
 
         return self._read(work)
 
@@ -259,7 +226,7 @@ class InventoryStore:
         """Open reservations (of one order, or all), by location and SKU."""
         return self._read(
             lambda uow: [
-                _reservation(r)
+                ReservationView.of(r)
                 for r in uow.inventory.reservations(order_id, status=ReservationStatus.OPEN)
             ]
         )
@@ -267,7 +234,7 @@ class InventoryStore:
     def reservations(self, order_id: str) -> list[ReservationView]:
         """Every reservation of an order, whatever its status."""
         return self._read(
-            lambda uow: [_reservation(r) for r in uow.inventory.reservations(order_id)]
+            lambda uow: [ReservationView.of(r) for r in uow.inventory.reservations(order_id)]
         )
 
     def record_shortfall(
@@ -340,7 +307,7 @@ class InventoryStore:
     ) -> StockBalance:
         """Units arrived: on_hand += quantity. Raises ``UnknownLocation``/``UnknownSku``."""
         return self._write(
-            lambda uow: _balance(
+            lambda uow: StockBalance.of(
                 movements.receive(uow, location_id, sku, quantity, reference, actor)
             )
         )
@@ -357,7 +324,7 @@ class InventoryStore:
     ) -> StockBalance:
         """on_hand += delta; ``WouldUnderflow`` if on_hand would drop below reserved or 0."""
         return self._write(
-            lambda uow: _balance(
+            lambda uow: StockBalance.of(
                 movements.adjust(uow, location_id, sku, delta, reason, reference, actor)
             )
         )
@@ -374,7 +341,7 @@ class InventoryStore:
     ) -> StockBalance:
         """A cycle count sets on_hand; the ledger row holds the difference. Same floor rule."""
         return self._write(
-            lambda uow: _balance(
+            lambda uow: StockBalance.of(
                 movements.count(uow, location_id, sku, on_hand, reason, reference, actor)
             )
         )
@@ -400,7 +367,7 @@ class InventoryStore:
                 was = before.on_hand if before is not None else 0  # the row object is refreshed
                 row = movements.count(uow, location_id, sku, units, reason, reference, actor)
                 delta = row.on_hand - was
-                changes.append((_balance(row), delta))
+                changes.append((StockBalance.of(row), delta))
             return changes
 
         return self._write(work)
@@ -411,7 +378,7 @@ class InventoryStore:
         """The movements of one balance, newest first; page with ``before_id``."""
         return self._read(
             lambda uow: [
-                _ledger_row(r)
+                LedgerRow.of(r)
                 for r in uow.inventory.ledger(location_id, sku, limit=limit, before_id=before_id)
             ]
         )
@@ -502,83 +469,3 @@ class InventoryStore:
     def deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
         """A subscription's deliveries, the newest first."""
         return self._read(lambda uow: subscriptions.deliveries(uow, subscription_id, limit))
-
-    # --- plumbing -------------------------------------------------------------------
-
-    def _write(self, work: Callable[[UnitOfWork], T]) -> T:
-        """Run ``work`` in a write transaction and commit it (rolled back if it raises)."""
-
-        def attempt() -> T:
-            with UnitOfWork(self._engine) as uow:
-                result = work(uow)
-                uow.commit()
-                return result
-
-        return _retrying(attempt)
-
-    def _read(self, work: Callable[[UnitOfWork], T], *, snapshot: bool = False) -> T:
-        engine = self._snapshot_reader if snapshot else self._reader
-
-        def attempt() -> T:
-            with UnitOfWork(engine) as uow:
-                return work(uow)
-
-        return _retrying(attempt)
-
-
-def _retrying(attempt: Callable[[], T]) -> T:
-    """Run a whole transaction again when the database asks for it (deadlock, busy).
-
-    Anything else the driver calls operational (refused or lost connection, a server
-    restarting) and a pool with no free connection end as ``StoreUnavailable``."""
-    for n in range(_ATTEMPTS):
-        try:
-            return attempt()
-        except OperationalError as exc:
-            if n == _ATTEMPTS - 1 or not _transient(exc):
-                raise StoreUnavailable(f"the database cannot answer now: {exc.orig}") from exc
-            time.sleep(0.01 * 2**n)
-        except PoolTimeout as exc:
-            raise StoreUnavailable(f"the database has no free connection: {exc}") from exc
-    raise AssertionError("unreachable")
-
-
-def _transient(exc: OperationalError) -> bool:
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate in _TRANSIENT_SQLSTATES or "database is locked" in str(exc.orig)
-
-
-def _balance(row: StockRow) -> StockBalance:
-    return StockBalance(
-        location_id=row.location_id, sku=row.sku, on_hand=row.on_hand, reserved=row.reserved
-    )
-
-
-def _reservation(row: ReservationRow) -> ReservationView:
-    return ReservationView(
-        order_id=row.order_id,
-        fulfillment_id=row.fulfillment_id,
-        sku=row.sku,
-        location_id=row.location_id,
-        quantity=row.quantity,
-        status=ReservationStatus(row.status),
-        allocation_key=row.allocation_key,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _ledger_row(row: LedgerEntryRow) -> LedgerRow:
-    assert row.id is not None
-    return LedgerRow(
-        id=row.id,
-        at=row.at,
-        kind=MovementKind(row.kind),
-        location_id=row.location_id,
-        sku=row.sku,
-        on_hand_delta=row.on_hand_delta,
-        reserved_delta=row.reserved_delta,
-        reason=row.reason,
-        reference=row.reference,
-        actor=row.actor,
-    )

@@ -21,6 +21,7 @@ from adapters.store.tables import (
     AllocationRow,
     BackorderRow,
     LedgerEntryRow,
+    LocationChangeRow,
     LocationRow,
     MetaRow,
     ReservationRow,
@@ -36,6 +37,7 @@ NETWORK_VERSION = "network_version"
 # The statements every order runs (reserve, ship), built once with bound parameters on
 # the tables themselves: building an ORM expression per call, and the ORM's bookkeeping
 # for rows nobody reads back, were most of the CPU an allocation spent in the store.
+# (SQLModel gives each table class its __table__ at runtime; its types do not declare it.)
 _stock = StockRow.__table__  # type: ignore[attr-defined]
 _ledger = LedgerEntryRow.__table__  # type: ignore[attr-defined]
 _allocations = AllocationRow.__table__  # type: ignore[attr-defined]
@@ -366,7 +368,7 @@ class CatalogueRepository:
     def location(self, location_id: str) -> LocationRow | None:
         return self._s.get(LocationRow, location_id)
 
-    def add(self, row: SkuRow | LocationRow | StockRow) -> None:
+    def add(self, row: SkuRow | LocationRow | StockRow | LocationChangeRow) -> None:
         self._s.add(row)
 
     def get_meta(self, key: str) -> Any:

@@ -49,7 +49,8 @@ def first_answer(uow: UnitOfWork, order_id: str, allocation_key: str) -> str | N
         raise AllocationKeyReused(
             f"allocation key {allocation_key!r} belongs to order {first.order_id}, not {order_id}"
         )
-    return first.decision_json
+    decision_json: str = first.decision_json
+    return decision_json
 
 
 def reserve_plan(
@@ -186,19 +187,19 @@ def commit_shipment(
         shipped = row.quantity if shipped_by_sku is None else shipped_by_sku.get(row.sku, 0)
         rest = row.quantity - shipped
         uow.inventory.move(row.location_id, row.sku, on_hand=-shipped, reserved=-row.quantity)
-        at = {"reference": fulfillment_id, "actor": actor}
         if shipped:
             entries.append(
                 ledger_entry(
                     MovementKind.SHIP, row.location_id, row.sku,
-                    on_hand=-shipped, reserved=-shipped, reason="shipped", **at,
+                    on_hand=-shipped, reserved=-shipped, reason="shipped",
+                    reference=fulfillment_id, actor=actor,
                 )
             )  # fmt: skip
         if rest:
             entries.append(
                 ledger_entry(
                     MovementKind.RELEASE, row.location_id, row.sku,
-                    reserved=-rest, reason="shipped short", **at,
+                    reserved=-rest, reason="shipped short", reference=fulfillment_id, actor=actor,
                 )
             )  # fmt: skip
         row.quantity, row.updated_at = shipped, utcnow()

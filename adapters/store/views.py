@@ -1,13 +1,18 @@
-"""What the store hands back and takes in: frozen value objects, free of any session."""
+"""What the store hands back and takes in: frozen value objects, free of any session
+(each ``of(row)`` copies a table row into one)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.access import Role
+
+if TYPE_CHECKING:
+    from adapters.store.tables import LedgerEntryRow, ReservationRow, StockRow
 
 
 class ReservationStatus(StrEnum):
@@ -39,6 +44,12 @@ class StockBalance(_Frozen):
     on_hand: int
     reserved: int
 
+    @classmethod
+    def of(cls, row: StockRow) -> StockBalance:
+        return cls(
+            location_id=row.location_id, sku=row.sku, on_hand=row.on_hand, reserved=row.reserved
+        )
+
     @property
     def available(self) -> int:
         return max(self.on_hand - self.reserved, 0)
@@ -68,6 +79,20 @@ class ReservationView(_Frozen):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: ReservationRow) -> ReservationView:
+        return cls(
+            order_id=row.order_id,
+            fulfillment_id=row.fulfillment_id,
+            sku=row.sku,
+            location_id=row.location_id,
+            quantity=row.quantity,
+            status=ReservationStatus(row.status),
+            allocation_key=row.allocation_key,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
 
 class LedgerRow(_Frozen):
     """One movement: deltas on ``on_hand`` and ``reserved``, and who did it and why."""
@@ -82,6 +107,22 @@ class LedgerRow(_Frozen):
     reason: str
     reference: str | None
     actor: str
+
+    @classmethod
+    def of(cls, row: LedgerEntryRow) -> LedgerRow:
+        assert row.id is not None  # a row read back from the table has its id
+        return cls(
+            id=row.id,
+            at=row.at,
+            kind=MovementKind(row.kind),
+            location_id=row.location_id,
+            sku=row.sku,
+            on_hand_delta=row.on_hand_delta,
+            reserved_delta=row.reserved_delta,
+            reason=row.reason,
+            reference=row.reference,
+            actor=row.actor,
+        )
 
 
 class LocationChange(_Frozen):

@@ -224,7 +224,7 @@ class RoutingNetwork:
             np.sin((lat2 - self._lat) / 2) ** 2
             + self._cos * math.cos(lat2) * np.sin((lon2 - self._lon) / 2) ** 2
         )
-        miles = (2 * _EARTH_RADIUS_MILES) * np.arcsin(np.sqrt(h))
+        miles: np.ndarray = (2 * _EARTH_RADIUS_MILES) * np.arcsin(np.sqrt(h))
         if limits:
             gap = np.abs(miles[:, None] - np.asarray(limits)[None, :]).min(axis=1)
             for rank in np.flatnonzero(gap < _NEAR_LIMIT_MILES).tolist():

@@ -250,7 +250,9 @@ def compute_prices(
         need = np.array([demand[r] for r in demand])
         n, m = len(supply), len(cols)
         rows = np.array([i for i, _ in supply])
-        c = np.concatenate([costs[np.ix_(rows, cols)].ravel(), np.full(m, LOST_SALE_DOLLARS)])
+        c = np.concatenate(
+            [costs[np.ix_(rows, np.asarray(cols))].ravel(), np.full(m, LOST_SALE_DOLLARS)]
+        )
         # x(i, r) is variable i*m + r; lost(r) is n*m + r.
         ub_rows = np.repeat(np.arange(n), m)
         a_ub = coo_matrix((np.ones(n * m), (ub_rows, np.arange(n * m))), shape=(n, n * m + m))

@@ -1,4 +1,5 @@
-"""``report.html`` for ``dom simulate``: one self-contained page, charts drawn as inline SVG.
+"""What ``dom simulate`` leaves behind: each run's ``decisions.jsonl`` and ``summary.json``,
+and ``report.html``, one self-contained page, charts drawn as inline SVG.
 
 No scripts, fonts or styles are fetched from anywhere, so the page opens offline and can
 be mailed around. Several runs (policies, or rules files) are drawn side by side.
@@ -6,16 +7,15 @@ be mailed around. Several runs (policies, or rules files) are drawn side by side
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from domain.models import Network
-
-if TYPE_CHECKING:
-    from domain.routing.simulate import Run
+from domain.routing.simulate import Run
 
 PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0891b2", "#84cc16"]
 _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
@@ -29,7 +29,7 @@ def _nice(peak: float) -> float:
     """The axis top: ``peak`` rounded up to a round multiple of a power of ten."""
     if peak <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(peak))
+    power: float = 10 ** math.floor(math.log10(peak))
     return next(m * power for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= peak)
 
 
@@ -301,3 +301,28 @@ copy. Decision times are the routing call alone.</p>
 {_spared(runs)}
 </body></html>
 """
+
+
+def write_run(run: Run, directory: Path) -> None:
+    """``decisions.jsonl`` and ``summary.json`` for one run, in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "decisions.jsonl").open("w") as out:
+        for record in run.decisions:
+            out.write(json.dumps(record) + "\n")
+    (directory / "summary.json").write_text(json.dumps(run.summary, indent=2) + "\n")
+
+
+def write_outputs(runs: Sequence[Run], out: Path, network: Network) -> list[Path]:
+    """The first run's files in ``out``; with several runs, each under ``out/runs/NAME``;
+    and ``out/report.html`` comparing them. Returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_run(runs[0], out)
+    written = [out / "decisions.jsonl", out / "summary.json"]
+    if len(runs) > 1:
+        for run in runs:
+            write_run(run, out / "runs" / run.name)
+            written.append(out / "runs" / run.name)
+    report = out / "report.html"
+    report.write_text(render_report(runs, network))
+    written.append(report)
+    return written

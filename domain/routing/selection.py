@@ -34,7 +34,7 @@ def _weight(problem: OrderProblem) -> int:
 def _unit_costs(problem: OrderProblem, rows: np.ndarray, prices: PriceView | None) -> np.ndarray:
     """Cost units per unit of each order SKU from each candidate row (candidates x SKUs)."""
     per_lb = problem.costs.per_lb[problem.ranks[rows]]
-    units = per_lb[:, None] * np.asarray(problem.weights, dtype=np.int64)[None, :]
+    units: np.ndarray = per_lb[:, None] * np.asarray(problem.weights, dtype=np.int64)[None, :]
     if prices is not None:
         units = units + prices.extra[rows]
     return units
@@ -140,10 +140,11 @@ def _split_floor(problem: OrderProblem, rows: np.ndarray, prices: PriceView | No
     cheapest = units.min(axis=0)
     premium = np.where(problem.available[rows] > 0, units - cheapest,
                        np.iinfo(np.int64).max).min(axis=1)  # fmt: skip
-    return (
+    floor: np.ndarray = (
         fixed + int(fixed.min()) + problem.split_penalty + int((cheapest * quantities).sum())
         + premium + problem.day_cost * np.maximum(transit, int(transit.min()))
     )  # fmt: skip
+    return floor
 
 
 def _bounded(

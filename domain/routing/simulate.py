@@ -8,7 +8,6 @@ order) and ``summary.json``; ``report.html`` (see ``report.py``) shows runs side
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from domain.models import DeliveryType, Network, OrderRequest
+from domain.checkout import OrderRequest
+from domain.models import DeliveryType, Network, PlacedOrder
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES, Policy, route
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices
@@ -117,8 +117,9 @@ def load_orders(path: Path, network: Network) -> list[OrderRequest]:
     return orders
 
 
-def routing_request(order: OrderRequest) -> RoutingRequest:
-    """What the router is asked for a checkout body (as the order workflow asks it)."""
+def routing_request(order: PlacedOrder) -> RoutingRequest:
+    """What the router is asked for an order (as the order workflow asks it); a checkout
+    body (``OrderRequest``) is one too."""
     point = order.ship_to.point
     return RoutingRequest(
         order_id=order.order_id,
@@ -178,14 +179,14 @@ def _record(decision: RoutingDecision, ms: float) -> dict[str, Any]:
 
 def replay(
     network: Network,
-    orders: Sequence[OrderRequest],
+    orders: Sequence[PlacedOrder],
     rules: Rules,
     policy: Policy = "optimal",
     *,
     name: str | None = None,
     rules_source: str = "built-in",
     progress: Callable[[], None] | None = None,
-    history: Sequence[OrderRequest] = (),
+    history: Sequence[PlacedOrder] = (),
 ) -> Run:
     """Route ``orders`` in turn against ``network``'s stock, depleting it; time each call.
 
@@ -298,33 +299,6 @@ def summarize(run: Run) -> dict[str, Any]:
         "zone_mix": dict(sorted(zones.items(), key=lambda kv: (kv[0] == "pickup", kv[0]))),
         "units_by_location": dict(sorted(units.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
-
-
-def write_run(run: Run, directory: Path) -> None:
-    """``decisions.jsonl`` and ``summary.json`` for one run, in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "decisions.jsonl").open("w") as out:
-        for record in run.decisions:
-            out.write(json.dumps(record) + "\n")
-    (directory / "summary.json").write_text(json.dumps(run.summary, indent=2) + "\n")
-
-
-def write_outputs(runs: Sequence[Run], out: Path, network: Network) -> list[Path]:
-    """The first run's files in ``out``; with several runs, each under ``out/runs/NAME``;
-    and ``out/report.html`` comparing them. Returns the files written."""
-    from domain.routing.report import render_report
-
-    out.mkdir(parents=True, exist_ok=True)
-    write_run(runs[0], out)
-    written = [out / "decisions.jsonl", out / "summary.json"]
-    if len(runs) > 1:
-        for run in runs:
-            write_run(run, out / "runs" / run.name)
-            written.append(out / "runs" / run.name)
-    report = out / "report.html"
-    report.write_text(render_report(runs, network))
-    written.append(report)
-    return written
 
 
 def run_names(

@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from adapters.catalog import Catalog
 from adapters.encryption import EncryptionCodec
+from adapters.network_cache import NetworkCache
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
@@ -110,7 +110,7 @@ def create_app(
         if own_store:
             await run_in_threadpool(app.state.store.migrate)
         app.state.authenticator = Authenticator(app.state.store, settings.admin_token_value)
-        app.state.catalog = Catalog(app.state.store)
+        app.state.catalog = NetworkCache(app.state.store)
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
         app.state.subscribed_types = subscriptions.SubscribedTypes(app.state.store)

@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from adapters.store import LedgerRow
 from domain.access import Principal, Right
-from domain.models import ID_PATTERN, EdgeModel, Identifier
+from domain.checkout import EdgeModel
+from domain.models import ID_PATTERN, Identifier
 from domain.routing.rules import Rules, default_rules
 from services import stock
 from services.errors import NotFound

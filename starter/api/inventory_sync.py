@@ -15,7 +15,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from domain.models import ID_PATTERN, EdgeModel, Identifier, refused
+from domain.checkout import EdgeModel
+from domain.models import ID_PATTERN, Identifier, refused
 from starter.api.store_errors import UnsupportedMediaType
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})

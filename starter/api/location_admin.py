@@ -1,7 +1,7 @@
 """Managing the network's locations: list, add, read, and change them.
 
 A change takes effect for the next order at once: ``update_location`` bumps the
-network's version, and every ``Catalog`` (the API's, each worker's) re-reads the
+network's version, and every ``NetworkCache`` (the API's, each worker's) re-reads the
 network when the version moves. Stock is not changed here: it moves through the
 inventory endpoints, so the ledger explains every unit.
 
@@ -23,23 +23,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from adapters.store.views import LocationChange
 from adapters.webhook_urls import UnsafeWebhook, UnsafeWebhookUrl, WebhookPolicy
 from domain.access import Principal, Right
+from domain.checkout import POSTAL_CODE_PATTERN, EdgeModel, IsoText, known_zip
 from domain.errors import UnknownSku
 from domain.models import (
     ID_PATTERN,
     MAX_HANDLING_COST,
     MAX_PRIORITY,
     MAX_UNITS,
-    POSTAL_CODE_PATTERN,
-    EdgeModel,
     Identifier,
-    IsoText,
     Location,
     LocationKind,
     ManualAdapterConfig,
     SimulatedAdapterConfig,
     Sla,
     WebhookAdapterConfig,
-    known_zip,
 )
 from services import network
 from services.network import known_location, location_settings

@@ -13,7 +13,8 @@ from pydantic import AwareDatetime, BaseModel
 from adapters import metrics
 from adapters.order_search import OrderSummary
 from domain.access import Principal, Right
-from domain.models import ID_PATTERN, IsoText, OrderRequest, OrderStatus
+from domain.checkout import IsoText, OrderRequest
+from domain.models import ID_PATTERN, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from services import orders
 from services.repair import Repaired, release_closed_order

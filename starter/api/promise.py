@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.store import InventoryStore
 from domain.access import Right
 from domain.errors import UnknownSku
@@ -24,7 +24,6 @@ from domain.models import DEFAULT_SLA, DeliveryType, Location, ServiceLevel
 from domain.promise import (
     PickupOption,
     Promise,
-    PromiseRequest,
     ShipOption,
     Unavailable,
     pickup_option,
@@ -37,6 +36,7 @@ from services.inventory import route_on_live_stock
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
+from starter.api.schemas import PromiseRequest
 
 router = APIRouter(tags=["promise"])
 
@@ -57,7 +57,9 @@ async def promise(body: PromiseRequest, request: Request, store: StoreDep) -> Pr
     return await run_in_threadpool(quote, body, request.app.state.catalog, store, rules)
 
 
-def quote(body: PromiseRequest, catalog: Catalog, store: InventoryStore, rules: Rules) -> Promise:
+def quote(
+    body: PromiseRequest, catalog: NetworkCache, store: InventoryStore, rules: Rules
+) -> Promise:
     """The promise for ``body`` on the live network and stock."""
     skus = catalog.skus()
     for i, line in enumerate(body.lines):

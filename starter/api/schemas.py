@@ -1,24 +1,31 @@
-"""The request bodies the API and the web console both take.
+"""Request bodies of the HTTP API that are not the domain's own shapes.
 
 The console's forms are turned into these very bodies, so a form is refused exactly
-where (and in the words) the API refuses the same request. Only the bodies both edges
-share live here (and ``NewSku``, whose fields are ``SkuPatch``'s); the rest stay beside
-their routes.
+where (and in the words) the API refuses the same request. Request bodies take ``EDGE``
+(``EdgeModel``, domain/checkout.py): an unknown field is a 422 naming it, nothing is
+coerced. Shapes that other doors share (the checkout order, ``OrderRequest``; the
+workflow's update bodies) stay in the domain.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from datetime import UTC, datetime
+from typing import Annotated
 
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from domain.checkout import EdgeModel, IsoText, ShipTo
 from domain.fulfillment import LocationEvent
 from domain.models import (
     EVENT_ID_PATTERN,
     IMAGE_URL_PATTERN,
-    EdgeModel,
     Identifier,
     LocationEventType,
+    ServiceLevel,
     refused,
+    units_by_sku,
 )
+from domain.promise import DEFAULT_PICKUP_RADIUS_MILES
 
 # --- orders -----------------------------------------------------------------------------
 
@@ -96,3 +103,35 @@ class LocationEventBody(EdgeModel):
     def event(self) -> LocationEvent:
         """The event as the order workflow takes it."""
         return LocationEvent.model_validate(self.model_dump())
+
+
+# --- promise ----------------------------------------------------------------------------
+
+
+class PromiseLine(EdgeModel):
+    sku: Identifier
+    quantity: int = Field(gt=0, le=10_000)
+
+
+class PromiseRequest(EdgeModel):
+    """The body of ``POST /promise``: a cart and where it would go. Nothing is reserved."""
+
+    lines: list[PromiseLine] = Field(min_length=1, max_length=200)
+    ship_to: ShipTo
+    service_level: ServiceLevel | None = Field(
+        default=None, strict=False, description="Only this service level (default: every one)"
+    )
+    pickup_radius_miles: float = Field(default=DEFAULT_PICKUP_RADIUS_MILES, gt=0, le=500)
+    channel: str | None = Field(default=None, max_length=100)
+    at: Annotated[AwareDatetime | None, IsoText] = Field(
+        default=None, strict=False, description="When the order would be placed (default: now)"
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, at: datetime | None) -> datetime | None:
+        return at.astimezone(UTC) if at is not None else None
+
+    def units_by_sku(self) -> dict[str, int]:
+        """Total units per SKU in first-appearance order, as ``OrderRequest`` counts them."""
+        return units_by_sku(self.lines)

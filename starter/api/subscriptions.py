@@ -19,8 +19,9 @@ from adapters.store.errors import StoreUnavailable
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.webhook_urls import UnsafeWebhookUrl, check_webhook_url
 from domain.access import Principal, Right
+from domain.checkout import EdgeModel
 from domain.events import EventType
-from domain.models import ID_PATTERN, EdgeModel
+from domain.models import ID_PATTERN
 from services.errors import NotFound
 from starter.api.auth import Allowed
 from starter.api.deps import StoreDep

@@ -21,7 +21,8 @@ from domain.access import (
     TokenGrant,
     parse_lifetime,
 )
-from domain.models import ID_PATTERN, EdgeModel
+from domain.checkout import EdgeModel
+from domain.models import ID_PATTERN
 from services.access import Authenticator, expiry, issue_token
 from services.errors import NotFound
 from services.network import known_location

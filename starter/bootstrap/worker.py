@@ -23,8 +23,8 @@ from temporalio.worker import Worker
 from activities.dispatch import DispatchActivities
 from activities.events import EventActivities
 from activities.inventory import InventoryActivities
-from adapters.catalog import Catalog
 from adapters.locations import LocationAdapters
+from adapters.network_cache import NetworkCache
 from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
@@ -112,7 +112,7 @@ def build_worker(
     rules = RulesBook(store).current
     # One catalog for routing and pricing: the same Network object, so the prices'
     # per-location arrays, built in the refresh thread, are the ones routing reads.
-    catalog = Catalog(store)
+    catalog = NetworkCache(store)
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     dispatch = DispatchActivities(parts.adapters, catalog)

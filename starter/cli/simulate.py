@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES
+from domain.routing.report import write_outputs
 from domain.routing.rules import Rules, RulesError, default_rules, load_rules
 from domain.routing.simulate import (
     OrdersFileError,
@@ -22,7 +23,6 @@ from domain.routing.simulate import (
     load_orders,
     replay,
     run_names,
-    write_outputs,
 )
 
 _console = Console(stderr=True)

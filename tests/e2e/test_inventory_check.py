@@ -25,8 +25,9 @@ from adapters.store import (
     ReservationStatus,
     ReservationView,
 )
+from domain.fulfillment import FulfillmentView
 from domain.models import FulfillmentStatus, OrderStatus
-from domain.orders import FulfillmentView, OrderView
+from domain.orders import OrderView
 from domain.routing import RoutingLine
 from starter.cli.inventory import compare
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack

@@ -15,7 +15,8 @@ import pytest
 
 from adapters.locations.webhook import WebhookAdapter
 from adapters.webhook_urls import WebhookPolicy
-from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
+from domain.checkout import ShipTo
+from domain.models import DEFAULT_SLA, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
 from starter.bootstrap.dev_server import free_port

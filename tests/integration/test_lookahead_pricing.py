@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from activities.inventory import InventoryActivities
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
+from domain.checkout import ShipTo
 from domain.geo import zip_point
-from domain.models import ShipTo
 from domain.network_file import load_network
 from domain.orders import Allocation, AllocationRequest
 from domain.routing.price_board import PriceBoard
@@ -68,7 +68,7 @@ class Worker:
     def __init__(self, store: InventoryStore, min_orders: int = 2) -> None:
         self.book = RulesBook(store)
         self.board = PriceBoard(window_orders=100)
-        catalog = Catalog(store)
+        catalog = NetworkCache(store)
         self.activities = InventoryActivities(
             store, rules=self.book.current, prices=self.board, catalog=catalog
         )

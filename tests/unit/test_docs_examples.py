@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from domain.models import OrderRequest
+from domain.checkout import OrderRequest
 from domain.network_file import demo_network, parse_network
 
 README = (Path(__file__).parents[2] / "README.md").read_text()

@@ -14,7 +14,6 @@ from domain.geo import zip_point
 from domain.models import DeliveryType, Location, LocationKind, ServiceLevel
 from domain.promise import (
     DEFAULT_CUTOFF,
-    PromiseRequest,
     delivery_date,
     next_business_day,
     ready_by,
@@ -24,6 +23,7 @@ from domain.promise import (
 )
 from domain.routing.types import Plan, PlannedPackage, RoutingDecision, RoutingLine
 from domain.timezones import location_zone, nearest_zone, zip_zone
+from starter.api.schemas import PromiseRequest
 
 NEW_YORK = ZoneInfo("America/New_York")
 DENVER = ZoneInfo("America/Denver")

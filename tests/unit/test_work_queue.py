@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.fulfillment import TimelineEntry
+from domain.fulfillment import FulfillmentView, TimelineEntry
 from domain.models import (
     DEFAULT_SLA,
     Contact,
@@ -15,7 +15,7 @@ from domain.models import (
     OrderStatus,
     ServiceLevel,
 )
-from domain.orders import FulfillmentView, OrderView
+from domain.orders import OrderView
 from domain.routing.types import RoutingLine
 from services.work_queue import next_deadline, recipient_of
 

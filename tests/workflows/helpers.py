@@ -25,14 +25,9 @@ from activities.names import (
     RELEASE_RESERVATIONS,
 )
 from adapters.order_gateway import OrderGateway
+from domain.checkout import Customer, OrderRequest, ShipTo
 from domain.ids import fulfillment_id, order_workflow_id
-from domain.models import (
-    DEFAULT_SLA,
-    Customer,
-    OrderLine,
-    OrderRequest,
-    ShipTo,
-)
+from domain.models import DEFAULT_SLA, OrderLine
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
 from tests.keys import TEST_KEYS

@@ -21,9 +21,10 @@ from activities.inventory import InventoryActivities
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
+from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
-from domain.models import FulfillmentStatus, OrderRequest, OrderStatus, PlacedOrder
+from domain.models import FulfillmentStatus, OrderStatus, PlacedOrder
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
 from tests.keys import TEST_KEYS

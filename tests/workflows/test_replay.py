@@ -9,8 +9,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from adapters.encryption import KeyRing, new_key
+from domain.checkout import OrderRequest
 from domain.errors import UnknownPostalCode
-from domain.models import OrderRequest
 from starter.bootstrap.temporal import data_converter
 from tests.keys import TEST_KEYS
 from tests.payloads import clear_payloads, raw_bytes
@@ -84,6 +84,7 @@ async def test_histories_replay_after_the_data_file_validators_tighten(
     was accepted with must not stop that order from loading: those checks ran at the edge."""
     import email_validator
 
+    import domain.checkout
     import domain.models
 
     def no_zip_is_known(postal_code: str) -> None:
@@ -92,7 +93,8 @@ async def test_histories_replay_after_the_data_file_validators_tighten(
     def no_email_is_valid(*args: object, **kwargs: object) -> None:
         raise email_validator.EmailNotValidError("tightened for the test")
 
-    monkeypatch.setattr(domain.models, "zip_point", no_zip_is_known)
+    monkeypatch.setattr(domain.models, "zip_point", no_zip_is_known)  # what a history reads
+    monkeypatch.setattr(domain.checkout, "zip_point", no_zip_is_known)  # what the edge checks
     monkeypatch.setattr(email_validator, "validate_email", no_email_is_valid)
     with pytest.raises(ValueError, match="tightened"):  # the edge does refuse it now
         order_request_body()

@@ -14,7 +14,7 @@ from temporalio.api.common.v1 import Payload
 from adapters.encryption import ENCODING, KEY_ID
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
-from domain.models import Customer
+from domain.checkout import Customer
 from services.access import issue_token
 from starter.api import create_app
 from starter.api.limits import MAX_BODY_BYTES, MAX_CODEC_BODY_BYTES

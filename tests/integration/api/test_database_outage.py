@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.catalog import Catalog
+from adapters.network_cache import NetworkCache
 from adapters.shopify import shopify_signature
 from adapters.store import InventoryStore
 from adapters.store.errors import StoreUnavailable
@@ -250,8 +250,8 @@ def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() 
 def test_a_catalog_keeps_the_network_it_read_while_the_store_cannot_answer(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
-    catalog = Catalog(relayed_store)
-    cold = Catalog(relayed_store)
+    catalog = NetworkCache(relayed_store)
+    cold = NetworkCache(relayed_store)
     network = catalog.network()
     relay.cut()
     assert catalog.network() is network

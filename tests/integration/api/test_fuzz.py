@@ -36,6 +36,7 @@ from adapters.order_gateway import UnknownOrder
 from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
+from domain.checkout import OrderRequest
 from domain.errors import (
     CancelRefused,
     InvalidTransition,
@@ -43,18 +44,11 @@ from domain.errors import (
     RerouteRefused,
     UnknownFulfillment,
 )
-from domain.fulfillment import LocationEvent
+from domain.fulfillment import FulfillmentView, LocationEvent
 from domain.ids import fulfillment_id, order_id_of_fulfillment
-from domain.models import FulfillmentStatus, OrderRequest, OrderStatus
+from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
-from domain.orders import (
-    CancelRequest,
-    EventReceipt,
-    FulfillmentView,
-    OrderView,
-    RerouteRequest,
-    RerouteResult,
-)
+from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
 from domain.routing.types import RoutingDecision, RoutingLine
 from services.access import issue_token
 from starter.api import create_app

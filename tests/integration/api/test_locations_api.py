@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 
 from activities.inventory import InventoryActivities
 from adapters.store import InventoryStore
+from domain.checkout import ShipTo
 from domain.geo import zip_point
-from domain.models import DeliveryType, ServiceLevel, ShipTo
+from domain.models import DeliveryType, ServiceLevel
 from domain.orders import AllocationRequest
 from domain.routing import RoutingLine
 
@@ -137,7 +138,7 @@ def test_bad_patches_name_the_field_and_change_nothing(api: TestClient) -> None:
 def test_a_deactivated_location_gets_no_new_orders_at_once(
     api: TestClient, store: InventoryStore
 ) -> None:
-    """The worker's allocate activity keeps its own cached Catalog, built before the change:
+    """The worker's allocate activity keeps its own NetworkCache, built before the change:
     the network version that update_location bumps makes it re-read the network."""
     worker_side = InventoryActivities(store)
     assert shipped_from(worker_side, "D-1") == ["SLC-3PL"]

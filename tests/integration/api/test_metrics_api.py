@@ -11,7 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
-from domain.models import OrderRequest, OrderStatus
+from domain.checkout import OrderRequest
+from domain.models import OrderStatus
 from services.access import issue_token
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from activities.inventory import InventoryActivities
 from adapters.store import InventoryStore
-from domain.models import OrderRequest
+from domain.checkout import OrderRequest
 from domain.orders import AllocationRequest, merge_lines
 from domain.routing import RoutingLine
 

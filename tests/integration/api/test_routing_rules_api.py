@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from activities.inventory import InventoryActivities
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
+from domain.checkout import ShipTo
 from domain.geo import zip_point
-from domain.models import ShipTo
 from domain.orders import AllocationRequest
 from domain.routing.rules import default_rules
 

@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.shopify import shopify_signature
+from domain.checkout import OrderRequest
 from domain.errors import OrderConflict
-from domain.models import OrderRequest, OrderStatus, PlacedOrder
+from domain.models import OrderStatus, PlacedOrder
 from starter.api import create_app
 from starter.bootstrap.log_format import JsonLines
 from tests.integration.api.conftest import api_settings

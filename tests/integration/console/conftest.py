@@ -18,7 +18,7 @@ from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore, PackageReservation
 from domain.access import Role, TokenGrant
 from domain.errors import CancelRefused, RerouteRefused, UnknownFulfillment
-from domain.fulfillment import LocationEvent, TimelineEntry, next_status
+from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry, next_status
 from domain.ids import order_id_of_fulfillment
 from domain.models import (
     Contact,
@@ -30,14 +30,7 @@ from domain.models import (
     ServiceLevel,
 )
 from domain.network_file import load_network
-from domain.orders import (
-    CancelRequest,
-    EventReceipt,
-    FulfillmentView,
-    OrderView,
-    RerouteRequest,
-    RerouteResult,
-)
+from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision, RoutingLine
 from services.access import issue_token
 from starter.api import create_app

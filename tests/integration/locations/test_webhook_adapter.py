@@ -23,7 +23,8 @@ from adapters.locations import LocationRefused
 from adapters.locations.webhook import WebhookAdapter
 from adapters.signatures import verify
 from adapters.webhook_urls import UnsafeWebhookUrl, UnsignedWebhook, WebhookPolicy
-from domain.models import DEFAULT_SLA, ShipTo, WebhookAdapterConfig
+from domain.checkout import ShipTo
+from domain.models import DEFAULT_SLA, WebhookAdapterConfig
 from domain.orders import FulfillmentRequest
 from domain.routing.types import RoutingLine
 
@@ -135,8 +136,8 @@ async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_
     from temporalio.testing import ActivityEnvironment
 
     from activities.dispatch import DispatchActivities
-    from adapters.catalog import Catalog
     from adapters.locations import LocationAdapters
+    from adapters.network_cache import NetworkCache
     from adapters.store import InventoryStore
     from domain.models import Location, Network, Sku
 
@@ -164,7 +165,7 @@ async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_
 
     adapters = LocationAdapters(sink=lambda *args: None, webhook_policy=LOOPBACK_ALLOWED)  # type: ignore[arg-type]
     try:
-        dispatch = DispatchActivities(adapters, Catalog(store))
+        dispatch = DispatchActivities(adapters, NetworkCache(store))
         before = len(receiver.received)
         await ActivityEnvironment().run(dispatch.dispatch_fulfillment, package)
     finally:
@@ -211,8 +212,8 @@ async def test_a_refused_url_fails_the_dispatch_for_good_saying_why(tmp_path: Pa
     from temporalio.testing import ActivityEnvironment
 
     from activities.dispatch import DispatchActivities
-    from adapters.catalog import Catalog
     from adapters.locations import LocationAdapters
+    from adapters.network_cache import NetworkCache
     from adapters.store import InventoryStore
     from domain.models import Location, Network, Sku
 
@@ -233,7 +234,7 @@ async def test_a_refused_url_fails_the_dispatch_for_good_saying_why(tmp_path: Pa
     )
     adapters = LocationAdapters(sink=lambda *args: None)  # type: ignore[arg-type]
     try:
-        dispatch = DispatchActivities(adapters, Catalog(store))
+        dispatch = DispatchActivities(adapters, NetworkCache(store))
         with pytest.raises(ApplicationError) as failed:
             await ActivityEnvironment().run(dispatch.dispatch_fulfillment, request())
     finally:

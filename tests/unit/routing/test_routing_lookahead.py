@@ -264,7 +264,8 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
 
     import numpy as np
 
-    from domain.models import Network, OrderRequest
+    from domain.checkout import OrderRequest
+    from domain.models import Network
     from domain.routing import default_rules, selection
     from domain.routing.network import RoutingNetwork
     from domain.routing.priced_search import search_priced

@@ -95,7 +95,7 @@ def test_replay_depletes_stock_in_file_order(small_network) -> None:
 
 
 def load_orders_from(bodies: list[dict[str, Any]], net) -> list:
-    from domain.models import OrderRequest
+    from domain.checkout import OrderRequest
 
     return [OrderRequest.model_validate(b) for b in bodies]
 

@@ -1,4 +1,6 @@
-"""The network as read from the store, rebuilt only when the store says it changed."""
+"""The routing network (SKUs and locations) as read from the store, cached in memory and
+rebuilt only when the store says it changed. Not the SKU catalogue: that is
+``adapters/store/catalogue.py``, the tables this cache is read from."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from domain.models import Location, Network
 log = logging.getLogger(__name__)
 
 
-class Catalog:
-    """A cached view of SKUs and locations (one cheap version check per call)."""
+class NetworkCache:
+    """The network, cached: one cheap version check per call, a rebuild when it moved."""
 
     def __init__(self, store: InventoryStore) -> None:
         self._store = store
@@ -31,18 +33,20 @@ class Catalog:
         try:
             version = self._store.network_version()
             with self._lock:
-                if self._network is None or version != self._version:
-                    self._refresh(version)
+                network = self._network
+                if network is None or version != self._version:
+                    network = self._refresh(version)
                 self._stale = False
-                return self._network  # type: ignore[return-value]
+                return network
         except StoreUnavailable as exc:
             return self._last_read(exc)
 
-    def _refresh(self, version: int) -> None:
+    def _refresh(self, version: int) -> Network:
         network = self._store.network()
         self._skus = frozenset(s.sku for s in network.skus)
         self._locations = {loc.id: loc for loc in network.locations}
         self._network, self._version = network, version
+        return network
 
     def _last_read(self, exc: StoreUnavailable) -> Network:
         with self._lock:
