@@ -100,7 +100,8 @@ class WebhookPolicy:
 
 def system_resolver(host: str) -> list[str]:
     """Every address ``host`` resolves to (blocking: call it off the event loop)."""
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    # The address is a str for IPv4 and IPv6 alike (typeshed allows an int for other families).
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
 
 
 def check_webhook_secret(secret: str | None, policy: WebhookPolicy) -> None:

@@ -246,3 +246,14 @@ class NewOrder(PlacedOrder):
     # Why the edge refused it though it must be kept (a storefront's order with a SKU
     # that is not ours): the workflow ends ``failed`` at once, saying why.
     refused: str | None = None
+
+
+class OrderSummary(BaseModel):
+    """One line of an order search: enough to pick the order to open."""
+
+    order_id: str
+    status: str | None
+    placed_at: datetime
+    closed_at: datetime | None = None
+    locations: list[str] = Field(default_factory=list)
+    skus: list[str] = Field(default_factory=list)

@@ -2,7 +2,7 @@
 
 Services are typed against these, never against the concrete adapters, so a test can hand
 them a small fake and the adapters can change shape behind them. Each is satisfied
-structurally: ``adapters.order_gateway.OrderGateway`` is an ``OrderGateway``,
+structurally: ``starter.gateway.orders.OrderGateway`` is an ``OrderGateway``,
 ``adapters.store.InventoryStore`` is every store port here, ``adapters.network_cache.NetworkCache``
 is a ``NetworkCatalog``. A port lists only what services, routes and console pages call.
 """
@@ -17,12 +17,18 @@ from domain.access import TokenGrant
 from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
 from domain.models import Location, Network, OrderStatus, PlacedOrder, Sku
-from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
+from domain.orders import (
+    CancelRequest,
+    EventReceipt,
+    OrderSummary,
+    OrderView,
+    RerouteRequest,
+    RerouteResult,
+)
 
 if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs here
     from temporalio.client import Client
 
-    from adapters.order_gateway import OrderSummary
     from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
     from adapters.store.views import (
         LedgerRow,
@@ -55,7 +61,7 @@ class OrderReader(Protocol):
 
 class OrderGateway(OrderReader, StockListeners, Protocol):
     """The orders: start them, find and read them, and the operator's and locations'
-    updates to them (``adapters.order_gateway.OrderGateway`` over Temporal)."""
+    updates to them (``starter.gateway.orders.OrderGateway`` over Temporal)."""
 
     @property
     def client(self) -> Client:
@@ -110,7 +116,7 @@ class OrderGateway(OrderReader, StockListeners, Protocol):
 
 
 class NetworkCatalog(Protocol):
-    """The network as last read from the store (``adapters.network_cache.NetworkCache``: a cache)."""
+    """The network as last read from the store (a cache: ``adapters.network_cache``)."""
 
     def network(self) -> Network:
         """The whole network: locations, SKUs, settings."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.order_gateway import UnknownOrder
 from domain.access import InvalidToken, NotAllowed
 from domain.errors import (
     CancelRefused,
@@ -25,6 +24,7 @@ from domain.errors import (
     UnknownLocation,
 )
 from services.errors import NotFound
+from starter.gateway.orders import UnknownOrder
 
 # How long a caller told "cannot answer now" (503) should wait before trying again.
 RETRY_AFTER_SECONDS = "5"

@@ -142,7 +142,7 @@ class Packages:
         package = Package(request=request, view=view, dispatched_at=workflow.now())
         self.by_id[request.fulfillment_id] = package
         self._view.fulfillments.append(view)
-        self._timeline.record("dispatched", package=package)
+        self._timeline.record("dispatched", fulfillment=package.view)
         asyncio.create_task(self._run(package))  # noqa: RUF006 (tracked by done)
 
     def addressed_by(self, envelope: LocationEventEnvelope) -> Package:
@@ -187,7 +187,7 @@ class Packages:
         if event.event_id:
             view.processed_events[event.event_id] = event.type
         self._timeline.record(
-            event.type.value, package=package, actor=envelope.actor, reason=event.reason,
+            event.type.value, fulfillment=package.view, actor=envelope.actor, reason=event.reason,
             detail=detail,
         )  # fmt: skip
 
@@ -209,7 +209,7 @@ class Packages:
     ) -> None:
         package.view.status = status
         package.view.reason = reason
-        self._timeline.record(status.value, package=package, reason=reason, actor=actor)
+        self._timeline.record(status.value, fulfillment=package.view, reason=reason, actor=actor)
         self._changed()
 
     # --- one package's coroutine ------------------------------------------------------
@@ -365,7 +365,9 @@ class Packages:
             except ActivityError as err:
                 # The units are released either way; the location is told on its timeline.
                 why_not = str(err.cause or err)
-                self._timeline.record("cancel_not_delivered", package=package, reason=why_not)
+                self._timeline.record(
+                    "cancel_not_delivered", fulfillment=package.view, reason=why_not
+                )
         why = f"{package.view.status.value}: {package.view.reason or ''}".strip(": ")
         await workflow.execute_activity_method(
             InventoryActivities.release_reservations,

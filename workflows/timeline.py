@@ -10,21 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from activities.events import EventActivities
 from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
-from domain.fulfillment import TimelineEntry
+from domain.fulfillment import FulfillmentView, TimelineEntry
 from domain.models import OrderStatus
 from domain.orders import OrderView
 from workflows import search
 from workflows.options import EVENT_DELIVERY
-
-if TYPE_CHECKING:
-    from workflows.packages import Package
 
 # Timeline entries logged at INFO: what someone may have to look at. The happy path
 # (received, allocated, dispatched ... shipped) is DEBUG: a line per order step would be
@@ -53,23 +49,23 @@ class Timeline:
         self,
         type_: str,
         *,
-        package: Package | None = None,
+        fulfillment: FulfillmentView | None = None,
         reason: str | None = None,
         actor: str = "system",
         detail: dict[str, object] | None = None,
     ) -> None:
-        """One timeline entry: the order's own, or (``package``) that package's."""
+        """One timeline entry: the order's own, or (``fulfillment``) that package's."""
         entry = TimelineEntry(
             at=workflow.now(),
             type=type_,
-            fulfillment_id=package.fulfillment_id if package else None,
-            location_id=package.location_id if package else None,
+            fulfillment_id=fulfillment.fulfillment_id if fulfillment else None,
+            location_id=fulfillment.location_id if fulfillment else None,
             reason=reason,
             actor=actor,
             detail=detail,
         )
-        (package.view.events if package else self._view.events).append(entry)
-        self._emit(type_, package)
+        (fulfillment.events if fulfillment else self._view.events).append(entry)
+        self._emit(type_, fulfillment)
         # The same entry as a log line carrying the order's (and package's) ids; the SDK
         # adds the workflow's and skips it while replaying. Routine steps at DEBUG.
         workflow.logger.log(
@@ -100,17 +96,17 @@ class Timeline:
         if self._publishing:
             await workflow.wait_condition(lambda: all(t.done() for t in self._publishing))
 
-    def _emit(self, type_: str, package: Package | None) -> None:
+    def _emit(self, type_: str, fulfillment: FulfillmentView | None) -> None:
         """Publish the timeline entry as an event, if it is one the order's subscribers
         asked for (as the API found them when the order was placed)."""
-        kind = (PACKAGE_EVENTS if package else ORDER_EVENTS).get(type_)
+        kind = (PACKAGE_EVENTS if fulfillment else ORDER_EVENTS).get(type_)
         if kind is None or kind.value not in self.subscribed:
             return
         if not workflow.patched(EVENTS_PATCH):
             return  # a history from before events: replay it as it ran
         self._events_published += 1
-        if package is not None:
-            data = package.view.model_dump(mode="json")
+        if fulfillment is not None:
+            data = fulfillment.model_dump(mode="json")
         else:
             view = self._view.model_copy()
             view.routing = view.routing_history[-1] if view.routing_history else None

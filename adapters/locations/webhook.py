@@ -13,6 +13,7 @@ inside the network, fails the call for good (``UnsafeWebhook``), with the reason
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import httpx
 
@@ -67,7 +68,7 @@ class WebhookAdapter:
         check_webhook_secret(self._config.secret, policy)
         await check_webhook_url_now(url, policy, resolve=self._resolve)
 
-    async def _post(self, payload: dict[str, object], idempotency_key: str) -> None:
+    async def _post(self, payload: Mapping[str, object], idempotency_key: str) -> None:
         await self._check_destination()
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}

@@ -1,5 +1,3 @@
-"""Switchyard's HTTP API (FastAPI): routers by resource, dependencies injected."""
-
-from starter.api.app import create_app
-
-__all__ = ["create_app"]
+"""Switchyard's HTTP API (FastAPI): routers by resource, their request bodies in
+schemas.py, dependencies injected (deps.py). The app that mounts them with the console is
+built by ``starter.app.create_app``."""

@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from services import ports
+from starter.gateway.orders import OrderGateway
 
 
 # ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in its

@@ -18,11 +18,11 @@ from starlette.exceptions import HTTPException
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from adapters.order_gateway import TemporalBusy, WorkflowUnavailable, is_too_large, is_transient
 from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
 from domain.access import InvalidToken, NotAuthenticated
 from domain.errors import InvalidOrder, UnknownSku
+from starter.gateway.orders import TemporalBusy, WorkflowUnavailable, is_too_large, is_transient
 from starter.web_errors import RETRY_AFTER_SECONDS, STATUS, problems_message, problems_of
 
 log = logging.getLogger(__name__)

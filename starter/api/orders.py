@@ -11,11 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 
 from adapters import metrics
-from adapters.order_search import OrderSummary
 from domain.access import Principal, Right
 from domain.checkout import IsoText, OrderRequest
 from domain.models import ID_PATTERN, OrderStatus
-from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
+from domain.orders import CancelRequest, OrderSummary, OrderView, RerouteRequest, RerouteResult
 from services import orders
 from services.repair import Repaired, release_closed_order
 from starter.api.auth import Allowed

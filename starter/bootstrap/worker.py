@@ -25,7 +25,6 @@ from activities.events import EventActivities
 from activities.inventory import InventoryActivities
 from adapters.locations import LocationAdapters
 from adapters.network_cache import NetworkCache
-from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from adapters.webhook_urls import WebhookPolicy
@@ -36,6 +35,7 @@ from starter.bootstrap import open_store
 from starter.bootstrap.keys import Keys
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.temporal import client_for, ensure_search_attributes
+from starter.gateway.orders import OrderGateway
 from workflows.runner import WORKFLOWS, workflow_runner
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore, ReservationView
     from domain.orders import OrderView
+    from starter.gateway.orders import OrderGateway
 
 inventory_app = typer.Typer(
     help="Inventory: check the books against the ledger and against Temporal.",
@@ -112,9 +112,9 @@ def compare(
 async def orders_differences(store: InventoryStore, gateway: OrderGateway) -> list[str]:
     """One pass of the store-against-Temporal check."""
 
-    from adapters.order_gateway import WorkflowUnavailable
     from domain.ids import order_id_from_workflow_id
     from services.repair import workflow_state
+    from starter.gateway.orders import WorkflowUnavailable
 
     running: set[str] = set()
     async for execution in gateway.client.list_workflows(ORDERS_RUNNING):
@@ -195,12 +195,12 @@ def check(
     Prints each difference; exit code 1 if there is any, 2 if the check could not run.
     With ``--repair``, units held by orders that no longer run are released first.
     """
-    from adapters.order_gateway import OrderGateway
     from adapters.store import InventoryStore
     from starter.bootstrap.keys import load_keys
     from starter.bootstrap.settings import mask_database_url
     from starter.bootstrap.temporal import connect
     from starter.cli.options import settings_from_flags
+    from starter.gateway.orders import OrderGateway
 
     settings = settings_from_flags(data_dir=data_dir, temporal_address=temporal_address)
     url = settings.resolved_database_url

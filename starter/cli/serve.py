@@ -130,7 +130,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     """Run the HTTP API alone against DOM_TEMPORAL_ADDRESS and DOM_DATABASE_URL."""
     import uvicorn
 
-    from starter.api import create_app
+    from starter.app import create_app
 
     settings = settings_from_flags(api_port=api_port, api_host=api_host)
     keys = start_or_exit(settings)

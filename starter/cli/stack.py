@@ -18,14 +18,14 @@ from typing import Any
 import uvicorn
 from temporalio.client import Client
 
-from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
-from starter.api import create_app
+from starter.app import create_app
 from starter.bootstrap import open_store
 from starter.bootstrap.keys import Keys
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.worker import assembled_worker
 from starter.cli.network import read_network_file
+from starter.gateway.orders import OrderGateway
 
 
 class _Server(uvicorn.Server):

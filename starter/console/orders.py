@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from adapters.order_gateway import UnknownOrder
 from domain.access import Principal, Right
 from domain.models import Network, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
@@ -21,6 +20,7 @@ from services.ports import OrderGateway
 from starter.api.schemas import CancelBody, RerouteBody
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, is_id, render
+from starter.gateway.orders import UnknownOrder
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False, route_class=ConsoleRoute)
 

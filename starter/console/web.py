@@ -24,7 +24,6 @@ from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
 from domain.models import is_identifier
@@ -35,6 +34,7 @@ from starter.console.session import (
     session_csrf,
     sign_in_url,
 )
+from starter.gateway.orders import TemporalBusy, WorkflowUnavailable
 from starter.web_errors import RETRY_AFTER_SECONDS, problems_message, problems_of, status_for
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.order_gateway import OrderGateway, WorkflowUnavailable
 from domain.models import OrderStatus
 from starter.bootstrap.temporal import ensure_search_attributes
+from starter.gateway.orders import OrderGateway, WorkflowUnavailable
 from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order
 

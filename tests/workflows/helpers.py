@@ -24,12 +24,12 @@ from activities.names import (
     RECORD_SHORTFALL,
     RELEASE_RESERVATIONS,
 )
-from adapters.order_gateway import OrderGateway
 from domain.checkout import Customer, OrderRequest, ShipTo
 from domain.ids import fulfillment_id, order_workflow_id
 from domain.models import DEFAULT_SLA, OrderLine
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
+from starter.gateway.orders import OrderGateway
 from tests.keys import TEST_KEYS
 from workflows.order import OrderWorkflow
 from workflows.runner import WORKFLOWS, workflow_runner

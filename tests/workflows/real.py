@@ -19,7 +19,6 @@ from temporalio.worker import Worker
 
 from activities.inventory import InventoryActivities
 from activities.names import CANCEL_AT_LOCATION, DISPATCH
-from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
@@ -27,6 +26,7 @@ from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderStatus, PlacedOrder
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
+from starter.gateway.orders import OrderGateway
 from tests.keys import TEST_KEYS
 from tests.workflows.helpers import until
 from workflows.runner import WORKFLOWS, workflow_runner

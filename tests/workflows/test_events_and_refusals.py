@@ -15,12 +15,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
-from adapters.order_gateway import OrderGateway
 from domain.errors import CancelRefused, RerouteRefused
 from domain.events import Event, EventType
 from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
 from domain.orders import CancelRequest, NewOrder, RerouteRequest
+from starter.gateway.orders import OrderGateway
 from tests.keys import TEST_KEYS
 from tests.workflows.helpers import order, settle
 from tests.workflows.real import rig

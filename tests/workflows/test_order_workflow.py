@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.order_gateway import OrderGateway
 from domain.errors import InvalidTransition, UnknownFulfillment
 from domain.fulfillment import LocationEvent
 from domain.models import FulfillmentStatus, OrderStatus
+from starter.gateway.orders import OrderGateway
 from tests.workflows.helpers import FakeInventory, fake_worker, order, settle, until
 from workflows.order import OrderWorkflow
 

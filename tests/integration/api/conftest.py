@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
 from domain.network_file import load_network
-from starter.api import create_app
+from starter.app import create_app
 from starter.bootstrap.settings import Settings
 
 # The store tests' database fixtures: a fresh SQLite file, a PostgreSQL database per module.

@@ -16,8 +16,8 @@ from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
 from domain.checkout import Customer
 from services.access import issue_token
-from starter.api import create_app
 from starter.api.limits import MAX_BODY_BYTES, MAX_CODEC_BODY_BYTES
+from starter.app import create_app
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.temporal import data_converter
 from tests.integration.api.conftest import FakeGateway

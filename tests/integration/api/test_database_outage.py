@@ -29,7 +29,7 @@ from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
 from domain.orders import EventReceipt
 from services.access import CACHE_SECONDS, issue_token
-from starter.api import create_app
+from starter.app import create_app
 from starter.bootstrap.dev_server import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401

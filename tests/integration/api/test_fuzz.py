@@ -32,8 +32,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.order_gateway import UnknownOrder
-from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
 from domain.checkout import OrderRequest
@@ -48,12 +46,20 @@ from domain.fulfillment import FulfillmentView, LocationEvent
 from domain.ids import fulfillment_id, order_id_of_fulfillment
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
-from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
+from domain.orders import (
+    CancelRequest,
+    EventReceipt,
+    OrderSummary,
+    OrderView,
+    RerouteRequest,
+    RerouteResult,
+)
 from domain.routing.types import RoutingDecision, RoutingLine
 from services.access import issue_token
-from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
+from starter.app import create_app
 from starter.bootstrap.settings import Settings
+from starter.gateway.orders import UnknownOrder
 from tests.keys import TEST_KEYS
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
-from starter.api import create_app
+from starter.app import create_app
 from starter.bootstrap.dev_server import free_port
 from tests.integration.api.conftest import api_settings
 from tests.integration.api.test_database_outage import TemporalDown

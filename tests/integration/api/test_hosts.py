@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
-from starter.api import create_app
 from starter.api.hosts import TrustedHosts, host_name
+from starter.app import create_app
 from starter.bootstrap.settings import Settings
 from tests.integration.api.conftest import FakeGateway
 from tests.keys import TEST_KEYS

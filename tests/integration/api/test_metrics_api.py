@@ -14,7 +14,7 @@ from domain.access import Role, TokenGrant
 from domain.checkout import OrderRequest
 from domain.models import OrderStatus
 from services.access import issue_token
-from starter.api import create_app
+from starter.app import create_app
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS
 

@@ -13,9 +13,9 @@ from temporalio import workflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
-from starter.api import create_app
+from starter.app import create_app
+from starter.gateway.orders import OrderGateway
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS
 from tests.tokens import ADMIN

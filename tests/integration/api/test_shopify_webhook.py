@@ -17,7 +17,7 @@ from adapters.shopify import shopify_signature
 from domain.checkout import OrderRequest
 from domain.errors import OrderConflict
 from domain.models import OrderStatus, PlacedOrder
-from starter.api import create_app
+from starter.app import create_app
 from starter.bootstrap.log_format import JsonLines
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS

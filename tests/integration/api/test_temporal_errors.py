@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.order_gateway import TemporalBusy, WorkflowUnavailable
+from starter.gateway.orders import TemporalBusy, WorkflowUnavailable
 from tests.integration.api.conftest import FakeGateway
 
 

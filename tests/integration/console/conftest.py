@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.order_gateway import UnknownOrder
-from adapters.order_search import OrderSummary
 from adapters.store import InventoryStore, PackageReservation
 from domain.access import Role, TokenGrant
 from domain.errors import CancelRefused, RerouteRefused, UnknownFulfillment
@@ -30,10 +28,18 @@ from domain.models import (
     ServiceLevel,
 )
 from domain.network_file import load_network
-from domain.orders import CancelRequest, EventReceipt, OrderView, RerouteRequest, RerouteResult
+from domain.orders import (
+    CancelRequest,
+    EventReceipt,
+    OrderSummary,
+    OrderView,
+    RerouteRequest,
+    RerouteResult,
+)
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision, RoutingLine
 from services.access import issue_token
-from starter.api import create_app
+from starter.app import create_app
+from starter.gateway.orders import UnknownOrder
 from tests.integration.api.conftest import api_settings
 from tests.keys import TEST_KEYS
 

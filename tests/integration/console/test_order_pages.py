@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from adapters.order_gateway import WorkflowUnavailable
 from domain.models import FulfillmentStatus
+from starter.gateway.orders import WorkflowUnavailable
 from tests.integration.console.conftest import ConsoleOrders, csrf_of
 
 HTMX = {"HX-Request": "true"}

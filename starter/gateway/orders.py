@@ -36,9 +36,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from adapters.order_search import OrderSearch
 from adapters.order_signals import tell_stock_arrived
-from adapters.order_views import ended_abnormally, presented
 from domain.checkout import OrderRequest
 from domain.errors import (
     CancelRefused,
@@ -64,6 +62,8 @@ from domain.orders import (
     RerouteResult,
     shipped_summary,
 )
+from starter.gateway.search import OrderSearch
+from starter.gateway.views import ended_abnormally, presented
 from workflows import search
 from workflows.order import OrderWorkflow
 

@@ -8,24 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field, SecretBytes
+from pydantic import SecretBytes
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.ids import order_id_from_workflow_id
 from domain.models import OrderStatus
+from domain.orders import OrderSummary
 from workflows import search
-
-
-class OrderSummary(BaseModel):
-    """One line of an order search: enough to pick the order to open."""
-
-    order_id: str
-    status: str | None
-    placed_at: datetime
-    closed_at: datetime | None = None
-    locations: list[str] = Field(default_factory=list)
-    skus: list[str] = Field(default_factory=list)
-
 
 # How many matches a search reads before sorting newest first (visibility lists running
 # orders first, then closed ones by close time, so the page is sorted here).

@@ -1,4 +1,6 @@
-"""Builds the FastAPI app: routers, error mapping, and the resources it shares."""
+"""The app factory: the HTTP API's routers and the web console mounted on one FastAPI app,
+with the error mapping, middlewares and the resources they share (the only module that
+imports either room)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.encryption import EncryptionCodec
 from adapters.network_cache import NetworkCache
-from adapters.order_gateway import OrderGateway
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from services.access import Authenticator
@@ -41,6 +42,7 @@ from starter.bootstrap.keys import Keys, load_keys
 from starter.bootstrap.log_format import start_request
 from starter.bootstrap.settings import Settings, get_settings
 from starter.bootstrap.temporal import connect
+from starter.gateway.orders import OrderGateway
 from starter.web_errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
