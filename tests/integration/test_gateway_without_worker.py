@@ -13,8 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.order_gateway import OrderGateway, WorkflowUnavailable
 from domain.models import OrderStatus
 from starter.temporal import ensure_search_attributes
-from tests.keys import TEST_KEYS
-from tests.workflows.helpers import order
+from tests.support.fakes import order
+from tests.support.keys import TEST_KEYS
 
 
 async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
@@ -42,7 +42,7 @@ async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
 ) -> None:
     """Once an order has closed, the server alone answers for it: the workflow returned
     its final state, so no worker replays the history to read it."""
-    from tests.workflows.helpers import FakeInventory, fake_worker
+    from tests.support.fakes import FakeInventory, fake_worker
 
     await ensure_search_attributes(dev_env.client)
     gateway = OrderGateway(

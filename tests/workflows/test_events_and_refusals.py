@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.names import PUBLISH_EVENT
 from domain.events import Event, EventType
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
-from tests.workflows.helpers import order, settle
-from tests.workflows.real import rig
+from tests.support.fakes import order, settle
+from tests.support.workflows import rig
 
 ALL = [t.value for t in EventType]
 

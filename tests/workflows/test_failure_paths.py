@@ -13,8 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.errors import NotReroutable
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import CancelRequest, RerouteRequest
-from tests.workflows.helpers import order, settle, until
-from tests.workflows.real import rig
+from tests.support.fakes import order, settle, until
+from tests.support.workflows import rig
 
 S = FulfillmentStatus
 

@@ -12,7 +12,7 @@ from adapters.order_gateway import OrderGateway
 from domain.errors import InvalidTransition, UnknownFulfillment
 from domain.fulfillment import LocationEvent
 from domain.models import FulfillmentStatus, OrderStatus
-from tests.workflows.helpers import FakeInventory, fake_worker, order, settle, until
+from tests.support.fakes import FakeInventory, fake_worker, order, settle, until
 from workflows.order import OrderWorkflow
 
 

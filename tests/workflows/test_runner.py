@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from starter.temporal import data_converter
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from workflows import runner
 from workflows.runner import WORKFLOWS, workflow_runner
 

@@ -16,7 +16,7 @@ from starter.settings import Settings
 
 # The store tests' database fixtures: a fresh SQLite file, a PostgreSQL database per module.
 from tests.integration.store.conftest import database_url, postgres_url  # noqa: F401
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from tests.tokens import ADMIN, ADMIN_TOKEN
 
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"

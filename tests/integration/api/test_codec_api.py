@@ -21,7 +21,7 @@ from starter.api.limits import MAX_BODY_BYTES, MAX_CODEC_BODY_BYTES
 from starter.settings import Settings
 from starter.temporal import data_converter
 from tests.integration.api.conftest import FakeGateway
-from tests.keys import TEST_KEY_ID, TEST_KEYS
+from tests.support.keys import TEST_KEY_ID, TEST_KEYS
 
 UI = "http://127.0.0.1:8233"  # the embedded UI's origin for the default Temporal port
 

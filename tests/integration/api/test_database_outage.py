@@ -33,7 +33,7 @@ from starter.api import create_app
 from starter.stack import free_port
 from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
 from tests.integration.store.conftest import postgres_url  # noqa: F401
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from tests.tokens import ADMIN
 from tests.unit.test_shopify import SAMPLE_FILE as SHOPIFY_SAMPLE
 

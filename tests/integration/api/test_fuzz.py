@@ -53,7 +53,7 @@ from services.access import issue_token
 from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
 from starter.settings import Settings
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from starter.api import create_app
 from starter.stack import free_port
 from tests.integration.api.conftest import api_settings
 from tests.integration.api.test_database_outage import TemporalDown
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 
 def test_health_names_what_is_down_without_its_password_or_driver_text(

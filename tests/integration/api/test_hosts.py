@@ -10,7 +10,7 @@ from starter.api import create_app
 from starter.api.hosts import TrustedHosts, host_name
 from starter.settings import Settings
 from tests.integration.api.conftest import FakeGateway
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from tests.tokens import ADMIN, ADMIN_TOKEN
 
 

@@ -15,7 +15,7 @@ from domain.models import OrderRequest, OrderStatus
 from services.access import issue_token
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 
 class CountingGateway:

@@ -17,7 +17,7 @@ from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from tests.tokens import ADMIN
 
 SDK_WORDS = ("Update handler", "expected but not found", "known updates", "RuntimeError")

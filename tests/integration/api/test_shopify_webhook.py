@@ -19,7 +19,7 @@ from domain.models import OrderRequest, OrderStatus, PlacedOrder
 from starter.api import create_app
 from starter.log_format import JsonLines
 from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from tests.unit.test_shopify import SAMPLE, SAMPLE_FILE
 
 SECRET = "shpss_test_0123456789abcdef"

@@ -41,7 +41,7 @@ from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDec
 from services.access import issue_token
 from starter.api import create_app
 from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 TEXTBOOK = Path(__file__).parents[2] / "e2e" / "network.yaml"
 ROLES = ["checkout", "location", "support", "ops", "admin"]

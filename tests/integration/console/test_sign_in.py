@@ -49,7 +49,7 @@ def test_signing_in_sets_an_httponly_strict_cookie_holding_the_token(
 def test_over_https_the_cookie_is_secure(store, gateway, tokens) -> None:  # type: ignore[no-untyped-def]
     from starter.api import create_app
     from tests.integration.api.conftest import api_settings
-    from tests.keys import TEST_KEYS
+    from tests.support.keys import TEST_KEYS
 
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:

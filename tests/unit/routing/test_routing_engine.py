@@ -13,7 +13,7 @@ from domain.geo import Point, zip_point
 from domain.models import DeliveryType, ServiceLevel
 from domain.network_file import demo_network
 from domain.routing import closest_first, route, single_location_first
-from tests.unit.routing.helpers import network, request, rules_with, stock_of
+from tests.support.routing import network, request, rules_with, stock_of
 
 SKINCARE = {"SKIN-CLEANSER": 1, "SKIN-SERUM": 1, "SKIN-MOISTURIZER": 1}
 DENVER = "80202"

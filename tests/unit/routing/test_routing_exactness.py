@@ -19,7 +19,7 @@ from domain.geo import Point
 from domain.models import DeliveryType, LocationKind, Network, ServiceLevel
 from domain.routing import RoutingRequest, Rules, route, safety_stock_for
 from domain.routing.network import UNRANKED_TIER
-from tests.unit.routing.helpers import cents, network, reference_cost, request, rules_with
+from tests.support.routing import cents, network, reference_cost, request, rules_with
 
 SKU_WEIGHTS = {"A": 0.3, "B": 0.6, "C": 1.4, "D": 4.5, "E": 0.25}
 KINDS = list(LocationKind)

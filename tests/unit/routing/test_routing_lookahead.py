@@ -23,7 +23,7 @@ from domain.routing.network import UNRANKED_TIER
 from domain.routing.priced_search import search_priced
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices
 from domain.routing.search import Candidate, PlanKey
-from tests.unit.routing.helpers import cents, network, reference_cost, request, rules_with
+from tests.support.routing import cents, network, reference_cost, request, rules_with
 from tests.unit.routing.test_routing_exactness import _snapshot, eligible_units, scenarios
 
 PRICES = ["0", "0", "0.35", "1.25", "4.10", "9.00"]

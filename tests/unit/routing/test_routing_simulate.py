@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from domain.network_file import NetworkFileError
 from domain.routing.simulate import OrdersFileError, load_network_file, load_orders, replay
 from starter.simulate import simulate
-from tests.unit.routing.helpers import network, rules_with
+from tests.support.routing import network, rules_with
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from make_orders import make_network, make_orders

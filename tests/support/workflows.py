@@ -26,11 +26,11 @@ from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderRequest, OrderStatus, PlacedOrder
 from domain.network_file import load_network
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
-from tests.keys import TEST_KEYS
-from tests.workflows.helpers import until
+from tests.support.fakes import until
+from tests.support.keys import TEST_KEYS
 from workflows.runner import WORKFLOWS, workflow_runner
 
-NETWORK = Path(__file__).with_name("network.yaml")
+NETWORK = Path(__file__).parents[1] / "workflows" / "network.yaml"
 
 
 @dataclass

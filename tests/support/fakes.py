@@ -35,7 +35,7 @@ from domain.models import (
 )
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest, OrderView
 from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDecision
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from workflows.order import OrderWorkflow
 from workflows.runner import WORKFLOWS, workflow_runner
 

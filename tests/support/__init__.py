@@ -1,0 +1,1 @@
+"""The test kit: what tests share, each thing once."""
