@@ -29,8 +29,10 @@ from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import FulfillmentView, OrderView
 from domain.routing import RoutingLine
 from starter.inventory_cli import compare
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import SKINCARE_SET, order_body, play_location, wait_for
+from tests.support.builders import SKINCARE_SET, order_body
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Running:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp = tmp_path_factory.mktemp("inventory-check")
-    process, stack = start_stack(tmp, HERE / "network.yaml")
+    process, stack = start_stack(tmp, E2E / "network.yaml")
     args = [str(a) for a in process.args]  # type: ignore[union-attr]
     temporal = f"127.0.0.1:{args[args.index('--temporal-port') + 1]}"
     yield Running(stack, temporal)

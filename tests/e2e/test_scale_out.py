@@ -23,10 +23,10 @@ import pytest
 
 from starter.keys import fresh_environment
 from starter.stack import EmbeddedTemporal, free_port
-from tests.e2e.conftest import HERE
-from tests.e2e.test_textbook_case import order_body, wait_for
-from tests.integration.store.conftest import postgres_url  # noqa: F401
-from tests.tokens import ADMIN, ADMIN_TOKEN
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import wait_for
+from tests.support.keys import ADMIN, ADMIN_TOKEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 DOM = [sys.executable, "-m", "starter.cli"]
@@ -96,7 +96,7 @@ def _wait(check, what: str, seconds: float = 60) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Cluster]:  # noqa: F811
+def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("scale-out")
     temporal = EmbeddedTemporal(tmp / "temporal", free_port(), ui=False)
     temporal.start()
@@ -113,7 +113,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
     balancer = None
     try:
         loaded = subprocess.run(
-            [*DOM, "load-network", str(HERE / "network.yaml")], env=env, capture_output=True
+            [*DOM, "load-network", str(E2E / "network.yaml")], env=env, capture_output=True
         )
         assert loaded.returncode == 0, loaded.stderr
         logs = []

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from adapters.shopify import shopify_signature
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import wait_for
-from tests.integration.api.test_shopify_webhook import our_skus
-from tests.unit.test_shopify import SAMPLE_FILE
+from tests.support.data import E2E, SHOPIFY_SAMPLE_FILE, shopify_order_of_our_skus
+from tests.support.http import wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +26,7 @@ SAMPLE_ID = "820982911946154508"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("shopify")
     process, running = start_stack(
-        tmp, HERE / "network.yaml", {"DOM_SHOPIFY_WEBHOOK_SECRET": SECRET}
+        tmp, E2E / "network.yaml", {"DOM_SHOPIFY_WEBHOOK_SECRET": SECRET}
     )
     yield running
     stop_stack(process, running)
@@ -44,7 +43,7 @@ def deliver(stack: Stack, body: bytes, signature: str | None = None) -> httpx.Re
 
 
 def test_the_sample_makes_one_failed_order_however_often_it_is_delivered(stack: Stack) -> None:
-    body = SAMPLE_FILE.read_bytes()
+    body = SHOPIFY_SAMPLE_FILE.read_bytes()
     answers = []
     for _ in range(3):  # Shopify retries: the same body, the same signature
         started = time.monotonic()
@@ -69,7 +68,7 @@ def test_the_sample_makes_one_failed_order_however_often_it_is_delivered(stack: 
 
 
 def test_an_order_of_our_skus_is_routed(stack: Stack) -> None:
-    answer = deliver(stack, our_skus(820982911946154999))
+    answer = deliver(stack, shopify_order_of_our_skus(820982911946154999))
     assert answer.status_code == 200 and answer.json()["outcome"] == "placed", answer.text
     with stack.client("support") as http:
         order = wait_for(http, "820982911946154999", lambda o: o["fulfillments"], "routed")
@@ -79,7 +78,7 @@ def test_an_order_of_our_skus_is_routed(stack: Stack) -> None:
 
 
 def test_a_forged_signature_places_nothing(stack: Stack) -> None:
-    body = our_skus(820982911946155000)
+    body = shopify_order_of_our_skus(820982911946155000)
     answer = deliver(stack, body, shopify_signature(body, "not-the-secret"))
     assert answer.status_code == 401
     with stack.client("support") as http:

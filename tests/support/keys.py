@@ -1,4 +1,5 @@
-"""The keys every test encrypts with, so the whole suite runs through the payload codec.
+"""The keys every test encrypts with, so the whole suite runs through the payload codec,
+and the bootstrap admin token of the stacks and apps the tests build.
 
 Fixed (not random) because the recorded histories in tests/histories were encrypted with
 them and must replay. Test keys only: never use them anywhere else."""
@@ -22,3 +23,7 @@ TEST_ENVIRONMENT = {
     "DOM_ENCRYPTION_KEYS": f"{TEST_KEY_ID}:{TEST_KEY}",
     "DOM_SEARCH_HASH_KEY": base64.b64encode(TEST_KEYS.search_hash.get_secret_value()).decode(),
 }
+
+# DOM_ADMIN_TOKEN of the stacks and apps the tests build.
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.names import PUBLISH_EVENT
 from domain.events import Event, EventType
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
-from tests.support.fakes import order, settle
-from tests.support.workflows import rig
+from tests.support.builders import order_request as order
+from tests.support.workflows import rig, settle
 
 ALL = [t.value for t in EventType]
 

@@ -13,8 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.errors import NotReroutable
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import CancelRequest, RerouteRequest
-from tests.support.fakes import order, settle, until
-from tests.support.workflows import rig
+from tests.support.builders import order_request as order
+from tests.support.workflows import rig, settle, until
 
 S = FulfillmentStatus
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore, PackageReservation
-from tests.integration.api.conftest import FakeGateway
+from tests.support.fakes import FakeOrderGateway
 
 
 def _reserve(store: InventoryStore, location_id: str, sku: str, units: int) -> None:
@@ -298,7 +298,7 @@ def test_a_sync_for_an_unknown_location_is_404(api: TestClient) -> None:
 
 
 def test_movements_that_raise_availability_wake_the_orders_waiting(
-    api: TestClient, store: InventoryStore, gateway: FakeGateway
+    api: TestClient, store: InventoryStore, gateway: FakeOrderGateway
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
     store.record_backorder("B-2", ["CANDLE-CEDAR", "SKIN-SERUM"])
@@ -325,7 +325,7 @@ def test_movements_that_raise_availability_wake_the_orders_waiting(
 
 
 def test_movements_that_lower_stock_wake_nobody(
-    api: TestClient, store: InventoryStore, gateway: FakeGateway
+    api: TestClient, store: InventoryStore, gateway: FakeOrderGateway
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
 
@@ -346,11 +346,11 @@ def test_movements_that_lower_stock_wake_nobody(
 def test_a_failed_wake_up_does_not_fail_the_movement(
     api: TestClient,
     store: InventoryStore,
-    gateway: FakeGateway,
+    gateway: FakeOrderGateway,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
-    gateway.fail = True
+    gateway.failure = RuntimeError("Temporal is unreachable")
 
     with caplog.at_level(logging.WARNING, logger="starter.api.inventory"):
         response = api.post(

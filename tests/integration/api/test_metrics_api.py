@@ -11,37 +11,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
-from domain.models import OrderRequest, OrderStatus
 from services.access import issue_token
 from starter.api import create_app
-from tests.integration.api.conftest import api_settings
+from tests.support.builders import order_body
+from tests.support.fakes import FakeOrderGateway
 from tests.support.keys import TEST_KEYS
-
-
-class CountingGateway:
-    """Answers as ``OrderGateway`` does for placing and counting orders."""
-
-    def __init__(self) -> None:
-        self.placed: dict[str, OrderRequest] = {}
-        self.temporal_down = False
-
-    async def place_order(
-        self, order: OrderRequest, *, placed_by: str, **_: object
-    ) -> tuple[str, bool]:
-        created = order.order_id not in self.placed
-        self.placed[order.order_id] = order
-        return OrderStatus.RECEIVED, created
-
-    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
-        if self.temporal_down:
-            raise RuntimeError("Temporal is unreachable")
-        return {status: (len(self.placed) if status is OrderStatus.RECEIVED else 0)
-                for status in OrderStatus}  # fmt: skip
+from tests.support.stack import api_settings
 
 
 @pytest.fixture
-def gateway() -> CountingGateway:
-    return CountingGateway()
+def gateway() -> FakeOrderGateway:
+    return FakeOrderGateway()
 
 
 @pytest.fixture
@@ -55,7 +35,7 @@ def tokens(store: InventoryStore) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(store: InventoryStore, gateway: CountingGateway) -> Iterator[TestClient]:
+def client(store: InventoryStore, gateway: FakeOrderGateway) -> Iterator[TestClient]:
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app) as test_client:
         yield test_client
@@ -73,12 +53,7 @@ def figures(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-ORDER = {
-    "order_id": "M-1",
-    "customer": {"name": "Dana Denver", "email": "dana@example.com"},
-    "ship_to": {"postal_code": "80202", "country": "US"},
-    "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
-}
+ORDER = order_body("M-1", ["SKIN-SERUM"])
 
 
 def test_the_metrics_role_and_operations_may_scrape_no_one_else(
@@ -126,9 +101,9 @@ def test_figures_move_when_orders_are_placed(
 
 
 def test_a_scrape_answers_while_temporal_is_down(
-    client: TestClient, tokens: dict[str, str], gateway: CountingGateway
+    client: TestClient, tokens: dict[str, str], gateway: FakeOrderGateway
 ) -> None:
-    gateway.temporal_down = True
+    gateway.failure = RuntimeError("Temporal is unreachable")
     answer = client.get("/metrics", headers=as_role(tokens["metrics"]))
     assert answer.status_code == 200
     assert "switchyard_backorders_waiting" in answer.text

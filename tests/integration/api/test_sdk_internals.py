@@ -16,9 +16,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from adapters.order_gateway import OrderGateway
 from adapters.store import InventoryStore
 from starter.api import create_app
-from tests.integration.api.conftest import api_settings
-from tests.support.keys import TEST_KEYS
-from tests.tokens import ADMIN
+from tests.support.keys import ADMIN, TEST_KEYS
+from tests.support.stack import api_settings
 
 SDK_WORDS = ("Update handler", "expected but not found", "known updates", "RuntimeError")
 
