@@ -36,7 +36,7 @@ def fulfilling(stack: Stack, order_id: str) -> dict:
     """Place ``order_id`` as checkout; its only package once dispatched (read as admin)."""
     with stack.client("checkout") as checkout:
         assert (
-            checkout.post("/orders", json=order_body(order_id, ["SKIN-CLEANSER"])).status_code
+            checkout.post("/orders", json=order_body(order_id, skus=["SKIN-CLEANSER"])).status_code
             == 202
         )
     with stack.client() as admin:
@@ -79,7 +79,8 @@ def test_no_token_or_an_unknown_one_is_401_with_a_bearer_challenge(stack: Stack)
 def test_checkout_places_orders_and_asks_for_promises_and_nothing_else(stack: Stack) -> None:
     with stack.client("checkout") as http:
         assert (
-            http.post("/orders", json=order_body("ACC-CHK-1", ["SKIN-CLEANSER"])).status_code == 202
+            http.post("/orders", json=order_body("ACC-CHK-1", skus=["SKIN-CLEANSER"])).status_code
+            == 202
         )
         promise = {
             "lines": [{"sku": "SKIN-CLEANSER", "quantity": 1}],
@@ -183,7 +184,7 @@ def test_a_location_works_its_own_fulfillments_and_cannot_see_another_locations(
         for refused in (
             http.get("/orders/ACC-LOC-1"),
             http.get("/inventory/SKIN-CLEANSER"),
-            http.post("/orders", json=order_body("ACC-LOC-X", ["SKIN-CLEANSER"])),
+            http.post("/orders", json=order_body("ACC-LOC-X", skus=["SKIN-CLEANSER"])),
         ):
             assert refused.status_code == 403, refused.text
         # Its own stock: counted and received, under its name in the ledger.

@@ -35,7 +35,7 @@ def lookahead_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
 
 def lantern_order(order_id: str, postal_code: str, city: str, region: str) -> dict[str, object]:
     ship_to = {"postal_code": postal_code, "country": "US", "city": city, "region": region}
-    return order_body(order_id, ["LANTERN"], ship_to=ship_to)
+    return order_body(order_id, skus=["LANTERN"], ship_to=ship_to)
 
 
 def routed(http: httpx.Client, order_id: str) -> dict:

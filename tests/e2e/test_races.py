@@ -44,7 +44,7 @@ def stock(http: httpx.Client) -> dict[str, tuple[int, int]]:
 
 
 def packed_order(http: httpx.Client, order_id: str) -> dict:
-    assert http.post("/orders", json=order_body(order_id, ["MUG"])).status_code == 202
+    assert http.post("/orders", json=order_body(order_id, skus=["MUG"])).status_code == 202
     order = wait_for(http, order_id, lambda o: o["status"] == "fulfilling", "fulfilling")
     [package] = order["fulfillments"]
     url = f"/locations/{package['location_id']}/fulfillments/{package['fulfillment_id']}/events"

@@ -42,16 +42,16 @@ DANA = {"name": "Dana Denver", "email": "dana@example.com"}
 
 def order_body(
     order_id: str = "A100",
-    skus: Sequence[str] | Mapping[str, int] = SKINCARE_SET,
-    *,
     postal_code: str = "80202",
+    *,
+    skus: Sequence[str] | Mapping[str, int] = SKINCARE_SET,
     address1: str | None = None,
     ship_to: object = None,
     **changes: object,
 ) -> dict[str, object]:
-    """An order as checkout posts it (JSON): one unit of each of ``skus`` (or ``{sku: units}``)
-    to Denver (``postal_code`` and ``address1`` swapped in), Dana's, ground, shipped;
-    ``changes`` replace whole fields (``ship_to`` too)."""
+    """An order as checkout posts it (JSON): Dana's, to Denver (``postal_code`` and
+    ``address1`` swapped in), one unit of each of ``skus`` (or ``{sku: units}``), ground,
+    shipped; ``changes`` replace whole fields (``ship_to`` too)."""
     units = list(skus.items()) if isinstance(skus, Mapping) else [(sku, 1) for sku in skus]
     if ship_to is None:
         ship_to = {**DENVER, "postal_code": postal_code}
@@ -80,7 +80,7 @@ def order_request(
     """An order as the API accepts it: ``order_body`` to a bare ZIP code, validated strictly
     from JSON as at the edge (``overrides`` may be models: they are made JSON first)."""
     overrides.setdefault("ship_to", {"postal_code": "80202"})
-    body = order_body(order_id, skus, **overrides)  # type: ignore[arg-type]
+    body = order_body(order_id, skus=skus, **overrides)  # type: ignore[arg-type]
     return OrderRequest.model_validate(to_jsonable_python(body))
 
 

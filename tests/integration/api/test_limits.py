@@ -18,7 +18,7 @@ def test_a_body_of_megabytes_is_413_and_reaches_nothing(
 ) -> None:
     response = api.post(
         "/orders",
-        json=order_body("BIG-1", ["SKIN-SERUM"], address1="x" * (megabytes * 1024 * 1024)),
+        json=order_body("BIG-1", skus=["SKIN-SERUM"], address1="x" * (megabytes * 1024 * 1024)),
     )
     assert response.status_code == 413
     body = response.json()
@@ -26,7 +26,9 @@ def test_a_body_of_megabytes_is_413_and_reaches_nothing(
 
 
 def test_a_long_field_under_the_body_limit_is_422_naming_it(api: TestClient) -> None:
-    response = api.post("/orders", json=order_body("BIG-1", ["SKIN-SERUM"], address1="x" * 5000))
+    response = api.post(
+        "/orders", json=order_body("BIG-1", skus=["SKIN-SERUM"], address1="x" * 5000)
+    )
     assert response.status_code == 422
     assert response.json()["message"].startswith("ship_to.address1:")
 
@@ -73,7 +75,7 @@ def test_temporal_refusing_a_size_is_413_not_an_outage(
     )
 
     gateway.failure = RPCError(message, status, b"")
-    response = api.post("/orders", json=order_body("BIG-1", ["SKIN-SERUM"]))
+    response = api.post("/orders", json=order_body("BIG-1", skus=["SKIN-SERUM"]))
     assert response.status_code == 413
     assert "shorten" in response.json()["message"]
 

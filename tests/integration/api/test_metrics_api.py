@@ -53,7 +53,7 @@ def figures(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-ORDER = order_body("M-1", ["SKIN-SERUM"])
+ORDER = order_body("M-1", skus=["SKIN-SERUM"])
 
 
 def test_the_metrics_role_and_operations_may_scrape_no_one_else(

@@ -24,7 +24,7 @@ from make_orders import make_network, make_orders
 
 def body(order_id: str, lines: dict[str, int], postal_code: str = "80202") -> dict[str, object]:
     """An order line of the JSONL ``dom simulate`` reads, to a bare ZIP code."""
-    return order_body(order_id, lines, ship_to={"postal_code": postal_code})
+    return order_body(order_id, skus=lines, ship_to={"postal_code": postal_code})
 
 
 def write_jsonl(path: Path, bodies: list[Any]) -> Path:
