@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
+from adapters.store import InventoryStore, PackageReservation
 from domain.fulfillment import TimelineEntry
 from domain.geo import Point, zip_point
 from domain.models import (
@@ -218,6 +219,34 @@ def pickup_order_view(order_id: str = "P200") -> OrderView:
         fulfillments=[package],
         events=[TimelineEntry(at=at, type="received", actor="checkout:shop"), *package.events],
     )
+
+
+# Reservations ----------------------------------------------------------------------
+
+
+def package_reservation(
+    fulfillment_id: str, location_id: str, safety: dict[str, int] | None = None, **lines: int
+) -> PackageReservation:
+    """One package's units to hold at ``location_id`` (``safety``: stock to keep back)."""
+    return PackageReservation(
+        fulfillment_id=fulfillment_id,
+        location_id=location_id,
+        lines=lines,
+        safety_stock=safety or {},
+    )
+
+
+def reserve(
+    store: InventoryStore, order_id: str, location_id: str, lines: Mapping[str, int]
+) -> str:
+    """Hold ``lines`` ({sku: units}) at ``location_id`` for the order's first package, as
+    its first allocation; the package's fulfillment id."""
+    fulfillment_id = f"{order_id}-F1"
+    package = PackageReservation(
+        fulfillment_id=fulfillment_id, location_id=location_id, lines=dict(lines)
+    )
+    store.reserve_plan(order_id, f"{order_id}:A1", [package], "{}")
+    return fulfillment_id
 
 
 # Networks and routing --------------------------------------------------------------
