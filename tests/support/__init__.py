@@ -4,6 +4,7 @@
 - ``fakes``: one typed fake per port (the order gateway, the workflow activities, locations).
 - ``stack``: the real stack (``dom up``), the API in process, database helpers.
 - ``workflows``: workers on a test server, with fake or real activities.
+- ``tcp``: a relay that can be cut, a round-robin balancer.
 - ``http``: driving the stack and the console over HTTP as a person would.
 - ``data``: shared sample payloads and network files.
 - ``routing``: the routing engine's reference cost and scenario strategies.
