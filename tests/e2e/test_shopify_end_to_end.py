@@ -11,14 +11,19 @@ import httpx
 import pytest
 
 from adapters.shopify import shopify_signature
-from tests.support.data import E2E, SHOPIFY_SAMPLE_FILE, shopify_order_of_our_skus
+from tests.support.data import (
+    E2E,
+    SHOPIFY_SAMPLE_FILE,
+    SHOPIFY_WEBHOOK,
+    shopify_headers,
+    shopify_order_of_our_skus,
+)
 from tests.support.http import wait_for
 from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
 SECRET = "shpss_e2e_0123456789abcdef"
-URL = "/webhooks/shopify/orders-create"
 SAMPLE_ID = "820982911946154508"
 
 
@@ -34,12 +39,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def deliver(stack: Stack, body: bytes, signature: str | None = None) -> httpx.Response:
     """As Shopify sends it: no bearer token, the body signed with the app's secret."""
-    headers = {
-        "Content-Type": "application/json",
-        "X-Shopify-Topic": "orders/create",
-        "X-Shopify-Hmac-Sha256": signature or shopify_signature(body, SECRET),
-    }
-    return httpx.post(f"{stack.api_url}{URL}", content=body, headers=headers, timeout=10)
+    headers = shopify_headers(body, SECRET, signature or "sign")
+    return httpx.post(
+        f"{stack.api_url}{SHOPIFY_WEBHOOK}", content=body, headers=headers, timeout=10
+    )
 
 
 def test_the_sample_makes_one_failed_order_however_often_it_is_delivered(stack: Stack) -> None:

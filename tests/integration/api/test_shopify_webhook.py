@@ -15,13 +15,17 @@ from adapters.shopify import shopify_signature
 from domain.models import OrderRequest
 from starter.api import create_app
 from starter.log_format import JsonLines
-from tests.support.data import SHOPIFY_SAMPLE_FILE, shopify_order_of_our_skus
+from tests.support.data import (
+    SHOPIFY_SAMPLE_FILE,
+    SHOPIFY_WEBHOOK,
+    shopify_headers,
+    shopify_order_of_our_skus,
+)
 from tests.support.fakes import FakeOrderGateway
 from tests.support.keys import TEST_KEYS
 from tests.support.stack import api_settings
 
 SECRET = "shpss_test_0123456789abcdef"
-URL = "/webhooks/shopify/orders-create"
 
 
 @pytest.fixture
@@ -38,12 +42,9 @@ def shop(store, gateway: FakeOrderGateway) -> Iterator[TestClient]:  # type: ign
 
 
 def deliver(client: TestClient, body: bytes, signature: str | None = "sign"):  # type: ignore[no-untyped-def]
-    headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create"}
-    if signature == "sign":
-        signature = shopify_signature(body, SECRET)
-    if signature is not None:
-        headers["X-Shopify-Hmac-Sha256"] = signature
-    return client.post(URL, content=body, headers=headers)
+    return client.post(
+        SHOPIFY_WEBHOOK, content=body, headers=shopify_headers(body, SECRET, signature)
+    )
 
 
 def test_the_documented_sample_is_kept_as_a_failed_order_naming_the_unknown_sku(
