@@ -14,6 +14,7 @@ from pydantic_core import to_jsonable_python
 from adapters.store import InventoryStore, PackageReservation
 from domain.fulfillment import TimelineEntry
 from domain.geo import Point, zip_point
+from domain.ids import order_id_of_fulfillment
 from domain.models import (
     Contact,
     DeliveryType,
@@ -107,22 +108,47 @@ def allocation_request(
 # Order views: an order as the workflow shows it ------------------------------------
 
 
+def fulfillment_view(
+    fulfillment_id: str,
+    location_id: str,
+    status: FulfillmentStatus = FulfillmentStatus.DISPATCHED,
+    lines: Mapping[str, int] | None = None,
+    *,
+    delivery: DeliveryType = DeliveryType.SHIP,
+    events: Sequence[TimelineEntry] = (),
+) -> FulfillmentView:
+    """A package of ``lines`` ({sku: units}) at ``location_id``, of the order its id names."""
+    return FulfillmentView(
+        fulfillment_id=fulfillment_id,
+        order_id=order_id_of_fulfillment(fulfillment_id),
+        location_id=location_id,
+        status=status,
+        lines=[RoutingLine(sku=s, quantity=q) for s, q in (lines or {}).items()],
+        delivery=delivery,
+        events=list(events),
+    )
+
+
 def order_view(
     delivery: DeliveryType = DeliveryType.SHIP,
     ship_to_name: str | None = None,
     *,
     order_id: str = "A1",
     sku: str = "S",
+    quantity: int = 1,
+    fulfillments: Sequence[FulfillmentView] = (),
 ) -> OrderView:
-    """A fulfilling order of one unit of ``sku``, Dana's, to Denver, with no package."""
+    """A fulfilling order of ``quantity`` units of ``sku``, Dana's, to Denver, in the
+    packages given (none by default)."""
     return OrderView(
         order_id=order_id,
         status=OrderStatus.FULFILLING,
         customer=Contact(**DANA),
         ship_to=Destination(postal_code="80202", name=ship_to_name),
-        lines=[OrderLine(line_id="1", sku=sku, quantity=1)],
+        lines=[OrderLine(line_id="1", sku=sku, quantity=quantity)],
         service_level=ServiceLevel.GROUND,
         delivery=delivery,
+        fulfillments=list(fulfillments),
     )
 
 

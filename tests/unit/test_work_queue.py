@@ -11,22 +11,17 @@ from domain.models import (
     FulfillmentStatus,
 )
 from domain.orders import FulfillmentView
-from domain.routing.types import RoutingLine
 from services.work_queue import next_deadline, recipient_of
-from tests.support.builders import order_view
+from tests.support.builders import fulfillment_view, order_view
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def package(status: FulfillmentStatus, delivery: DeliveryType, *steps: str) -> FulfillmentView:
-    return FulfillmentView(
-        fulfillment_id="A1-F1",
-        order_id="A1",
-        location_id="CHI-STORE",
-        status=status,
-        lines=[RoutingLine(sku="S", quantity=1)],
-        delivery=delivery,
-        events=[TimelineEntry(at=T0 + timedelta(hours=i), type=s) for i, s in enumerate(steps)],
+    """A1-F1 at CHI-STORE, its ``steps`` an hour apart from T0."""
+    events = [TimelineEntry(at=T0 + timedelta(hours=i), type=s) for i, s in enumerate(steps)]
+    return fulfillment_view(
+        "A1-F1", "CHI-STORE", status, {"S": 1}, delivery=delivery, events=events
     )
 
 
