@@ -31,15 +31,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from adapters.store import InventoryStore
-from domain.access import Role, TokenGrant
 from domain.network_file import load_network
-from services.access import issue_token
 from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
 from starter.settings import Settings
 from tests.support.data import TEXTBOOK
 from tests.support.fakes import FakeOrderGateway
-from tests.support.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS, issue_role_tokens
 
 pytestmark = pytest.mark.slow
 
@@ -54,12 +52,8 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     store = InventoryStore(url)
     store.migrate()
     assert store.load_network(load_network(TEXTBOOK))
-    for role in ROLES:  # a real token per role, issued in the store the app reads
-        location = "NWK-DC" if role == "location" else None
-        token, _ = issue_token(
-            store, TokenGrant(f"fuzz-{role}", Role(role), location), created_by="system:test"
-        )
-        TOKENS[role] = token
+    # A real token per role, issued in the store the app reads.
+    TOKENS.update(issue_role_tokens(store, ROLES, prefix="fuzz", location="NWK-DC"))
     # schemathesis calls the app as http://testserver: allowed here, never by default.
     settings = Settings(allowed_hosts=["testserver"])
     yield create_app(

@@ -10,12 +10,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.store import InventoryStore
-from domain.access import Role, TokenGrant
-from services.access import issue_token
 from starter.api import create_app
 from tests.support.builders import order_body
 from tests.support.fakes import FakeOrderGateway
-from tests.support.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS, issue_role_tokens
 from tests.support.stack import api_settings
 
 
@@ -26,12 +24,7 @@ def gateway() -> FakeOrderGateway:
 
 @pytest.fixture
 def tokens(store: InventoryStore) -> dict[str, str]:
-    issued = {}
-    for role in ("metrics", "ops", "support", "checkout"):
-        issued[role], _ = issue_token(
-            store, TokenGrant(f"t-{role}", Role(role)), created_by="system:test"
-        )
-    return issued
+    return issue_role_tokens(store, ["metrics", "ops", "support", "checkout"], prefix="t")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.support.builders import pickup_order_view, shipping_order_view
 from tests.support.data import TEXTBOOK
 from tests.support.fakes import FakeOrderGateway
 from tests.support.http import sign_in
-from tests.support.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS, issue_role_tokens
 from tests.support.stack import api_settings
 
 ROLES = ["checkout", "location", "support", "ops", "admin"]
@@ -37,12 +37,7 @@ def store(tmp_path: Path) -> Iterator[InventoryStore]:
 @pytest.fixture
 def tokens(store: InventoryStore) -> dict[str, str]:
     """A live token per role; the location role's is bound to SLC-3PL, and a CHI-STORE one."""
-    found = {}
-    for role in ROLES:
-        location = "SLC-3PL" if role == "location" else None
-        found[role], _ = issue_token(
-            store, TokenGrant(f"test-{role}", Role(role), location), created_by="system:test"
-        )
+    found = issue_role_tokens(store, ROLES, prefix="test", location="SLC-3PL")
     found["location:CHI-STORE"], _ = issue_token(
         store, TokenGrant("test-chicago", Role.LOCATION, "CHI-STORE"), created_by="system:test"
     )
