@@ -14,24 +14,21 @@ from activities.inventory import InventoryActivities
 from adapters.catalog import Catalog
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
-from domain.network_file import load_network
 from domain.orders import Allocation
 from domain.routing.price_board import PriceBoard
 from domain.routing.rules import default_rules
 from services.pricing import PriceRefresher, PricingSchedule
 from tests.support.builders import allocation_request
 from tests.support.data import E2E
+from tests.support.stack import store_holding
 
 NETWORK = E2E / "network_lookahead.yaml"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[InventoryStore]:
-    store = InventoryStore(f"sqlite:///{tmp_path / 'lookahead.db'}")
-    store.migrate()
-    assert store.load_network(load_network(NETWORK))
-    yield store
-    store.close()
+    with store_holding(NETWORK, f"sqlite:///{tmp_path / 'lookahead.db'}") as store:
+        yield store
 
 
 def lookahead_rules(**lookahead: object) -> dict[str, object]:

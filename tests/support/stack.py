@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 
 from adapters.store import InventoryStore
 from adapters.store.tables import metadata
+from domain.models import Network
+from domain.network_file import load_network
 from services.access import TOKENS_FILE, read_tokens_file
 from starter.settings import Settings
 from starter.stack import free_port
@@ -112,7 +114,24 @@ def api_settings(**overrides: object) -> Settings:
     return Settings(**{**given, **overrides})  # type: ignore[arg-type]
 
 
-# Databases ---------------------------------------------------------------------------
+# Stores and databases ----------------------------------------------------------------
+
+
+@contextmanager
+def store_holding(
+    network: Network | Path, url: str, *, migrated: bool = False
+) -> Iterator[InventoryStore]:
+    """A store at ``url`` holding ``network`` (built, or a network file's), its schema made
+    first unless ``migrated`` already; closed afterwards."""
+    store = InventoryStore(url)
+    if not migrated:
+        store.migrate()
+    assert store.load_network(network if isinstance(network, Network) else load_network(network))
+    try:
+        yield store
+    finally:
+        store.close()
+
 
 # Point DOM_TEST_POSTGRES_URL at another server's maintenance database to use it instead.
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -9,21 +9,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
-from domain.network_file import load_network
 from starter.api import create_app
 from tests.support.data import TEXTBOOK
 from tests.support.fakes import FakeOrderGateway
 from tests.support.keys import ADMIN, TEST_KEYS
-from tests.support.stack import api_settings
+from tests.support.stack import api_settings, store_holding
 
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[InventoryStore]:
     """A store holding the textbook network (tests/e2e/network.yaml)."""
-    store = InventoryStore(database_url)
-    assert store.load_network(load_network(TEXTBOOK))
-    yield store
-    store.close()
+    with store_holding(TEXTBOOK, database_url, migrated=True) as store:
+        yield store
 
 
 @pytest.fixture

@@ -30,14 +30,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.store import InventoryStore
-from domain.network_file import load_network
 from starter.api import create_app
 from starter.api.errors import BUSINESS_RULES
 from starter.settings import Settings
 from tests.support.data import TEXTBOOK
 from tests.support.fakes import FakeOrderGateway
 from tests.support.keys import TEST_KEYS, issue_role_tokens
+from tests.support.stack import store_holding
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +48,13 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The API over a fresh store holding the textbook network; its lifespan is started
     by schemathesis on the first call, once."""
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'store.db'}"
-    store = InventoryStore(url)
-    store.migrate()
-    assert store.load_network(load_network(TEXTBOOK))
-    # A real token per role, issued in the store the app reads.
-    TOKENS.update(issue_role_tokens(store, ROLES, prefix="fuzz", location="NWK-DC"))
-    # schemathesis calls the app as http://testserver: allowed here, never by default.
-    settings = Settings(allowed_hosts=["testserver"])
-    yield create_app(
-        settings, gateway=FakeOrderGateway(route_to="NWK-DC"), store=store, keys=TEST_KEYS
-    )  # type: ignore[arg-type]
-    store.close()
+    with store_holding(TEXTBOOK, url) as store:
+        # A real token per role, issued in the store the app reads.
+        TOKENS.update(issue_role_tokens(store, ROLES, prefix="fuzz", location="NWK-DC"))
+        # schemathesis calls the app as http://testserver: allowed here, never by default.
+        settings = Settings(allowed_hosts=["testserver"])
+        gateway = FakeOrderGateway(route_to="NWK-DC")
+        yield create_app(settings, gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
 
 
 TOKENS: dict[str, str] = {}

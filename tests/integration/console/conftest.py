@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore, PackageReservation
 from domain.access import Role, TokenGrant
-from domain.network_file import load_network
 from services.access import issue_token
 from starter.api import create_app
 from tests.support.builders import pickup_order_view, shipping_order_view
@@ -20,18 +19,15 @@ from tests.support.data import TEXTBOOK
 from tests.support.fakes import FakeOrderGateway
 from tests.support.http import sign_in
 from tests.support.keys import TEST_KEYS, issue_role_tokens
-from tests.support.stack import api_settings
+from tests.support.stack import api_settings, store_holding
 
 ROLES = ["checkout", "location", "support", "ops", "admin"]
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[InventoryStore]:
-    store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
-    store.migrate()
-    assert store.load_network(load_network(TEXTBOOK))
-    yield store
-    store.close()
+    with store_holding(TEXTBOOK, f"sqlite:///{tmp_path / 'store.db'}") as store:
+        yield store
 
 
 @pytest.fixture
