@@ -1,6 +1,7 @@
 """Builders: one per shape (an order as checkout sends it, as the API accepts it, as the
-allocate activity and the views see it; a network; a routing request), each with the
-defaults most tests want and keywords for what a test varies."""
+allocate activity asks for it, as the workflow shows it; a package's reservation; a
+network; a routing request), each with the defaults most tests want and keywords for
+what a test varies."""
 
 from __future__ import annotations
 
@@ -76,13 +77,13 @@ def order_body(
 
 def order_request(
     order_id: str = "A100",
+    *,
     skus: Sequence[str] = ("SKIN-CLEANSER", "SKIN-SERUM"),
     **overrides: object,
 ) -> OrderRequest:
     """An order as the API accepts it: ``order_body`` to a bare ZIP code, validated strictly
-    from JSON as at the edge (``overrides`` may be models: they are made JSON first)."""
-    overrides.setdefault("ship_to", {"postal_code": "80202"})
-    body = order_body(order_id, skus=skus, **overrides)  # type: ignore[arg-type]
+    from JSON as at the edge (``overrides`` replace fields; models are made JSON first)."""
+    body = {**order_body(order_id, skus=skus, ship_to={"postal_code": "80202"}), **overrides}
     return OrderRequest.model_validate(to_jsonable_python(body))
 
 
