@@ -14,8 +14,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -25,24 +27,18 @@ LOCATIONS = ["NWK-DC", "SLC-3PL", "CHI-STORE", "PHX-STORE"]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("access")
-    process, running = start_stack(tmp, HERE / "network.yaml")
+    process, running = start_stack(tmp, E2E / "network.yaml")
     yield running
     stop_stack(process, running)
-
-
-def order(order_id: str, sku: str = "SKIN-CLEANSER") -> dict[str, object]:
-    return {
-        "order_id": order_id,
-        "customer": {"name": "Dee Denver", "email": "dee@example.com"},
-        "ship_to": {"postal_code": "80202", "country": "US"},
-        "lines": [{"line_id": "1", "sku": sku, "quantity": 1}],
-    }
 
 
 def fulfilling(stack: Stack, order_id: str) -> dict:
     """Place ``order_id`` as checkout; its only package once dispatched (read as admin)."""
     with stack.client("checkout") as checkout:
-        assert checkout.post("/orders", json=order(order_id)).status_code == 202
+        assert (
+            checkout.post("/orders", json=order_body(order_id, skus=["SKIN-CLEANSER"])).status_code
+            == 202
+        )
     with stack.client() as admin:
         placed = wait_for(admin, order_id, lambda o: o["status"] == "fulfilling", "fulfilling")
     [package] = placed["fulfillments"]
@@ -82,7 +78,10 @@ def test_no_token_or_an_unknown_one_is_401_with_a_bearer_challenge(stack: Stack)
 
 def test_checkout_places_orders_and_asks_for_promises_and_nothing_else(stack: Stack) -> None:
     with stack.client("checkout") as http:
-        assert http.post("/orders", json=order("ACC-CHK-1")).status_code == 202
+        assert (
+            http.post("/orders", json=order_body("ACC-CHK-1", skus=["SKIN-CLEANSER"])).status_code
+            == 202
+        )
         promise = {
             "lines": [{"sku": "SKIN-CLEANSER", "quantity": 1}],
             "ship_to": {"postal_code": "80202", "country": "US"},
@@ -185,7 +184,7 @@ def test_a_location_works_its_own_fulfillments_and_cannot_see_another_locations(
         for refused in (
             http.get("/orders/ACC-LOC-1"),
             http.get("/inventory/SKIN-CLEANSER"),
-            http.post("/orders", json=order("ACC-LOC-X")),
+            http.post("/orders", json=order_body("ACC-LOC-X", skus=["SKIN-CLEANSER"])),
         ):
             assert refused.status_code == 403, refused.text
         # Its own stock: counted and received, under its name in the ledger.

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.e2e.test_textbook_case import order_body, wait_for
+from tests.support.builders import order_body
+from tests.support.http import wait_for
+from tests.support.stack import Stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("DOM_TEST_ARTIFACTS", "out")) / "console"

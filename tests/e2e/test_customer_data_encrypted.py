@@ -18,11 +18,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
+from starter.bootstrap.dev_server import UI_PORT_OFFSET
 from starter.bootstrap.keys import ENCRYPTION_KEYS_FILE, SEARCH_HASH_KEY_FILE
-from starter.bootstrap.settings import UI_PORT_OFFSET
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import play_location, wait_for
-from tests.payloads import clear_payloads, raw_bytes
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.payloads import clear_payloads, raw_bytes
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ PERSONAL = [b"Zebulon", b"Quaxley", EMAIL.encode(), b"Quillfeather"]
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, list[HistoryEvent]]]:
     """The stack with ENC-1 placed and shipped, and ENC-1's history as the server has it."""
-    process, stack = start_stack(tmp_path_factory.mktemp("encrypted"), HERE / "network.yaml")
+    process, stack = start_stack(tmp_path_factory.mktemp("encrypted"), E2E / "network.yaml")
     try:
         with stack.client() as http:
             assert http.post("/orders", json=ORDER).status_code == 202

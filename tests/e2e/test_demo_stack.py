@@ -7,8 +7,9 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import start_stack, stop_stack
-from tests.e2e.test_textbook_case import SKINCARE_SET, order_body, wait_for
+from tests.support.builders import SKINCARE_SET, order_body
+from tests.support.http import wait_for
+from tests.support.stack import start_stack, stop_stack
 
 
 def test_demo_order_reaches_shipped_on_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]

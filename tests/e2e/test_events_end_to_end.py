@@ -13,8 +13,10 @@ import pytest
 
 from adapters.signatures import verify
 from starter.bootstrap.dev_server import free_port
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import order_body, play_location, wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +73,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("events")
     # The test's receiver listens on loopback: allowed here, never by default.
     process, running = start_stack(
-        tmp, HERE / "network.yaml", {"DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
+        tmp, E2E / "network.yaml", {"DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
     )
     yield running
     stop_stack(process, running)

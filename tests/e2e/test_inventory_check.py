@@ -25,13 +25,12 @@ from adapters.store import (
     ReservationStatus,
     ReservationView,
 )
-from domain.fulfillment import FulfillmentView
-from domain.models import FulfillmentStatus, OrderStatus
-from domain.orders import OrderView
-from domain.routing import RoutingLine
+from domain.models import FulfillmentStatus
 from starter.cli.inventory import compare
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import SKINCARE_SET, order_body, play_location, wait_for
+from tests.support.builders import SKINCARE_SET, fulfillment_view, order_body, order_view
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 
 @dataclass
@@ -60,7 +59,7 @@ class Running:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp = tmp_path_factory.mktemp("inventory-check")
-    process, stack = start_stack(tmp, HERE / "network.yaml")
+    process, stack = start_stack(tmp, E2E / "network.yaml")
     args = [str(a) for a in process.args]  # type: ignore[union-attr]
     temporal = f"127.0.0.1:{args[args.index('--temporal-port') + 1]}"
     yield Running(stack, temporal)
@@ -169,31 +168,6 @@ def test_a_receipt_wakes_the_backordered_order_at_once(running: Running) -> None
     _clean(running.check())
 
 
-def _view(order_id: str, *packages: FulfillmentView) -> OrderView:
-    return OrderView.model_validate(
-        {
-            "order_id": order_id,
-            "status": OrderStatus.FULFILLING,
-            "customer": {"name": "A", "email": "a@example.com"},
-            "ship_to": {"postal_code": "80202"},
-            "lines": [{"line_id": "1", "sku": "W", "quantity": 3}],
-            "service_level": "ground",
-            "delivery": "ship",
-            "fulfillments": [p.model_dump() for p in packages],
-        }
-    )
-
-
-def _package(fid: str, location: str, status: FulfillmentStatus, **lines: int) -> FulfillmentView:
-    return FulfillmentView(
-        fulfillment_id=fid,
-        order_id=fid.split("-F")[0],
-        location_id=location,
-        status=status,
-        lines=[RoutingLine(sku=s, quantity=q) for s, q in lines.items()],
-    )
-
-
 def _held(order_id: str, fid: str, sku: str, location: str, units: int) -> ReservationView:
     now = datetime.now(UTC)
     return ReservationView(
@@ -212,12 +186,16 @@ def _held(order_id: str, fid: str, sku: str, location: str, units: int) -> Reser
 def test_compare_names_each_kind_of_difference() -> None:
     S = FulfillmentStatus
     orders = {
-        "A": _view(
-            "A",
-            _package("A-F1", "EAST", S.ACCEPTED, W=2),  # held right
-            _package("A-F2", "WEST", S.PICKED, W=1),  # holds nothing
-            _package("A-F3", "EAST", S.SHIPPED, W=1),  # closed, yet holds
-            _package("A-F4", "EAST", S.DISPATCHED, W=2),  # holds the wrong amount
+        "A": order_view(
+            order_id="A",
+            sku="W",
+            quantity=3,
+            fulfillments=[
+                fulfillment_view("A-F1", "EAST", S.ACCEPTED, {"W": 2}),  # held right
+                fulfillment_view("A-F2", "WEST", S.PICKED, {"W": 1}),  # holds nothing
+                fulfillment_view("A-F3", "EAST", S.SHIPPED, {"W": 1}),  # closed, yet holds
+                fulfillment_view("A-F4", "EAST", S.DISPATCHED, {"W": 2}),  # holds the wrong amount
+            ],
         )
     }
     held = [
@@ -234,4 +212,6 @@ def test_compare_names_each_kind_of_difference() -> None:
         "order Z, Z-F1, W: 5 reserved at EAST for an order that is not open in Temporal "
         "(completed)",
     ]
-    assert compare(held[:1], {"A": _view("A", orders["A"].fulfillments[0])}, {}) == []
+    held_right = orders["A"].fulfillments[:1]
+    only_f1 = order_view(order_id="A", sku="W", quantity=3, fulfillments=held_right)
+    assert compare(held[:1], {"A": only_f1}, {}) == []

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from starter.cli.loadtest import percentiles
-from tests.e2e.conftest import Stack, start_stack, stop_stack
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from domain.routing.rules import default_rules
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +25,7 @@ def lookahead_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
     tmp = tmp_path_factory.mktemp("lookahead")
     process, running = start_stack(
         tmp,
-        HERE / "network_lookahead.yaml",
+        E2E / "network_lookahead.yaml",
         {"DOM_LOOKAHEAD_REFRESH_SECONDS": "0.5", "DOM_LOOKAHEAD_MIN_ORDERS": "2"},
     )
     yield running
@@ -32,14 +34,8 @@ def lookahead_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
 
 
 def lantern_order(order_id: str, postal_code: str, city: str, region: str) -> dict[str, object]:
-    return {
-        "order_id": order_id,
-        "customer": {"name": "Lee", "email": "lee@example.com"},
-        "ship_to": {"postal_code": postal_code, "country": "US", "city": city, "region": region},
-        "lines": [{"line_id": "1", "sku": "LANTERN", "quantity": 1}],
-        "service_level": "ground",
-        "delivery": "ship",
-    }
+    ship_to = {"postal_code": postal_code, "country": "US", "city": city, "region": region}
+    return order_body(order_id, skus=["LANTERN"], ship_to=ship_to)
 
 
 def routed(http: httpx.Client, order_id: str) -> dict:

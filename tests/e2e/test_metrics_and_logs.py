@@ -12,8 +12,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from starter.bootstrap.dev_server import free_port
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import order_body, play_location, wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +26,7 @@ SDK_PORT = free_port()
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("metrics")
     env = {"DOM_LOG_FORMAT": "json", "DOM_TEMPORAL_METRICS_ADDRESS": f"127.0.0.1:{SDK_PORT}"}
-    process, running = start_stack(tmp, HERE / "network.yaml", env)
+    process, running = start_stack(tmp, E2E / "network.yaml", env)
     yield running
     stop_stack(process, running)
 

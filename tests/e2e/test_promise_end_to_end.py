@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.e2e.test_textbook_case import SKINCARE_SET, order_body, stock_of, wait_for
+from tests.support.builders import SKINCARE_SET, order_body
+from tests.support.http import stock_of, wait_for
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -20,8 +20,10 @@ import pytest
 from temporalio.client import Client
 
 from domain.ids import order_workflow_id
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 ROUNDS = 10
@@ -30,19 +32,10 @@ ROUNDS = 10
 @pytest.fixture(scope="module")
 def racing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
     tmp = tmp_path_factory.mktemp("races")
-    process, stack = start_stack(tmp, HERE / "network_races.yaml")
+    process, stack = start_stack(tmp, E2E / "network_races.yaml")
     args = [str(a) for a in process.args]  # type: ignore[union-attr]
     yield stack, f"127.0.0.1:{args[args.index('--temporal-port') + 1]}"
     stop_stack(process, stack)
-
-
-def mug_order(order_id: str) -> dict[str, object]:
-    return {
-        "order_id": order_id,
-        "customer": {"name": "Rae Racer", "email": "rae@example.com"},
-        "ship_to": {"postal_code": "80202", "country": "US"},
-        "lines": [{"line_id": "1", "sku": "MUG", "quantity": 1}],
-    }
 
 
 def stock(http: httpx.Client) -> dict[str, tuple[int, int]]:
@@ -51,7 +44,7 @@ def stock(http: httpx.Client) -> dict[str, tuple[int, int]]:
 
 
 def packed_order(http: httpx.Client, order_id: str) -> dict:
-    assert http.post("/orders", json=mug_order(order_id)).status_code == 202
+    assert http.post("/orders", json=order_body(order_id, skus=["MUG"])).status_code == 202
     order = wait_for(http, order_id, lambda o: o["status"] == "fulfilling", "fulfilling")
     [package] = order["fulfillments"]
     url = f"/locations/{package['location_id']}/fulfillments/{package['fulfillment_id']}/events"

@@ -7,14 +7,10 @@ honoured by the other; a repeated event is a repeat whichever process it reaches
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,47 +19,14 @@ import pytest
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
 from starter.bootstrap.keys import fresh_environment
-from tests.e2e.conftest import HERE
-from tests.e2e.test_textbook_case import order_body, wait_for
-from tests.integration.store.conftest import postgres_url  # noqa: F401
-from tests.tokens import ADMIN, ADMIN_TOKEN
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import wait_for
+from tests.support.keys import ADMIN, ADMIN_TOKEN
+from tests.support.tcp import RoundRobin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 DOM = [sys.executable, "-m", "starter.cli"]
-
-
-class RoundRobin:
-    """A TCP load balancer: each new connection goes to the next backend in turn."""
-
-    def __init__(self, backends: list[int]) -> None:
-        self.port = free_port()
-        self.connections: Counter[int] = Counter()
-        self._next = itertools.cycle(backends)
-        self._server = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            backend = next(self._next)
-            self.connections[backend] += 1
-            upstream = socket.create_connection(("127.0.0.1", backend))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, target: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                target.sendall(data)
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self._server.close()
 
 
 @dataclass
@@ -96,7 +59,7 @@ def _wait(check, what: str, seconds: float = 60) -> None:  # type: ignore[no-unt
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Cluster]:  # noqa: F811
+def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("scale-out")
     temporal = EmbeddedTemporal(tmp / "temporal", free_port(), ui=False)
     temporal.start()
@@ -113,7 +76,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
     balancer = None
     try:
         loaded = subprocess.run(
-            [*DOM, "load-network", str(HERE / "network.yaml")], env=env, capture_output=True
+            [*DOM, "load-network", str(E2E / "network.yaml")], env=env, capture_output=True
         )
         assert loaded.returncode == 0, loaded.stderr
         logs = []

@@ -20,10 +20,10 @@ import pytest
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
 from starter.bootstrap.keys import fresh_environment
-from tests.e2e.conftest import HERE
-from tests.e2e.test_textbook_case import order_body, play_location, wait_for
-from tests.integration.store.conftest import postgres_url  # noqa: F401
-from tests.tokens import ADMIN_TOKEN
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.keys import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
@@ -102,7 +102,7 @@ def _wait(ready, what: str, cluster: Cluster, seconds: float = 60) -> None:  # t
 @pytest.fixture(scope="module")
 def cluster(
     tmp_path_factory: pytest.TempPathFactory,
-    postgres_url: str,  # noqa: F811 (a fresh, migrated database)
+    postgres_url: str,
 ) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("scale-out")
     temporal = EmbeddedTemporal(tmp / "temporal", free_port(with_ui=True), ui=False)
@@ -117,7 +117,7 @@ def cluster(
     }
     running = Cluster(env, tmp, temporal)
     loaded = subprocess.run(
-        [sys.executable, "-m", "starter.cli", "load-network", str(HERE / "network.yaml")],
+        [sys.executable, "-m", "starter.cli", "load-network", str(E2E / "network.yaml")],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, _process_info, free_port
-from tests.keys import TEST_ENVIRONMENT
+from tests.support.keys import TEST_ENVIRONMENT
 
 pytestmark = pytest.mark.e2e
 

@@ -11,15 +11,19 @@ import httpx
 import pytest
 
 from adapters.shopify import shopify_signature
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import wait_for
-from tests.integration.api.test_shopify_webhook import our_skus
-from tests.unit.test_shopify import SAMPLE_FILE
+from tests.support.data import (
+    E2E,
+    SHOPIFY_SAMPLE_FILE,
+    SHOPIFY_WEBHOOK,
+    shopify_headers,
+    shopify_order_of_our_skus,
+)
+from tests.support.http import wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
 SECRET = "shpss_e2e_0123456789abcdef"
-URL = "/webhooks/shopify/orders-create"
 SAMPLE_ID = "820982911946154508"
 
 
@@ -27,7 +31,7 @@ SAMPLE_ID = "820982911946154508"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("shopify")
     process, running = start_stack(
-        tmp, HERE / "network.yaml", {"DOM_SHOPIFY_WEBHOOK_SECRET": SECRET}
+        tmp, E2E / "network.yaml", {"DOM_SHOPIFY_WEBHOOK_SECRET": SECRET}
     )
     yield running
     stop_stack(process, running)
@@ -35,16 +39,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def deliver(stack: Stack, body: bytes, signature: str | None = None) -> httpx.Response:
     """As Shopify sends it: no bearer token, the body signed with the app's secret."""
-    headers = {
-        "Content-Type": "application/json",
-        "X-Shopify-Topic": "orders/create",
-        "X-Shopify-Hmac-Sha256": signature or shopify_signature(body, SECRET),
-    }
-    return httpx.post(f"{stack.api_url}{URL}", content=body, headers=headers, timeout=10)
+    headers = shopify_headers(body, SECRET, signature or "sign")
+    return httpx.post(
+        f"{stack.api_url}{SHOPIFY_WEBHOOK}", content=body, headers=headers, timeout=10
+    )
 
 
 def test_the_sample_makes_one_failed_order_however_often_it_is_delivered(stack: Stack) -> None:
-    body = SAMPLE_FILE.read_bytes()
+    body = SHOPIFY_SAMPLE_FILE.read_bytes()
     answers = []
     for _ in range(3):  # Shopify retries: the same body, the same signature
         started = time.monotonic()
@@ -69,7 +71,7 @@ def test_the_sample_makes_one_failed_order_however_often_it_is_delivered(stack: 
 
 
 def test_an_order_of_our_skus_is_routed(stack: Stack) -> None:
-    answer = deliver(stack, our_skus(820982911946154999))
+    answer = deliver(stack, shopify_order_of_our_skus(820982911946154999))
     assert answer.status_code == 200 and answer.json()["outcome"] == "placed", answer.text
     with stack.client("support") as http:
         order = wait_for(http, "820982911946154999", lambda o: o["fulfillments"], "routed")
@@ -79,7 +81,7 @@ def test_an_order_of_our_skus_is_routed(stack: Stack) -> None:
 
 
 def test_a_forged_signature_places_nothing(stack: Stack) -> None:
-    body = our_skus(820982911946155000)
+    body = shopify_order_of_our_skus(820982911946155000)
     answer = deliver(stack, body, shopify_signature(body, "not-the-secret"))
     assert answer.status_code == 401
     with stack.client("support") as http:

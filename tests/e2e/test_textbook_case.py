@@ -7,63 +7,11 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
+from tests.support.builders import SKINCARE_SET, order_body
+from tests.support.http import play_location, stock_of, wait_for
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-SKINCARE_SET = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-MOISTURIZER"]
-
-
-def order_body(order_id: str, postal_code: str = "80202", **changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "order_id": order_id,
-        "customer": {"name": "Dana Denver", "email": "dana@example.com"},
-        "ship_to": {"postal_code": postal_code, "country": "US", "city": "Denver", "region": "CO"},
-        "lines": [
-            {"line_id": str(i + 1), "sku": sku, "quantity": 1} for i, sku in enumerate(SKINCARE_SET)
-        ],
-        "service_level": "ground",
-        "delivery": "ship",
-    }
-    body.update(changes)
-    return body
-
-
-def wait_for(http: httpx.Client, order_id: str, predicate, what: str, seconds: float = 30) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        response = http.get(f"/orders/{order_id}")
-        if response.status_code == 200 and predicate(order := response.json()):
-            return order
-        time.sleep(0.2)
-    raise AssertionError(
-        f"order {order_id} never became {what}: {http.get(f'/orders/{order_id}').text}"
-    )
-
-
-def play_location(http: httpx.Client, location_id: str, fulfillment_id: str, tracking: str) -> None:
-    """The location's staff work through their queue and report each step."""
-    queue = http.get(f"/locations/{location_id}/fulfillments", params={"status": "open"})
-    assert queue.status_code == 200
-    assert fulfillment_id in [f["fulfillment_id"] for f in queue.json()]
-    url = f"/locations/{location_id}/fulfillments/{fulfillment_id}/events"
-    for step in ("accepted", "picked", "packed"):
-        response = http.post(url, json={"type": step, "event_id": f"{fulfillment_id}-{step}"})
-        assert response.status_code == 202, response.text
-    shipped = {
-        "type": "shipped",
-        "carrier": "UPS",
-        "tracking_number": tracking,
-        "event_id": f"{fulfillment_id}-ship",
-    }
-    assert http.post(url, json=shipped).status_code == 202
-    assert http.post(url, json=shipped).status_code == 202  # a repeat is accepted once
-
-
-def stock_of(http: httpx.Client, sku: str) -> dict[str, dict[str, int]]:
-    response = http.get(f"/inventory/{sku}")
-    assert response.status_code == 200
-    return {row["location_id"]: row for row in response.json()["locations"]}
 
 
 def test_denver_skincare_set_ships_from_salt_lake_city(stack: Stack) -> None:

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import HERE, Stack, start_stack, stop_stack
-from tests.e2e.test_textbook_case import order_body, play_location, wait_for
+from tests.support.builders import order_body
+from tests.support.data import E2E
+from tests.support.http import play_location, wait_for
+from tests.support.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("failures")
-    process, running = start_stack(tmp, HERE / "network_failures.yaml")
+    process, running = start_stack(tmp, E2E / "network_failures.yaml")
     yield running
     stop_stack(process, running)
 

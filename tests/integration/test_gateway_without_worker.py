@@ -13,8 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.models import OrderStatus
 from starter.bootstrap.temporal import ensure_search_attributes
 from starter.gateway.orders import OrderGateway, WorkflowUnavailable
-from tests.keys import TEST_KEYS
-from tests.workflows.helpers import order
+from tests.support.builders import order_request
+from tests.support.keys import TEST_KEYS
 
 
 async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
@@ -28,7 +28,7 @@ async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
         query_timeout=timedelta(seconds=1),
     )
     # Placing needs no worker: the order is recorded in Temporal and waits for one.
-    assert await gateway.place_order(order("NW-1")) == (OrderStatus.RECEIVED, True)
+    assert await gateway.place_order(order_request("NW-1")) == (OrderStatus.RECEIVED, True)
 
     started = time.monotonic()
     with pytest.raises(WorkflowUnavailable, match=r"order-NW-1 did not answer within 1s"):
@@ -42,7 +42,8 @@ async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
 ) -> None:
     """Once an order has closed, the server alone answers for it: the workflow returned
     its final state, so no worker replays the history to read it."""
-    from tests.workflows.helpers import FakeInventory, fake_worker
+    from tests.support.fakes import FakeInventory
+    from tests.support.workflows import fake_worker
 
     await ensure_search_attributes(dev_env.client)
     gateway = OrderGateway(
@@ -52,7 +53,7 @@ async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
         query_timeout=timedelta(seconds=2),
     )
     async with fake_worker(dev_env, task_queue, FakeInventory(["WH-EAST"])) as served:
-        await served.place_order(order("NW-2"))
+        await served.place_order(order_request("NW-2"))
         package = None
         for _ in range(200):
             view = await served.get_order("NW-2")

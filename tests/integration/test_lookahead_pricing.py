@@ -14,24 +14,21 @@ from activities.inventory import InventoryActivities
 from adapters.network_cache import NetworkCache
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
-from domain.checkout import ShipTo
-from domain.geo import zip_point
-from domain.network_file import load_network
-from domain.orders import Allocation, AllocationRequest
+from domain.orders import Allocation
 from domain.routing.price_board import PriceBoard
 from domain.routing.rules import default_rules
 from services.pricing import PriceRefresher, PricingSchedule
+from tests.support.builders import allocation_request
+from tests.support.data import E2E
+from tests.support.stack import store_holding
 
-NETWORK = Path(__file__).parents[1] / "e2e" / "network_lookahead.yaml"
+NETWORK = E2E / "network_lookahead.yaml"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[InventoryStore]:
-    store = InventoryStore(f"sqlite:///{tmp_path / 'lookahead.db'}")
-    store.migrate()
-    assert store.load_network(load_network(NETWORK))
-    yield store
-    store.close()
+    with store_holding(NETWORK, f"sqlite:///{tmp_path / 'lookahead.db'}") as store:
+        yield store
 
 
 def lookahead_rules(**lookahead: object) -> dict[str, object]:
@@ -39,22 +36,6 @@ def lookahead_rules(**lookahead: object) -> dict[str, object]:
     rules["policy"] = "lookahead"
     rules["lookahead"] = {**rules["lookahead"], "horizon_orders": 10, **lookahead}
     return rules
-
-
-def order(order_id: str, postal_code: str, key: str = "A1") -> AllocationRequest:
-    point = zip_point(postal_code)
-    return AllocationRequest(
-        order_id=order_id,
-        allocation_key=f"{order_id}:{key}",
-        first_fulfillment_number=1,
-        lines=[{"sku": "LANTERN", "quantity": 1}],
-        ship_to=ShipTo(postal_code=postal_code),
-        customer_name="Lee",
-        dest_lat=point.lat,
-        dest_lon=point.lon,
-        service_level="ground",
-        delivery="ship",
-    )
 
 
 def shipped_from(allocation: Allocation) -> list[str]:
@@ -89,7 +70,9 @@ def test_a_denver_order_is_routed_away_from_the_last_units_chicago_wants(
     worker.tick()
     assert worker.board.current is None  # nothing seen yet: no prices, routes as optimal
     for k in range(2):  # Chicago's demand, served from its store (3 units beyond safety left)
-        assert shipped_from(worker.activities.allocate(order(f"CHI-{k}", "60614"))) == ["CHI-STORE"]
+        assert shipped_from(
+            worker.activities.allocate(allocation_request(f"CHI-{k}", "60614"))
+        ) == ["CHI-STORE"]
     assert len(worker.board) == 2
     worker.tick()
     prices = worker.board.current
@@ -97,7 +80,7 @@ def test_a_denver_order_is_routed_away_from_the_last_units_chicago_wants(
     # What a Chicago customer would pay more from Newark: $15.60 against $13.15.
     assert prices.dollars("LANTERN", "CHI-STORE") == Decimal("2.45")
 
-    denver = worker.activities.allocate(order("DEN-1", "80202"))
+    denver = worker.activities.allocate(allocation_request("DEN-1", "80202"))
     assert shipped_from(denver) == ["NWK-DC"]
     decision = denver.decision
     assert decision.policy == "lookahead"
@@ -105,7 +88,7 @@ def test_a_denver_order_is_routed_away_from_the_last_units_chicago_wants(
     assert "Chicago store's unit of LANTERN is worth $2.45" in decision.explanation
     assert "ships from Newark main warehouse ($0.60 more in shipping" in decision.explanation
     # A retried allocation is answered from the store and counts the order once.
-    again = worker.activities.allocate(order("DEN-1", "80202"))
+    again = worker.activities.allocate(allocation_request("DEN-1", "80202"))
     assert again == denver and worker.board.observed == 3
 
 
@@ -113,11 +96,11 @@ def test_switching_the_rules_off_lookahead_drops_the_prices(store: InventoryStor
     worker = Worker(store)
     worker.book.replace(lookahead_rules(), actor="test")
     for k in range(2):
-        worker.activities.allocate(order(f"CHI-{k}", "60614"))
+        worker.activities.allocate(allocation_request(f"CHI-{k}", "60614"))
     worker.tick()
     assert worker.board.current is not None
     worker.book.replace(default_rules().model_dump(mode="json"), actor="test")  # optimal
-    denver = worker.activities.allocate(order("DEN-1", "80202"))
+    denver = worker.activities.allocate(allocation_request("DEN-1", "80202"))
     assert shipped_from(denver) == ["CHI-STORE"]  # optimal ignores prices at once
     assert denver.decision.policy == "optimal"
     worker.tick()
@@ -133,10 +116,12 @@ def test_no_prices_before_the_window_holds_the_minimum(store: InventoryStore) ->
     worker = Worker(store, min_orders=3)
     worker.book.replace(lookahead_rules(), actor="test")
     for k in range(2):
-        worker.activities.allocate(order(f"CHI-{k}", "60614"))
+        worker.activities.allocate(allocation_request(f"CHI-{k}", "60614"))
     worker.tick()
     assert worker.board.current is None
-    assert shipped_from(worker.activities.allocate(order("DEN-1", "80202"))) == ["CHI-STORE"]
+    assert shipped_from(worker.activities.allocate(allocation_request("DEN-1", "80202"))) == [
+        "CHI-STORE"
+    ]
     worker.tick()  # the Denver order was the third
     assert worker.board.current is not None
 
@@ -145,16 +130,16 @@ def test_a_refresh_is_due_on_time_on_orders_seen_and_on_new_rules(store: Invento
     worker = Worker(store)
     worker.book.replace(lookahead_rules(refresh_orders=2), actor="test")
     for k in range(2):
-        worker.activities.allocate(order(f"CHI-{k}", "60614"))
+        worker.activities.allocate(allocation_request(f"CHI-{k}", "60614"))
     worker.tick()
     rules = worker.book.current()
     refreshed = worker.refresher._refreshed_at
     assert refreshed is not None
     assert not worker.refresher.due(rules, refreshed + 1)
     assert worker.refresher.due(rules, refreshed + 3601)  # every_seconds (3,600) passed
-    worker.activities.allocate(order("CHI-2", "60614"))
+    worker.activities.allocate(allocation_request("CHI-2", "60614"))
     assert not worker.refresher.due(rules, refreshed + 1)
-    worker.activities.allocate(order("CHI-3", "60614"))
+    worker.activities.allocate(allocation_request("CHI-3", "60614"))
     assert worker.refresher.due(rules, refreshed + 1)  # refresh_orders seen since
     worker.tick()
     worker.book.replace(lookahead_rules(refresh_orders=2, price_weight=0.5), actor="test")

@@ -4,8 +4,6 @@ its signature: base64 HMAC-SHA256 of the raw body under the app's secret."""
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +18,11 @@ from adapters.shopify import (
     verify_shopify,
 )
 from domain.models import ServiceLevel
-
-SAMPLE_FILE = Path(__file__).parents[1] / "fixtures" / "shopify" / "orders-create.json"
-SAMPLE = json.loads(SAMPLE_FILE.read_text())
+from tests.support.data import SHOPIFY_SAMPLE, SHOPIFY_SAMPLE_FILE
 
 
 def shopify(**changes: object) -> ShopifyOrder:
-    payload = copy.deepcopy(SAMPLE)
+    payload = copy.deepcopy(SHOPIFY_SAMPLE)
     payload.update(changes)
     return ShopifyOrder.model_validate(payload)
 
@@ -64,7 +60,7 @@ def test_the_shipping_line_names_the_service_level(
 
 
 def test_nothing_to_ship_is_left_out_and_a_line_without_sku_is_refused() -> None:
-    items = copy.deepcopy(SAMPLE["line_items"])
+    items = copy.deepcopy(SHOPIFY_SAMPLE["line_items"])
     items[0]["requires_shipping"] = False  # a gift card
     assert len(to_order_request(shopify(line_items=items)).lines) == 2
     items[1]["sku"] = None
@@ -88,7 +84,7 @@ def test_an_address_switchyard_cannot_route_is_refused_with_the_reason(
 
 
 def test_a_refused_order_keeps_what_fits() -> None:
-    items = copy.deepcopy(SAMPLE["line_items"])
+    items = copy.deepcopy(SHOPIFY_SAMPLE["line_items"])
     items[0]["sku"] = "has spaces, not an id"
     kept = refused_order(shopify(line_items=items, shipping_address={"country_code": "CA"}))
     assert kept.order_id == "820982911946154508"
@@ -97,7 +93,7 @@ def test_a_refused_order_keeps_what_fits() -> None:
 
 
 def test_the_signature_is_checked_against_each_secret() -> None:
-    body = SAMPLE_FILE.read_bytes()
+    body = SHOPIFY_SAMPLE_FILE.read_bytes()
     signature = shopify_signature(body, "old-secret")
     verify_shopify(signature, body, ["new-secret", "old-secret"])  # rotating: either
     with pytest.raises(InvalidShopifySignature, match="does not match"):

@@ -7,52 +7,30 @@ from datetime import UTC, datetime, timedelta
 from domain.fulfillment import FulfillmentView, TimelineEntry
 from domain.models import (
     DEFAULT_SLA,
-    Contact,
     DeliveryType,
-    Destination,
     FulfillmentStatus,
-    OrderLine,
-    OrderStatus,
-    ServiceLevel,
 )
-from domain.orders import OrderView
-from domain.routing.types import RoutingLine
 from services.work_queue import next_deadline, recipient_of
+from tests.support.builders import fulfillment_view, order_view
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def package(status: FulfillmentStatus, delivery: DeliveryType, *steps: str) -> FulfillmentView:
-    return FulfillmentView(
-        fulfillment_id="A1-F1",
-        order_id="A1",
-        location_id="CHI-STORE",
-        status=status,
-        lines=[RoutingLine(sku="S", quantity=1)],
-        delivery=delivery,
-        events=[TimelineEntry(at=T0 + timedelta(hours=i), type=s) for i, s in enumerate(steps)],
-    )
-
-
-def order(delivery: DeliveryType, ship_to_name: str | None = None) -> OrderView:
-    return OrderView(
-        order_id="A1",
-        status=OrderStatus.FULFILLING,
-        customer=Contact(name="Dana Denver", email="dana@example.com"),
-        ship_to=Destination(postal_code="80202", name=ship_to_name),
-        lines=[OrderLine(line_id="1", sku="S", quantity=1)],
-        service_level=ServiceLevel.GROUND,
-        delivery=delivery,
+    """A1-F1 at CHI-STORE, its ``steps`` an hour apart from T0."""
+    events = [TimelineEntry(at=T0 + timedelta(hours=i), type=s) for i, s in enumerate(steps)]
+    return fulfillment_view(
+        "A1-F1", "CHI-STORE", status, {"S": 1}, delivery=delivery, events=events
     )
 
 
 def test_a_shipment_goes_to_the_ship_to_name_else_the_customer() -> None:
-    assert recipient_of(order(DeliveryType.SHIP, "Dana at work")) == "Dana at work"
-    assert recipient_of(order(DeliveryType.SHIP)) == "Dana Denver"
+    assert recipient_of(order_view(DeliveryType.SHIP, "Dana at work")) == "Dana at work"
+    assert recipient_of(order_view(DeliveryType.SHIP)) == "Dana Denver"
 
 
 def test_a_pickup_is_collected_by_the_customer() -> None:
-    assert recipient_of(order(DeliveryType.PICKUP, "Front desk")) == "Dana Denver"
+    assert recipient_of(order_view(DeliveryType.PICKUP, "Front desk")) == "Dana Denver"
 
 
 def test_acceptance_is_due_from_dispatch() -> None:

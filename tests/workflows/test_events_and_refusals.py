@@ -21,9 +21,9 @@ from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
 from domain.orders import CancelRequest, NewOrder, RerouteRequest
 from starter.gateway.orders import OrderGateway
-from tests.keys import TEST_KEYS
-from tests.workflows.helpers import order, settle
-from tests.workflows.real import rig
+from tests.support.builders import order_request as order
+from tests.support.keys import TEST_KEYS
+from tests.support.workflows import rig, settle
 
 ALL = [t.value for t in EventType]
 

@@ -21,8 +21,8 @@ from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import CancelRequest, RerouteRequest
-from tests.workflows.helpers import order, settle, until
-from tests.workflows.real import Rig, rig
+from tests.support.builders import order_request as order
+from tests.support.workflows import Rig, rig, settle, until
 from workflows.order import OrderWorkflow
 
 S = FulfillmentStatus

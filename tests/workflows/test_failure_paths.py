@@ -13,8 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.errors import CancelRefused, RerouteRefused
 from domain.models import FulfillmentStatus, OrderStatus
 from domain.orders import CancelRequest, RerouteRequest
-from tests.workflows.helpers import order, settle, until
-from tests.workflows.real import rig
+from tests.support.builders import order_request as order
+from tests.support.workflows import rig, settle, until
 
 S = FulfillmentStatus
 

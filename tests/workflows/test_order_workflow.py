@@ -12,7 +12,9 @@ from domain.errors import InvalidTransition, UnknownFulfillment
 from domain.fulfillment import LocationEvent
 from domain.models import FulfillmentStatus, OrderStatus
 from starter.gateway.orders import OrderGateway
-from tests.workflows.helpers import FakeInventory, fake_worker, order, settle, until
+from tests.support.builders import order_request as order
+from tests.support.fakes import FakeInventory
+from tests.support.workflows import fake_worker, settle, until
 from workflows.order import OrderWorkflow
 
 

@@ -12,8 +12,8 @@ from adapters.encryption import KeyRing, new_key
 from domain.checkout import OrderRequest
 from domain.errors import UnknownPostalCode
 from starter.bootstrap.temporal import data_converter
-from tests.keys import TEST_KEYS
-from tests.payloads import clear_payloads, raw_bytes
+from tests.support.keys import TEST_KEYS
+from tests.support.payloads import clear_payloads, raw_bytes
 from workflows.runner import WORKFLOWS, workflow_runner
 
 ROOT = Path(__file__).parent.parent / "histories"

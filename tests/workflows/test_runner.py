@@ -13,7 +13,7 @@ from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from starter.bootstrap.temporal import data_converter
-from tests.keys import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 from workflows import runner
 from workflows.runner import MEASURED_ON_TEMPORALIO, WORKFLOWS, workflow_runner
 

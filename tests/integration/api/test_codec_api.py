@@ -20,8 +20,8 @@ from starter.api.limits import MAX_BODY_BYTES, MAX_CODEC_BODY_BYTES
 from starter.app import create_app
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.temporal import data_converter
-from tests.integration.api.conftest import FakeGateway
-from tests.keys import TEST_KEY_ID, TEST_KEYS
+from tests.support.fakes import FakeOrderGateway
+from tests.support.keys import TEST_KEY_ID, TEST_KEYS
 
 UI = "http://127.0.0.1:8233"  # the embedded UI's origin for the default Temporal port
 
@@ -34,7 +34,7 @@ def codec_api(tmp_path: Path) -> Iterator[TestClient]:
     checkout, _ = issue_token(store, TokenGrant("shop", Role.CHECKOUT), created_by="test")
     TOKENS.update(support=support, checkout=checkout)
     settings = Settings(allowed_hosts=["testserver"])  # TestClient's host, allowed here only
-    app = create_app(settings, gateway=FakeGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    app = create_app(settings, gateway=FakeOrderGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, headers={"Authorization": f"Bearer {support}"}) as client:
         yield client
     store.close()

@@ -7,10 +7,7 @@ new ones refused), or a URL on a port where nothing listens."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,126 +15,24 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
-from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.network_cache import NetworkCache
 from adapters.shopify import shopify_signature
 from adapters.store import InventoryStore
 from adapters.store.errors import StoreUnavailable
 from domain.access import Role, TokenGrant
-from domain.models import FulfillmentStatus, OrderStatus
 from domain.network_file import load_network
-from domain.orders import EventReceipt
 from services.access import CACHE_SECONDS, issue_token
 from starter.app import create_app
 from starter.bootstrap.dev_server import free_port
-from tests.integration.api.conftest import TEXTBOOK, FakeGateway, api_settings
-from tests.integration.store.conftest import postgres_url  # noqa: F401
-from tests.keys import TEST_KEYS
-from tests.tokens import ADMIN
-from tests.unit.test_shopify import SAMPLE_FILE as SHOPIFY_SAMPLE
+from tests.support.builders import order_body
+from tests.support.data import SHOPIFY_SAMPLE_FILE, TEXTBOOK
+from tests.support.fakes import FakeOrderGateway, temporal_down
+from tests.support.keys import ADMIN, TEST_KEYS
+from tests.support.stack import api_settings
+from tests.support.tcp import Relay
 
 pytestmark = pytest.mark.postgres
-
-
-class Relay:
-    """A TCP relay to PostgreSQL on a fixed local port that can be cut and restored."""
-
-    def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5432)) -> None:
-        self.target = target
-        self.port = free_port()
-        self._listener: socket.socket | None = None
-        self._open: set[socket.socket] = set()
-        self._lock = threading.Lock()
-
-    def restore(self) -> None:
-        listener = socket.create_server(("127.0.0.1", self.port))
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        """Refuse new connections and reset the ones open, as a stopped server does."""
-        if self._listener is not None:
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            sockets, self._open = self._open, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            with self._lock:
-                self._open |= {client, server}
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-
-class Checkout(FakeGateway):
-    """Temporal answering: accepts every order and every event."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.placed: list[str] = []
-        self.events: list[tuple[str, str]] = []
-
-    async def place_order(
-        self, order: Any, *, placed_by: str, **_: object
-    ) -> tuple[OrderStatus, bool]:
-        self.placed.append(order.order_id)
-        return OrderStatus.RECEIVED, True
-
-    async def report_event(
-        self, location_id: str, fid: str, event: Any, *, actor: str
-    ) -> EventReceipt:
-        self.events.append((fid, actor))
-        return EventReceipt(
-            fulfillment_id=fid,
-            order_id=fid.split("-F")[0],
-            location_id=location_id,
-            status=FulfillmentStatus.ACCEPTED,
-        )
-
-
-class TemporalDown:
-    """Temporal down: every call through the gateway (or its client) fails when awaited,
-    as a refused connection does."""
-
-    def __getattr__(self, name: str) -> TemporalDown:
-        return TemporalDown()
-
-    def __call__(self, *args: Any, **kwargs: Any) -> TemporalDown:
-        return TemporalDown()
-
-    def __await__(self) -> Iterator[None]:
-        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
-        yield
-
-
-def order(order_id: str, sku: str = "SKIN-SERUM") -> dict[str, object]:
-    return {
-        "order_id": order_id,
-        "customer": {"name": "Dana Denver", "email": "dana@example.com"},
-        "ship_to": {"postal_code": "80202", "country": "US", "city": "Denver", "region": "CO"},
-        "lines": [{"line_id": "1", "sku": sku, "quantity": 1}],
-    }
 
 
 def assert_unavailable(response: Any, what: str) -> None:
@@ -156,7 +51,7 @@ def relay() -> Iterator[Relay]:
 
 
 @pytest.fixture
-def relayed_store(postgres_url: str, relay: Relay) -> Iterator[InventoryStore]:  # noqa: F811
+def relayed_store(postgres_url: str, relay: Relay) -> Iterator[InventoryStore]:
     url = make_url(postgres_url).set(port=relay.port).render_as_string(hide_password=False)
     store = InventoryStore(url)
     store.load_network(load_network(TEXTBOOK))
@@ -167,7 +62,7 @@ def relayed_store(postgres_url: str, relay: Relay) -> Iterator[InventoryStore]: 
 def test_checkout_and_location_events_go_on_while_the_database_restarts(
     relayed_store: InventoryStore, relay: Relay
 ) -> None:
-    gateway = Checkout()
+    gateway = FakeOrderGateway(route_to="NWK-DC")  # accepts every order, every event
     settings = api_settings()
     app = create_app(settings, gateway=gateway, store=relayed_store, keys=TEST_KEYS)  # type: ignore[arg-type]
     # Tokens issued in the database itself, as a real checkout and warehouse hold them.
@@ -178,7 +73,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
     as_shop = {"Authorization": f"Bearer {shop}"}
     as_dock = {"Authorization": f"Bearer {dock}"}
     with TestClient(app, headers=ADMIN) as api:
-        assert api.post("/orders", json=order("A-1"), headers=as_shop).status_code == 202
+        assert api.post("/orders", json=order_body("A-1"), headers=as_shop).status_code == 202
         warm = api.post(
             "/locations/NWK-DC/fulfillments/A-1-F1/events",
             json={"type": "accepted", "event_id": "e0"},
@@ -188,7 +83,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
         relay.cut()
         time.sleep(CACHE_SECONDS + 0.5)  # past the cache: the next reads fail
 
-        assert api.post("/orders", json=order("A-2"), headers=as_shop).status_code == 202
+        assert api.post("/orders", json=order_body("A-2"), headers=as_shop).status_code == 202
         event = api.post(
             "/locations/NWK-DC/fulfillments/A-2-F1/events",
             json={"type": "accepted", "event_id": "e1"},
@@ -200,7 +95,7 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
         unseen = api.get("/orders/A-2", headers=stranger)
         assert_unavailable(unseen, "an unseen token")
         # The network last read still says no to what it does not know.
-        assert api.post("/orders", json=order("A-3", sku="NOPE")).status_code == 422
+        assert api.post("/orders", json=order_body("A-3", skus=["NOPE"])).status_code == 422
         assert api.post("/locations/NOWHERE/fulfillments/X-F1/events",
                         json={"type": "accepted"}).status_code == 404  # fmt: skip
         # What needs live stock cannot be served, and says so.
@@ -210,17 +105,20 @@ def test_checkout_and_location_events_go_on_while_the_database_restarts(
 
         relay.restore()
         assert api.get("/inventory/SKIN-SERUM").status_code == 200
-        assert gateway.placed == ["A-1", "A-2"]
-        assert [actor for _, actor in gateway.events] == ["location:dock"] * 2
+        assert list(gateway.placed) == ["A-1", "A-2"]
+        reported = [asked for kind, asked in gateway.asked if kind == "event"]
+        assert [actor for _, _, _, actor in reported] == ["location:dock"] * 2  # type: ignore[misc]
 
 
 def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/switchyard"
     store = InventoryStore(nowhere)
     settings = api_settings(shopify_webhook_secret="shopify-secret")
-    app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    app = create_app(settings, gateway=temporal_down(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False, headers=ADMIN) as api:
-        assert_unavailable(api.post("/orders", json=order("A-1")), "POST /orders")
+        assert_unavailable(
+            api.post("/orders", json=order_body("A-1", skus=["SKIN-SERUM"])), "POST /orders"
+        )
         receipt = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 1}
         assert_unavailable(api.post("/inventory/receipts", json=receipt), "a receipt")
         assert_unavailable(api.get("/inventory", params={"location_id": "NWK-DC"}), "a location")
@@ -231,7 +129,7 @@ def test_every_endpoint_answers_503_json_while_database_and_temporal_are_down() 
                 what = f"{method.upper()} {path}"
                 url = re.sub(r"\{[^}]+\}", "1", path)
                 if path == "/webhooks/shopify/orders-create":  # signed, as Shopify sends it
-                    body = SHOPIFY_SAMPLE.read_bytes()
+                    body = SHOPIFY_SAMPLE_FILE.read_bytes()
                     signed = {"X-Shopify-Hmac-Sha256": shopify_signature(body, "shopify-secret")}
                     response = api.request(method, url, content=body, headers=signed)
                 else:

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.bootstrap.dev_server import free_port
-from tests.integration.api.conftest import api_settings
-from tests.integration.api.test_database_outage import TemporalDown
-from tests.keys import TEST_KEYS
+from tests.support.fakes import temporal_down
+from tests.support.keys import TEST_KEYS
+from tests.support.stack import api_settings
 
 
 def test_health_names_what_is_down_without_its_password_or_driver_text(
@@ -22,7 +22,7 @@ def test_health_names_what_is_down_without_its_password_or_driver_text(
     url = f"postgresql+psycopg://app:hunter2-secret@127.0.0.1:{free_port()}/switchyard"
     settings = api_settings(database_url=url)
     store = InventoryStore(settings.resolved_database_url)
-    app = create_app(settings, gateway=TemporalDown(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    app = create_app(settings, gateway=temporal_down(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     try:
         with caplog.at_level(logging.WARNING), TestClient(app) as api:
             health = api.get("/health")

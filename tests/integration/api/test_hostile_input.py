@@ -9,14 +9,14 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.api.test_limits import order
+from tests.support.builders import order_body
 
 
 def test_an_unknown_field_is_422_naming_it(api: TestClient) -> None:
-    response = api.post("/orders", json=order(coupon="FREE"))
+    response = api.post("/orders", json=order_body(coupon="FREE"))
     assert response.status_code == 422
     assert response.json()["message"] == "coupon: Extra inputs are not permitted"
-    nested = api.post("/orders", json=order(ship_to={"postal_code": "80202", "floor": 3}))
+    nested = api.post("/orders", json=order_body(ship_to={"postal_code": "80202", "floor": 3}))
     assert nested.status_code == 422 and nested.json()["message"].startswith("ship_to.floor:")
 
 
@@ -44,7 +44,7 @@ def test_a_number_is_not_coerced_from_text_or_a_boolean(
     api: TestClient, body: dict[str, object]
 ) -> None:
     line = {"line_id": "1", "sku": "SKIN-SERUM", **body}
-    response = api.post("/orders", json=order(lines=[line]))
+    response = api.post("/orders", json=order_body(lines=[line]))
     assert response.status_code == 422
     assert response.json()["message"].startswith("lines[0].quantity:")
 
@@ -118,6 +118,6 @@ def test_a_wrong_method_is_405_in_the_error_shape(api: TestClient) -> None:
 
 
 def test_a_rule_a_schema_cannot_state_is_named_by_its_kind(api: TestClient) -> None:
-    response = api.post("/orders", json=order(ship_to={"postal_code": "00000"}))
+    response = api.post("/orders", json=order_body(ship_to={"postal_code": "00000"}))
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "unknown_postal_code"

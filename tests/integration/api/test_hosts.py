@@ -9,9 +9,8 @@ from adapters.store import InventoryStore
 from starter.api.hosts import TrustedHosts, host_name
 from starter.app import create_app
 from starter.bootstrap.settings import Settings
-from tests.integration.api.conftest import FakeGateway
-from tests.keys import TEST_KEYS
-from tests.tokens import ADMIN, ADMIN_TOKEN
+from tests.support.fakes import FakeOrderGateway
+from tests.support.keys import ADMIN, ADMIN_TOKEN, TEST_KEYS
 
 
 @pytest.mark.parametrize(
@@ -36,7 +35,7 @@ def test_names_subdomains_and_any() -> None:
 
 def test_by_default_only_localhost_and_127_0_0_1_are_served(store: InventoryStore) -> None:
     settings = Settings(admin_token=ADMIN_TOKEN)
-    app = create_app(settings, gateway=FakeGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    app = create_app(settings, gateway=FakeOrderGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, base_url="http://localhost:8000", headers=ADMIN) as api:
         assert api.get("/locations").status_code == 200
         assert api.get("/locations", headers={"Host": "127.0.0.1:8000"}).status_code == 200
@@ -56,7 +55,7 @@ def test_by_default_only_localhost_and_127_0_0_1_are_served(store: InventoryStor
 
 def test_the_configured_public_name_is_served(store: InventoryStore) -> None:
     settings = Settings(allowed_hosts=["orders.example.com"], admin_token=ADMIN_TOKEN)
-    app = create_app(settings, gateway=FakeGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    app = create_app(settings, gateway=FakeOrderGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app, base_url="https://orders.example.com", headers=ADMIN) as api:
         assert api.get("/locations").status_code == 200
         assert api.get("/locations", headers={"Host": "localhost"}).status_code == 400

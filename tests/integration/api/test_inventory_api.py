@@ -7,16 +7,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.store import InventoryStore, PackageReservation
-from tests.integration.api.conftest import FakeGateway
-
-
-def _reserve(store: InventoryStore, location_id: str, sku: str, units: int) -> None:
-    package = PackageReservation(
-        fulfillment_id="o1-F1", location_id=location_id, lines={sku: units}
-    )
-    store.reserve_plan("o1", "o1:A1", [package], "{}")
-
+from adapters.store import InventoryStore
+from tests.support.builders import reserve
+from tests.support.fakes import FakeOrderGateway
 
 # --- reading ----------------------------------------------------------------------------
 
@@ -24,7 +17,7 @@ def _reserve(store: InventoryStore, location_id: str, sku: str, units: int) -> N
 def test_a_locations_stock_is_listed_by_sku_after_safety_stock(
     api: TestClient, store: InventoryStore
 ) -> None:
-    _reserve(store, "CHI-STORE", "SKIN-SERUM", 2)
+    reserve(store, "o1", "CHI-STORE", {"SKIN-SERUM": 2})
 
     page = api.get("/inventory", params={"location_id": "CHI-STORE"})
 
@@ -145,7 +138,7 @@ def test_bad_receipts_are_refused_naming_what_is_wrong(
 def test_an_adjustment_may_not_take_on_hand_below_reserved(
     api: TestClient, store: InventoryStore
 ) -> None:
-    _reserve(store, "NWK-DC", "SKIN-SERUM", 45)
+    reserve(store, "o1", "NWK-DC", {"SKIN-SERUM": 45})
     url = "/inventory/adjustments"
     body = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "reason": "water damage"}
 
@@ -163,7 +156,7 @@ def test_an_adjustment_may_not_take_on_hand_below_reserved(
 
 
 def test_a_cycle_count_sets_on_hand(api: TestClient, store: InventoryStore) -> None:
-    _reserve(store, "CHI-STORE", "SKIN-SERUM", 3)
+    reserve(store, "o1", "CHI-STORE", {"SKIN-SERUM": 3})
 
     counted = api.put("/inventory/CHI-STORE/SKIN-SERUM", json={"on_hand": 4, "reason": "cycle"})
     assert counted.status_code == 200, counted.text
@@ -218,7 +211,7 @@ def test_a_json_sync_applies_every_count_and_reports_what_changed(
 
 
 def test_a_sync_is_all_or_nothing(api: TestClient, store: InventoryStore) -> None:
-    _reserve(store, "PHX-STORE", "SKIN-SERUM", 4)
+    reserve(store, "o1", "PHX-STORE", {"SKIN-SERUM": 4})
 
     response = api.post(
         "/inventory/PHX-STORE/sync",
@@ -298,7 +291,7 @@ def test_a_sync_for_an_unknown_location_is_404(api: TestClient) -> None:
 
 
 def test_movements_that_raise_availability_wake_the_orders_waiting(
-    api: TestClient, store: InventoryStore, gateway: FakeGateway
+    api: TestClient, store: InventoryStore, gateway: FakeOrderGateway
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
     store.record_backorder("B-2", ["CANDLE-CEDAR", "SKIN-SERUM"])
@@ -325,7 +318,7 @@ def test_movements_that_raise_availability_wake_the_orders_waiting(
 
 
 def test_movements_that_lower_stock_wake_nobody(
-    api: TestClient, store: InventoryStore, gateway: FakeGateway
+    api: TestClient, store: InventoryStore, gateway: FakeOrderGateway
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
 
@@ -346,11 +339,11 @@ def test_movements_that_lower_stock_wake_nobody(
 def test_a_failed_wake_up_does_not_fail_the_movement(
     api: TestClient,
     store: InventoryStore,
-    gateway: FakeGateway,
+    gateway: FakeOrderGateway,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store.record_backorder("B-1", ["SKIN-SERUM"])
-    gateway.fail = True
+    gateway.failure = RuntimeError("Temporal is unreachable")
 
     with caplog.at_level(logging.WARNING, logger="services.backorders"):
         response = api.post(

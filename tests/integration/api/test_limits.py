@@ -8,42 +8,27 @@ from fastapi.testclient import TestClient
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.api.limits import MAX_BODY_BYTES
-from tests.integration.api.conftest import FakeGateway
-
-
-def order(address: str = "1 Main St", **changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "order_id": "BIG-1",
-        "customer": {"name": "Dana Denver", "email": "dana@example.com"},
-        "ship_to": {"postal_code": "80202", "address1": address},
-        "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
-    }
-    body.update(changes)
-    return body
-
-
-class RecordingGateway(FakeGateway):
-    def __init__(self) -> None:
-        super().__init__()
-        self.placed: list[object] = []
-
-    async def place_order(self, order: object, **_: object) -> tuple[str, bool]:
-        self.placed.append(order)
-        return "received", True
+from tests.support.builders import order_body
+from tests.support.fakes import FakeOrderGateway
 
 
 @pytest.mark.parametrize("megabytes", [3, 10])
 def test_a_body_of_megabytes_is_413_and_reaches_nothing(
-    api: TestClient, gateway: FakeGateway, megabytes: int
+    api: TestClient, gateway: FakeOrderGateway, megabytes: int
 ) -> None:
-    response = api.post("/orders", json=order("x" * (megabytes * 1024 * 1024)))
+    response = api.post(
+        "/orders",
+        json=order_body("BIG-1", skus=["SKIN-SERUM"], address1="x" * (megabytes * 1024 * 1024)),
+    )
     assert response.status_code == 413
     body = response.json()
     assert body["error"] == "PayloadTooLarge" and "shorten" in body["message"]
 
 
 def test_a_long_field_under_the_body_limit_is_422_naming_it(api: TestClient) -> None:
-    response = api.post("/orders", json=order("x" * 5000))
+    response = api.post(
+        "/orders", json=order_body("BIG-1", skus=["SKIN-SERUM"], address1="x" * 5000)
+    )
     assert response.status_code == 422
     assert response.json()["message"].startswith("ship_to.address1:")
 
@@ -83,17 +68,14 @@ def test_a_bulk_sync_may_be_larger_than_an_order(api: TestClient) -> None:
     ],
 )
 def test_temporal_refusing_a_size_is_413_not_an_outage(
-    api: TestClient, gateway: FakeGateway, message: str
+    api: TestClient, gateway: FakeOrderGateway, message: str
 ) -> None:
     status = (
         RPCStatusCode.INVALID_ARGUMENT if "Blob" in message else RPCStatusCode.RESOURCE_EXHAUSTED
     )
 
-    async def refuse(order: object, **_: object) -> None:
-        raise RPCError(message, status, b"")
-
-    gateway.place_order = refuse  # type: ignore[attr-defined]
-    response = api.post("/orders", json=order())
+    gateway.failure = RPCError(message, status, b"")
+    response = api.post("/orders", json=order_body("BIG-1", skus=["SKIN-SERUM"]))
     assert response.status_code == 413
     assert "shorten" in response.json()["message"]
 

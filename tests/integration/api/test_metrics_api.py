@@ -10,53 +10,25 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.store import InventoryStore
-from domain.access import Role, TokenGrant
-from domain.checkout import OrderRequest
-from domain.models import OrderStatus
-from services.access import issue_token
 from starter.app import create_app
-from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
-
-
-class CountingGateway:
-    """Answers as ``OrderGateway`` does for placing and counting orders."""
-
-    def __init__(self) -> None:
-        self.placed: dict[str, OrderRequest] = {}
-        self.temporal_down = False
-
-    async def place_order(
-        self, order: OrderRequest, *, placed_by: str, **_: object
-    ) -> tuple[str, bool]:
-        created = order.order_id not in self.placed
-        self.placed[order.order_id] = order
-        return OrderStatus.RECEIVED, created
-
-    async def count_orders_by_status(self) -> dict[OrderStatus, int]:
-        if self.temporal_down:
-            raise RuntimeError("Temporal is unreachable")
-        return {status: (len(self.placed) if status is OrderStatus.RECEIVED else 0)
-                for status in OrderStatus}  # fmt: skip
+from tests.support.builders import order_body
+from tests.support.fakes import FakeOrderGateway
+from tests.support.keys import TEST_KEYS, issue_role_tokens
+from tests.support.stack import api_settings
 
 
 @pytest.fixture
-def gateway() -> CountingGateway:
-    return CountingGateway()
+def gateway() -> FakeOrderGateway:
+    return FakeOrderGateway()
 
 
 @pytest.fixture
 def tokens(store: InventoryStore) -> dict[str, str]:
-    issued = {}
-    for role in ("metrics", "ops", "support", "checkout"):
-        issued[role], _ = issue_token(
-            store, TokenGrant(f"t-{role}", Role(role)), created_by="system:test"
-        )
-    return issued
+    return issue_role_tokens(store, ["metrics", "ops", "support", "checkout"], prefix="t")
 
 
 @pytest.fixture
-def client(store: InventoryStore, gateway: CountingGateway) -> Iterator[TestClient]:
+def client(store: InventoryStore, gateway: FakeOrderGateway) -> Iterator[TestClient]:
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app) as test_client:
         yield test_client
@@ -74,12 +46,7 @@ def figures(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-ORDER = {
-    "order_id": "M-1",
-    "customer": {"name": "Dana Denver", "email": "dana@example.com"},
-    "ship_to": {"postal_code": "80202", "country": "US"},
-    "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
-}
+ORDER = order_body("M-1", skus=["SKIN-SERUM"])
 
 
 def test_the_metrics_role_and_operations_may_scrape_no_one_else(
@@ -127,9 +94,9 @@ def test_figures_move_when_orders_are_placed(
 
 
 def test_a_scrape_answers_while_temporal_is_down(
-    client: TestClient, tokens: dict[str, str], gateway: CountingGateway
+    client: TestClient, tokens: dict[str, str], gateway: FakeOrderGateway
 ) -> None:
-    gateway.temporal_down = True
+    gateway.failure = RuntimeError("Temporal is unreachable")
     answer = client.get("/metrics", headers=as_role(tokens["metrics"]))
     assert answer.status_code == 200
     assert "switchyard_backorders_waiting" in answer.text

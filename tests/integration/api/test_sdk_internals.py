@@ -16,9 +16,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.gateway.orders import OrderGateway
-from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
-from tests.tokens import ADMIN
+from tests.support.keys import ADMIN, TEST_KEYS
+from tests.support.stack import api_settings
 
 SDK_WORDS = ("Update handler", "expected but not found", "known updates", "RuntimeError")
 

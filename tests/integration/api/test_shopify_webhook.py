@@ -4,68 +4,37 @@ place kept as failed (answered 200, so Shopify does not retry it forever)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
 
 from adapters.shopify import shopify_signature
 from domain.checkout import OrderRequest
-from domain.errors import OrderConflict
-from domain.models import OrderStatus, PlacedOrder
 from starter.app import create_app
 from starter.bootstrap.log_format import JsonLines
-from tests.integration.api.conftest import api_settings
-from tests.keys import TEST_KEYS
-from tests.unit.test_shopify import SAMPLE, SAMPLE_FILE
+from tests.support.data import (
+    SHOPIFY_SAMPLE_FILE,
+    SHOPIFY_WEBHOOK,
+    shopify_headers,
+    shopify_order_of_our_skus,
+)
+from tests.support.fakes import FakeOrderGateway
+from tests.support.keys import TEST_KEYS
+from tests.support.stack import api_settings
 
 SECRET = "shpss_test_0123456789abcdef"
-URL = "/webhooks/shopify/orders-create"
-
-
-@dataclass
-class Placed:
-    order: OrderRequest | PlacedOrder
-    placed_by: str
-    refused: str | None
-
-
-@dataclass
-class RecordingGateway:
-    """Answers as ``OrderGateway.place_order`` does: same id and body, a repeat; same id,
-    another body, a conflict."""
-
-    placed: dict[str, Placed] = field(default_factory=dict)
-
-    async def place_order(
-        self,
-        order: OrderRequest | PlacedOrder,
-        *,
-        placed_by: str,
-        refused: str | None = None,
-        read_back: bool = True,
-        subscribed: list[str] | None = None,
-    ) -> tuple[OrderStatus | None, bool]:
-        known = self.placed.get(order.order_id)
-        if known is not None:
-            if known.order != order:
-                raise OrderConflict("already placed with a different body")
-            return None, False
-        self.placed[order.order_id] = Placed(order, placed_by, refused)
-        return OrderStatus.RECEIVED, True
 
 
 @pytest.fixture
-def gateway() -> RecordingGateway:
-    return RecordingGateway()
+def gateway() -> FakeOrderGateway:
+    return FakeOrderGateway()
 
 
 @pytest.fixture
-def shop(store, gateway: RecordingGateway) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def shop(store, gateway: FakeOrderGateway) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = api_settings(shopify_webhook_secret=f"{SECRET},previous-secret")
     app = create_app(settings, gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app) as client:
@@ -73,28 +42,15 @@ def shop(store, gateway: RecordingGateway) -> Iterator[TestClient]:  # type: ign
 
 
 def deliver(client: TestClient, body: bytes, signature: str | None = "sign"):  # type: ignore[no-untyped-def]
-    headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/create"}
-    if signature == "sign":
-        signature = shopify_signature(body, SECRET)
-    if signature is not None:
-        headers["X-Shopify-Hmac-Sha256"] = signature
-    return client.post(URL, content=body, headers=headers)
-
-
-def our_skus(order_id: int = 820982911946154600) -> bytes:
-    """The sample, its line items made SKUs of the textbook network."""
-    payload = copy.deepcopy(SAMPLE)
-    payload["id"] = order_id
-    skus = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-SERUM"]
-    for item, sku in zip(payload["line_items"], skus, strict=True):
-        item["sku"] = sku
-    return json.dumps(payload).encode()
+    return client.post(
+        SHOPIFY_WEBHOOK, content=body, headers=shopify_headers(body, SECRET, signature)
+    )
 
 
 def test_the_documented_sample_is_kept_as_a_failed_order_naming_the_unknown_sku(
-    shop: TestClient, gateway: RecordingGateway
+    shop: TestClient, gateway: FakeOrderGateway
 ) -> None:
-    answer = deliver(shop, SAMPLE_FILE.read_bytes())
+    answer = deliver(shop, SHOPIFY_SAMPLE_FILE.read_bytes())
     assert answer.status_code == 200, answer.text
     receipt = answer.json()
     assert receipt["order_id"] == "820982911946154508"
@@ -107,9 +63,9 @@ def test_the_documented_sample_is_kept_as_a_failed_order_naming_the_unknown_sku(
 
 
 def test_an_order_of_known_skus_is_placed_once_however_often_it_is_delivered(
-    shop: TestClient, gateway: RecordingGateway
+    shop: TestClient, gateway: FakeOrderGateway
 ) -> None:
-    body = our_skus()
+    body = shopify_order_of_our_skus()
     receipts = [deliver(shop, body).json() for _ in range(3)]
     assert [r["outcome"] for r in receipts] == ["placed", "already_received", "already_received"]
     [placed] = gateway.placed.values()
@@ -120,10 +76,10 @@ def test_an_order_of_known_skus_is_placed_once_however_often_it_is_delivered(
 
 
 def test_a_redelivery_made_differently_since_still_counts_as_received(
-    shop: TestClient, gateway: RecordingGateway
+    shop: TestClient, gateway: FakeOrderGateway
 ) -> None:
-    deliver(shop, our_skus())
-    payload = json.loads(our_skus())
+    deliver(shop, shopify_order_of_our_skus())
+    payload = json.loads(shopify_order_of_our_skus())
     payload["shipping_lines"][0]["title"] = "Express"  # edited in Shopify, then redelivered
     answer = deliver(shop, json.dumps(payload).encode())
     assert (answer.status_code, answer.json()["outcome"]) == (200, "already_received")
@@ -135,9 +91,9 @@ def test_a_redelivery_made_differently_since_still_counts_as_received(
     [None, "", "bm90IGEgc2lnbmF0dXJl", shopify_signature(b"another body", SECRET)],
 )
 def test_a_missing_or_forged_signature_is_refused_and_places_nothing(
-    shop: TestClient, gateway: RecordingGateway, signature: str | None
+    shop: TestClient, gateway: FakeOrderGateway, signature: str | None
 ) -> None:
-    answer = deliver(shop, SAMPLE_FILE.read_bytes(), signature)
+    answer = deliver(shop, SHOPIFY_SAMPLE_FILE.read_bytes(), signature)
     assert answer.status_code == 401
     assert answer.json()["error"] == "InvalidSignature"
     assert answer.headers["www-authenticate"] == "X-Shopify-Hmac-Sha256"
@@ -145,17 +101,17 @@ def test_a_missing_or_forged_signature_is_refused_and_places_nothing(
 
 
 def test_the_previous_secret_still_signs_while_it_is_rotated_out(
-    shop: TestClient, gateway: RecordingGateway
+    shop: TestClient, gateway: FakeOrderGateway
 ) -> None:
-    body = our_skus()
+    body = shopify_order_of_our_skus()
     assert deliver(shop, body, shopify_signature(body, "previous-secret")).status_code == 200
     assert len(gateway.placed) == 1
 
 
-def test_without_a_secret_every_delivery_is_refused(store, gateway: RecordingGateway) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_secret_every_delivery_is_refused(store, gateway: FakeOrderGateway) -> None:  # type: ignore[no-untyped-def]
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
     with TestClient(app) as client:
-        answer = deliver(client, SAMPLE_FILE.read_bytes())
+        answer = deliver(client, SHOPIFY_SAMPLE_FILE.read_bytes())
     assert answer.status_code == 401
     assert "DOM_SHOPIFY_WEBHOOK_SECRET" in answer.json()["message"]
 
@@ -178,7 +134,7 @@ def test_a_line_logged_while_serving_a_delivery_names_the_order(shop: TestClient
     logger = logging.getLogger("starter.api.shopify")
     logger.addHandler(handler)
     try:
-        deliver(shop, SAMPLE_FILE.read_bytes())
+        deliver(shop, SHOPIFY_SAMPLE_FILE.read_bytes())
     finally:
         logger.removeHandler(handler)
     [line] = [json.loads(text) for text in lines]

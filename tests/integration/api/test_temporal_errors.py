@@ -9,19 +9,7 @@ from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.gateway.orders import TemporalBusy, WorkflowUnavailable
-from tests.integration.api.conftest import FakeGateway
-
-
-class SilentTemporal(FakeGateway):
-    """A gateway whose every read fails the way ``error`` says."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__()
-        self.error = error
-
-    async def get_order(self, order_id: str) -> None:
-        raise self.error
-
+from tests.support.fakes import FakeOrderGateway
 
 NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for event TimerStarted"
 
@@ -53,7 +41,7 @@ NONDETERMINISM = "[TMPRL1100] Nondeterminism error: No command scheduled for eve
 )  # fmt: skip
 def test_temporal_failures_get_a_status_that_says_what_happened_in_plain_words(
     api: TestClient,
-    gateway: FakeGateway,
+    gateway: FakeOrderGateway,
     error: Exception,
     status: int,
     kind: str,
@@ -62,7 +50,7 @@ def test_temporal_failures_get_a_status_that_says_what_happened_in_plain_words(
 ) -> None:
     """The status says what the caller may do; the message says why in plain words and
     never echoes the SDK's text (that goes to the server log)."""
-    gateway.get_order = SilentTemporal(error).get_order  # type: ignore[method-assign]
+    gateway.failure = error
     response = api.get("/orders/A-1")
     assert response.status_code == status
     body = response.json()

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from domain.models import FulfillmentStatus
 from starter.gateway.orders import WorkflowUnavailable
-from tests.integration.console.conftest import ConsoleOrders, csrf_of
+from tests.support.fakes import FakeOrderGateway
+from tests.support.http import csrf_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -31,7 +32,7 @@ def test_a_search_by_order_id_finds_that_order_only(
 
 
 def test_a_search_refuses_what_would_not_be_an_id(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     page = signed_in("support").get("/console/orders", params={"sku": "X' OR 1=1"})
     assert "sku: letters, digits" in page.text
@@ -71,7 +72,7 @@ def test_a_location_may_not_read_orders(signed_in: Callable[[str], TestClient]) 
 
 
 def test_ops_reroutes_and_reads_the_answer_in_words(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("ops")
     token = csrf_of(client.get("/console/orders/A100").text)
@@ -121,7 +122,7 @@ def test_support_may_not_reroute(signed_in: Callable[[str], TestClient]) -> None
 
 
 def test_a_cancel_refused_says_why(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     gateway.orders["A100"].fulfillments[0].status = FulfillmentStatus.SHIPPED
     client = signed_in("support")
@@ -137,7 +138,7 @@ def test_a_cancel_refused_says_why(
 
 
 def test_support_cancels_an_order(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("support")
     token = csrf_of(client.get("/console/orders/P200").text)
@@ -149,7 +150,7 @@ def test_support_cancels_an_order(
 
 
 def test_temporal_not_answering_is_a_503_page_in_words(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     async def unavailable(order_id: str, **_: object) -> None:
         raise WorkflowUnavailable("order-A100 did not answer within 10s; is a worker running?")

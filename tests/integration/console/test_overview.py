@@ -9,11 +9,16 @@ from fastapi.testclient import TestClient
 
 from domain.models import FulfillmentStatus, OrderStatus
 from starter.console.overview import figures
-from tests.integration.console.conftest import ConsoleOrders, pickup_order, ship_order
+from tests.support.builders import pickup_order_view, shipping_order_view
+from tests.support.fakes import FakeOrderGateway
 
 
 def test_figures_over_todays_orders() -> None:
-    shipped, rerouted, pickup = ship_order("A1"), ship_order("A2"), pickup_order("P1")
+    shipped, rerouted, pickup = (
+        shipping_order_view("A1"),
+        shipping_order_view("A2"),
+        pickup_order_view("P1"),
+    )
     shipped.fulfillments[0].status = FulfillmentStatus.SHIPPED
     rerouted.fulfillments[0].status = FulfillmentStatus.TIMED_OUT
     rerouted.reroutes = 1
@@ -30,7 +35,7 @@ def test_figures_over_todays_orders() -> None:
 
 
 def test_the_overview_draws_todays_orders(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     page = signed_in("support").get("/console")
     assert page.status_code == 200

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from domain.models import FulfillmentStatus, LocationEventType
-from tests.integration.console.conftest import ConsoleOrders, csrf_of
+from tests.support.fakes import FakeOrderGateway
+from tests.support.http import csrf_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -58,7 +59,7 @@ def test_another_locations_queue_does_not_exist_for_a_location(
 
 
 def test_accept_posts_the_event_as_the_caller(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("location")
     token = csrf_of(client.get("/console/locations/SLC-3PL/queue").text)
@@ -94,7 +95,7 @@ def test_an_event_that_makes_no_sense_is_a_409_in_words(
 
 
 def test_shipped_carries_carrier_and_tracking(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     gateway.orders["A100"].fulfillments[0].status = FulfillmentStatus.PACKED
     client = signed_in("location")
@@ -113,7 +114,7 @@ def test_shipped_carries_carrier_and_tracking(
 
 
 def test_short_reports_the_quantities_found(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("location")
     token = csrf_of(client.get("/console/locations/SLC-3PL/queue").text)
@@ -149,7 +150,7 @@ def test_support_reads_a_queue_but_has_no_buttons(
 
 
 def test_ops_may_report_for_a_location(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("ops")
     token = csrf_of(client.get("/console/locations/CHI-STORE/queue").text)
@@ -163,7 +164,7 @@ def test_ops_may_report_for_a_location(
 
 
 def test_an_event_for_something_that_is_no_fulfillment_id_is_a_404(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("location")
     token = csrf_of(client.get("/console/locations/SLC-3PL/queue").text)

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.integration.console.conftest import ConsoleOrders, csrf_of
+from tests.support.fakes import FakeOrderGateway
+from tests.support.http import csrf_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -83,7 +84,7 @@ def test_an_unknown_version_is_a_404(signed_in: Callable[[str], TestClient]) -> 
 
 
 def test_a_dry_run_shows_what_the_proposal_would_change(
-    signed_in: Callable[[str], TestClient], gateway: ConsoleOrders
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
 ) -> None:
     client = signed_in("ops")
     token = csrf_of(client.get("/console/rules").text)

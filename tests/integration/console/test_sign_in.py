@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from adapters.store import InventoryStore
 from domain.access import Role, TokenGrant
 from services.access import issue_token
-from tests.integration.console.conftest import csrf_of, sign_in
+from tests.support.http import csrf_of, sign_in
 
 
 def test_a_page_without_a_session_sends_the_browser_to_sign_in(app_client: TestClient) -> None:
@@ -48,8 +48,8 @@ def test_signing_in_sets_an_httponly_strict_cookie_holding_the_token(
 
 def test_over_https_the_cookie_is_secure(store, gateway, tokens) -> None:  # type: ignore[no-untyped-def]
     from starter.app import create_app
-    from tests.integration.api.conftest import api_settings
-    from tests.keys import TEST_KEYS
+    from tests.support.keys import TEST_KEYS
+    from tests.support.stack import api_settings
 
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:

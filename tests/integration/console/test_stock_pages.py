@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from starter.console.usmap import albers_usa
-from tests.integration.console.conftest import csrf_of
+from tests.support.http import csrf_of
 
 
 def test_a_sku_is_mapped_and_tabled(signed_in: Callable[[str], TestClient]) -> None:

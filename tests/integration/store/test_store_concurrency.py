@@ -14,8 +14,7 @@ import pytest
 
 from adapters.store import InventoryStore, PackageReservation, WouldUnderflow
 from domain.errors import OutOfStock
-
-from .conftest import small_network
+from tests.support.builders import small_network
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from adapters.store import InventoryStore, PackageReservation, WouldUnderflow
 from domain.errors import OutOfStock
-
-from .conftest import small_network
+from tests.support.builders import small_network
 
 LOCATIONS = ["EAST", "WEST"]
 SKUS = ["WIDGET", "GADGET"]

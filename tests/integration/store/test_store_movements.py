@@ -9,17 +9,10 @@ from adapters.store import (
     InvalidQuantity,
     InventoryStore,
     MovementKind,
-    PackageReservation,
     WouldUnderflow,
 )
 from domain.errors import UnknownLocation, UnknownSku
-
-
-def _reserve(store: InventoryStore, units: int) -> None:
-    package = PackageReservation(
-        fulfillment_id="o1-F1", location_id="EAST", lines={"WIDGET": units}
-    )
-    store.reserve_plan("o1", "o1:a1", [package], "{}")
+from tests.support.builders import reserve
 
 
 def test_receive_adds_units_and_creates_a_missing_balance(store: InventoryStore) -> None:
@@ -47,7 +40,7 @@ def test_movements_name_the_unknown_location_or_sku(store: InventoryStore) -> No
 
 
 def test_adjust_cannot_take_on_hand_below_reserved_or_zero(store: InventoryStore) -> None:
-    _reserve(store, 4)
+    reserve(store, "o1", "EAST", {"WIDGET": 4})
 
     assert store.adjust("EAST", "WIDGET", -6, reason="damaged", actor="ana").on_hand == 4
     with pytest.raises(WouldUnderflow) as refused:
@@ -62,7 +55,7 @@ def test_adjust_cannot_take_on_hand_below_reserved_or_zero(store: InventoryStore
 
 
 def test_a_cycle_count_sets_on_hand_and_records_the_difference(store: InventoryStore) -> None:
-    _reserve(store, 3)
+    reserve(store, "o1", "EAST", {"WIDGET": 3})
 
     assert store.count("EAST", "WIDGET", 7, reason="cycle count", actor="ana").on_hand == 7
     assert store.count("EAST", "WIDGET", 7, reason="cycle count", actor="ana").on_hand == 7
@@ -81,7 +74,7 @@ def test_count_many_applies_all_counts_or_none(store: InventoryStore) -> None:
         ("GADGET", 5, 0),
         ("WIDGET", 12, 2),
     ]
-    _reserve(store, 3)
+    reserve(store, "o1", "EAST", {"WIDGET": 3})
     with pytest.raises(WouldUnderflow):
         store.count_many("EAST", {"GADGET": 1, "WIDGET": 1}, reason="WMS sync", actor="wms")
     assert store.balance("EAST", "GADGET").on_hand == 5
@@ -101,7 +94,7 @@ def test_the_ledger_pages_newest_first(store: InventoryStore) -> None:
 def test_check_ledger_reports_a_planted_discrepancy(
     store: InventoryStore, database_url: str
 ) -> None:
-    _reserve(store, 2)
+    reserve(store, "o1", "EAST", {"WIDGET": 2})
     assert store.check_ledger() == []
 
     engine = sa.create_engine(database_url)

@@ -11,8 +11,7 @@ from adapters.store import InventoryStore
 from domain.errors import UnknownLocation
 from domain.models import Location, LocationKind, Sku
 from domain.network_file import demo_network
-
-from .conftest import small_network
+from tests.support.builders import small_network
 
 
 def test_the_demo_network_survives_the_round_trip(empty_store: InventoryStore) -> None:

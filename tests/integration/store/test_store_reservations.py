@@ -9,22 +9,11 @@ from adapters.store import (
     InvalidQuantity,
     InventoryStore,
     MovementKind,
-    PackageReservation,
     ReservationConflict,
     ReservationStatus,
 )
 from domain.errors import OutOfStock
-
-
-def _package(
-    fulfillment_id: str, location_id: str, safety: dict[str, int] | None = None, **lines: int
-) -> PackageReservation:
-    return PackageReservation(
-        fulfillment_id=fulfillment_id,
-        location_id=location_id,
-        lines=lines,
-        safety_stock=safety or {},
-    )
+from tests.support.builders import package_reservation
 
 
 def _figures(store: InventoryStore, location_id: str, sku: str) -> tuple[int, int]:
@@ -34,7 +23,7 @@ def _figures(store: InventoryStore, location_id: str, sku: str) -> tuple[int, in
 
 def test_reserve_plan_holds_units_and_writes_the_ledger(store: InventoryStore) -> None:
     answer = store.reserve_plan(
-        "o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=3, GADGET=1)], '{"plan": 1}'
+        "o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=3, GADGET=1)], '{"plan": 1}'
     )
 
     assert answer == '{"plan": 1}'
@@ -51,7 +40,7 @@ def test_reserve_plan_holds_units_and_writes_the_ledger(store: InventoryStore) -
 
 
 def test_the_same_allocation_key_twice_returns_the_first_answer(store: InventoryStore) -> None:
-    plan = [_package("o1-F1", "EAST", WIDGET=2)]
+    plan = [package_reservation("o1-F1", "EAST", WIDGET=2)]
     first = store.reserve_plan("o1", "o1:a1", plan, '{"first": true}')
     again = store.reserve_plan("o1", "o1:a1", plan, '{"second": true}')
 
@@ -63,15 +52,17 @@ def test_the_same_allocation_key_twice_returns_the_first_answer(store: Inventory
 
 
 def test_an_allocation_key_cannot_serve_two_orders(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "shared-key", [_package("o1-F1", "EAST", WIDGET=1)], "{}")
+    store.reserve_plan("o1", "shared-key", [package_reservation("o1-F1", "EAST", WIDGET=1)], "{}")
     with pytest.raises(AllocationKeyReused, match="o1"):
-        store.reserve_plan("o2", "shared-key", [_package("o2-F1", "EAST", WIDGET=1)], "{}")
+        store.reserve_plan(
+            "o2", "shared-key", [package_reservation("o2-F1", "EAST", WIDGET=1)], "{}"
+        )
 
 
 def test_a_plan_whose_last_line_fails_reserves_nothing(store: InventoryStore) -> None:
     plan = [
-        _package("o1-F1", "EAST", WIDGET=4, GADGET=2),
-        _package("o1-F2", "WEST", WIDGET=11),  # WEST holds only 10
+        package_reservation("o1-F1", "EAST", WIDGET=4, GADGET=2),
+        package_reservation("o1-F2", "WEST", WIDGET=11),  # WEST holds only 10
     ]
     with pytest.raises(OutOfStock) as refused:
         store.reserve_plan("o1", "o1:a1", plan, "{}")
@@ -87,32 +78,37 @@ def test_a_plan_whose_last_line_fails_reserves_nothing(store: InventoryStore) ->
 def test_safety_stock_is_kept_back(store: InventoryStore) -> None:
     with pytest.raises(OutOfStock, match="safety stock"):
         store.reserve_plan(
-            "o1", "o1:a1", [_package("o1-F1", "EAST", {"GADGET": 2}, GADGET=4)], "{}"
+            "o1", "o1:a1", [package_reservation("o1-F1", "EAST", {"GADGET": 2}, GADGET=4)], "{}"
         )
-    store.reserve_plan("o1", "o1:a2", [_package("o1-F1", "EAST", {"GADGET": 2}, GADGET=3)], "{}")
+    store.reserve_plan(
+        "o1", "o1:a2", [package_reservation("o1-F1", "EAST", {"GADGET": 2}, GADGET=3)], "{}"
+    )
 
     assert _figures(store, "EAST", "GADGET") == (5, 3)
 
 
 def test_unknown_location_or_sku_is_simply_out_of_stock(store: InventoryStore) -> None:
     with pytest.raises(OutOfStock):
-        store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "WEST", GADGET=1)], "{}")
+        store.reserve_plan("o1", "o1:a1", [package_reservation("o1-F1", "WEST", GADGET=1)], "{}")
     with pytest.raises(OutOfStock):
-        store.reserve_plan("o1", "o1:a2", [_package("o1-F1", "NOWHERE", WIDGET=1)], "{}")
+        store.reserve_plan("o1", "o1:a2", [package_reservation("o1-F1", "NOWHERE", WIDGET=1)], "{}")
 
 
 def test_zero_or_negative_units_are_refused_before_touching_the_store(
     store: InventoryStore,
 ) -> None:
     with pytest.raises(InvalidQuantity):
-        store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=0)], "{}")
+        store.reserve_plan("o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=0)], "{}")
 
 
 def test_release_is_idempotent_and_scoped_to_the_fulfillment(store: InventoryStore) -> None:
     store.reserve_plan(
         "o1",
         "o1:a1",
-        [_package("o1-F1", "EAST", WIDGET=2), _package("o1-F2", "WEST", WIDGET=3)],
+        [
+            package_reservation("o1-F1", "EAST", WIDGET=2),
+            package_reservation("o1-F2", "WEST", WIDGET=3),
+        ],
         "{}",
     )
 
@@ -128,7 +124,9 @@ def test_release_is_idempotent_and_scoped_to_the_fulfillment(store: InventorySto
 
 
 def test_commit_shipment_is_idempotent(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=2, GADGET=1)], "{}")
+    store.reserve_plan(
+        "o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=2, GADGET=1)], "{}"
+    )
 
     assert store.commit_shipment("o1", "o1-F1") == 3
     assert store.commit_shipment("o1", "o1-F1") == 3  # the same answer, nothing moved
@@ -140,7 +138,9 @@ def test_commit_shipment_is_idempotent(store: InventoryStore) -> None:
 
 
 def test_a_short_shipment_ships_what_left_and_releases_the_rest(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=3, GADGET=2)], "{}")
+    store.reserve_plan(
+        "o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=3, GADGET=2)], "{}"
+    )
 
     assert store.commit_shipment("o1", "o1-F1", lines={"WIDGET": 2}) == 2
 
@@ -152,16 +152,16 @@ def test_a_short_shipment_ships_what_left_and_releases_the_rest(store: Inventory
 
 
 def test_shipping_more_than_was_reserved_is_refused(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=1)], "{}")
+    store.reserve_plan("o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=1)], "{}")
     with pytest.raises(InvalidQuantity):
         store.commit_shipment("o1", "o1-F1", lines={"WIDGET": 2})
     assert _figures(store, "EAST", "WIDGET") == (10, 1)
 
 
 def test_a_released_fulfillment_can_be_reserved_again(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=2)], "{}")
+    store.reserve_plan("o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=2)], "{}")
     store.release("o1", "o1-F1", reason="reroute")
-    store.reserve_plan("o1", "o1:a2", [_package("o1-F1", "WEST", WIDGET=1)], "{}")
+    store.reserve_plan("o1", "o1:a2", [package_reservation("o1-F1", "WEST", WIDGET=1)], "{}")
 
     [again] = store.open_reservations("o1")
     assert (again.location_id, again.quantity, again.allocation_key) == ("WEST", 1, "o1:a2")
@@ -169,16 +169,18 @@ def test_a_released_fulfillment_can_be_reserved_again(store: InventoryStore) -> 
 
 
 def test_an_open_reservation_cannot_be_taken_twice(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=2)], "{}")
+    store.reserve_plan("o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=2)], "{}")
     with pytest.raises(ReservationConflict):
-        store.reserve_plan("o1", "o1:a2", [_package("o1-F1", "EAST", WIDGET=2)], "{}")
+        store.reserve_plan("o1", "o1:a2", [package_reservation("o1-F1", "EAST", WIDGET=2)], "{}")
     assert _figures(store, "EAST", "WIDGET") == (10, 2)
 
 
 def test_orders_today_counts_distinct_orders_not_released(store: InventoryStore) -> None:
-    store.reserve_plan("o1", "o1:a1", [_package("o1-F1", "EAST", WIDGET=1, GADGET=1)], "{}")
-    store.reserve_plan("o2", "o2:a1", [_package("o2-F1", "EAST", WIDGET=1)], "{}")
-    store.reserve_plan("o3", "o3:a1", [_package("o3-F1", "WEST", WIDGET=1)], "{}")
+    store.reserve_plan(
+        "o1", "o1:a1", [package_reservation("o1-F1", "EAST", WIDGET=1, GADGET=1)], "{}"
+    )
+    store.reserve_plan("o2", "o2:a1", [package_reservation("o2-F1", "EAST", WIDGET=1)], "{}")
+    store.reserve_plan("o3", "o3:a1", [package_reservation("o3-F1", "WEST", WIDGET=1)], "{}")
     store.release("o3", reason="cancelled")
 
     assert store.orders_today() == {"EAST": 2}

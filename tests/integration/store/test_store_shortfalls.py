@@ -10,19 +10,10 @@ from adapters.store import (
     InvalidQuantity,
     InventoryStore,
     MovementKind,
-    PackageReservation,
     ReservationStatus,
 )
 from domain.errors import UnknownSku
-
-
-def _reserve(store: InventoryStore, order_id: str, location_id: str = "EAST", **lines: int) -> str:
-    fulfillment_id = f"{order_id}-F1"
-    package = PackageReservation(
-        fulfillment_id=fulfillment_id, location_id=location_id, lines=lines
-    )
-    store.reserve_plan(order_id, f"{order_id}:A1", [package], "{}")
-    return fulfillment_id
+from tests.support.builders import reserve
 
 
 def _figures(store: InventoryStore, sku: str, location_id: str = "EAST") -> tuple[int, int]:
@@ -35,7 +26,7 @@ def _held(store: InventoryStore, order_id: str) -> dict[str, int]:
 
 
 def test_a_short_pick_shrinks_the_reservation_and_the_shelf(store: InventoryStore) -> None:
-    fid = _reserve(store, "o1", WIDGET=4, GADGET=2)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 4, "GADGET": 2})
 
     store.record_shortfall("o1", fid, "EAST", {"WIDGET": 3}, key="o1-F1:short:1", actor="loc:ana")
 
@@ -59,7 +50,7 @@ def test_a_short_pick_shrinks_the_reservation_and_the_shelf(store: InventoryStor
 
 
 def test_the_same_key_twice_changes_nothing_a_new_key_applies(store: InventoryStore) -> None:
-    fid = _reserve(store, "o1", WIDGET=4)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 4})
 
     for _ in range(3):
         store.record_shortfall("o1", fid, "EAST", {"WIDGET": 1}, key="k1", actor="loc")
@@ -73,7 +64,7 @@ def test_the_same_key_twice_changes_nothing_a_new_key_applies(store: InventorySt
 
 
 def test_nothing_found_releases_the_reservation(store: InventoryStore) -> None:
-    fid = _reserve(store, "o1", WIDGET=4, GADGET=1)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 4, "GADGET": 1})
 
     store.record_shortfall("o1", fid, "EAST", {"WIDGET": 4, "GADGET": 1}, key="k", actor="loc")
 
@@ -91,8 +82,8 @@ def test_nothing_found_releases_the_reservation(store: InventoryStore) -> None:
 
 
 def test_other_orders_reservations_are_untouched_and_stay_covered(store: InventoryStore) -> None:
-    fid = _reserve(store, "o1", WIDGET=4)
-    _reserve(store, "o2", WIDGET=5)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 4})
+    reserve(store, "o2", "EAST", {"WIDGET": 5})
 
     # The picker says 6 are missing from a fulfillment that held 4: the books take the 4,
     # and on_hand may only drop to what o2 still holds (a count settles the rest).
@@ -105,7 +96,7 @@ def test_other_orders_reservations_are_untouched_and_stay_covered(store: Invento
 
 
 def test_a_bad_report_changes_nothing_and_can_be_retried(store: InventoryStore) -> None:
-    fid = _reserve(store, "o1", WIDGET=4)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 4})
 
     with pytest.raises(UnknownSku):
         store.record_shortfall("o1", fid, "EAST", {"WIDGET": 1, "NOPE": 1}, key="k", actor="loc")
@@ -120,7 +111,7 @@ def test_a_bad_report_changes_nothing_and_can_be_retried(store: InventoryStore) 
 
 def test_concurrent_reports_with_one_key_apply_once(store: InventoryStore) -> None:
     """A retried activity may overlap its first attempt: exactly one of them counts."""
-    fid = _reserve(store, "o1", WIDGET=6)
+    fid = reserve(store, "o1", "EAST", {"WIDGET": 6})
 
     def report(_: int) -> None:
         store.record_shortfall("o1", fid, "EAST", {"WIDGET": 2}, key="same", actor="loc")

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from adapters.store import InventoryStore
 from adapters.store.engine import BUSY_TIMEOUT_MS, create_store_engine
-
-from .conftest import small_network
+from tests.support.builders import small_network
 
 
 def test_a_writer_waits_for_the_lock_and_a_reader_does_not(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ from domain.routing.network import UNRANKED_TIER
 from domain.routing.priced_search import search_priced
 from domain.routing.prices import DemandForecast, StockPrices, compute_prices
 from domain.routing.search import Candidate, PlanKey
-from tests.unit.routing.helpers import cents, network, reference_cost, request, rules_with
-from tests.unit.routing.test_routing_exactness import _snapshot, eligible_units, scenarios
+from tests.support.builders import network, routing_request, rules_with, stock_snapshot
+from tests.support.routing import cents, eligible_units, reference_cost, scenarios
 
 PRICES = ["0", "0", "0.35", "1.25", "4.10", "9.00"]
 
@@ -153,7 +153,7 @@ def test_lookahead_matches_brute_force_on_cost_plus_opportunity(scenario, data) 
         {sku: {i: cost_units(v) for i, v in by.items()} for sku, by in prices.items()}
     )
     decision = route(
-        scenario["request"], net, _snapshot(net), scenario["rules"],
+        scenario["request"], net, stock_snapshot(net), scenario["rules"],
         orders_today=scenario["orders_today"], policy="lookahead", prices=table,
     )  # fmt: skip
     expected = brute_force(scenario, prices)
@@ -200,15 +200,15 @@ def _scarce_store_case() -> tuple[Any, RoutingRequest]:
         ],
         {"X": 2.0},
     )  # fmt: skip
-    philly = request(point=Point(39.95, -75.17), lines={"X": 1})
+    philly = routing_request(point=Point(39.95, -75.17), lines={"X": 1})
     return net, philly
 
 
 def test_prices_value_the_stock_only_it_can_reach_cheaply() -> None:
     net, _ = _scarce_store_case()
-    chicago = [request(point=Point(41.9, -87.7), lines={"X": 1}) for _ in range(10)]
+    chicago = [routing_request(point=Point(41.9, -87.7), lines={"X": 1}) for _ in range(10)]
     forecast = DemandForecast.from_requests(chicago)
-    prices = compute_prices(net, _snapshot(net), forecast, rules_with(), orders_ahead=10)
+    prices = compute_prices(net, stock_snapshot(net), forecast, rules_with(), orders_ahead=10)
     assert prices.dollars("X", "CHI-STORE") > Decimal("1.00")
     assert prices.dollars("X", "NWK-WH") == Decimal("0.00")
 
@@ -217,12 +217,12 @@ def test_lookahead_ships_from_farther_away_to_keep_scarce_stock_and_says_why() -
     net, _ = _scarce_store_case()
     # A customer near Chicago with store handling made cheap: the Chicago store is this
     # one order's cheapest source, so only the price can move the order away from it.
-    near_chicago = request(point=Point(41.6, -87.3), lines={"X": 1})
+    near_chicago = routing_request(point=Point(41.6, -87.3), lines={"X": 1})
     rules = rules_with(
         safety_stock={},
         handling_cost={"warehouse": 3.5, "3pl": 1.75, "store": 1.0, "supplier": 2.5},
     )
-    stock = _snapshot(net)
+    stock = stock_snapshot(net)
     plain = route(near_chicago, net, stock, rules)
     assert plain.plan is not None
     assert plain.plan.packages[0].location_id == "CHI-STORE"
@@ -241,11 +241,11 @@ def test_lookahead_ships_from_farther_away_to_keep_scarce_stock_and_says_why() -
 
 def test_the_explanation_names_the_stock_it_spared() -> None:
     net, _ = _scarce_store_case()
-    chicago_customer_in_indiana = request(point=Point(41.6, -87.3), lines={"X": 1})
+    chicago_customer_in_indiana = routing_request(point=Point(41.6, -87.3), lines={"X": 1})
     rules = rules_with(safety_stock={})
     table = StockPrices({"X": {"CHI-STORE": cost_units(Decimal("40.00"))}})
     decision = route(
-        chicago_customer_in_indiana, net, _snapshot(net), rules,
+        chicago_customer_in_indiana, net, stock_snapshot(net), rules,
         policy="lookahead", prices=table,
     )  # fmt: skip
     assert decision.plan is not None
@@ -281,7 +281,7 @@ def test_on_big_pools_the_scouted_split_search_finds_what_the_full_search_finds(
     for loc in data["locations"]:  # thin assortments: most orders have many short holders
         loc["stock"] = {k: min(v, 3) for k, v in loc["stock"].items() if thin.random() < 0.4}
     net = Network.model_validate(data)
-    stock = _snapshot(net)
+    stock = stock_snapshot(net)
     rules = default_rules()
     rng = random.Random(5)
     table = StockPrices({
@@ -316,10 +316,10 @@ def test_a_price_board_learns_from_the_orders_it_sees() -> None:
 
     net, _ = _scarce_store_case()
     board = PriceBoard(window_orders=5)
-    assert board.refresh(net, _snapshot(net), rules_with()) is None  # nothing seen yet
+    assert board.refresh(net, stock_snapshot(net), rules_with()) is None  # nothing seen yet
     for k in range(8):
-        board.observe(request(point=Point(41.9, -87.7), lines={"X": 1}, order_id=f"O-{k}"))
-    prices = board.refresh(net, _snapshot(net), rules_with(lookahead={"horizon_orders": 10}))
+        board.observe(routing_request(point=Point(41.9, -87.7), lines={"X": 1}, order_id=f"O-{k}"))
+    prices = board.refresh(net, stock_snapshot(net), rules_with(lookahead={"horizon_orders": 10}))
     assert prices is board.current and prices is not None
     assert prices.orders_seen == 5  # the window keeps the latest five
     assert prices.dollars("X", "CHI-STORE") > Decimal("1.00")
@@ -330,7 +330,7 @@ def test_a_price_board_counts_each_order_once() -> None:
     from domain.routing.price_board import PriceBoard
 
     board = PriceBoard(window_orders=3)
-    chicago = request(point=Point(41.9, -87.7), lines={"X": 1}, order_id="O-1")
+    chicago = routing_request(point=Point(41.9, -87.7), lines={"X": 1}, order_id="O-1")
     assert board.observe(chicago) is True
     assert board.observe(chicago.model_copy(update={"exclude_location_ids": ["A"]})) is False
     assert (len(board), board.observed) == (1, 1)
@@ -347,7 +347,7 @@ def test_a_price_board_takes_orders_from_many_threads() -> None:
     from domain.routing.price_board import PriceBoard
 
     board = PriceBoard(window_orders=500)
-    chicago = request(point=Point(41.9, -87.7), lines={"X": 1})
+    chicago = routing_request(point=Point(41.9, -87.7), lines={"X": 1})
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda k: board.observe(chicago.model_copy(update={"order_id": str(k)})),
                       range(2_000)))  # fmt: skip
@@ -356,7 +356,7 @@ def test_a_price_board_takes_orders_from_many_threads() -> None:
 
 def test_an_order_whose_stock_is_unpriced_routes_as_the_optimum_and_says_so() -> None:
     net, philly = _scarce_store_case()
-    stock = _snapshot(net)
+    stock = stock_snapshot(net)
     plain = route(philly, net, stock, rules_with())
     table = StockPrices({"OTHER-SKU": {"CHI-STORE": cost_units(Decimal("40.00"))}})
     decision = route(philly, net, stock, rules_with(), policy="lookahead", prices=table)

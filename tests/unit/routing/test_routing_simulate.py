@@ -16,21 +16,15 @@ from typer.testing import CliRunner
 from domain.network_file import NetworkFileError
 from domain.routing.simulate import OrdersFileError, load_network_file, load_orders, replay
 from starter.cli.simulate import simulate
-from tests.unit.routing.helpers import network, rules_with
+from tests.support.builders import network, order_body, rules_with
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from make_orders import make_network, make_orders
 
 
-def body(order_id: str, lines: dict[str, int], postal_code: str = "80202") -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "customer": {"name": "Dana", "email": "dana@example.com"},
-        "ship_to": {"postal_code": postal_code},
-        "lines": [
-            {"line_id": str(i), "sku": s, "quantity": q} for i, (s, q) in enumerate(lines.items())
-        ],
-    }
+def body(order_id: str, lines: dict[str, int], postal_code: str = "80202") -> dict[str, object]:
+    """An order line of the JSONL ``dom simulate`` reads, to a bare ZIP code."""
+    return order_body(order_id, skus=lines, ship_to={"postal_code": postal_code})
 
 
 def write_jsonl(path: Path, bodies: list[Any]) -> Path:

@@ -19,7 +19,7 @@ def payloads(message: Message, path: str = "") -> Iterator[tuple[str, Payload]]:
     for field, value in message.ListFields():
         if field.type != field.TYPE_MESSAGE:
             continue
-        if field.message_type.GetOptions().map_entry:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
             for key, item in value.items():
                 if isinstance(item, Message):
                     yield from payloads(item, f"{path}.{field.name}[{key}]")

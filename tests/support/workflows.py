@@ -1,16 +1,20 @@
-"""A worker with the real routing engine, the real store (SQLite) and real inventory
-activities; only the location calls are recorded instead of sent."""
+"""Workers on a Temporal test server for workflow tests: the real workflows with fake
+activities (``fake_worker``), or with the real routing engine, the real store (SQLite) and
+real inventory activities, only the location calls recorded instead of sent (``rig``);
+and ways to wait for an order."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
@@ -18,44 +22,72 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.inventory import InventoryActivities
-from activities.names import CANCEL_AT_LOCATION, DISPATCH
 from adapters.store import InventoryStore
 from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
 from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderStatus, PlacedOrder
 from domain.network_file import load_network
-from domain.orders import CancelAtLocationRequest, FulfillmentRequest, OrderView
+from domain.orders import OrderView
 from starter.gateway.orders import OrderGateway
-from tests.keys import TEST_KEYS
-from tests.workflows.helpers import until
+from tests.support.data import HISTORIES, WORKFLOW_NETWORK
+from tests.support.fakes import FakeInventory, FakeLocations
+from tests.support.keys import TEST_KEYS
+from workflows.order import OrderWorkflow
 from workflows.runner import WORKFLOWS, workflow_runner
 
-NETWORK = Path(__file__).with_name("network.yaml")
+
+async def settle(
+    env: WorkflowEnvironment,
+    order_id: str,
+    *,
+    step: timedelta = timedelta(minutes=10),
+    limit: timedelta = timedelta(days=30),
+) -> OrderView:
+    """Skip time in steps until the order reaches a final status; its final view.
+
+    (The test server skips time by itself only for a handle returned by start_workflow,
+    so orders started through the gateway are driven explicitly with env.sleep.)"""
+    handle = env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+    skipped = timedelta(0)
+    while True:
+        view = await handle.query(OrderWorkflow.state)
+        if view.status.is_final:
+            await handle.result()  # the workflow has ended, not just decided
+            return await handle.query(OrderWorkflow.state)
+        if skipped >= limit:
+            raise AssertionError(f"order {order_id} still {view.status.value} after {limit}")
+        await env.sleep(step)
+        skipped += step
+        await asyncio.sleep(0.05)  # let the worker take the tasks the skip released
 
 
-@dataclass
-class Locations:
-    """Records what the workflows asked of locations. A test may hold either call open
-    (``hold_dispatch``/``hold_cancel``: the call waits until the event is set), as a slow
-    webhook would."""
+async def until(
+    env: WorkflowEnvironment, order_id: str, predicate: Callable[[OrderView], bool], what: str
+) -> OrderView:
+    """Poll the order's state (real time, no skipping) until ``predicate`` holds."""
+    handle = env.client.get_workflow_handle_for(OrderWorkflow.run, order_workflow_id(order_id))
+    for _ in range(400):
+        view = await handle.query(OrderWorkflow.state)
+        if predicate(view):
+            return view
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"order {order_id} never became {what}: {view.status.value}")
 
-    dispatched: list[str] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
-    hold_dispatch: asyncio.Event | None = None
-    hold_cancel: asyncio.Event | None = None
 
-    @activity.defn(name=DISPATCH)
-    async def dispatch(self, request: FulfillmentRequest) -> None:
-        self.dispatched.append(request.fulfillment_id)
-        if self.hold_dispatch is not None:
-            await self.hold_dispatch.wait()
-
-    @activity.defn(name=CANCEL_AT_LOCATION)
-    async def cancel(self, cancel: CancelAtLocationRequest) -> None:
-        if self.hold_cancel is not None:
-            await self.hold_cancel.wait()
-        self.cancelled.append(cancel.request.fulfillment_id)
+@asynccontextmanager
+async def fake_worker(
+    env: WorkflowEnvironment, task_queue: str, fake: FakeInventory
+) -> AsyncIterator[OrderGateway]:
+    """A worker running the real workflows with ``fake``'s activities; yields a gateway."""
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
+    ):
+        yield OrderGateway(env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
 
 
 @dataclass
@@ -63,7 +95,7 @@ class Rig:
     env: WorkflowEnvironment
     gateway: OrderGateway
     store: InventoryStore
-    locations: Locations
+    locations: FakeLocations
 
     async def place(self, order: OrderRequest | PlacedOrder, **options: object) -> None:
         """Place it as the API does (``options``: ``OrderGateway.place_order``'s)."""
@@ -124,9 +156,6 @@ class Rig:
         assert self.store.check_ledger() == []
 
 
-HISTORIES = Path(__file__).parent.parent / "histories"
-
-
 async def _record_histories(env: WorkflowEnvironment, gateway: OrderGateway) -> None:
     """Save each finished order's history for the replay test.
     Runs only with SWITCHYARD_RECORD_HISTORIES=1 (see tests/histories/README.md)."""
@@ -153,8 +182,11 @@ async def _terminate_leftovers(env: WorkflowEnvironment, store: InventoryStore) 
 _started: list[str] = []
 
 
-def _activity_name(fn: Callable[..., object]) -> str:
-    return activity._Definition.must_from_callable(fn).name
+def _activity_name(fn: Callable[..., Any]) -> str:
+    name = activity._Definition.must_from_callable(fn).name
+    if name is None:
+        raise ValueError(f"{fn!r} is a dynamic activity: it has no name to replace")
+    return name
 
 
 @asynccontextmanager
@@ -163,29 +195,26 @@ async def rig(
     task_queue: str,
     tmp_path: Path,
     *,
-    replace: list[Callable[..., object]] = (),  # type: ignore[assignment]
+    replace: Sequence[Callable[..., Any]] = (),
 ) -> AsyncIterator[Rig]:
     """The real activities on a fresh store; ``replace`` swaps some for others of the
     same activity name (a failing one, say)."""
     store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
     store.migrate()
-    store.load_network(load_network(NETWORK))
-    locations = Locations()
+    store.load_network(load_network(WORKFLOW_NETWORK))
+    locations = FakeLocations()
     inventory = InventoryActivities(store)
     executor = ThreadPoolExecutor(max_workers=8)
-    activities = {
-        _activity_name(fn): fn
-        for fn in [
-            inventory.allocate,
-            inventory.release_reservations,
-            inventory.commit_shipment,
-            inventory.record_shortfall,
-            inventory.record_backorder,
-            locations.dispatch,
-            locations.cancel,
-            *replace,
-        ]
-    }
+    real: list[Callable[..., Any]] = [
+        inventory.allocate,
+        inventory.release_reservations,
+        inventory.commit_shipment,
+        inventory.record_shortfall,
+        inventory.record_backorder,
+        locations.dispatch,
+        locations.cancel,
+    ]
+    activities = {_activity_name(fn): fn for fn in [*real, *replace]}
     async with Worker(
         env.client,
         task_queue=task_queue,
