@@ -20,7 +20,7 @@ from adapters import metrics
 from adapters.signatures import SIGNATURE_HEADER, sign
 from adapters.store.subscriptions import SubscriptionRecord
 from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url_now
-from domain.events import Event
+from domain.events import PublishedEvent
 from services import subscribers
 from services.ports import DeliveryBook
 
@@ -36,7 +36,7 @@ class EventActivities:
         self._policy = policy or WebhookPolicy()
 
     @activity.defn(name=PUBLISH_EVENT)
-    async def publish_event(self, event: Event) -> int:
+    async def publish_event(self, event: PublishedEvent) -> int:
         """Send ``event`` to each live subscription of its type that has not had it; the
         subscriptions that have it now. Raises (retried) while any did not answer 2xx."""
         final = activity.info().attempt >= EVENT_DELIVERY_ATTEMPTS

@@ -44,7 +44,7 @@ PACKAGE_EVENTS = {
 }
 
 
-class Event(BaseModel):
+class PublishedEvent(BaseModel):
     """One event as subscribers receive it (and as the publish activity is given it)."""
 
     id: str = Field(max_length=100)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from adapters.store.subscriptions import DELIVERED, SubscriptionRecord
-from domain.events import Event
+from domain.events import PublishedEvent
 from services.ports import DeliveryBook
 
 Outcome = Literal["delivered", "retried", "failed"]
@@ -42,7 +42,7 @@ class Published:
     """``<subscription id>: <error>`` of each delivery to try again."""
 
 
-async def publish(store: DeliveryBook, sender: Sender, event: Event, *, final: bool) -> Published:
+async def publish(store: DeliveryBook, sender: Sender, event: PublishedEvent, *, final: bool) -> Published:
     """Send ``event`` to each live subscription of its type that has not had it yet.
 
     Idempotent per (subscription, event): one already delivered is skipped. ``final``:

@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from activities.events import EventActivities
-from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, Event
+from domain.events import ORDER_EVENTS, PACKAGE_EVENTS, PublishedEvent
 from domain.fulfillment import FulfillmentView, TimelineEntry
 from domain.models import OrderStatus
 from domain.orders import OrderView
@@ -111,7 +111,7 @@ class Timeline:
             view = self._view.model_copy()
             view.routing = view.routing_history[-1] if view.routing_history else None
             data = view.model_dump(mode="json", exclude={"routing_history"})
-        event = Event(
+        event = PublishedEvent(
             id=f"{self._order_id}:E{self._events_published}",
             type=kind,
             occurred_at=workflow.now(),
@@ -120,7 +120,7 @@ class Timeline:
         )
         self._publishing.append(asyncio.create_task(self._publish_event(event)))
 
-    async def _publish_event(self, event: Event) -> None:
+    async def _publish_event(self, event: PublishedEvent) -> None:
         """Deliver in the background: a subscriber that is down never holds the order up
         (only its close waits, for the retries to run out); its failure is shown in the
         subscription's deliveries, not in the order."""

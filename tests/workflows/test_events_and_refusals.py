@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
 from domain.errors import CancelRefused, RerouteRefused
-from domain.events import Event, EventType
+from domain.events import PublishedEvent, EventType
 from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
 from domain.orders import CancelRequest, NewOrder, RerouteRequest
@@ -32,11 +32,11 @@ ALL = [t.value for t in EventType]
 class Subscribers:
     """Stands in for the publish activity: records each event (or refuses them all)."""
 
-    events: list[Event] = field(default_factory=list)
+    events: list[PublishedEvent] = field(default_factory=list)
     down: bool = False
 
     @activity.defn(name=PUBLISH_EVENT)
-    async def publish(self, event: Event) -> int:
+    async def publish(self, event: PublishedEvent) -> int:
         self.events.append(event)
         if self.down:
             raise ApplicationError("the ERP is down", non_retryable=True)
@@ -49,7 +49,7 @@ def lines(**units: int) -> list[dict[str, object]]:
     ]
 
 
-def in_order(events: list[Event]) -> list[Event]:
+def in_order(events: list[PublishedEvent]) -> list[PublishedEvent]:
     """By the number in the id: deliveries run side by side, so they may arrive out of order."""
     return sorted(events, key=lambda e: int(e.id.rpartition(":E")[2]))
 
