@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import CodeType, ModuleType
 from typing import Any
 
+import temporalio
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -28,8 +29,10 @@ log = logging.getLogger(__name__)
 WORKFLOWS = [OrderWorkflow]
 
 # The temporalio release the speed-ups were written against and measured on: the one place
-# it is pinned. tests/workflows/test_runner.py fails on any other, so an upgrade re-checks
-# the private shape below and re-measures (docs/performance.md) before moving this.
+# it is pinned (pyproject.toml keeps temporalio below the next minor release). On any other
+# release the worker runs the stock sandbox, and tests/workflows/test_runner.py fails, so an
+# upgrade re-checks the private shape below and re-measures (docs/performance.md) before
+# moving this.
 MEASURED_ON_TEMPORALIO = "1.35.0"
 
 # Pure modules that workflows import: loaded once, not re-imported into every sandbox.
@@ -136,6 +139,16 @@ def workflow_runner(*, speedups: bool = True) -> SandboxedWorkflowRunner:
     """The sandbox, with Switchyard's pure modules passed through; ``speedups`` False:
     Temporal's stock runner, touching no SDK internals (``DOM_SANDBOX_SPEEDUPS``)."""
     restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    if speedups and temporalio.__version__ != MEASURED_ON_TEMPORALIO:
+        # Never lean on another release's internals unchecked: the stock sandbox is slower,
+        # never wrong.
+        log.warning(
+            "temporalio %s is not %s, which the sandbox speed-ups were checked on: "
+            "running the stock sandbox",
+            temporalio.__version__,
+            MEASURED_ON_TEMPORALIO,
+        )
+        speedups = False
     if not speedups:
         return SandboxedWorkflowRunner(restrictions=restrictions)
     remember_workflow_modules()

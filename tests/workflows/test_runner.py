@@ -98,3 +98,10 @@ async def test_with_the_speedups_off_the_stock_sandbox_runs_the_workflows() -> N
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
     assert runner._compiled.cache_info().currsize == 0  # nothing went through the speed-up
+
+
+def test_on_another_sdk_release_the_worker_runs_the_stock_sandbox(monkeypatch) -> None:
+    monkeypatch.setattr(temporalio, "__version__", "1.99.0")
+    assert type(workflow_runner()) is SandboxedWorkflowRunner
+    monkeypatch.setattr(temporalio, "__version__", MEASURED_ON_TEMPORALIO)
+    assert type(workflow_runner()) is runner.CompiledSandboxRunner
