@@ -42,7 +42,9 @@ class Published:
     """``<subscription id>: <error>`` of each delivery to try again."""
 
 
-async def publish(store: DeliveryBook, sender: Sender, event: PublishedEvent, *, final: bool) -> Published:
+async def publish(
+    store: DeliveryBook, sender: Sender, event: PublishedEvent, *, final: bool
+) -> Published:
     """Send ``event`` to each live subscription of its type that has not had it yet.
 
     Idempotent per (subscription, event): one already delivered is skipped. ``final``:

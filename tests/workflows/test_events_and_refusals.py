@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.names import PUBLISH_EVENT
 from domain.errors import CancelRefused, RerouteRefused
-from domain.events import PublishedEvent, EventType
+from domain.events import EventType, PublishedEvent
 from domain.ids import order_workflow_id
 from domain.models import Contact, Destination, OrderLine, OrderStatus, PlacedOrder
 from domain.orders import CancelRequest, NewOrder, RerouteRequest
