@@ -196,6 +196,30 @@ class EventReceipt(BaseModel):
         )
 
 
+class EventOutcome(EventReceipt):
+    """The workflow's answer to a location event: the receipt, with the ``request_id`` of
+    the envelope that applied it. A repeat that Temporal answers from the first update
+    (same update id) carries the first request's id, which is how the gateway tells the
+    repeat (``duplicate: true``) without a query and without a new update."""
+
+    request_id: str | None = None
+
+    @classmethod
+    def answering(
+        cls, envelope: LocationEventEnvelope, view: FulfillmentView, *, duplicate: bool = False
+    ) -> EventOutcome:
+        receipt = EventReceipt.of(view, duplicate=duplicate)
+        return cls(**receipt.model_dump(), request_id=envelope.request_id)
+
+    def receipt(self, request_id: str) -> EventReceipt:
+        """The receipt for the request ``request_id``: a repeat if another request applied it."""
+        repeat = self.request_id is not None and self.request_id != request_id
+        return EventReceipt(
+            **self.model_dump(exclude={"request_id", "duplicate"}),
+            duplicate=self.duplicate or repeat,
+        )
+
+
 class OrderOutcome(BaseModel):
     """What an order workflow returns when it ends: how it ended, and its final state.
 
@@ -221,6 +245,8 @@ class LocationEventEnvelope(BaseModel):
     event: LocationEvent
     actor: str = "location"
     received_at: datetime | None = None
+    # Minted by the gateway per request, echoed in the workflow's ``EventOutcome``.
+    request_id: str | None = None
 
 
 def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:

@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DeliveryType, FulfillmentStatus, OrderStatus
     from domain.orders import (
         CancelRequest,
-        EventReceipt,
+        EventOutcome,
         LocationEventEnvelope,
         NewOrder,
         OrderOutcome,
@@ -234,19 +234,19 @@ class OrderWorkflow:
     # --- the locations' side ----------------------------------------------------------
 
     @workflow.update
-    def report_event(self, envelope: LocationEventEnvelope) -> EventReceipt:
+    def report_event(self, envelope: LocationEventEnvelope) -> EventOutcome:
         """Apply a location's event to one package; repeating an ``event_id`` changes nothing."""
         try:
             package = self._packages.addressed_by(envelope)
             if is_repeat(package.view, envelope.event):
-                return EventReceipt.of(package.view, duplicate=True)
+                return EventOutcome.answering(envelope, package.view, duplicate=True)
             check_event(package, envelope)
         except (UnknownFulfillment, InvalidTransition) as refused:
             raise _refusal(refused) from None
         self._packages.apply(package, envelope)
         self._refresh_status()
         self._timeline.update_search_attributes()
-        return EventReceipt.of(package.view)
+        return EventOutcome.answering(envelope, package.view)
 
     @report_event.validator
     def _validate_event(self, envelope: LocationEventEnvelope) -> None:

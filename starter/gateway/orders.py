@@ -379,13 +379,12 @@ class OrderGateway(OrderSearch):
             event=event,
             actor=actor,
             received_at=datetime.now(UTC),
+            request_id=(request_id := str(uuid.uuid4())),
         )
-        # One update id per request, the same on every retry of it: a try that landed is
-        # not applied twice. Repeats of an event_id are the workflow's to judge (it
-        # answers ``duplicate: true``, or 409 if the id was used for another event).
-        update_id = str(uuid.uuid4())
+        update_id = event_update_id(fulfillment_id, event)
         try:
-            return await self._update(handle, OrderWorkflow.report_event, envelope, update_id)
+            outcome = await self._update(handle, OrderWorkflow.report_event, envelope, update_id)
+            return outcome.receipt(request_id)
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type in _EVENT_REFUSALS:
@@ -422,6 +421,20 @@ class OrderGateway(OrderSearch):
             f"fulfillment {fulfillment_id} is closed ({package.status.value}); "
             f"'{event.type.value}' cannot change it"
         )
+
+
+def event_update_id(fulfillment_id: str, event: LocationEvent) -> str:
+    """The Temporal update id a location's event travels under, the same on every retry.
+
+    With an ``event_id``, derived from it and the event's type: every repeat of the event
+    is the same update, which Temporal answers from the first one's outcome, so repeats
+    cost the order no update however many come (Temporal caps the distinct updates one
+    workflow may take). The same id reused for another type is another update, which the
+    workflow refuses (409). Without an ``event_id``, one id per request: a try that
+    landed is not applied twice by the gateway's own retries."""
+    if event.event_id:
+        return f"event:{fulfillment_id}:{event.type.value}:{event.event_id}"
+    return str(uuid.uuid4())
 
 
 # Temporal answers that say "not now" rather than "no": retried within the budget.
