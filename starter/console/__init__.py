@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from starter.console import inventory, orders, overview, queue, rules, signin
+from starter.console.headers import ConsoleHeaders
 from starter.console.session import console_secret
 from starter.console.web import HERE
 
@@ -22,3 +23,4 @@ def install(app: FastAPI, search_hash_key: bytes) -> None:
     for module in (signin, overview, orders, queue, inventory, rules):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    app.add_middleware(ConsoleHeaders)

@@ -1,0 +1,55 @@
+"""The console's security headers, on every console page and asset.
+
+Pages show customer names and addresses: no other site may frame them (clickjacking),
+no browser or proxy keeps a copy (``no-store``), and no address leaks in a ``Referer``.
+The API's JSON answers are untouched (this wraps ``/console`` only, at the cost of one
+path comparison per request).
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PREFIX = "/console"
+STATIC_PREFIX = "/console/static/"
+
+# The console loads its scripts, styles and pictures itself (SKU pictures may be anywhere
+# on the web, as the catalogue says); it is never framed, posts forms only to itself, and
+# needs no plugin or <base>. Scripts are not restricted further yet: htmx evaluates the
+# pages' small trigger expressions, which a script-src without 'unsafe-eval' would stop.
+CONTENT_SECURITY_POLICY = (
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+)
+NO_STORE = (b"cache-control", b"no-store")
+
+
+class ConsoleHeaders:
+    """ASGI middleware: the headers above on ``/console`` answers; ``no-store`` on pages
+    (the static assets keep their own caching)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        page = not path.startswith(STATIC_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                added = [h for h in HEADERS if h[0] not in names]
+                if page:
+                    added = [*added, NO_STORE] if NO_STORE[0] not in names else added
+                message["headers"] = [*message.get("headers", []), *added]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
