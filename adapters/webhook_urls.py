@@ -191,6 +191,13 @@ def _judge_host(
         return [host]
     if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
         raise UnsafeWebhookUrl(_refusal(shown, repr(host), "a loopback or metadata host name"))
+    try:  # what a DNS lookup would do with the name first (an empty or over-long label)
+        host.encode("idna")
+    except UnicodeError:
+        raise UnsafeWebhookUrl(
+            f"{shown!r}: {host!r} is not a host name DNS can look up (an empty label, one "
+            "over 63 characters, or a character no host name may hold)"
+        ) from None
     if resolve is None:
         return [host]
     found = [text.split("%", 1)[0] for text in resolve(host)]

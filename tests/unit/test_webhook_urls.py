@@ -135,3 +135,12 @@ def test_other_spellings_of_loopback_are_caught_by_resolving_them(host: str) -> 
     """The system resolver reads these numeric forms itself (no DNS query is sent)."""
     with pytest.raises(UnsafeWebhookUrl, match=r"resolves to 127\.0\.0\.1"):
         check_webhook_url(f"http://{host}/hook", DEV)
+
+
+@pytest.mark.parametrize(
+    "host", ["a..b.example.com", "x" * 64 + ".example.com", "a\u0080b.example.com", "a" * 300]
+)
+def test_a_host_name_dns_cannot_look_up_is_refused_naming_it(host: str) -> None:
+    """Refused before any lookup, as a bad URL (a 422 naming the field), never a crash."""
+    with pytest.raises(UnsafeWebhookUrl, match="not a host name DNS can look up"):
+        check_webhook_url(f"https://{host}/hook", DEV, resolve=resolves_to("93.184.216.34"))

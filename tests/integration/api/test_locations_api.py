@@ -166,3 +166,25 @@ def test_a_cutoff_and_time_zone_are_set_and_checked(api: TestClient) -> None:
     bad_time = api.patch("/locations/PHX-STORE", json={"cutoff": "25:00"})
     assert bad_time.status_code == 422 and bad_time.json()["message"].startswith("cutoff:")
     assert api.get("/locations/PHX-STORE").json()["timezone"] == "America/Phoenix"
+
+
+def test_a_webhook_host_dns_cannot_look_up_is_a_422_naming_the_url(api: TestClient) -> None:
+    """An empty or over-long label in the host was a 500 (the lookup's UnicodeError)."""
+    body = {
+        "id": "BAD-HOST",
+        "kind": "store",
+        "postal_code": "80202",
+        "adapter": {"type": "webhook", "url": "https://a..b.example.com/hook", "secret": "s3cret"},
+    }
+    created = api.post("/locations", json=body)
+    assert created.status_code == 422, created.text
+    assert "url" in created.json()["message"] and "a..b.example.com" in created.json()["message"]
+    assert api.get("/locations/BAD-HOST").status_code == 404
+    subscriber = {
+        "url": "https://" + "x" * 64 + ".example.com/hook",
+        "secret": "whsec_0123456789abcdef",
+        "event_types": ["order.shipped"],
+    }
+    subscribed = api.post("/subscriptions", json=subscriber)
+    assert subscribed.status_code == 422, subscribed.text
+    assert subscribed.json()["message"].startswith("url:")
