@@ -22,10 +22,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.signatures import InvalidSignature
 from domain.checkout import OrderRequest
-from domain.models import Contact, Destination, OrderLine, PlacedOrder, ServiceLevel, is_identifier
+from domain.models import (
+    MAX_ORDER_LINES,
+    Contact,
+    Destination,
+    OrderLine,
+    PlacedOrder,
+    ServiceLevel,
+    is_identifier,
+)
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 CHANNEL = "shopify"
+# The longest order id Switchyard keeps (``domain.models.Identifier``).
+MAX_ID_LENGTH = 64
 # Words in a shipping line's title or code that mean a faster service than ground.
 EXPRESS_WORDS = ("express", "overnight", "next day", "next-day", "2 day", "2-day", "two day",
                  "expedited", "priority", "rush")  # fmt: skip
@@ -116,7 +126,13 @@ class ShopifyOrder(BaseModel):
 
     @property
     def order_id(self) -> str:
-        return str(self.id)
+        """Switchyard's id for the order: Shopify's, or (an id longer than Switchyard keeps,
+        which no real shop sends) one derived from it, the same on every redelivery, under
+        which the refused order is kept."""
+        shopify_id = str(self.id)
+        if len(shopify_id) <= MAX_ID_LENGTH:
+            return shopify_id
+        return "shopify-" + hashlib.sha256(shopify_id.encode()).hexdigest()[:32]
 
     def shipped_items(self) -> list[ShopifyLineItem]:
         """Line items with something to ship (not gift cards nor digital goods)."""
@@ -156,6 +172,11 @@ def customer_email(order: ShopifyOrder) -> str:
 def to_order_request(order: ShopifyOrder) -> OrderRequest:
     """The checkout body for ``order``; ``Refusal`` naming what Switchyard cannot take (the
     catalogue is checked by the caller, as for ``POST /orders``)."""
+    if len(str(order.id)) > MAX_ID_LENGTH:
+        raise Refusal(
+            f"the Shopify order's id has {len(str(order.id))} digits; Switchyard keeps ids of "
+            f"at most {MAX_ID_LENGTH} characters (kept as {order.order_id})"
+        )
     address = order.shipping_address
     if address is None:
         raise Refusal("the Shopify order has no shipping address")
@@ -210,7 +231,7 @@ def refused_order(order: ShopifyOrder) -> PlacedOrder:
         OrderLine(line_id=str(item.id), sku=item.sku, quantity=item.quantity)
         for item in order.shipped_items()
         if item.sku and is_identifier(item.sku) and 0 < item.quantity <= 10_000
-    ]
+    ][:MAX_ORDER_LINES]
     return PlacedOrder(
         order_id=order.order_id,
         customer=Contact(name=customer_name(order), email=customer_email(order)[:320]),

@@ -31,6 +31,7 @@ from pydantic import (
 from domain.errors import UnknownPostalCode
 from domain.geo import zip_point
 from domain.models import (
+    MAX_ORDER_LINES,
     Contact,
     DeliveryType,
     Destination,
@@ -135,7 +136,7 @@ class OrderRequest(PlacedOrder, EdgeModel):
     customer: Customer
     ship_to: ShipTo
     # A narrower field than PlacedOrder.lines: pydantic takes it, list's invariance does not.
-    lines: list[OrderLineRequest] = Field(min_length=1, max_length=200)  # type: ignore[assignment]
+    lines: list[OrderLineRequest] = Field(min_length=1, max_length=MAX_ORDER_LINES)  # type: ignore[assignment]
     service_level: ServiceLevel = Field(default=ServiceLevel.GROUND, strict=False)
     delivery: DeliveryType = Field(default=DeliveryType.SHIP, strict=False)
 

@@ -47,6 +47,8 @@ FULFILLMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}-F[0-9]{1,4}$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+# The most lines one order may have (a checkout's and a kept order's alike).
+MAX_ORDER_LINES = 200
 
 
 def _duration(value: object) -> timedelta:
@@ -419,7 +421,7 @@ class PlacedOrder(BaseModel):
     ship_to: Destination
     # Checkout's orders have a line at least (``OrderRequest``); an order refused at the
     # edge (a Shopify order whose lines are not ours) may have none.
-    lines: list[OrderLine] = Field(max_length=200)
+    lines: list[OrderLine] = Field(max_length=MAX_ORDER_LINES)
     service_level: ServiceLevel = ServiceLevel.GROUND
     delivery: DeliveryType = DeliveryType.SHIP
     pickup_location_id: Identifier | None = None

@@ -140,3 +140,37 @@ def test_a_line_logged_while_serving_a_delivery_names_the_order(shop: TestClient
     [line] = [json.loads(text) for text in lines]
     assert line["order_id"] == "820982911946154508"
     assert "kept as failed" in line["message"]
+
+
+def test_an_order_of_more_lines_than_an_order_may_have_is_kept_as_failed(
+    shop: TestClient, gateway: FakeOrderGateway
+) -> None:
+    """201 line items: answered 200 and kept as failed naming the limit, never a 500 (a
+    5xx makes Shopify redeliver for 48 hours)."""
+    order = json.loads(shopify_order_of_our_skus())
+    item = order["line_items"][0]
+    order["line_items"] = [{**item, "id": 10_000 + n} for n in range(201)]
+    answer = deliver(shop, json.dumps(order).encode())
+    assert answer.status_code == 200, answer.text
+    receipt = answer.json()
+    assert receipt["outcome"] == "failed" and receipt["created"] is True
+    assert "lines" in receipt["reason"] and "200" in receipt["reason"]
+    assert gateway.placed[receipt["order_id"]].refused == receipt["reason"]
+
+
+def test_an_order_id_longer_than_switchyard_keeps_is_kept_as_failed_under_a_derived_id(
+    shop: TestClient, gateway: FakeOrderGateway
+) -> None:
+    order = json.loads(shopify_order_of_our_skus())
+    order["id"] = int("9" * 71)
+    body = json.dumps(order).encode()
+    answer = deliver(shop, body)
+    assert answer.status_code == 200, answer.text
+    receipt = answer.json()
+    assert receipt["outcome"] == "failed" and "71 digits" in receipt["reason"]
+    kept = receipt["order_id"]
+    assert kept.startswith("shopify-") and len(kept) <= 64
+    assert gateway.placed[kept].refused == receipt["reason"]
+    # A redelivery lands on the same kept order.
+    again = deliver(shop, body).json()
+    assert again["order_id"] == kept and again["outcome"] == "already_received"
