@@ -47,6 +47,12 @@ class NoRoute(DomainError):
 class UnknownFulfillment(DomainError):
     """No such fulfillment, or it belongs to another location."""
 
+    @classmethod
+    def named(cls, fulfillment_id: str | None) -> UnknownFulfillment:
+        """The refusal in the same words whether the fulfillment does not exist or is
+        another location's, so a location learns nothing of other locations' packages."""
+        return cls(f"no fulfillment {fulfillment_id!r}")
+
 
 class InvalidTransition(DomainError):
     """A location event that makes no sense in the fulfillment's current state."""

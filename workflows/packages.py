@@ -148,13 +148,8 @@ class Packages:
     def addressed_by(self, envelope: LocationEventEnvelope) -> Package:
         """The package a location's event is for; UnknownFulfillment if none of its own."""
         package = self.by_id.get(envelope.fulfillment_id or "")
-        if package is None:
-            raise UnknownFulfillment(f"no fulfillment {envelope.fulfillment_id!r}")
-        if envelope.location_id != package.location_id:
-            raise UnknownFulfillment(
-                f"fulfillment {package.fulfillment_id} does not belong to location "
-                f"{envelope.location_id}"
-            )
+        if package is None or envelope.location_id != package.location_id:
+            raise UnknownFulfillment.named(envelope.fulfillment_id)
         return package
 
     def apply(self, package: Package, envelope: LocationEventEnvelope) -> None:

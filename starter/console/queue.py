@@ -116,7 +116,7 @@ async def report(
     (same body, same checks, the caller as actor); answer in words."""
     await run_in_threadpool(_location, request, me, location_id, Right.REPORT_EVENTS)
     if not (len(fulfillment_id) <= 70 and _FULFILLMENT_ID.match(fulfillment_id)):
-        raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")  # as the API's path
+        raise UnknownFulfillment.named(fulfillment_id)  # as the API's path
     form = await request.form()
     lines = _short_lines([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     body = LocationEventBody(

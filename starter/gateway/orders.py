@@ -314,11 +314,11 @@ class OrderGateway(OrderSearch):
         try:
             view = await self._order_state(order_id_of_fulfillment(fulfillment_id))
         except (ValueError, UnknownOrder):
-            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise UnknownFulfillment.named(fulfillment_id) from None
         for package in view.fulfillments:
             if package.fulfillment_id == fulfillment_id:
                 return package
-        raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")
+        raise UnknownFulfillment.named(fulfillment_id)
 
     async def _order_state(self, order_id: str) -> OrderView:
         """The order's state (open or closed); ``UnknownOrder`` if none.
@@ -369,7 +369,7 @@ class OrderGateway(OrderSearch):
         try:
             order_id = order_id_of_fulfillment(fulfillment_id)
         except ValueError:
-            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise UnknownFulfillment.named(fulfillment_id) from None
         handle = self._client.get_workflow_handle_for(
             OrderWorkflow.run, order_workflow_id(order_id)
         )
@@ -407,14 +407,10 @@ class OrderGateway(OrderSearch):
         try:
             final = await self._order_state(order_id)
         except UnknownOrder:
-            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise UnknownFulfillment.named(fulfillment_id) from None
         package = next((f for f in final.fulfillments if f.fulfillment_id == fulfillment_id), None)
         if package is None or package.location_id != location_id:
-            raise UnknownFulfillment(
-                f"no fulfillment {fulfillment_id!r}"
-                if package is None
-                else f"fulfillment {fulfillment_id} does not belong to location {location_id}"
-            )
+            raise UnknownFulfillment.named(fulfillment_id)
         if is_repeat(package, event):  # or InvalidTransition: the id named another event
             return EventReceipt.of(package, duplicate=True)
         raise InvalidTransition(

@@ -233,11 +233,11 @@ class FakeOrderGateway:
         try:
             view = self._view(order_id_of_fulfillment(fulfillment_id))
         except (ValueError, UnknownOrder):
-            raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}") from None
+            raise UnknownFulfillment.named(fulfillment_id) from None
         for package in view.fulfillments:
             if package.fulfillment_id == fulfillment_id:
                 return package
-        raise UnknownFulfillment(f"no fulfillment {fulfillment_id!r}")
+        raise UnknownFulfillment.named(fulfillment_id)
 
     async def report_event(
         self, location_id: str, fulfillment_id: str, event: LocationEvent, *, actor: str
@@ -245,7 +245,7 @@ class FakeOrderGateway:
         fid = fulfillment_id
         package = await self.fulfillment(fid)
         if package.location_id != location_id:
-            raise UnknownFulfillment(f"fulfillment {fid} does not belong to location {location_id}")
+            raise UnknownFulfillment.named(fid)
         status = next_status(package.status, event.type, package.delivery)  # InvalidTransition
         self.asked.append(("event", (location_id, fid, event, actor)))
         package.status = status

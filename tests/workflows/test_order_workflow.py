@@ -97,14 +97,18 @@ async def test_location_events_are_validated(
     async with fake_worker(time_env, task_queue, fake) as gateway:
         await gateway.place_order(order("A3"))
         await _wait_for_fulfillments(gateway, "A3", 1)
-        with pytest.raises(UnknownFulfillment):
+        with pytest.raises(UnknownFulfillment) as another_locations:
             await gateway.report_event(
                 "CHI-STORE", "A3-F1", LocationEvent(type="accepted"), actor="t"
             )
-        with pytest.raises(UnknownFulfillment):
+        with pytest.raises(UnknownFulfillment) as missing:
             await gateway.report_event(
-                "SLC-3PL", "A3-F9", LocationEvent(type="accepted"), actor="t"
+                "CHI-STORE", "A3-F9", LocationEvent(type="accepted"), actor="t"
             )
+        # Another location's package reads exactly as one that does not exist: a location
+        # learns nothing of other locations' work by probing ids.
+        assert str(another_locations.value) == "no fulfillment 'A3-F1'"
+        assert str(missing.value) == "no fulfillment 'A3-F9'"
         await gateway.report_event("SLC-3PL", "A3-F1", LocationEvent(type="packed"), actor="t")
         with pytest.raises(InvalidTransition, match="backwards"):
             await gateway.report_event("SLC-3PL", "A3-F1", LocationEvent(type="picked"), actor="t")
