@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, _process_info, free_port
 from tests.support.keys import TEST_ENVIRONMENT
+from tests.support.stack import wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -27,23 +27,6 @@ def _dom(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[by
         stderr=subprocess.STDOUT,
         env={**os.environ, **env},
     )
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, str]:
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"exited early ({process.returncode}):\n{log.read_text()}")
-        try:
-            answer = httpx.get(f"{url}/health", timeout=2)
-            if answer.status_code == 200:
-                return answer.json()
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"never healthy at {url}:\n{log.read_text()}")
-        time.sleep(0.25)
 
 
 def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
@@ -75,7 +58,7 @@ def test_dom_up_reads_the_environment_and_starts_again_after_kill_9(tmp_path: Pa
     }
     log = tmp_path / "dom-up.log"
     first = _dom(["up"], env, log)
-    health = _wait_healthy(first, f"http://127.0.0.1:{api_port}", log)
+    health = wait_healthy(first, f"http://127.0.0.1:{api_port}", log)
     assert health["temporal"] == "ok"
     assert (data_dir / "switchyard.db").exists()
     pid_file = data_dir / "temporal" / "temporal.pid"
@@ -92,7 +75,7 @@ def test_dom_up_reads_the_environment_and_starts_again_after_kill_9(tmp_path: Pa
     elsewhere = {**env, "DOM_API_PORT": str(free_port()), "DOM_TEMPORAL_PORT": str(free_port())}
     flags = ["--api-port", str(api_port), "--temporal-port", str(temporal_port)]
     second = _dom(["up", *flags], elsewhere, log)
-    _wait_healthy(second, f"http://127.0.0.1:{api_port}", log)
+    wait_healthy(second, f"http://127.0.0.1:{api_port}", log)
     assert "(existing data kept)" in log.read_text()
     _stop(second, log)
     assert not pid_file.exists()
@@ -113,8 +96,8 @@ def test_dom_api_reads_the_environment_and_a_flag_overrides_it(tmp_path: Path) -
     by_env = _dom(["api"], env, log_env)
     by_flag = _dom(["api", "--api-port", str(from_flag)], {**env, "DOM_API_PORT": "1"}, log_flag)
     try:
-        assert _wait_healthy(by_env, f"http://127.0.0.1:{from_env}", log_env)["database"] == "ok"
-        _wait_healthy(by_flag, f"http://127.0.0.1:{from_flag}", log_flag)
+        assert wait_healthy(by_env, f"http://127.0.0.1:{from_env}", log_env)["database"] == "ok"
+        wait_healthy(by_flag, f"http://127.0.0.1:{from_flag}", log_flag)
     finally:
         for process in (by_env, by_flag):
             process.terminate()

@@ -13,7 +13,9 @@ from starter.cli import app
 NETWORK = Path(__file__).parent.parent / "e2e" / "network.yaml"
 
 
-def test_load_network_fills_an_empty_store_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_load_network_fills_an_empty_store_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
     runner = CliRunner()
     first = runner.invoke(app, ["load-network", str(NETWORK)])
@@ -27,7 +29,9 @@ def test_load_network_fills_an_empty_store_once(tmp_path: Path, monkeypatch) -> 
     assert again.exit_code == 1 and "already holds a network" in again.output
 
 
-def test_load_network_names_what_is_wrong_in_a_bad_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_load_network_names_what_is_wrong_in_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -39,7 +43,9 @@ def test_load_network_names_what_is_wrong_in_a_bad_file(tmp_path: Path, monkeypa
     assert "locations[0].kind" in result.output
 
 
-def test_an_unusable_setting_stops_the_command_naming_where_it_came_from(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_unusable_setting_stops_the_command_naming_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DOM_API_PORT", "0")
     from_env = CliRunner().invoke(app, ["api"])
     assert from_env.exit_code == 2 and "DOM_API_PORT" in from_env.output
@@ -49,7 +55,9 @@ def test_an_unusable_setting_stops_the_command_naming_where_it_came_from(monkeyp
     assert "DOM_API_PORT" not in from_flag.output
 
 
-def test_load_network_refuses_a_webhook_the_policy_forbids(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_load_network_refuses_a_webhook_the_policy_forbids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DOM_WEBHOOK_ALLOWED_HOSTS", raising=False)
     network = tmp_path / "webhooks.yaml"
@@ -70,7 +78,9 @@ def test_load_network_refuses_a_webhook_the_policy_forbids(tmp_path: Path, monke
     assert allowed.exit_code == 0, allowed.output
 
 
-def test_load_network_in_production_wants_https_and_a_secret(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_load_network_in_production_wants_https_and_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DOM_ENV", "production")
     network = tmp_path / "webhooks.yaml"
@@ -88,8 +98,8 @@ def test_load_network_in_production_wants_https_and_a_secret(tmp_path: Path, mon
 
 @pytest.mark.parametrize("command", ["api", "worker"])
 def test_dom_api_and_worker_refuse_to_start_without_keys_saying_what_to_set(
-    command: str, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """They never make keys up: a worker and an API with keys of their own could not
     read each other's payloads (dom up creates them in the data dir)."""
     for name in ("DOM_ENCRYPTION_KEYS", "DOM_SEARCH_HASH_KEY"):
@@ -101,7 +111,9 @@ def test_dom_api_and_worker_refuse_to_start_without_keys_saying_what_to_set(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_empty_key_in_production_stops_the_command_naming_the_variable(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_key_in_production_stops_the_command_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DOM_ENV", "production")
     monkeypatch.setenv("DOM_ENCRYPTION_KEYS", "")
     result = CliRunner().invoke(app, ["api"])

@@ -79,18 +79,26 @@ def start_stack(
         log=log,
         ui_url=f"http://127.0.0.1:{temporal_port + 1000}",
     )
+    wait_healthy(process, stack.api_url, log)
+    return process, stack
+
+
+def wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, str]:
+    """Wait (90 s at most) until the API at ``url`` answers ``GET /health`` 200; its body.
+    Fails with the process's log if it exits first or never gets there."""
     deadline = time.monotonic() + 90
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"dom up exited early:\n{log.read_text()}")
+            raise AssertionError(f"exited early ({process.returncode}):\n{log.read_text()}")
         try:
-            if httpx.get(f"{stack.api_url}/health", timeout=2).status_code == 200:
-                return process, stack
+            answer = httpx.get(f"{url}/health", timeout=2)
+            if answer.status_code == 200:
+                return answer.json()
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"dom up did not become healthy:\n{log.read_text()}")
+            raise AssertionError(f"never healthy at {url}:\n{log.read_text()}")
         time.sleep(0.25)
 
 
