@@ -127,7 +127,6 @@ class OrderWorkflow:
         )
         store_calls = _given(order.store_calls, search.STORE_CALLS_MEMO, "", str)
         self._packages.local_store = store_calls == search.STORE_CALLS_LOCAL
-        self._placement.local_store = self._packages.local_store
         self._timeline.record("received", actor=placed_by)
         return _given(order.refused, search.REFUSED_MEMO, "", str) or None
 

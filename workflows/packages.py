@@ -116,7 +116,8 @@ class Packages:
         self._inbox = inbox
         self._changed = changed
         self.by_id: dict[str, Package] = {}
-        self.local_store = False  # commit as a local activity (``workflows.options.store_call``)
+        # Reserve (placement) and commit as local activities (``workflows.options.store_call``).
+        self.local_store = False
         self.crash: BaseException | None = None  # a bug in a package's coroutine
 
     def open(self) -> list[Package]:

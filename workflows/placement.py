@@ -55,7 +55,6 @@ class Placement:
         self._ended = ended
         self.policy = OrderPolicy()  # the store's answer to how long and how often to retry
         self.excluded: set[str] = set()  # locations this order no longer routes to
-        self.local_store = False  # reserve as a local activity (``store_call``)
         self._next_fulfillment = 1
         self._allocations = 0
         self._noted_backorder: list[str] = []
@@ -105,7 +104,7 @@ class Placement:
         order = self._order
         point = order.ship_to.point
         allocation = await store_call(
-            self.local_store,
+            self._packages.local_store,  # reserve as commits are: one choice per order
             InventoryActivities.allocate,
             AllocationRequest(
                 order_id=order.order_id,
