@@ -4,6 +4,7 @@ the queries return and the API shows, and the messages between workflows and act
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Self
 
 from pydantic import BaseModel, Field
 
@@ -186,13 +187,15 @@ class EventReceipt(BaseModel):
     duplicate: bool = False
 
     @classmethod
-    def of(cls, view: FulfillmentView, *, duplicate: bool = False) -> EventReceipt:
+    def of(cls, view: FulfillmentView, *, duplicate: bool = False, **extra: object) -> Self:
+        """The receipt for ``view`` (``extra``: a subclass's own fields)."""
         return cls(
             fulfillment_id=view.fulfillment_id,
             order_id=view.order_id,
             location_id=view.location_id,
             status=view.status,
             duplicate=duplicate,
+            **extra,
         )
 
 
@@ -208,8 +211,7 @@ class EventOutcome(EventReceipt):
     def answering(
         cls, envelope: LocationEventEnvelope, view: FulfillmentView, *, duplicate: bool = False
     ) -> EventOutcome:
-        receipt = EventReceipt.of(view, duplicate=duplicate)
-        return cls(**receipt.model_dump(), request_id=envelope.request_id)
+        return cls.of(view, duplicate=duplicate, request_id=envelope.request_id)
 
     def receipt(self, request_id: str) -> EventReceipt:
         """The receipt for the request ``request_id``: a repeat if another request applied it."""
