@@ -62,3 +62,21 @@ def test_a_stale_pid_file_is_ignored(temporal: EmbeddedTemporal) -> None:
     temporal.pid_file.write_text(f"{os.getpid()} 999999999\n")
     temporal.start()
     assert _port_open(temporal.port)
+
+
+def test_the_servers_database_and_folder_are_its_owners_only(temporal: EmbeddedTemporal) -> None:
+    old = os.umask(0o022)  # a usual umask: the modes must not depend on it
+    try:
+        temporal.start()
+    finally:
+        os.umask(old)
+    temporal.stop()  # the database is written and closed
+    assert temporal.db_file.exists()
+    assert mode(temporal.data_dir) == 0o700
+    for path in temporal.data_dir.glob("temporal.db*"):
+        assert mode(path) == 0o600, path.name
+    assert mode(temporal.log_file) == 0o600
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
