@@ -29,6 +29,7 @@ from domain.orders import (
 if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs here
     from temporalio.client import Client
 
+    from adapters.store.retention import Purged
     from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
     from adapters.store.views import (
         LedgerRow,
@@ -307,6 +308,14 @@ class DeliveryBook(Protocol):
         self, subscription_id: str, event_id: str, error: str | None, *, final: bool = ...
     ) -> DeliveryRecord:
         """One attempt's outcome (``error`` None: delivered); ``final``: no more attempts."""
+        ...
+
+
+class ClosedOrders(Protocol):
+    """The store's rows of closed orders, which retention deletes (the ledger stays)."""
+
+    def purge_closed_orders(self, cutoff: datetime, *, batch: int = ...) -> Purged:
+        """Delete the rows of orders closed before ``cutoff``; idempotent."""
         ...
 
 

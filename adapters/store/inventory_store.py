@@ -19,10 +19,12 @@ from adapters.store import (
     movements,
     reconciliation,
     reservations,
+    retention,
     shortfalls,
     subscriptions,
     tokens,
 )
+from adapters.store.retention import Purged
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.transactions import TransactionalStore
 from adapters.store.unit_of_work import UnitOfWork
@@ -469,3 +471,23 @@ class InventoryStore(TransactionalStore):
     def deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
         """A subscription's deliveries, the newest first."""
         return self._read(lambda uow: subscriptions.deliveries(uow, subscription_id, limit))
+
+    # --- retention ------------------------------------------------------------------
+
+    def purge_closed_orders(self, cutoff: datetime, *, batch: int = 500) -> Purged:
+        """Delete the rows of orders closed before ``cutoff`` (no open reservation, nothing
+        changed since), ``batch`` orders per transaction; the ledger is never touched.
+        Idempotent, and safe beside another process doing the same."""
+        purged = Purged()
+        while True:
+
+            def one_batch(uow: UnitOfWork) -> tuple[int, dict[str, int]]:
+                order_ids = retention.closed_orders(uow, cutoff, batch)
+                if not order_ids:
+                    return 0, {}
+                return len(order_ids), retention.delete_orders(uow, order_ids, cutoff)
+
+            orders, rows = self._write(one_batch)
+            purged = purged.plus(orders, rows)
+            if orders < batch or not any(rows.values()):
+                return purged
