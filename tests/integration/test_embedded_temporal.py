@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, _port_open, _process_info, free_port
+from starter.bootstrap.temporal import set_namespace_retention
 
 
 @pytest.fixture
@@ -80,3 +83,18 @@ def test_the_servers_database_and_folder_are_its_owners_only(temporal: EmbeddedT
 
 def mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+async def test_the_namespace_keeps_closed_workflows_as_long_as_the_store(
+    temporal: EmbeddedTemporal,
+) -> None:
+    temporal.start()
+    client = await Client.connect(temporal.address)
+    request = DescribeNamespaceRequest(namespace="default")
+    before = await client.workflow_service.describe_namespace(request)
+    assert before.config.workflow_execution_retention_ttl.seconds == 24 * 3600  # its own
+
+    await set_namespace_retention(client, 90)
+
+    after = await client.workflow_service.describe_namespace(request)
+    assert after.config.workflow_execution_retention_ttl.seconds == 90 * 24 * 3600
