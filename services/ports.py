@@ -9,7 +9,7 @@ is a ``NetworkCatalog``. A port lists only what services, routes and console pag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -317,6 +317,14 @@ class ClosedOrders(Protocol):
     def purge_closed_orders(self, cutoff: datetime, *, batch: int = ...) -> Purged:
         """Delete the rows of orders closed before ``cutoff``; idempotent."""
         ...
+
+
+class StoredAnswers(Protocol):
+    """The allocations' stored answers, rewritten in place once (customer data removed)."""
+
+    def rewrite_allocations_once(
+        self, rewrite: Callable[[str], str], *, done_key: str, batch: int = ...
+    ) -> int: ...
 
 
 class TokenBook(Protocol):

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from domain.models import Destination
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
+from services.ports import StoredAnswers
 
 _STORED_FORM: dict[str, Callable[[FulfillmentRequest], object]] = {
     # The plan's destination at ZIP level: enough to explain the plan, no street or person.
@@ -54,3 +57,25 @@ def restored(stored: Allocation, request: AllocationRequest) -> Allocation:
     return stored.model_copy(
         update={"fulfillments": [f.model_copy(update=mine) for f in stored.fulfillments]}
     )
+
+
+STORED_WITHOUT_CUSTOMERS = "allocations_without_customers"
+"""The store's meta key that says answers stored before ``for_storage`` existed were
+rewritten (``forget_customers_in_stored_answers``)."""
+
+
+def without_customers(decision_json: str) -> str:
+    """A stored answer as ``for_storage`` would have written it (unchanged if it is, or
+    if it is no allocation this version can read: a start never fails on an old row)."""
+    try:
+        stored = Allocation.model_validate_json(decision_json)
+    except ValidationError:
+        return decision_json
+    kept = for_storage(stored)
+    return decision_json if kept == stored else kept.model_dump_json()
+
+
+def forget_customers_in_stored_answers(store: StoredAnswers) -> int:
+    """Once per store: rewrite the answers stored by versions that kept the customer's
+    name and address (the rows changed; 0 once done)."""
+    return store.rewrite_allocations_once(without_customers, done_key=STORED_WITHOUT_CUSTOMERS)

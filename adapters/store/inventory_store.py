@@ -8,6 +8,8 @@ movement of stock writes its ledger row in that same transaction.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -410,6 +412,29 @@ class InventoryStore(TransactionalStore):
                 if attempt == 9:
                     raise
         raise AssertionError("unreachable")
+
+    def rewrite_allocations_once(
+        self, rewrite: Callable[[str], str], *, done_key: str, batch: int = 500
+    ) -> int:
+        """Pass every stored allocation answer through ``rewrite`` (idempotent), ``batch``
+        per transaction, unless the meta key ``done_key`` says it was done; then set it.
+        Returns the rows changed. Safe beside another process doing the same."""
+        if self.read_setting(done_key):
+            return 0
+        after, changed = "", 0
+        while True:
+            last, n = self._write(
+                functools.partial(
+                    reservations.rewrite_allocations, rewrite=rewrite, after=after, limit=batch
+                )
+            )
+            changed += n
+            if last is None:
+                break
+            after = last
+        with contextlib.suppress(IntegrityError):  # another process marked it first
+            self._write(lambda uow: uow.catalogue.set_meta(done_key, True))
+        return changed
 
     def check_ledger(self) -> list[str]:
         """Discrepancies between balances, ledger and open reservations; [] when clean."""

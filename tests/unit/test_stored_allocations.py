@@ -5,7 +5,12 @@ from __future__ import annotations
 from domain.models import Destination, ServiceLevel, Sla
 from domain.orders import Allocation, AllocationRequest, FulfillmentRequest
 from domain.routing import RoutingLine
-from services.stored_allocations import CUSTOMER_FIELDS, for_storage, restored
+from services.stored_allocations import (
+    CUSTOMER_FIELDS,
+    for_storage,
+    restored,
+    without_customers,
+)
 from tests.support.builders import allocation_request, shipping_order_view
 
 # What a package takes from the order rather than from its customer.
@@ -63,3 +68,13 @@ def test_restored_puts_the_requests_own_customer_back() -> None:
 
     for f in back.fulfillments:
         assert (f.customer_name, f.ship_to) == ("Lee", request.ship_to)
+
+
+def test_an_old_answer_is_rewritten_without_its_customer_and_a_clean_one_is_left_alone() -> None:
+    old = an_allocation().model_dump_json()
+
+    rewritten = without_customers(old)
+
+    assert "Dana" not in rewritten and "1 Main St" not in rewritten
+    assert without_customers(rewritten) == rewritten
+    assert without_customers('{"not": "an allocation"}') == '{"not": "an allocation"}'

@@ -16,6 +16,7 @@ from domain.models import DeliveryType, ServiceLevel
 from domain.orders import AllocationRequest
 from domain.routing import RoutingLine
 from services.inventory import allocate
+from services.stored_allocations import forget_customers_in_stored_answers
 
 NAME = "Zebulon Quartermaine"
 STREET = "742 Evergreen Terrace"
@@ -101,3 +102,23 @@ def test_a_retry_gets_the_same_plan_with_its_own_customer(store: InventoryStore)
     [package] = again.fulfillments
     assert (package.customer_name, package.ship_to.address1) == ("Ada Other", "1 Elsewhere Way")
     assert package.ship_to.lat == 40.750742
+
+
+def test_answers_stored_by_an_older_version_are_rewritten_once(store: InventoryStore) -> None:
+    """Before for_storage, the whole allocation was stored: a store opened by this version
+    rewrites those rows once, and SQLite zeroes what they held (secure_delete)."""
+    clear = allocate(store, store, None, request("PII-1"))
+    store.reserve_plan("PII-2", "PII-2:A1", [], clear.model_dump_json())  # the old way
+    assert NAME in every_text_in_the_store(store)
+
+    assert forget_customers_in_stored_answers(store) == 1
+    assert forget_customers_in_stored_answers(store) == 0  # done once, for good
+
+    stored = every_text_in_the_store(store)
+    for secret in SECRETS:
+        assert secret not in stored
+    url = make_url(store.database_url)
+    store.close()
+    if url.get_backend_name() == "sqlite":
+        for path in Path(str(url.database)).parent.glob("store.db*"):
+            assert NAME.encode() not in path.read_bytes(), path.name

@@ -4,9 +4,11 @@ recent rows and the ledger stay. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from adapters.store import InventoryStore
 from adapters.store.retention import TABLES
@@ -121,3 +123,17 @@ def test_every_batch_size_clears_everything_due(store: InventoryStore, batch: in
         age(store, f"OLD-{n}")
     assert store.purge_closed_orders(CUTOFF, batch=batch).orders == 5
     assert store.purge_closed_orders(CUTOFF, batch=batch).orders == 0
+
+
+def test_what_retention_deletes_is_gone_from_the_sqlite_file(store: InventoryStore) -> None:
+    url = make_url(store.database_url)
+    if url.get_backend_name() != "sqlite":
+        return  # PostgreSQL's files are the server's (VACUUM reclaims them)
+    closed_order(store, "OLD-1")
+    store.reserve_plan("OLD-2", "OLD-2:A1", [], '{"plan": "remember-me-not"}')
+    age(store, "OLD-2")
+    store.purge_closed_orders(CUTOFF)
+    store.close()  # a checkpoint: the WAL's pages reach the main file
+
+    for path in Path(str(url.database)).parent.glob("store.db*"):
+        assert b"remember-me-not" not in path.read_bytes(), path.name
