@@ -37,6 +37,7 @@ from services.ports import (
     StockListeners,
     StockReads,
 )
+from services.stored_allocations import customer_fields, for_storage, restored
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def allocate(
     if not request.dry_run:
         stored = store.find_allocation(request.order_id, request.allocation_key)
         if stored is not None:
-            return Allocation.model_validate_json(stored)
+            return restored(Allocation.model_validate_json(stored), request)
     rules = rules or default_rules()
     try:
         return _allocate(store, catalog, rules, request, _prices_for(rules, prices))
@@ -166,14 +167,14 @@ def _allocate(
                 request.order_id,
                 request.allocation_key,
                 packages,
-                allocation.model_dump_json(),
+                for_storage(allocation).model_dump_json(),
                 actor="system:allocate",
             )
         except OutOfStock as lost:
             metrics.RESERVATION_CONFLICTS.inc()
             log.info("order %s lost a reservation race (%s); re-routing", request.order_id, lost)
             continue
-        return Allocation.model_validate_json(stored)
+        return restored(Allocation.model_validate_json(stored), request)
     raise StockKeptMoving(
         f"order {request.order_id}: stock kept moving under {MAX_RACE_RETRIES} routing attempts"
     )
@@ -194,11 +195,10 @@ def _fulfillments(
             order_id=request.order_id,
             location_id=package.location_id,
             lines=package.lines,
-            ship_to=request.ship_to,
-            customer_name=request.customer_name,
             service_level=request.service_level,
             delivery=request.delivery,
             sla=network.sla_for(locations[package.location_id]),
+            **customer_fields(request),
         )
         for offset, package in enumerate(decision.plan.packages)
     ]

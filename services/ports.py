@@ -9,7 +9,7 @@ is a ``NetworkCatalog``. A port lists only what services, routes and console pag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +29,7 @@ from domain.orders import (
 if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs here
     from temporalio.client import Client
 
+    from adapters.store.retention import Purged
     from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
     from adapters.store.views import (
         LedgerRow,
@@ -308,6 +309,22 @@ class DeliveryBook(Protocol):
     ) -> DeliveryRecord:
         """One attempt's outcome (``error`` None: delivered); ``final``: no more attempts."""
         ...
+
+
+class ClosedOrders(Protocol):
+    """The store's rows of closed orders, which retention deletes (the ledger stays)."""
+
+    def purge_closed_orders(self, cutoff: datetime, *, batch: int = ...) -> Purged:
+        """Delete the rows of orders closed before ``cutoff``; idempotent."""
+        ...
+
+
+class StoredAnswers(Protocol):
+    """The allocations' stored answers, rewritten in place once (customer data removed)."""
+
+    def rewrite_allocations_once(
+        self, rewrite: Callable[[str], str], *, done_key: str, batch: int = ...
+    ) -> int: ...
 
 
 class TokenBook(Protocol):

@@ -22,13 +22,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from adapters.private_files import private_file
+
 BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "switchyard_read_only"
 """Execution option: this connection's transaction only reads (SQLite: deferred BEGIN)."""
 
 
 def create_store_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """The engine for ``database_url``; creates the SQLite file's folder if needed."""
+    """The engine for ``database_url``; a SQLite file (and its folder, if missing) is
+    created owner-only (``adapters.private_files``)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -40,7 +43,7 @@ def create_store_engine(database_url: str, *, echo: bool = False) -> Engine:
         # One shared connection, or every checkout would see its own empty database.
         kwargs["poolclass"] = StaticPool
     else:
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database).expanduser())  # before SQLite creates it 0644
         kwargs.update(pool_size=10, max_overflow=20)
     engine = sa.create_engine(url, **kwargs)
     _install_sqlite_hooks(engine)
@@ -58,6 +61,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted and rewritten rows are zeroed, not left in free pages: what
+            # retention deletes is gone from the file, not just unlinked.
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
 

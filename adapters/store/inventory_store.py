@@ -8,6 +8,8 @@ movement of stock writes its ledger row in that same transaction.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,10 +21,12 @@ from adapters.store import (
     movements,
     reconciliation,
     reservations,
+    retention,
     shortfalls,
     subscriptions,
     tokens,
 )
+from adapters.store.retention import Purged
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.transactions import TransactionalStore
 from adapters.store.unit_of_work import UnitOfWork
@@ -409,6 +413,29 @@ class InventoryStore(TransactionalStore):
                     raise
         raise AssertionError("unreachable")
 
+    def rewrite_allocations_once(
+        self, rewrite: Callable[[str], str], *, done_key: str, batch: int = 500
+    ) -> int:
+        """Pass every stored allocation answer through ``rewrite`` (idempotent), ``batch``
+        per transaction, unless the meta key ``done_key`` says it was done; then set it.
+        Returns the rows changed. Safe beside another process doing the same."""
+        if self.read_setting(done_key):
+            return 0
+        after, changed = "", 0
+        while True:
+            last, n = self._write(
+                functools.partial(
+                    reservations.rewrite_allocations, rewrite=rewrite, after=after, limit=batch
+                )
+            )
+            changed += n
+            if last is None:
+                break
+            after = last
+        with contextlib.suppress(IntegrityError):  # another process marked it first
+            self._write(lambda uow: uow.catalogue.set_meta(done_key, True))
+        return changed
+
     def check_ledger(self) -> list[str]:
         """Discrepancies between balances, ledger and open reservations; [] when clean."""
         return self._read(reconciliation.discrepancies, snapshot=True)
@@ -469,3 +496,23 @@ class InventoryStore(TransactionalStore):
     def deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
         """A subscription's deliveries, the newest first."""
         return self._read(lambda uow: subscriptions.deliveries(uow, subscription_id, limit))
+
+    # --- retention ------------------------------------------------------------------
+
+    def purge_closed_orders(self, cutoff: datetime, *, batch: int = 500) -> Purged:
+        """Delete the rows of orders closed before ``cutoff`` (no open reservation, nothing
+        changed since), ``batch`` orders per transaction; the ledger is never touched.
+        Idempotent, and safe beside another process doing the same."""
+        purged = Purged()
+        while True:
+
+            def one_batch(uow: UnitOfWork) -> tuple[int, dict[str, int]]:
+                order_ids = retention.closed_orders(uow, cutoff, batch)
+                if not order_ids:
+                    return 0, {}
+                return len(order_ids), retention.delete_orders(uow, order_ids, cutoff)
+
+            orders, rows = self._write(one_batch)
+            purged = purged.plus(orders, rows)
+            if orders < batch or not any(rows.values()):
+                return purged

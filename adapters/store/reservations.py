@@ -6,16 +6,19 @@ there is no window between reading what is available and taking it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from adapters.store.errors import AllocationKeyReused, InvalidQuantity, ReservationConflict
 from adapters.store.repository import ledger_entry
-from adapters.store.tables import ReservationRow, utcnow
+from adapters.store.tables import AllocationRow, ReservationRow, utcnow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import MovementKind, PackageReservation, ReservationStatus
 from domain.errors import OutOfStock
+
+_allocations = AllocationRow.__table__  # type: ignore[attr-defined]
 
 # (location_id, sku, fulfillment_id, units, safety_stock)
 Line = tuple[str, str, str, int, int]
@@ -219,3 +222,27 @@ def _check_shipped_lines(
                 f"{fulfillment_id} cannot ship {units} x {sku}: "
                 f"{reserved.get(sku, 0)} reserved for it"
             )
+
+
+def rewrite_allocations(
+    uow: UnitOfWork, rewrite: Callable[[str], str], after: str, limit: int
+) -> tuple[str | None, int]:
+    """Pass the next ``limit`` stored answers (by key, after ``after``) through ``rewrite``,
+    saving those it changes; (the last key seen or None when there were none, rows changed)."""
+    rows = uow.session.execute(
+        sa.select(_allocations.c.allocation_key, _allocations.c.decision_json)
+        .where(_allocations.c.allocation_key > after)
+        .order_by(_allocations.c.allocation_key)
+        .limit(limit)
+    ).all()
+    changed = 0
+    for key, text in rows:
+        new = rewrite(text)
+        if new != text:
+            uow.session.execute(
+                sa.update(_allocations)
+                .where(_allocations.c.allocation_key == key)
+                .values(decision_json=new)
+            )
+            changed += 1
+    return (rows[-1][0] if rows else None), changed

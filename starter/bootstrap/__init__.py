@@ -43,7 +43,10 @@ def start(settings: Settings, *, create_keys: bool = False) -> Keys:
 def open_store(settings: Settings) -> InventoryStore:
     """The store at ``DOM_DATABASE_URL`` (default: the data dir's SQLite file), migrated."""
     from adapters.store import InventoryStore
+    from services.stored_allocations import forget_customers_in_stored_answers
 
     store = InventoryStore(settings.resolved_database_url)
     store.migrate()
+    # Once per store: answers stored by versions that kept customers' names and addresses.
+    forget_customers_in_stored_answers(store)
     return store

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.private_files import CREATE_MASK, FILE_MODE, private_folder, private_if_present
 from starter.bootstrap.settings import UI_PORT_OFFSET
 from starter.bootstrap.temporal import temporal_cli_path
 
@@ -58,7 +59,8 @@ def _bindable(port: int, host: str = "127.0.0.1") -> bool:
 
 
 class EmbeddedTemporal:
-    """``temporal server start-dev`` persisted under the data dir, with SQLite WAL pragmas.
+    """``temporal server start-dev`` persisted under the data dir, with SQLite WAL pragmas;
+    its folder is 0700 and its database and log 0600 (``adapters.private_files``).
 
     One server per data dir: its pid is kept in ``temporal.pid`` there, so a ``dom up``
     that starts after a crash stops the server the dead one left behind (it would hold
@@ -123,20 +125,25 @@ class EmbeddedTemporal:
         return cmd
 
     def start(self, timeout: float = 60.0) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)
         self.stop_leftover()
         if _port_open(self.port):
             raise RuntimeError(
                 f"port {self.port} is already in use: stop what runs there, pass --temporal-port, "
                 f"or point DOM_TEMPORAL_ADDRESS at an existing Temporal server"
             )
-        with open(self.log_file, "ab") as log_out:
+        # The server creates its database (and WAL) itself: its umask makes them 0600;
+        # files an older version left readable are made private here.
+        private_if_present(self.db_file)
+        log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        with open(log_fd, "ab") as log_out:
             self._process = subprocess.Popen(
                 self.command(),
                 stdout=log_out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 preexec_fn=_die_with_parent(),
+                umask=CREATE_MASK,
             )
         _write_pid_file(self.pid_file, self._process.pid, owner=os.getpid())
         deadline = time.monotonic() + timeout

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     lookahead_refresh_seconds: float = Field(default=60.0, gt=0)
     lookahead_window_orders: int = Field(default=20_000, ge=1)
     lookahead_min_orders: int = Field(default=200, ge=1)
+    # Closed orders' store rows (reservations, stored allocations, short picks, backorder
+    # rows, event deliveries) are deleted this many days after the order last changed; the
+    # ledger is kept. Each worker runs a pass at start and hourly. 0: kept forever.
+    retention_days: int = Field(default=90, ge=0)
 
     @field_validator("log_level")
     @classmethod

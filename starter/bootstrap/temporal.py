@@ -137,6 +137,24 @@ async def ensure_search_attributes(client: Client) -> None:
                 raise
 
 
+async def set_namespace_retention(client: Client, days: int) -> None:
+    """Keep the client's namespace's closed workflows ``days`` days, as the store keeps
+    closed orders' rows (``DOM_RETENTION_DAYS``). For the embedded server only, whose
+    namespace would otherwise keep them one day; a cluster's operators own theirs."""
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.namespace.v1 import NamespaceConfig
+    from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
+
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(
+            namespace=client.namespace,
+            config=NamespaceConfig(
+                workflow_execution_retention_ttl=Duration(seconds=days * 24 * 3600)
+            ),
+        )
+    )
+
+
 def _binary(name: str) -> Path:
     path = Path(sysconfig.get_path("scripts")) / name
     if not path.exists():

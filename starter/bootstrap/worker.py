@@ -31,6 +31,7 @@ from adapters.webhook_urls import WebhookPolicy
 from domain.fulfillment import LocationEvent
 from domain.routing.price_board import PriceBoard
 from services.pricing import PriceRefresher, PricingSchedule
+from services.retention import RetentionSchedule, RetentionSweeper
 from starter.bootstrap import open_store
 from starter.bootstrap.keys import Keys
 from starter.bootstrap.settings import Settings
@@ -53,6 +54,7 @@ class WorkerParts:
         *,
         webhook_policy: WebhookPolicy | None = None,
         pricing: PricingSchedule | None = None,
+        retention: RetentionSchedule | None = None,
     ) -> None:
         gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
 
@@ -68,6 +70,8 @@ class WorkerParts:
         self.pricing = pricing or PricingSchedule()
         self.prices = PriceBoard(self.pricing.window_orders)
         self._refreshing: asyncio.Task[None] | None = None
+        self.retention = retention or RetentionSchedule(days=0)  # off unless the settings say
+        self._sweeping: asyncio.Task[None] | None = None
 
     def keep_prices_fresh(self, refresher: PriceRefresher) -> None:
         """Start the background price refresh (from the running event loop); ``aclose`` stops it."""
@@ -76,12 +80,18 @@ class WorkerParts:
                 refresher.run(), name="lookahead-prices"
             )
 
+    def keep_store_trimmed(self, sweeper: RetentionSweeper) -> None:
+        """Start the background retention passes (from the running event loop)."""
+        if self._sweeping is None:
+            self._sweeping = asyncio.get_running_loop().create_task(sweeper.run(), name="retention")
+
     async def aclose(self) -> None:
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refreshing
-            self._refreshing = None
+        for task in (self._refreshing, self._sweeping):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._refreshing = self._sweeping = None
         await self.adapters.aclose()
         await self.events_http.aclose()
 
@@ -108,13 +118,15 @@ def build_worker(
 
     Call it from the running event loop: it starts the ``lookahead`` price refresh
     (``services.pricing``), which checks once a second and runs an LP only while the
-    rules choose ``lookahead``; ``parts.aclose()`` stops it."""
+    rules choose ``lookahead``, and the retention passes (``services.retention``);
+    ``parts.aclose()`` stops both."""
     rules = RulesBook(store).current
     # One catalog for routing and pricing: the same Network object, so the prices'
     # per-location arrays, built in the refresh thread, are the ones routing reads.
     catalog = NetworkCache(store)
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
+    parts.keep_store_trimmed(RetentionSweeper(store, parts.retention))
     dispatch = DispatchActivities(parts.adapters, catalog)
     events = EventActivities(store, parts.events_http, parts.webhook_policy)
     return Worker(
@@ -151,6 +163,7 @@ async def assembled_worker(
         keys.search_hash,
         webhook_policy=settings.webhook_policy,
         pricing=pricing_schedule(settings),
+        retention=RetentionSchedule(days=settings.retention_days),
     )
     try:
         yield build_worker(

@@ -1,7 +1,7 @@
 """``dom``: run Switchyard whole (``up``) or in parts (``worker``, ``api``); try it (``demo``).
 
 One module per command group, each registered here: ``serve`` (up, worker, api),
-``network`` (load-network, export-network), ``tokens``, ``inventory``, ``simulate``,
+``network`` (load-network, export-network), ``tokens``, ``inventory``, ``retention``, ``simulate``,
 ``demo``, ``loadtest``. What they share (the console, the common options, settings from
 the flags given) is in ``options``.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from starter.cli import demo, inventory, loadtest, network, serve, simulate, tokens
+from starter.cli import demo, inventory, loadtest, network, retention, serve, simulate, tokens
 
 app = typer.Typer(
     help="Switchyard: distributed order management on Temporal.",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory.inventory_app, name="inventory")
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(retention.retention_app, name="retention")
 app.command("simulate")(simulate.simulate)
 app.command("up")(serve.up)
 app.command("load-network")(network.load_network_command)

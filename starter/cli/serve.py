@@ -46,7 +46,7 @@ def up(
     """Run everything: an embedded Temporal server, the worker and the API. Ctrl-C stops all."""
     from domain.network_file import NetworkFileError
     from starter.bootstrap.dev_server import EmbeddedTemporal
-    from starter.bootstrap.temporal import client_for
+    from starter.bootstrap.temporal import client_for, set_namespace_retention
     from starter.cli.demo import show_demo
     from starter.cli.stack import prepare_store, run_stack
 
@@ -71,6 +71,9 @@ def up(
         stop = asyncio.Event()
         _stop_on_signals(stop)
         client = await client_for(settings, keys, wait_seconds=60.0)
+        if temporal is not None and settings.retention_days:
+            # The embedded server's histories are kept as long as the store's rows.
+            await set_namespace_retention(client, settings.retention_days)
         demo_runs: set[asyncio.Task[None]] = set()
 
         def ready(info: StackInfo) -> None:

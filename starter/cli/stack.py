@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 from temporalio.client import Client
 
+from adapters.private_files import private_folder
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.bootstrap import open_store
@@ -39,7 +40,7 @@ class _Server(uvicorn.Server):
 def prepare_store(settings: Settings, network_file: Path | None) -> tuple[InventoryStore, bool]:
     """Migrate the database and load the network into an empty store; (store, loaded)."""
     network = read_network_file(network_file, settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     store = open_store(settings)
     return store, store.load_network(network, actor="system:dom-up")
 

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from adapters.private_files import private_folder
 from domain.access import InvalidToken, Role, TokenGrant, parse_lifetime
 from starter.cli.options import settings_from_flags
 
@@ -34,7 +35,7 @@ def _store(data_dir: Path | None) -> Iterator[InventoryStore]:
     from adapters.store import InventoryStore
 
     settings = settings_from_flags(data_dir=data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     store = InventoryStore(settings.resolved_database_url)
     try:
         store.migrate()

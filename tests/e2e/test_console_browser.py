@@ -48,10 +48,22 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     page.set_default_timeout(15_000)
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if refusal(message.text) else None
+    )
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    # The console's CSP allows its own script and style files only: nothing on any page
+    # may need more (an inline handler, an eval'd htmx filter, an inline style).
+    assert not refused, refused
+
+
+def refusal(text: str) -> bool:
+    """A browser's CSP report, or htmx refusing to evaluate a page's expression."""
+    return "Content Security Policy" in text or "evalDisallowed" in text
 
 
 def sign_in(page: Page, stack: Stack, role: str) -> None:

@@ -153,3 +153,27 @@ def test_dom_up_keeps_its_keys_private_and_out_of_its_log(
 
 def _lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line and line[0] != "#"]
+
+
+def test_the_store_file_holds_no_customer_data(
+    shipped: tuple[Stack, list[HistoryEvent]],
+) -> None:
+    """Issue 21: the store kept the ship-to in clear in ``allocations.decision_json``."""
+    stack, _ = shipped
+    files = sorted(stack.data_dir.glob("switchyard.db*"))
+    assert files and files[0].name == "switchyard.db"
+    for path in files:
+        data = path.read_bytes()
+        for personal in PERSONAL:
+            assert personal not in data, (path.name, personal)
+
+
+def test_dom_up_keeps_its_databases_private(shipped: tuple[Stack, list[HistoryEvent]]) -> None:
+    stack, _ = shipped
+    temporal = stack.data_dir / "temporal"
+    for folder in (stack.data_dir, temporal):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    databases = [*stack.data_dir.glob("switchyard.db*"), *temporal.glob("temporal.db*")]
+    assert {p.name for p in databases} >= {"switchyard.db", "temporal.db"}
+    for path in databases:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

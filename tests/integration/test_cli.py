@@ -119,3 +119,28 @@ def test_an_empty_key_in_production_stops_the_command_naming_the_variable(
     result = CliRunner().invoke(app, ["api"])
     assert result.exit_code == 2
     assert "DOM_ENCRYPTION_KEYS: Value error, is set but empty" in result.output
+
+
+def test_retention_run_deletes_old_closed_orders_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.store.test_store_retention import age, closed_order, rows_of
+    from tests.support.builders import small_network
+
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    store = InventoryStore(f"sqlite:///{tmp_path / 'switchyard.db'}")
+    store.migrate()
+    store.load_network(small_network())
+    closed_order(store, "OLD-1")
+    closed_order(store, "RECENT")
+    age(store, "OLD-1")
+
+    kept = CliRunner().invoke(app, ["retention", "run"], env={"DOM_RETENTION_DAYS": "0"})
+    assert kept.exit_code == 0 and "kept forever" in kept.output, kept.output
+    result = CliRunner().invoke(app, ["retention", "run", "--days", "30"])
+
+    assert result.exit_code == 0, result.output
+    assert "deleted the rows of 1 order(s) closed more than 30 days ago" in result.output
+    assert not any(rows_of(store, "OLD-1").values())
+    assert all(rows_of(store, "RECENT").values())
+    store.close()

@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, _port_open, _process_info, free_port
+from starter.bootstrap.temporal import set_namespace_retention
 
 
 @pytest.fixture
@@ -62,3 +65,36 @@ def test_a_stale_pid_file_is_ignored(temporal: EmbeddedTemporal) -> None:
     temporal.pid_file.write_text(f"{os.getpid()} 999999999\n")
     temporal.start()
     assert _port_open(temporal.port)
+
+
+def test_the_servers_database_and_folder_are_its_owners_only(temporal: EmbeddedTemporal) -> None:
+    old = os.umask(0o022)  # a usual umask: the modes must not depend on it
+    try:
+        temporal.start()
+    finally:
+        os.umask(old)
+    temporal.stop()  # the database is written and closed
+    assert temporal.db_file.exists()
+    assert mode(temporal.data_dir) == 0o700
+    for path in temporal.data_dir.glob("temporal.db*"):
+        assert mode(path) == 0o600, path.name
+    assert mode(temporal.log_file) == 0o600
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+async def test_the_namespace_keeps_closed_workflows_as_long_as_the_store(
+    temporal: EmbeddedTemporal,
+) -> None:
+    temporal.start()
+    client = await Client.connect(temporal.address)
+    request = DescribeNamespaceRequest(namespace="default")
+    before = await client.workflow_service.describe_namespace(request)
+    assert before.config.workflow_execution_retention_ttl.seconds == 24 * 3600  # its own
+
+    await set_namespace_retention(client, 90)
+
+    after = await client.workflow_service.describe_namespace(request)
+    assert after.config.workflow_execution_retention_ttl.seconds == 90 * 24 * 3600

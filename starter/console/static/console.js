@@ -1,13 +1,31 @@
-/* Switchyard console: the little the pages need beyond htmx. */
+/* Switchyard console: the little the pages need beyond htmx. Everything lives here, not
+   in the pages: the console's Content-Security-Policy runs scripts from this origin's
+   files only (no inline handlers, no eval), so htmx runs with allowEval off and the
+   pages carry data-* attributes that the listeners below read. */
 "use strict";
 
-/* True when nobody is in the middle of a form inside #id: no field focused, no field
+/* True when nobody is in the middle of a form inside `area`: no field focused, no field
    typed into, no "Short or reject" panel open. A periodic refresh waits until then, so
    it never throws away what someone is typing. */
-window.consoleIdle = function (id) {
-  const area = document.getElementById(id);
-  if (!area) return true;
+function consoleIdle(area) {
   if (area.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) return false;
   if (area.querySelector("details[open]")) return false;
   return ![...area.querySelectorAll("input:not([type=hidden])")].some((field) => field.value !== "");
-};
+}
+
+/* [data-poll-when-idle]: its polling ("every 10s") skips a round while someone is busy
+   in it. A poll is the only request htmx issues with no triggering event; an explicit
+   refresh (console-refresh, after an action) always goes through. */
+document.addEventListener("htmx:confirm", (event) => {
+  const area = event.detail.elt;
+  if (area.matches("[data-poll-when-idle]") && !event.detail.triggeringEvent && !consoleIdle(area)) {
+    event.preventDefault();
+  }
+});
+
+/* form[data-reset-on-success]: cleared once its request succeeded (the answer shows in
+   #answer, the form is ready for the next one). */
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.matches("form[data-reset-on-success]") && event.detail.successful) form.reset();
+});

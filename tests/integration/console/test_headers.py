@@ -10,7 +10,10 @@ from fastapi.testclient import TestClient
 
 def _framing_refused(headers: object) -> None:
     assert headers["x-frame-options"] == "DENY"  # type: ignore[index]
-    assert "frame-ancestors 'none'" in headers["content-security-policy"]  # type: ignore[index]
+    policy = headers["content-security-policy"]  # type: ignore[index]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy
+    assert "unsafe" not in policy  # no unsafe-inline, no unsafe-eval
     assert headers["referrer-policy"] == "same-origin"  # type: ignore[index]
     assert headers["x-content-type-options"] == "nosniff"  # type: ignore[index]
 
