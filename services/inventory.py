@@ -196,6 +196,7 @@ def _fulfillments(
             lines=package.lines,
             ship_to=request.ship_to,
             customer_name=request.customer_name,
+            personal=request.personal,
             service_level=request.service_level,
             delivery=request.delivery,
             sla=network.sla_for(locations[package.location_id]),

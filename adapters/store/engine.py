@@ -58,6 +58,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten, not left in free pages: an erased customer's
+            # key (``customer_keys``) must not be readable from the file afterwards.
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
 
