@@ -23,14 +23,25 @@ from adapters.locations.base import LocationAdapter
 from adapters.network_cache import NetworkCache
 from domain.errors import UnknownLocation
 from domain.orders import CancelAtLocationRequest, FulfillmentRequest
+from services.personal import opened_request
+from services.ports import PersonalVault
 
 T = TypeVar("T")
 
 
 class DispatchActivities:
-    def __init__(self, adapters: LocationAdapters, catalog: NetworkCache) -> None:
+    """``vault``: opens the customer's name and street (sealed in the request) for the
+    location, at the last moment; None: requests carry them in clear (tests)."""
+
+    def __init__(
+        self, adapters: LocationAdapters, catalog: NetworkCache, vault: PersonalVault | None
+    ) -> None:
         self._adapters = adapters
         self._catalog = catalog
+        self._vault = vault
+
+    async def _opened(self, request: FulfillmentRequest) -> FulfillmentRequest:
+        return await opened_request(self._vault, request) if self._vault else request
 
     async def _adapter(self, location_id: str) -> LocationAdapter:
         location = await asyncio.to_thread(self._catalog.location, location_id)
@@ -43,6 +54,7 @@ class DispatchActivities:
     async def dispatch_fulfillment(self, request: FulfillmentRequest) -> None:
         """Send the fulfillment to its location; the key is the same on every retry."""
         adapter = await self._adapter(request.location_id)
+        request = await self._opened(request)
         try:
             await heartbeating(
                 adapter.dispatch(request, idempotency_key=f"{request.fulfillment_id}:dispatch")
@@ -55,10 +67,11 @@ class DispatchActivities:
     async def cancel_fulfillment_at_location(self, cancel: CancelAtLocationRequest) -> None:
         """Tell the location to stop; cancelling twice is harmless."""
         adapter = await self._adapter(cancel.request.location_id)
+        request = await self._opened(cancel.request)
         try:
             await heartbeating(
                 adapter.cancel(
-                    cancel.request,
+                    request,
                     cancel.reason,
                     idempotency_key=f"{cancel.request.fulfillment_id}:cancel",
                 )

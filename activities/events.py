@@ -22,24 +22,33 @@ from adapters.store.subscriptions import SubscriptionRecord
 from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url_now
 from domain.events import PublishedEvent
 from services import subscribers
-from services.ports import DeliveryBook
+from services.personal import opened_event
+from services.ports import DeliveryBook, PersonalVault
 
 SEND_TIMEOUT_SECONDS = 10.0
 
 
 class EventActivities:
     def __init__(
-        self, store: DeliveryBook, http: httpx.AsyncClient, policy: WebhookPolicy | None = None
+        self,
+        store: DeliveryBook,
+        http: httpx.AsyncClient,
+        policy: WebhookPolicy | None = None,
+        *,
+        vault: PersonalVault | None,
     ) -> None:
         self._store = store
         self._http = http
         self._policy = policy or WebhookPolicy()
+        self._vault = vault
 
     @activity.defn(name=PUBLISH_EVENT)
     async def publish_event(self, event: PublishedEvent) -> int:
         """Send ``event`` to each live subscription of its type that has not had it; the
         subscriptions that have it now. Raises (retried) while any did not answer 2xx."""
         final = activity.info().attempt >= EVENT_DELIVERY_ATTEMPTS
+        if self._vault is not None:
+            event = await opened_event(self._vault, event)
         published = await subscribers.publish(self._store, self, event, final=final)
         for subscription_id, outcome, error in published.outcomes:
             metrics.EVENT_DELIVERIES.labels(outcome).inc()

@@ -64,6 +64,7 @@ class Right(StrEnum):
     MANAGE_TOKENS = "tokens:manage"
     MANAGE_SUBSCRIPTIONS = "subscriptions:manage"  # where order events go, and their fate
     READ_METRICS = "metrics:read"  # GET /metrics: counts and timings, no order's data
+    ERASE_CUSTOMERS = "customers:erase"  # forget a customer's personal data for good
 
 
 _SUPPORT = frozenset(

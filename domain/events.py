@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from domain.personal import SealedPersonal
+
 
 class EventType(StrEnum):
     ORDER_RECEIVED = "order.received"
@@ -52,6 +54,9 @@ class PublishedEvent(BaseModel):
     occurred_at: datetime
     order_id: str  # for the store and the logs; not part of what subscribers receive
     data: dict[str, Any]
+    # The order's customer and destination, sealed under the customer's key
+    # (``domain/personal.py``): the publish activity opens it into ``data``.
+    personal: SealedPersonal | None = None
 
     def body(self) -> dict[str, Any]:
         """What a subscriber receives."""

@@ -417,7 +417,9 @@ class PlacedOrder(BaseModel):
     """An order as the workflow runs it: accepted at the edge, its destination located."""
 
     order_id: Identifier
-    customer: Contact
+    # None when the customer is sealed under their own key (``NewOrder.personal``,
+    # ``domain/personal.py``): every order placed since per-customer keys came in.
+    customer: Contact | None = None
     ship_to: Destination
     # Checkout's orders have a line at least (``OrderRequest``); an order refused at the
     # edge (a Shopify order whose lines are not ours) may have none.

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Self
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry
 from domain.models import (
@@ -21,6 +22,7 @@ from domain.models import (
     Sla,
     units_by_sku,
 )
+from domain.personal import SealedPersonal
 from domain.routing.types import RoutingDecision, RoutingLine
 
 
@@ -37,6 +39,9 @@ class FulfillmentRequest(BaseModel):
     delivery: DeliveryType = DeliveryType.SHIP
     sla: Sla
     created_at: datetime | None = None
+    # The customer's name and the street, sealed (``ship_to`` and ``customer_name`` then
+    # hold nothing personal); the dispatch activity opens it for the location.
+    personal: SealedPersonal | None = None
 
 
 class OrderView(BaseModel):
@@ -44,7 +49,9 @@ class OrderView(BaseModel):
 
     order_id: str
     status: OrderStatus
-    customer: Contact
+    customer: Contact | None = Field(
+        default=None, description="Who placed the order; null once the customer was erased"
+    )
     ship_to: Destination
     lines: list[OrderLine]
     service_level: ServiceLevel
@@ -65,6 +72,15 @@ class OrderView(BaseModel):
         "to stop, units being released or committed",
     )
     events: list[TimelineEntry] = Field(default_factory=list)
+    customer_erased: bool = Field(
+        default=False,
+        description="The customer's personal data was erased (POST /customers/erase): no "
+        "name, e-mail or street is left; the lines, statuses and money stay",
+    )
+    # The customer and the street as the workflow holds them: sealed under the customer's
+    # key. Readers open it (``services/personal.py``) before anyone sees the view; never
+    # part of an answer (the API leaves it out, and out of its schema).
+    personal: SkipJsonSchema[SealedPersonal | None] = None
 
 
 def shipped_summary(view: OrderView) -> str:
@@ -86,6 +102,7 @@ class AllocationRequest(BaseModel):
     lines: list[RoutingLine]
     ship_to: Destination
     customer_name: str
+    personal: SealedPersonal | None = None
     dest_lat: float
     dest_lon: float
     service_level: ServiceLevel
@@ -274,6 +291,9 @@ class NewOrder(PlacedOrder):
     # Why the edge refused it though it must be kept (a storefront's order with a SKU
     # that is not ours): the workflow ends ``failed`` at once, saying why.
     refused: str | None = None
+    # The customer and the exact destination, sealed under the customer's key; then
+    # ``customer`` is None and ``ship_to`` holds only the ZIP and a rounded point.
+    personal: SealedPersonal | None = None
 
 
 class OrderSummary(BaseModel):

@@ -25,6 +25,7 @@ from domain.orders import (
     RerouteRequest,
     RerouteResult,
 )
+from domain.personal import Personal, SealedPersonal
 
 if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs here
     from temporalio.client import Client
@@ -39,6 +40,30 @@ if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs 
         StockBalance,
         TokenRecord,
     )
+
+
+# --- customers' personal data ----------------------------------------------------------------
+
+
+class PersonalVault(Protocol):
+    """Customers' personal data under their own keys (``adapters.personal_keys``)."""
+
+    async def seal(self, email: str, personal: Personal) -> SealedPersonal:
+        """``personal`` sealed under the customer's key (made on their first order)."""
+        ...
+
+    async def open(self, sealed: SealedPersonal) -> Personal | None:
+        """What ``sealed`` holds; None once its customer was erased."""
+        ...
+
+    async def search_value(self, email: str) -> str | None:
+        """The customer's e-mail as their orders' search attribute holds it; None if
+        they have no key (never ordered since keys came in, or erased)."""
+        ...
+
+    async def erase(self, email: str) -> list[str]:
+        """Destroy the customer's key; the ids destroyed."""
+        ...
 
 
 # --- the orders, in Temporal -----------------------------------------------------------------
@@ -110,6 +135,10 @@ class OrderGateway(OrderReader, StockListeners, Protocol):
         self, location_id: str, fulfillment_id: str, event: LocationEvent, *, actor: str
     ) -> EventReceipt:
         """Deliver a location's event to the package's order."""
+        ...
+
+    async def customer_orders(self, email: str) -> tuple[list[OrderSummary], list[OrderSummary]]:
+        """The customer's orders: (those under their own key, those from before keys)."""
         ...
 
 

@@ -23,6 +23,8 @@ _STORED_FORM: dict[str, Callable[[FulfillmentRequest], object]] = {
     # The plan's destination at ZIP level: enough to explain the plan, no street or person.
     "ship_to": lambda f: Destination(postal_code=f.ship_to.postal_code, country=f.ship_to.country),
     "customer_name": lambda f: "",
+    # Sealed under the customer's own key: ciphertext, but the request has it anyway.
+    "personal": lambda f: None,
 }
 
 CUSTOMER_FIELDS = tuple(_STORED_FORM)

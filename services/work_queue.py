@@ -33,11 +33,13 @@ class QueueEntry(FulfillmentView):
     due_by: datetime | None = Field(default=None, description="When that step is due")
 
 
-def recipient_of(order: OrderView) -> str:
-    """Whose name goes on the package (a shipment) or is asked for at the counter (pickup)."""
+def recipient_of(order: OrderView) -> str | None:
+    """Whose name goes on the package (a shipment) or is asked for at the counter (pickup);
+    None once the customer was erased."""
+    customer = order.customer.name if order.customer else None
     if order.delivery is DeliveryType.PICKUP:
-        return order.customer.name
-    return order.ship_to.name or order.customer.name
+        return customer
+    return order.ship_to.name or customer
 
 
 def next_deadline(package: FulfillmentView, sla: Sla) -> tuple[DueStep | None, datetime | None]:

@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.encryption import EncryptionCodec
 from adapters.network_cache import NetworkCache
+from adapters.personal_keys import PersonalVault
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
 from services.access import Authenticator
 from starter import console
 from starter.api import (
     codec,
+    customers,
     inventory,
     location_admin,
     locations,
@@ -38,7 +40,7 @@ from starter.api.docs_page import install_docs
 from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
-from starter.bootstrap.keys import Keys, load_keys
+from starter.bootstrap.keys import Keys, load_keys, personal_vault
 from starter.bootstrap.log_format import start_request
 from starter.bootstrap.settings import Settings, get_settings
 from starter.bootstrap.temporal import connect
@@ -99,9 +101,11 @@ def create_app(
     gateway: OrderGateway | None = None,
     store: InventoryStore | None = None,
     keys: Keys | None = None,
+    vault: PersonalVault | None = None,
 ) -> FastAPI:
     """The API. Give it a gateway and a store (tests, `dom up`) or let it build its own;
-    ``keys`` default to the settings' (``MissingKeys`` when there are none)."""
+    ``keys`` default to the settings' (``MissingKeys`` when there are none). ``vault``:
+    the customers' keys the given gateway uses (one cache: an erasure shows at once)."""
     settings = settings or get_settings()
     keys = keys or load_keys(settings)
 
@@ -116,6 +120,7 @@ def create_app(
         app.state.rules_book = RulesBook(app.state.store)
         app.state.rules = app.state.rules_book.current
         app.state.subscribed_types = subscriptions.SubscribedTypes(app.state.store)
+        app.state.vault = vault or personal_vault(app.state.store, keys)
         if gateway is None:
             client = await connect(
                 settings.resolved_temporal_address,
@@ -123,7 +128,10 @@ def create_app(
                 keys=keys.encryption,
             )
             app.state.gateway = OrderGateway(
-                client, settings.task_queue, search_hash_key=keys.search_hash
+                client,
+                settings.task_queue,
+                search_hash_key=keys.search_hash,
+                vault=app.state.vault,
             )
         else:
             app.state.gateway = gateway
@@ -159,6 +167,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(shopify.router)
     app.include_router(subscriptions.router)
+    app.include_router(customers.router)
     console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
     install_docs(app)
 

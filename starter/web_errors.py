@@ -24,6 +24,7 @@ from domain.errors import (
     UnknownLocation,
 )
 from services.errors import NotFound
+from services.personal import CustomerHasOpenOrders
 from starter.gateway.orders import UnknownOrder
 
 # How long a caller told "cannot answer now" (503) should wait before trying again.
@@ -40,6 +41,7 @@ STATUS: dict[type[Exception], int] = {
     RerouteRefused: 409,
     RepairRefused: 409,
     OutOfStock: 409,
+    CustomerHasOpenOrders: 409,
     NotAllowed: 403,
 }
 """The status each business error is answered with (``InvalidOrder`` and ``InvalidToken``

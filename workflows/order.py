@@ -79,6 +79,7 @@ class OrderWorkflow:
             status=OrderStatus.RECEIVED,
             customer=order.customer,
             ship_to=order.ship_to,
+            personal=order.personal,
             lines=order.lines,
             service_level=order.service_level,
             delivery=order.delivery,

@@ -22,6 +22,7 @@ from domain.orders import (
     Allocation,
     AllocationRequest,
     BackorderRecord,
+    NewOrder,
     OrderPolicy,
     OrderView,
     RerouteRequest,
@@ -42,7 +43,7 @@ class Placement:
 
     def __init__(
         self,
-        order: PlacedOrder,
+        order: NewOrder,
         view: OrderView,
         timeline: Timeline,
         packages: Packages,
@@ -112,7 +113,8 @@ class Placement:
                 first_fulfillment_number=self._next_fulfillment,
                 lines=merge_lines(lines),
                 ship_to=order.ship_to,
-                customer_name=order.customer.name,
+                customer_name=order.customer.name if order.customer else "",
+                personal=order.personal,
                 dest_lat=point.lat,
                 dest_lon=point.lon,
                 service_level=order.service_level,

@@ -110,13 +110,14 @@ class Timeline:
         else:
             view = self._view.model_copy()
             view.routing = view.routing_history[-1] if view.routing_history else None
-            data = view.model_dump(mode="json", exclude={"routing_history"})
+            data = view.model_dump(mode="json", exclude={"routing_history", "personal"})
         event = PublishedEvent(
             id=f"{self._order_id}:E{self._events_published}",
             type=kind,
             occurred_at=workflow.now(),
             order_id=self._order_id,
             data=data,
+            personal=self._view.personal,
         )
         self._publishing.append(asyncio.create_task(self._publish_event(event)))
 

@@ -49,7 +49,7 @@ class WebhookAdapter:
     async def dispatch(self, request: FulfillmentRequest, idempotency_key: str) -> None:
         payload = {
             "type": "fulfillment.requested",
-            "fulfillment": request.model_dump(mode="json"),
+            "fulfillment": request.model_dump(mode="json", exclude={"personal"}),
         }
         await self._post(payload, idempotency_key)
 

@@ -62,7 +62,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             # Deleted and rewritten rows are zeroed, not left in free pages: what
-            # retention deletes is gone from the file, not just unlinked.
+            # retention deletes, and an erased customer's key (``customer_keys``), are
+            # gone from the file, not just unlinked.
             cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.store import (
     catalogue,
+    customer_keys,
     movements,
     reconciliation,
     reservations,
@@ -31,6 +32,7 @@ from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.transactions import TransactionalStore
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import (
+    CustomerKeyRecord,
     LedgerRow,
     LocationChange,
     PackageReservation,
@@ -457,6 +459,48 @@ class InventoryStore(TransactionalStore):
     def revoke_token(self, name: str) -> TokenRecord | None:
         """Revoke the live token named ``name``; None if there is none."""
         return self._write(lambda uow: tokens.revoke(uow, name))
+
+    # --- customers' data keys ---------------------------------------------------------
+
+    def customer_key(self, customer_ref: str) -> CustomerKeyRecord | None:
+        """The customer's key, by their reference; None if they have none (or were erased)."""
+        return self._read(lambda uow: customer_keys.by_customer(uow, customer_ref))
+
+    def customer_key_by_id(self, key_id: str) -> CustomerKeyRecord | None:
+        """The key with this id; None once its customer was erased."""
+        return self._read(lambda uow: customer_keys.by_id(uow, key_id))
+
+    def add_customer_key(self, key: CustomerKeyRecord) -> CustomerKeyRecord:
+        """Keep ``key``, unless its customer has a key already: then that one (two first
+        orders of one customer placed at once end up under one key)."""
+        try:
+            self._write(lambda uow: customer_keys.add(uow, key))
+        except IntegrityError:
+            existing = self.customer_key(key.customer_ref)
+            if existing is None:  # the id collided (128 random bits: never in practice)
+                raise
+            return existing
+        return key
+
+    def erase_customer_key(self, customer_ref: str) -> list[str]:
+        """Delete the customer's key for good; the ids deleted. On SQLite the write-ahead
+        log is truncated too, so no copy of the key is left in the database's files."""
+        erased = self._write(lambda uow: customer_keys.erase(uow, customer_ref))
+        if erased and self._engine.dialect.name == "sqlite":
+            self._truncate_wal()
+        return erased
+
+    def _truncate_wal(self) -> None:
+        """Copy the write-ahead log into the database file and empty it (outside any
+        transaction). A reader in the middle of a read can keep it from emptying: then the
+        next checkpoint does it, as SQLite checkpoints on its own every 1000 pages."""
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            connection.close()
 
     # --- event subscriptions --------------------------------------------------------
 

@@ -260,3 +260,18 @@ class DeliveryRow(StoreModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _ts()
     delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class CustomerKeyRow(StoreModel, table=True):
+    """A customer's own data key, wrapped (sealed) by the payload key ring: it opens the
+    customer's personal data in every order. Erasing the customer deletes the row, and
+    with it the only way to read that data (crypto-shredding)."""
+
+    __tablename__ = "customer_keys"
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    # A keyed hash (HMAC-SHA256, the search hash key) of the normalized e-mail: finds the
+    # key from an e-mail without keeping the e-mail.
+    customer_ref: str = Field(max_length=64, unique=True)
+    wrapped: str = Field(sa_type=sa.Text)
+    created_at: datetime = _ts()

@@ -133,6 +133,14 @@ class LocationChange(_Frozen):
     changes: dict[str, object]
 
 
+class CustomerKeyRecord(_Frozen):
+    """A customer's data key as the store keeps it: wrapped by the payload key ring."""
+
+    key_id: str
+    customer_ref: str
+    wrapped: str = Field(repr=False)
+
+
 class TokenRecord(_Frozen):
     """An issued API token as the store knows it: never the token, only its digest."""
 

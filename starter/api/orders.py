@@ -133,7 +133,9 @@ async def get_order(
     )
     # Already an OrderView, validated when it was read: serialize it once, not re-validate
     # it as a response model (this is the call integrations poll).
-    return Response(content=view.model_dump_json(), media_type="application/json")
+    return Response(
+        content=view.model_dump_json(exclude={"personal"}), media_type="application/json"
+    )
 
 
 @router.post(
@@ -174,6 +176,7 @@ async def reroute_order(
 @router.post(
     "/{order_id}/cancel",
     response_model=OrderView,
+    response_model_exclude={"personal"},
     responses=error_responses(
         400,
         404,

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import SecretBytes
 
 from adapters.encryption import InvalidEncryptionKeys, KeyRing, format_keys, new_key
+from adapters.personal_keys import CustomerKeyStore, PersonalVault
 from starter.bootstrap.settings import Settings, decode_search_hash_key
 
 ENCRYPTION_KEYS_FILE = "encryption-keys"
@@ -120,3 +121,8 @@ def fresh_environment() -> dict[str, str]:
         "DOM_ENCRYPTION_KEYS": format_keys([new_key(FIRST_KEY_ID)]).strip(),
         "DOM_SEARCH_HASH_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
+
+
+def personal_vault(store: CustomerKeyStore, keys: Keys) -> PersonalVault:
+    """Customers' own keys, in ``store``, wrapped by the payload keys."""
+    return PersonalVault(store, keys.encryption, keys.search_hash)

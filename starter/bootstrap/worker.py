@@ -30,10 +30,11 @@ from adapters.store import InventoryStore
 from adapters.webhook_urls import WebhookPolicy
 from domain.fulfillment import LocationEvent
 from domain.routing.price_board import PriceBoard
+from services.ports import PersonalVault
 from services.pricing import PriceRefresher, PricingSchedule
 from services.retention import RetentionSchedule, RetentionSweeper
 from starter.bootstrap import open_store
-from starter.bootstrap.keys import Keys
+from starter.bootstrap.keys import Keys, personal_vault
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.temporal import client_for, ensure_search_attributes
 from starter.gateway.orders import OrderGateway
@@ -56,7 +57,8 @@ class WorkerParts:
         pricing: PricingSchedule | None = None,
         retention: RetentionSchedule | None = None,
     ) -> None:
-        gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key)
+        # Reports the simulated locations' events only: it never places or shows an order.
+        gateway = OrderGateway(client, task_queue, search_hash_key=search_hash_key, vault=None)
 
         async def report(location_id: str, fulfillment_id: str, event: LocationEvent) -> object:
             return await gateway.report_event(
@@ -111,6 +113,7 @@ def build_worker(
     task_queue: str,
     parts: WorkerParts,
     *,
+    vault: PersonalVault | None,
     max_concurrent_activities: int = 64,
     sandbox_speedups: bool = True,
 ) -> Worker:
@@ -127,8 +130,8 @@ def build_worker(
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     parts.keep_store_trimmed(RetentionSweeper(store, parts.retention))
-    dispatch = DispatchActivities(parts.adapters, catalog)
-    events = EventActivities(store, parts.events_http, parts.webhook_policy)
+    dispatch = DispatchActivities(parts.adapters, catalog, vault)
+    events = EventActivities(store, parts.events_http, parts.webhook_policy, vault=vault)
     return Worker(
         client,
         task_queue=task_queue,
@@ -171,6 +174,7 @@ async def assembled_worker(
             store,
             settings.task_queue,
             parts,
+            vault=personal_vault(store, keys),
             max_concurrent_activities=settings.max_concurrent_activities,
             sandbox_speedups=settings.sandbox_speedups,
         )

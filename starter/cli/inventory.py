@@ -196,7 +196,7 @@ def check(
     With ``--repair``, units held by orders that no longer run are released first.
     """
     from adapters.store import InventoryStore
-    from starter.bootstrap.keys import load_keys
+    from starter.bootstrap.keys import load_keys, personal_vault
     from starter.bootstrap.settings import mask_database_url
     from starter.bootstrap.temporal import connect
     from starter.cli.options import settings_from_flags
@@ -210,7 +210,12 @@ def check(
     async def main() -> tuple[list[str], list[str]]:
         keys = load_keys(settings)  # the stack's: env, or the data dir's files
         client = await connect(address, settings.temporal_namespace, keys=keys.encryption)
-        gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
+        gateway = OrderGateway(
+            client,
+            settings.task_queue,
+            search_hash_key=keys.search_hash,
+            vault=personal_vault(store, keys),
+        )
         if repair:
             from services.repair import repair_closed_orders
 

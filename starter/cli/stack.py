@@ -22,7 +22,7 @@ from adapters.private_files import private_folder
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.bootstrap import open_store
-from starter.bootstrap.keys import Keys
+from starter.bootstrap.keys import Keys, personal_vault
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.worker import assembled_worker
 from starter.cli.network import read_network_file
@@ -110,8 +110,11 @@ async def run_stack(
 
 def _api_server(settings: Settings, store: InventoryStore, client: Client, keys: Keys) -> _Server:
     """The API on the worker's client and store, served by uvicorn on this event loop."""
-    gateway = OrderGateway(client, settings.task_queue, search_hash_key=keys.search_hash)
-    app = create_app(settings, gateway=gateway, store=store, keys=keys)
+    vault = personal_vault(store, keys)
+    gateway = OrderGateway(
+        client, settings.task_queue, search_hash_key=keys.search_hash, vault=vault
+    )
+    app = create_app(settings, gateway=gateway, store=store, keys=keys, vault=vault)
     return _Server(
         uvicorn.Config(
             app,

@@ -62,6 +62,8 @@ from domain.orders import (
     RerouteResult,
     shipped_summary,
 )
+from services.personal import opened_view, sealed
+from services.ports import PersonalVault
 from starter.gateway.search import OrderSearch
 from starter.gateway.views import ended_abnormally, presented
 from workflows import search
@@ -127,7 +129,10 @@ class OrderGateway(OrderSearch):
     """The order workflows' door: start, read, report events, cancel, reroute, wake; and
     (``OrderSearch``) find them. ``search_hash_key``: the secret of the e-mail search
     attribute (``DOM_SEARCH_HASH_KEY``); the gateway hashes at the edge so the key never
-    enters a workflow history."""
+    enters a workflow history. ``vault``: customers' own keys; the gateway seals each new
+    order's customer and street under them before it reaches Temporal, and opens them in
+    every view it returns (None: orders keep them in clear, sealed by the payload codec
+    only; for tests of the gateway alone)."""
 
     def __init__(
         self,
@@ -135,10 +140,11 @@ class OrderGateway(OrderSearch):
         task_queue: str,
         *,
         search_hash_key: SecretBytes,
+        vault: PersonalVault | None,
         query_timeout: timedelta = QUERY_TIMEOUT,
         update_budget: timedelta = UPDATE_BUDGET,
     ) -> None:
-        super().__init__(client, search_hash_key)
+        super().__init__(client, search_hash_key, vault)
         self._task_queue = task_queue
         self._query_timeout = query_timeout
         self._update_budget = update_budget
@@ -167,8 +173,16 @@ class OrderGateway(OrderSearch):
         memo holds only the body's fingerprint, which a repeat is checked against."""
         digest = request_hash(order)
         placed = order.placed() if isinstance(order, OrderRequest) else order
+        if placed.customer is None:
+            raise ValueError(f"order {placed.order_id} has no customer")
+        email = placed.customer.email
+        personal = None
+        if self._vault is not None:
+            placed, personal = await sealed(self._vault, placed)
+        customer_hash = (await self._email_hashes(email))[0] if personal else None
         new_order = NewOrder(
             **dict(placed),
+            personal=personal,
             placed_by=placed_by,
             event_types=sorted(subscribed or []),
             store_calls=search.STORE_CALLS_LOCAL,
@@ -191,7 +205,7 @@ class OrderGateway(OrderSearch):
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),
                         SearchAttributePair(
                             search.CUSTOMER_EMAIL_HASH,
-                            search.email_hash(order.customer.email, self._search_hash_key),
+                            customer_hash or search.email_hash(email, self._search_hash_key),
                         ),
                         SearchAttributePair(search.ORDER_SKUS, sorted(order.units_by_sku())),
                     ]
@@ -219,7 +233,11 @@ class OrderGateway(OrderSearch):
         view = await self._final_state(order_id, wait) if wait else None
         if view is None:
             view = await self._order_state(order_id)
-        return presented(view)
+        return presented(await self._opened(view))
+
+    async def _opened(self, view: OrderView) -> OrderView:
+        """The view with its customer and street opened (or marked erased)."""
+        return await opened_view(self._vault, view) if self._vault else view
 
     async def _final_state(self, order_id: str, wait: timedelta) -> OrderView | None:
         """The order's final state if it has ended or ends within ``wait``, else None."""
@@ -242,7 +260,8 @@ class OrderGateway(OrderSearch):
 
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
         """Cancel the order; raises UnknownOrder or CancelRefused (e.g. something shipped)."""
-        return await self._operator_update(order_id, OrderWorkflow.cancel, request, CancelRefused)
+        view = await self._operator_update(order_id, OrderWorkflow.cancel, request, CancelRefused)
+        return await self._opened(view)
 
     async def _operator_update(
         self,
@@ -315,6 +334,7 @@ class OrderGateway(OrderSearch):
             view = await self._order_state(order_id_of_fulfillment(fulfillment_id))
         except (ValueError, UnknownOrder):
             raise UnknownFulfillment.named(fulfillment_id) from None
+        view = await self._opened(view)
         for package in view.fulfillments:
             if package.fulfillment_id == fulfillment_id:
                 return package

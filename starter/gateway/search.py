@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from domain.ids import order_id_from_workflow_id
 from domain.models import OrderStatus
 from domain.orders import OrderSummary
+from services.ports import PersonalVault
 from workflows import search
 
 # How many matches a search reads before sorting newest first (visibility lists running
@@ -22,12 +23,29 @@ SEARCH_SCAN_LIMIT = 1000
 
 
 class OrderSearch:
-    """Searches and counts of orders; ``search_hash_key`` hashes a customer's e-mail as
-    the workflow's search attribute holds it."""
+    """Searches and counts of orders. A customer's e-mail is searched by what their orders'
+    search attribute holds: a hash under the customer's own key (``vault``), and for
+    orders from before per-customer keys, a hash under ``search_hash_key``."""
 
-    def __init__(self, client: Client, search_hash_key: SecretBytes) -> None:
+    def __init__(
+        self, client: Client, search_hash_key: SecretBytes, vault: PersonalVault | None
+    ) -> None:
         self._client = client
         self._search_hash_key = search_hash_key
+        self._vault = vault
+
+    async def _email_hashes(self, email: str) -> tuple[str | None, str]:
+        """(the hash under the customer's own key, None if they have none; the hash
+        orders from before per-customer keys carry)."""
+        own = await self._vault.search_value(email) if self._vault else None
+        return own, search.email_hash(email, self._search_hash_key)
+
+    async def customer_orders(self, email: str) -> tuple[list[OrderSummary], list[OrderSummary]]:
+        """The customer's orders: (those under their own key, those from before keys)."""
+        own, legacy = await self._email_hashes(email)
+        keyed = await self._search([_is_hash(own)], SEARCH_SCAN_LIMIT) if own else []
+        old = await self._search([_is_hash(legacy)], SEARCH_SCAN_LIMIT)
+        return keyed, old
 
     async def count_orders_by_status(self) -> dict[OrderStatus, int]:
         """How many orders Temporal's visibility holds in each status (open and closed, within
@@ -53,7 +71,7 @@ class OrderSearch:
 
         ``location_id`` and ``sku`` must be identifiers (the API checks), so the query
         needs no escaping; the email is searched by its hash."""
-        clauses = ["WorkflowType = 'OrderWorkflow'"]
+        clauses: list[str] = []
         if status is OrderStatus.FAILED:
             # Orders whose workflow was terminated (or timed out) still carry the status
             # they had then; they are failed orders all the same.
@@ -65,14 +83,19 @@ class OrderSearch:
             if not status.is_final:
                 clauses.append("ExecutionStatus = 'Running'")
         if customer_email:
-            hashed = search.email_hash(customer_email, self._search_hash_key)
-            clauses.append(f"{search.CUSTOMER_EMAIL_HASH.name} = '{hashed}'")
+            own, legacy = await self._email_hashes(customer_email)
+            either = " OR ".join(_is_hash(h) for h in (own, legacy) if h)
+            clauses.append(f"({either})")
         if location_id:
             clauses.append(f"{search.ORDER_LOCATIONS.name} = '{location_id}'")
         if sku:
             clauses.append(f"{search.ORDER_SKUS.name} = '{sku}'")
         if placed_after is not None:
             clauses.append(f"StartTime > '{placed_after.astimezone(UTC).isoformat()}'")
+        return await self._search(clauses, limit)
+
+    async def _search(self, clauses: list[str], limit: int) -> list[OrderSummary]:
+        clauses = ["WorkflowType = 'OrderWorkflow'", *clauses]
         found: list[OrderSummary] = []
         async for execution in self._client.list_workflows(
             " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT
@@ -93,6 +116,11 @@ class OrderSearch:
 
 
 _ABNORMAL = "('Terminated', 'TimedOut')"
+
+
+def _is_hash(hashed: str | None) -> str:
+    """The clause for one e-mail hash (hex: needs no escaping)."""
+    return f"{search.CUSTOMER_EMAIL_HASH.name} = '{hashed}'"
 
 
 def _searched_status(recorded: str | None, execution: WorkflowExecutionStatus | None) -> str | None:

@@ -90,7 +90,8 @@ def test_a_subscriber_hears_an_orders_whole_life_signed_and_again_after_a_500(
         assert created.status_code == 201, created.text
         subscription_id = created.json()["id"]
 
-        assert http.post("/orders", json=order_body("EV-1")).status_code == 202
+        placed = order_body("EV-1", address1="77 Larimer Street")
+        assert http.post("/orders", json=placed).status_code == 202
         order = wait_for(http, "EV-1", lambda o: o["status"] == "fulfilling", "fulfilling")
         [package] = order["fulfillments"]
         play_location(http, package["location_id"], package["fulfillment_id"], "1Z-EV-1")
@@ -123,6 +124,13 @@ def test_a_subscriber_hears_an_orders_whole_life_signed_and_again_after_a_500(
     assert shipped["data"]["tracking_number"] == "1Z-EV-1"
     final = next(e for e in events if e["type"] == "order.shipped")
     assert final["data"]["order_id"] == "EV-1" and final["data"]["status"] == "shipped"
+    # The customer, sealed under their own key all the way through the workflow, is
+    # opened for the subscriber (an ERP needs to know whose order it is).
+    assert final["data"]["customer"] == placed["customer"]
+    assert final["data"]["ship_to"]["address1"] == "77 Larimer Street"
+    assert final["data"]["customer_erased"] is False and "personal" not in final["data"]
+    dispatched = next(e for e in events if e["type"] == "fulfillment.dispatched")
+    assert dispatched["data"]["ship_to"]["address1"] == "77 Larimer Street"
 
     by_type = {d["event_type"]: d for d in deliveries}
     assert all(d["status"] == "delivered" for d in deliveries), deliveries

@@ -25,6 +25,7 @@ async def test_an_order_no_worker_serves_reads_as_unavailable_after_the_timeout(
         dev_env.client,
         task_queue,
         search_hash_key=TEST_KEYS.search_hash,
+        vault=None,
         query_timeout=timedelta(seconds=1),
     )
     # Placing needs no worker: the order is recorded in Temporal and waits for one.
@@ -50,6 +51,7 @@ async def test_a_closed_order_is_read_from_its_final_state_without_a_worker(
         dev_env.client,
         task_queue,
         search_hash_key=TEST_KEYS.search_hash,
+        vault=None,
         query_timeout=timedelta(seconds=2),
     )
     async with fake_worker(dev_env, task_queue, FakeInventory(["WH-EAST"])) as served:

@@ -29,6 +29,7 @@ from domain.ids import order_workflow_id
 from domain.models import FulfillmentStatus, OrderStatus, PlacedOrder
 from domain.network_file import load_network
 from domain.orders import OrderView
+from starter.bootstrap.keys import personal_vault
 from starter.gateway.orders import OrderGateway
 from tests.support.data import HISTORIES, WORKFLOW_NETWORK
 from tests.support.fakes import FakeInventory, FakeLocations
@@ -87,7 +88,9 @@ async def fake_worker(
         activities=fake.activities(),
         workflow_runner=workflow_runner(),
     ):
-        yield OrderGateway(env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
+        yield OrderGateway(
+            env.client, task_queue, search_hash_key=TEST_KEYS.search_hash, vault=None
+        )
 
 
 @dataclass
@@ -224,7 +227,12 @@ async def rig(
         activity_executor=executor,
         max_concurrent_activities=8,
     ):
-        gateway = OrderGateway(env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
+        gateway = OrderGateway(
+            env.client,
+            task_queue,
+            search_hash_key=TEST_KEYS.search_hash,
+            vault=personal_vault(store, TEST_KEYS),
+        )
         try:
             yield Rig(env, gateway, store, locations)
             if os.environ.get("SWITCHYARD_RECORD_HISTORIES") == "1":

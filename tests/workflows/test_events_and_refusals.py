@@ -164,7 +164,7 @@ async def test_each_refusal_reaches_the_caller_by_its_name_and_the_old_one_still
 ) -> None:
     """An order on workflow code from before the refusals had names answers NotReroutable
     to both: the gateway maps it to the refusal of the request it sent."""
-    gateway = OrderGateway(_NoClient(), "q", search_hash_key=TEST_KEYS.search_hash)  # type: ignore[arg-type]
+    gateway = OrderGateway(_NoClient(), "q", search_hash_key=TEST_KEYS.search_hash, vault=None)  # type: ignore[arg-type]
 
     async def refused(*args: object) -> object:
         raise WorkflowUpdateFailedError(ApplicationError("no, because", type=type_))

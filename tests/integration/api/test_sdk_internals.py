@@ -35,7 +35,9 @@ async def test_an_update_the_workflow_has_no_handler_for_is_answered_in_plain_wo
     dev_env: WorkflowEnvironment, task_queue: str, store: InventoryStore
 ) -> None:
     order_id = f"WS-{uuid.uuid4().hex[:6]}"
-    gateway = OrderGateway(dev_env.client, task_queue, search_hash_key=TEST_KEYS.search_hash)
+    gateway = OrderGateway(
+        dev_env.client, task_queue, search_hash_key=TEST_KEYS.search_hash, vault=None
+    )
     app = create_app(api_settings(), gateway=gateway, store=store, keys=TEST_KEYS)
     async with Worker(
         dev_env.client,

@@ -165,7 +165,7 @@ async def test_dispatch_reads_the_url_and_secret_at_call_time_and_never_carries_
 
     adapters = LocationAdapters(sink=lambda *args: None, webhook_policy=LOOPBACK_ALLOWED)  # type: ignore[arg-type]
     try:
-        dispatch = DispatchActivities(adapters, NetworkCache(store))
+        dispatch = DispatchActivities(adapters, NetworkCache(store), None)
         before = len(receiver.received)
         await ActivityEnvironment().run(dispatch.dispatch_fulfillment, package)
     finally:
@@ -234,7 +234,7 @@ async def test_a_refused_url_fails_the_dispatch_for_good_saying_why(tmp_path: Pa
     )
     adapters = LocationAdapters(sink=lambda *args: None)  # type: ignore[arg-type]
     try:
-        dispatch = DispatchActivities(adapters, NetworkCache(store))
+        dispatch = DispatchActivities(adapters, NetworkCache(store), None)
         with pytest.raises(ApplicationError) as failed:
             await ActivityEnvironment().run(dispatch.dispatch_fulfillment, request())
     finally:

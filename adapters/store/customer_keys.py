@@ -1,0 +1,45 @@
+"""Customers' data keys in the store: found by the customer's reference or the key's id,
+added once per customer, deleted on erasure. Only wrapped keys are kept
+(``adapters/personal_keys.py`` wraps and unwraps them)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from adapters.store.tables import CustomerKeyRow
+from adapters.store.unit_of_work import UnitOfWork
+from adapters.store.views import CustomerKeyRecord
+
+
+def by_customer(uow: UnitOfWork, customer_ref: str) -> CustomerKeyRecord | None:
+    query = sa.select(CustomerKeyRow).where(col(CustomerKeyRow.customer_ref) == customer_ref)
+    row = uow.session.scalars(query).one_or_none()
+    return _record(row) if row else None
+
+
+def by_id(uow: UnitOfWork, key_id: str) -> CustomerKeyRecord | None:
+    row = uow.session.get(CustomerKeyRow, key_id)
+    return _record(row) if row else None
+
+
+def add(uow: UnitOfWork, key: CustomerKeyRecord) -> None:
+    """Keep ``key``; ``IntegrityError`` if its customer has a key already."""
+    uow.session.add(
+        CustomerKeyRow(key_id=key.key_id, customer_ref=key.customer_ref, wrapped=key.wrapped)
+    )
+    uow.session.flush()
+
+
+def erase(uow: UnitOfWork, customer_ref: str) -> list[str]:
+    """Delete the customer's key; the ids deleted ([] if they had none)."""
+    deleted = uow.session.execute(
+        sa.delete(CustomerKeyRow)
+        .where(col(CustomerKeyRow.customer_ref) == customer_ref)
+        .returning(col(CustomerKeyRow.key_id))
+    )
+    return [key_id for (key_id,) in deleted]
+
+
+def _record(row: CustomerKeyRow) -> CustomerKeyRecord:
+    return CustomerKeyRecord(key_id=row.key_id, customer_ref=row.customer_ref, wrapped=row.wrapped)
