@@ -50,6 +50,12 @@ class CustomerKeyStore(Protocol):
 
     def erase_customer_key(self, customer_ref: str) -> list[str]: ...
 
+    def customer_keys_wrapped_by_other_than(
+        self, ring_key_id: str, limit: int = ...
+    ) -> list[CustomerKeyRecord]: ...
+
+    def rewrap_customer_key(self, key_id: str, old: str, new: str) -> bool: ...
+
 
 class UnreadablePersonalData(ValueError):
     """Sealed data that names a live key but does not open with it: altered or truncated."""
@@ -124,6 +130,20 @@ class PersonalVault:
         for key_id in erased:
             self._by_id.pop(key_id, None)
         return erased
+
+    def rewrap(self) -> int:
+        """Wrap every customer key under the ring's newest key (after a rotation, so the
+        older ring key can be retired); how many were rewrapped. Safe beside running
+        processes and twins: each swap checks the wrapping it replaces."""
+        newest = self._ring.newest.key_id
+        done = 0
+        while True:
+            batch = self._store.customer_keys_wrapped_by_other_than(newest)
+            if not batch:
+                return done
+            for record in batch:
+                fresh = self._wrap(record.key_id, self._unwrap(record))
+                done += self._store.rewrap_customer_key(record.key_id, record.wrapped, fresh)
 
     # --- keys ----------------------------------------------------------------------
 

@@ -31,6 +31,27 @@ def add(uow: UnitOfWork, key: CustomerKeyRecord) -> None:
     uow.session.flush()
 
 
+def wrapped_by_other_than(uow: UnitOfWork, ring_key_id: str, limit: int) -> list[CustomerKeyRecord]:
+    """Up to ``limit`` keys wrapped by a ring key other than ``ring_key_id``."""
+    query = (
+        sa.select(CustomerKeyRow)
+        .where(~col(CustomerKeyRow.wrapped).startswith(f"{ring_key_id}:"))
+        .order_by(col(CustomerKeyRow.key_id))
+        .limit(limit)
+    )
+    return [_record(row) for row in uow.session.scalars(query)]
+
+
+def rewrap(uow: UnitOfWork, key_id: str, old: str, new: str) -> bool:
+    """Replace a key's wrapping, if it is still ``old`` (a twin may have done it first)."""
+    changed = uow.session.execute(
+        sa.update(CustomerKeyRow)
+        .where(col(CustomerKeyRow.key_id) == key_id, col(CustomerKeyRow.wrapped) == old)
+        .values(wrapped=new)
+    )
+    return bool(getattr(changed, "rowcount", 0))
+
+
 def erase(uow: UnitOfWork, customer_ref: str) -> list[str]:
     """Delete the customer's key; the ids deleted ([] if they had none)."""
     deleted = uow.session.execute(

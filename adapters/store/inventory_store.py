@@ -482,6 +482,17 @@ class InventoryStore(TransactionalStore):
             return existing
         return key
 
+    def customer_keys_wrapped_by_other_than(
+        self, ring_key_id: str, limit: int = 500
+    ) -> list[CustomerKeyRecord]:
+        """Up to ``limit`` customer keys not yet wrapped by the ring key ``ring_key_id``."""
+        return self._read(lambda uow: customer_keys.wrapped_by_other_than(uow, ring_key_id, limit))
+
+    def rewrap_customer_key(self, key_id: str, old: str, new: str) -> bool:
+        """Swap one key's wrapping (``old`` for ``new``); False if it changed meanwhile
+        (rewrapped by a twin, or erased)."""
+        return self._write(lambda uow: customer_keys.rewrap(uow, key_id, old, new))
+
     def erase_customer_key(self, customer_ref: str) -> list[str]:
         """Delete the customer's key for good; the ids deleted. On SQLite the write-ahead
         log is truncated too, so no copy of the key is left in the database's files."""

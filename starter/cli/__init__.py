@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from starter.cli import demo, inventory, loadtest, network, retention, serve, simulate, tokens
+from starter.cli import demo, inventory, keys, loadtest, network, retention, serve, simulate, tokens
 
 app = typer.Typer(
     help="Switchyard: distributed order management on Temporal.",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(inventory.inventory_app, name="inventory")
 app.add_typer(tokens.token_app, name="token")
 app.add_typer(retention.retention_app, name="retention")
+app.add_typer(keys.keys_app, name="keys")
 app.command("simulate")(simulate.simulate)
 app.command("up")(serve.up)
 app.command("load-network")(network.load_network_command)

@@ -144,3 +144,34 @@ def test_retention_run_deletes_old_closed_orders_now(
     assert not any(rows_of(store, "OLD-1").values())
     assert all(rows_of(store, "RECENT").values())
     store.close()
+
+
+def test_keys_rewrap_wraps_customer_keys_under_the_newest_payload_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from adapters.encryption import KeyRing, format_keys, new_key
+    from adapters.personal_keys import PersonalVault
+    from domain.models import Contact
+    from domain.personal import Personal
+    from tests.support.keys import TEST_ENVIRONMENT, TEST_KEYS
+
+    store = InventoryStore(f"sqlite:///{tmp_path / 'switchyard.db'}")
+    store.migrate()
+    vault = PersonalVault(store, TEST_KEYS.encryption, TEST_KEYS.search_hash)
+    personal = Personal(customer=Contact(name="Ada", email="ada@example.org"))
+    sealed = asyncio.run(vault.seal("ada@example.org", personal))
+    newest = new_key("k2")
+    ring = format_keys([newest, TEST_KEYS.encryption.newest]).strip().replace("\n", ",")
+    monkeypatch.setenv("DOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOM_ENCRYPTION_KEYS", ring)
+    monkeypatch.setenv("DOM_SEARCH_HASH_KEY", TEST_ENVIRONMENT["DOM_SEARCH_HASH_KEY"])
+
+    result = CliRunner().invoke(app, ["keys", "rewrap"])
+
+    assert result.exit_code == 0, result.output
+    assert "rewrapped 1 customer key(s) under payload key k2" in result.output
+    only_k2 = PersonalVault(store, KeyRing([newest]), TEST_KEYS.search_hash, cache_seconds=0)
+    assert asyncio.run(only_k2.open(sealed)) == personal
+    store.close()

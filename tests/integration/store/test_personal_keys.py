@@ -121,3 +121,14 @@ def test_what_stays_in_clear_is_the_zip_and_a_rounded_point() -> None:
     }
     personal = personal_of(Contact(name="Ada Quenby", email="ada@example.org"), full)
     assert rejoined(clear, personal) == full
+
+
+async def test_rewrap_moves_every_key_to_the_newest_ring_key(store: InventoryStore) -> None:
+    old_ring = TEST_KEYS.encryption
+    sealed = [await _vault(store).seal(f"c{i}@example.org", ADA) for i in range(3)]
+    rotated = KeyRing([new_key("k9"), old_ring.newest])
+    assert _vault(store, rotated).rewrap() == 3
+    assert _vault(store, rotated).rewrap() == 0  # done: a second pass changes nothing
+    retired = KeyRing([rotated.newest])  # the old ring key is gone now
+    for s in sealed:
+        assert await _vault(store, retired).open(s) == ADA
