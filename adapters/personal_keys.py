@@ -32,11 +32,12 @@ from pydantic import SecretBytes, ValidationError
 
 from adapters.encryption import KEY_BYTES, NONCE_BYTES, KeyRing, UnknownEncryptionKey
 from adapters.store.views import CustomerKeyRecord
-from domain.personal import Personal, SealedPersonal
+from domain.personal import Personal, SealedPersonal, search_terms
 
 CACHE_SECONDS = 5.0
 _REF_LABEL = b"switchyard customer ref\x00"
 _SEARCH_LABEL = b"switchyard customer search\x00"
+_TERM_LABEL = b"switchyard customer term\x00"
 
 
 class CustomerKeyStore(Protocol):
@@ -46,7 +47,9 @@ class CustomerKeyStore(Protocol):
 
     def customer_key_by_id(self, key_id: str) -> CustomerKeyRecord | None: ...
 
-    def add_customer_key(self, key: CustomerKeyRecord) -> CustomerKeyRecord: ...
+    def add_customer_key(
+        self, key: CustomerKeyRecord, terms: set[str] | None = ...
+    ) -> CustomerKeyRecord: ...
 
     def erase_customer_key(self, customer_ref: str) -> list[str]: ...
 
@@ -56,6 +59,10 @@ class CustomerKeyStore(Protocol):
 
     def rewrap_customer_key(self, key_id: str, old: str, new: str) -> bool: ...
 
+    def index_customer(self, key_id: str, terms: set[str]) -> None: ...
+
+    def customers_with_terms(self, terms: set[str], limit: int = ...) -> list[str]: ...
+
 
 class UnreadablePersonalData(ValueError):
     """Sealed data that names a live key but does not open with it: altered or truncated."""
@@ -63,6 +70,13 @@ class UnreadablePersonalData(ValueError):
 
 def normalized_email(email: str) -> bytes:
     return email.strip().lower().encode()
+
+
+def _search_value(key: bytes) -> str:
+    """What the e-mail search attribute of the customer's orders holds: derived from
+    their key alone, so it is found from the key (a search by part of a name) and lost
+    with it (erasure)."""
+    return hmac.new(key, _SEARCH_LABEL, hashlib.sha256).hexdigest()
 
 
 class PersonalVault:
@@ -82,6 +96,8 @@ class PersonalVault:
         self._cache_seconds = cache_seconds
         self._by_id: dict[str, tuple[float, bytes]] = {}
         self._by_ref: dict[str, tuple[float, str]] = {}
+        # (key id, its terms) this process has indexed: a repeat customer costs no write.
+        self._indexed: set[tuple[str, frozenset[str]]] = set()
 
     def customer_ref(self, email: str) -> str:
         """The customer's reference: a keyed hash of their e-mail, hex."""
@@ -89,9 +105,14 @@ class PersonalVault:
         return hmac.new(key, _REF_LABEL + normalized_email(email), hashlib.sha256).hexdigest()
 
     async def seal(self, email: str, personal: Personal) -> SealedPersonal:
-        """``personal`` sealed under the customer's key (made on their first order)."""
-        key_id, key = await self._key_for(email, create=True)
+        """``personal`` sealed under the customer's key (made on their first order); the
+        customer's name and e-mail are indexed for searches by part of them."""
+        terms = self._terms(personal)
+        key_id, key = await self._key_for(email, create=True, terms=terms)
         assert key is not None
+        if (key_id, frozenset(terms)) not in self._indexed:  # a name not seen here yet
+            await asyncio.to_thread(self._store.index_customer, key_id, terms)
+            self._indexed.add((key_id, frozenset(terms)))
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(key).encrypt(nonce, personal.model_dump_json().encode(), key_id.encode())
         return SealedPersonal(key_id=key_id, data=base64.b64encode(nonce + sealed).decode())
@@ -118,9 +139,19 @@ class PersonalVault:
         under the customer's own key, so no search finds them once they are erased.
         None if the customer has no key (never ordered since keys came in, or erased)."""
         _, key = await self._key_for(email, create=False)
-        if key is None:
-            return None
-        return hmac.new(key, _SEARCH_LABEL + normalized_email(email), hashlib.sha256).hexdigest()
+        return _search_value(key) if key is not None else None
+
+    async def search_values_matching(self, text: str, limit: int = 200) -> list[str]:
+        """The search values of up to ``limit`` customers whose name or e-mail may
+        contain ``text`` (3 characters at least; a blind index, so some may not: open
+        what is found and check)."""
+        wanted = search_terms(text)
+        if not wanted:
+            return []
+        hashed = {self._term(term) for term in wanted}
+        key_ids = await asyncio.to_thread(self._store.customers_with_terms, hashed, limit)
+        keys = [await self._key_by_id(key_id) for key_id in key_ids]
+        return [_search_value(key) for key in keys if key is not None]
 
     async def erase(self, email: str) -> list[str]:
         """Destroy the customer's key; the key ids destroyed ([] if there was none)."""
@@ -147,7 +178,17 @@ class PersonalVault:
 
     # --- keys ----------------------------------------------------------------------
 
-    async def _key_for(self, email: str, *, create: bool) -> tuple[str, bytes | None]:
+    def _term(self, piece: str) -> str:
+        key = self._hash_key.get_secret_value()
+        return hmac.new(key, _TERM_LABEL + piece.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _terms(self, personal: Personal) -> set[str]:
+        names = (personal.customer.name, personal.customer.email, personal.recipient or "")
+        return {self._term(piece) for name in names for piece in search_terms(name)}
+
+    async def _key_for(
+        self, email: str, *, create: bool, terms: set[str] | None = None
+    ) -> tuple[str, bytes | None]:
         ref = self.customer_ref(email)
         cached = self._by_ref.get(ref)
         if cached and cached[0] > time.monotonic():
@@ -159,10 +200,11 @@ class PersonalVault:
             if not create:
                 return "", None
             key_id, key = "ck_" + secrets.token_hex(16), os.urandom(KEY_BYTES)
-            record = await asyncio.to_thread(
-                self._store.add_customer_key,
-                CustomerKeyRecord(key_id=key_id, customer_ref=ref, wrapped=self._wrap(key_id, key)),
-            )
+            wrapped = self._wrap(key_id, key)
+            new = CustomerKeyRecord(key_id=key_id, customer_ref=ref, wrapped=wrapped)
+            record = await asyncio.to_thread(self._store.add_customer_key, new, terms)
+            if record.key_id == key_id:
+                self._indexed.add((key_id, frozenset(terms or ())))
         key = self._unwrap(record)
         self._remember(record.key_id, key, ref)
         return record.key_id, key

@@ -305,3 +305,7 @@ class OrderSummary(BaseModel):
     closed_at: datetime | None = None
     locations: list[str] = Field(default_factory=list)
     skus: list[str] = Field(default_factory=list)
+    customer: Contact | None = Field(
+        default=None, description="Whose order (null: erased, or an order from before)"
+    )
+    customer_erased: bool = False

@@ -79,3 +79,28 @@ def rejoined(ship_to: Destination, personal: Personal) -> Destination:
             "lon": personal.lon if personal.lon is not None else ship_to.lon,
         }
     )
+
+
+# --- finding a customer by part of their name or e-mail ------------------------------------
+
+# The length of the pieces a name or e-mail is indexed by: a search needs at least this
+# many characters.
+TERM_LENGTH = 3
+
+
+def normalized_text(text: str) -> str:
+    """Lower case, runs of white space as one space, trimmed: what searches compare."""
+    return " ".join(text.lower().split())
+
+
+def search_terms(text: str) -> set[str]:
+    """Every ``TERM_LENGTH``-character piece of the normalized text (none if shorter)."""
+    plain = normalized_text(text)
+    return {plain[i : i + TERM_LENGTH] for i in range(len(plain) - TERM_LENGTH + 1)}
+
+
+def matches(personal: Personal, query: str) -> bool:
+    """Whether ``query`` is part of the customer's name or e-mail (the ship-to name too)."""
+    wanted = normalized_text(query)
+    names = (personal.customer.name, personal.customer.email, personal.recipient or "")
+    return any(wanted in normalized_text(name) for name in names)

@@ -65,6 +65,10 @@ class PersonalVault(Protocol):
         """Destroy the customer's key; the ids destroyed."""
         ...
 
+    async def search_values_matching(self, text: str, limit: int = ...) -> list[str]:
+        """The search values of customers whose name or e-mail may hold ``text``."""
+        ...
+
 
 # --- the orders, in Temporal -----------------------------------------------------------------
 
@@ -114,9 +118,11 @@ class OrderGateway(OrderReader, StockListeners, Protocol):
         location_id: str | None = ...,
         sku: str | None = ...,
         placed_after: datetime | None = ...,
+        text: str | None = ...,
         limit: int = ...,
     ) -> list[OrderSummary]:
-        """Orders matching every filter given, newest first (eventually consistent)."""
+        """Orders matching every filter given, newest first (eventually consistent);
+        ``text``: an order id in any case, or part of a customer's name or e-mail."""
         ...
 
     async def count_orders_by_status(self) -> dict[OrderStatus, int]:

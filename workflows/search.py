@@ -30,6 +30,10 @@ def email_hash(email: str, key: SecretBytes) -> str:
     return hmac.new(key.get_secret_value(), normalized, hashlib.sha256).hexdigest()
 
 
+# The memo key of an order's customer, sealed under their own key
+# (``domain.personal.SealedPersonal``): a search opens it to show whose order it is.
+PERSONAL_MEMO = "personal"
+
 # Where orders started before the workflow's input said how they were placed (before
 # ``domain.orders.NewOrder``) keep it: their memo. The workflow reads these only when the
 # input leaves a field unset; the API writes none of them any more.

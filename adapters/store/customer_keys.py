@@ -5,9 +5,10 @@ added once per customer, deleted on erasure. Only wrapped keys are kept
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from adapters.store.tables import CustomerKeyRow
+from adapters.store.tables import CustomerKeyRow, CustomerTermRow
 from adapters.store.unit_of_work import UnitOfWork
 from adapters.store.views import CustomerKeyRecord
 
@@ -53,13 +54,43 @@ def rewrap(uow: UnitOfWork, key_id: str, old: str, new: str) -> bool:
 
 
 def erase(uow: UnitOfWork, customer_ref: str) -> list[str]:
-    """Delete the customer's key; the ids deleted ([] if they had none)."""
+    """Delete the customer's key and their search terms; the ids deleted ([] if none)."""
     deleted = uow.session.execute(
         sa.delete(CustomerKeyRow)
         .where(col(CustomerKeyRow.customer_ref) == customer_ref)
         .returning(col(CustomerKeyRow.key_id))
     )
-    return [key_id for (key_id,) in deleted]
+    erased = [key_id for (key_id,) in deleted]
+    if erased:
+        uow.session.execute(
+            sa.delete(CustomerTermRow).where(col(CustomerTermRow.key_id).in_(erased))
+        )
+    return erased
+
+
+def add_terms(uow: UnitOfWork, key_id: str, terms: set[str]) -> None:
+    """Index the customer under ``terms`` (those already there are kept)."""
+    if not terms:
+        return
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"key_id": key_id, "term": term} for term in sorted(terms)]
+    uow.session.execute(insert(CustomerTermRow).values(rows).on_conflict_do_nothing())
+
+
+def keys_with_terms(uow: UnitOfWork, terms: set[str], limit: int) -> list[str]:
+    """Up to ``limit`` key ids indexed under every one of ``terms``."""
+    if not terms:
+        return []
+    query = (
+        sa.select(col(CustomerTermRow.key_id))
+        .where(col(CustomerTermRow.term).in_(sorted(terms)))
+        .group_by(col(CustomerTermRow.key_id))
+        .having(sa.func.count() == len(terms))
+        .order_by(col(CustomerTermRow.key_id))
+        .limit(limit)
+    )
+    return list(uow.session.scalars(query))
 
 
 def _record(row: CustomerKeyRow) -> CustomerKeyRecord:

@@ -470,11 +470,18 @@ class InventoryStore(TransactionalStore):
         """The key with this id; None once its customer was erased."""
         return self._read(lambda uow: customer_keys.by_id(uow, key_id))
 
-    def add_customer_key(self, key: CustomerKeyRecord) -> CustomerKeyRecord:
-        """Keep ``key``, unless its customer has a key already: then that one (two first
-        orders of one customer placed at once end up under one key)."""
+    def add_customer_key(
+        self, key: CustomerKeyRecord, terms: set[str] | None = None
+    ) -> CustomerKeyRecord:
+        """Keep ``key`` (and its search ``terms``), unless its customer has a key already:
+        then that one (two first orders of one customer placed at once share one key)."""
+
+        def add(uow: UnitOfWork) -> None:
+            customer_keys.add(uow, key)
+            customer_keys.add_terms(uow, key.key_id, terms or set())
+
         try:
-            self._write(lambda uow: customer_keys.add(uow, key))
+            self._write(add)
         except IntegrityError:
             existing = self.customer_key(key.customer_ref)
             if existing is None:  # the id collided (128 random bits: never in practice)
@@ -492,6 +499,14 @@ class InventoryStore(TransactionalStore):
         """Swap one key's wrapping (``old`` for ``new``); False if it changed meanwhile
         (rewrapped by a twin, or erased)."""
         return self._write(lambda uow: customer_keys.rewrap(uow, key_id, old, new))
+
+    def index_customer(self, key_id: str, terms: set[str]) -> None:
+        """Keep the customer's search terms (hashed pieces of their name and e-mail)."""
+        self._write(lambda uow: customer_keys.add_terms(uow, key_id, terms))
+
+    def customers_with_terms(self, terms: set[str], limit: int = 200) -> list[str]:
+        """Up to ``limit`` customers' key ids indexed under every one of ``terms``."""
+        return self._read(lambda uow: customer_keys.keys_with_terms(uow, terms, limit))
 
     def erase_customer_key(self, customer_ref: str) -> list[str]:
         """Delete the customer's key for good; the ids deleted. On SQLite the write-ahead

@@ -275,3 +275,15 @@ class CustomerKeyRow(StoreModel, table=True):
     customer_ref: str = Field(max_length=64, unique=True)
     wrapped: str = Field(sa_type=sa.Text)
     created_at: datetime = _ts()
+
+
+class CustomerTermRow(StoreModel, table=True):
+    """A blind index of customers' names and e-mails: a keyed hash of each 3-character
+    piece, under the customer's key id, so a search by part of a name finds the customer
+    without the store holding the name. Erasing the customer deletes their rows."""
+
+    __tablename__ = "customer_terms"
+    __table_args__ = (sa.Index(None, "term"),)
+
+    key_id: str = Field(primary_key=True, max_length=64)
+    term: str = Field(primary_key=True, max_length=32)

@@ -88,20 +88,30 @@ async def find_orders(
     gateway: GatewayDep,
     status: OrderStatus | None = None,
     customer_email: Annotated[str | None, Query(max_length=320)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="An order id in any case, or part of the customer's name or e-mail "
+            "(3 characters at least)",
+        ),
+    ] = None,
     location_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=64)] = None,
     sku: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=64)] = None,
     placed_after: Annotated[AwareDatetime | None, IsoText] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[OrderSummary]:
-    """Find orders for support, newest first: by status, customer email, a location that
-    had a package of it, a SKU in it, or when it was placed. Eventually consistent (a
-    change shows within about a second)."""
+    """Find orders for support, newest first: by an order id in any case or part of the
+    customer's name or e-mail (`q`), status, customer email, a location that had a
+    package of it, a SKU in it, or when it was placed; each with its customer. Eventually
+    consistent (a change shows within about a second)."""
     return await gateway.find_orders(
         status=status,
         customer_email=customer_email,
         location_id=location_id,
         sku=sku,
         placed_after=placed_after,
+        text=q or None,
         limit=limit,
     )
 

@@ -42,6 +42,7 @@ def _network(request: Request) -> Network:
 async def find_orders(
     request: Request,
     me: ConsoleCaller,
+    q: str = "",
     order_id: str = "",
     status: str = "",
     email: str = "",
@@ -50,9 +51,12 @@ async def find_orders(
     placed_from: str = "",
     page: int = 1,
 ) -> HTMLResponse:
-    """Search by order id, status, customer e-mail, SKU, location and date, newest first."""
+    """Search by order id (any case), part of the customer's name or e-mail, status, SKU,
+    location and date, newest first. (``order_id`` and ``email``: an exact id or address,
+    as links from before ``q`` still ask.)"""
     me.check(Right.READ_ORDERS)
     form = {
+        "q": q.strip(),
         "order_id": order_id.strip(),
         "status": status,
         "email": email.strip(),
@@ -69,6 +73,8 @@ async def find_orders(
         problems.append("status: choose one from the list")
     if len(form["email"]) > 320:
         problems.append("e-mail: at most 320 characters")
+    if len(form["q"]) > 200:
+        problems.append("search: at most 200 characters")
     after = None
     if form["placed_from"]:
         try:
@@ -91,6 +97,7 @@ async def find_orders(
             location_id=form["location"] or None,
             sku=form["sku"] or None,
             placed_after=after,
+            text=form["q"] or None,
             limit=min(page * PAGE_SIZE + 1, MAX_RESULTS),
         )
         rows = list(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
@@ -121,6 +128,8 @@ def _summary_of(view: OrderView) -> dict[str, object]:
         "closed_at": None,
         "locations": sorted({f.location_id for f in view.fulfillments}),
         "skus": sorted({line.sku for line in view.lines}),
+        "customer": view.customer,
+        "customer_erased": view.customer_erased,
     }
 
 

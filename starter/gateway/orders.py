@@ -199,7 +199,10 @@ class OrderGateway(OrderSearch):
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
-                memo={_REQUEST_HASH: digest},
+                memo={
+                    _REQUEST_HASH: digest,
+                    **({search.PERSONAL_MEMO: personal.model_dump()} if personal else {}),
+                },
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(search.ORDER_STATUS, OrderStatus.RECEIVED.value),

@@ -109,6 +109,37 @@ def test_before_erasure_the_api_console_and_queue_show_the_customer(placed: Plac
     assert "Philippa Vantongeren" in page and "12 Marrowbone Court" in page
 
 
+def _search(http: httpx.Client, **params: str) -> list[dict[str, object]]:
+    """``GET /orders`` until visibility has caught up with what was just placed (10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = http.get("/orders", params=params)
+        assert found.status_code == 200, found.text
+        if found.json() or time.monotonic() > deadline:
+            return list(found.json())
+        time.sleep(0.3)
+
+
+def test_support_finds_orders_by_part_of_a_name_or_e_mail_and_by_id_in_any_case(
+    placed: Placed,
+) -> None:
+    with placed.stack.client("support") as http:
+        by_name = _search(http, q="vantong")
+        assert sorted(o["order_id"] for o in by_name) == ["ERA-1", "ERA-2"]
+        assert by_name[0]["customer"]["name"] == "Philippa Vantongeren"
+        assert [o["order_id"] for o in _search(http, q="GALLOWGLASS")] == ["ERA-3"]
+        assert [o["order_id"] for o in _search(http, q="oswin@exam")] == ["ERA-3"]
+        assert [o["order_id"] for o in _search(http, q="era-3")] == ["ERA-3"]
+        # Pieces of the name in another order ("glass gallow") are no match: the blind
+        # index finds candidates, what opens decides.
+        assert http.get("/orders", params={"q": "glassgallow"}).json() == []
+        assert http.get("/orders", params={"q": "zz"}).json() == []
+    cookies = {"sy_console": placed.stack.token("support")}
+    with httpx.Client(base_url=placed.stack.api_url, cookies=cookies, timeout=30) as console:
+        page = console.get("/console/orders", params={"q": "era-3"}).text
+        assert 'href="/console/orders/ERA-3"' in page and OTHER in page
+
+
 def test_erasure_waits_for_open_orders_then_forgets_the_customer(placed: Placed) -> None:
     stack = placed.stack
     with stack.client() as http:
@@ -147,6 +178,9 @@ def test_erasure_waits_for_open_orders_then_forgets_the_customer(placed: Placed)
             _absent(_console_page(stack, order_id), f"the console's {order_id}")
         found = http.get("/orders", params={"customer_email": EMAIL})
         assert found.status_code == 200 and found.json() == []
+        assert http.get("/orders", params={"q": "vantong"}).json() == []
+        assert [o["order_id"] for o in _search(http, q="era-1")] == ["ERA-1"]
+        assert _search(http, q="era-1")[0]["customer_erased"] is True
         # Another customer's order is untouched.
         assert http.get("/orders/ERA-3").json()["customer"]["name"] == OTHER
 

@@ -204,14 +204,18 @@ class FakeOrderGateway:
         location_id: str | None = None,
         sku: str | None = None,
         placed_after: datetime | None = None,
+        text: str | None = None,
         limit: int = 50,
     ) -> list[OrderSummary]:
         """Every filter but ``placed_after`` applies: the views' times are made up, and
-        a test must not depend on the hour it runs at."""
+        a test must not depend on the hour it runs at. ``text``: the order id in any
+        case, or part of the customer's name or e-mail."""
         self.reachable()
         filters = {"status": status, "customer_email": customer_email,
                    "location_id": location_id, "sku": sku, "placed_after": placed_after,
                    "limit": limit}  # fmt: skip
+        if text is not None:
+            filters["text"] = text
         self.asked.append(("find", filters))
         found = []
         for view in self.orders.values():
@@ -225,6 +229,7 @@ class FakeOrderGateway:
                 )
                 or (location_id and location_id not in locations)
                 or (sku and sku not in skus)
+                or (text and not _text_matches(view, text))
             ):
                 continue
             placed_at = view.events[0].at if view.events else datetime.now(UTC)
@@ -235,6 +240,8 @@ class FakeOrderGateway:
                     placed_at=placed_at,
                     locations=locations,
                     skus=skus,
+                    customer=view.customer,
+                    customer_erased=view.customer_erased,
                 )
             )
         return found[:limit]
@@ -453,3 +460,11 @@ class FakeLocations:
         if self.hold_cancel is not None:
             await self.hold_cancel.wait()
         self.cancelled.append(cancel.request.fulfillment_id)
+
+
+def _text_matches(view: OrderView, text: str) -> bool:
+    wanted = text.strip().lower()
+    if view.order_id.lower() == wanted:
+        return True
+    names = [view.customer.name, view.customer.email] if view.customer else []
+    return len(wanted) >= 3 and any(wanted in name.lower() for name in names)

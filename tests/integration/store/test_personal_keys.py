@@ -132,3 +132,26 @@ async def test_rewrap_moves_every_key_to_the_newest_ring_key(store: InventorySto
     retired = KeyRing([rotated.newest])  # the old ring key is gone now
     for s in sealed:
         assert await _vault(store, retired).open(s) == ADA
+
+
+async def test_customers_are_found_by_part_of_a_name_until_erased(store: InventoryStore) -> None:
+    vault = _vault(store)
+    await vault.seal("ada@example.org", ADA)
+    bo = ADA.model_copy(
+        update={"customer": Contact(name="Bo Quenby", email="bo@example.org"), "recipient": None}
+    )
+    await vault.seal("bo@example.org", bo)
+    ada_value = await vault.search_value("ada@example.org")
+    bo_value = await vault.search_value("bo@example.org")
+
+    assert await vault.search_values_matching("ADA QUEN") == [ada_value]
+    assert sorted(await vault.search_values_matching("quenby")) == sorted([ada_value, bo_value])
+    assert await vault.search_values_matching("bo@ex") == [bo_value]
+    assert await vault.search_values_matching("qu") == []  # under 3 characters: no search
+    with store._engine.connect() as db:  # the index holds hashes, no piece of a name
+        terms = [t for (t,) in db.execute(sa.text("SELECT term FROM customer_terms"))]
+    assert terms and not any("que" in t or "nby" in t for t in terms)  # not hex digits
+
+    await vault.erase("ada@example.org")
+    assert await vault.search_values_matching("ada quen") == []
+    assert await vault.search_values_matching("quenby") == [bo_value]
