@@ -9,7 +9,9 @@ but answers in plain text; this one answers in the API's JSON error shape.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,12 +21,40 @@ from starter.api.errors import error_response
 log = logging.getLogger(__name__)
 
 
-def host_name(header: str) -> str:
-    """``Host`` without its port, lower case: ``[::1]:8000`` -> ``::1``."""
+# A host name as DNS spells it: letters, digits, hyphens, dots (no "_", "/", "@", "%"...).
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+_PORT = re.compile(r"[0-9]{1,5}")
+
+
+def host_name(header: str) -> str | None:
+    """``Host`` without its port, lower case (``[::1]:8000`` -> ``::1``), or None when
+    it is not a host with an optional valid port (``127.0.0.1:evil``,
+    ``[127.0.0.1]evil.example``, ``host:``, ``host:99999``)."""
     header = header.strip().lower()
     if header.startswith("["):
-        return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+        name, bracket, port = header[1:].partition("]")
+        if not bracket or not _is_address(name, version=6):
+            return None
+        if port and not (port.startswith(":") and _is_port(port[1:])):
+            return None
+        return name
+    name, colon, port = header.partition(":")
+    if colon and not _is_port(port):
+        return None
+    if _is_address(name, version=4) or (_NAME.fullmatch(name) and ".." not in name):
+        return name
+    return None
+
+
+def _is_port(text: str) -> bool:
+    return bool(_PORT.fullmatch(text)) and 0 < int(text) <= 65535
+
+
+def _is_address(text: str, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == version
+    except ValueError:
+        return False
 
 
 class TrustedHosts:
@@ -37,19 +67,27 @@ class TrustedHosts:
         self._app = app
         names = [name.strip().lower() for name in allowed if name.strip()]
         self._any = "*" in names
-        self._exact = {host_name(name) for name in names if not name.startswith("*")}
+        exact = (host_name(name) for name in names if not name.startswith("*"))
+        self._exact = {name for name in exact if name}
         self._suffixes = tuple(name[1:] for name in names if name.startswith("*."))
 
     def allows(self, host: str) -> bool:
+        """Whether ``host`` (one ``Host`` header's value) is a host this API serves, with
+        at most a valid port: an exact allowed name, or a subdomain of a ``*.`` entry."""
+        if self._any:
+            return True
         name = host_name(host)
-        return self._any or name in self._exact or (bool(name) and name.endswith(self._suffixes))
+        return name is not None and (name in self._exact or name.endswith(self._suffixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self._app(scope, receive, send)
             return
-        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
-        if self.allows(host):
+        hosts = [value for key, value in scope.get("headers") or [] if key == b"host"]
+        # Two Host headers: which one a proxy, a cache or this server reads differs, and
+        # that difference is the attack; a request carrying them is refused whole.
+        host = b", ".join(hosts).decode("latin-1")
+        if len(hosts) <= 1 and self.allows(host):
             await self._app(scope, receive, send)
             return
         log.info("refused a request for host %r (not in DOM_ALLOWED_HOSTS)", host[:200])

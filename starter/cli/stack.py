@@ -21,6 +21,7 @@ from temporalio.client import Client
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.bootstrap import open_store
+from starter.bootstrap.http import BoundedHeadProtocol
 from starter.bootstrap.keys import Keys
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.worker import assembled_worker
@@ -118,6 +119,7 @@ def _api_server(settings: Settings, store: InventoryStore, client: Client, keys:
             port=settings.api_port,
             log_level="warning",
             lifespan="on",
+            http=BoundedHeadProtocol,  # 431 for a head over 32 KiB (starter/bootstrap/http.py)
             # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
             log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
