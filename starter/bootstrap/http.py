@@ -37,7 +37,8 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         try:
-            while data and not self.transport.is_closing():
+            # Until the connection closes or is handed to another protocol (an upgrade).
+            while data and not self.transport.is_closing() and self._still_http():
                 if not self._in_head:  # a body: as uvicorn reads it
                     self._feed(data)
                     return
@@ -49,6 +50,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
                 self._feed(part)
         except HeadTooLarge as exc:
             self._refuse(str(exc))
+
+    def _still_http(self) -> bool:
+        return self.transport.get_protocol() is self
 
     def _feed(self, data: bytes) -> None:
         if self._in_head:

@@ -181,3 +181,18 @@ def test_a_request_with_two_host_headers_is_a_400(running: Running) -> None:
     # Even two of the same allowed name: one Host, or the request is refused.
     status, _, _ = exchange(running, get(running, "/locations", host(running), host(running)))
     assert status == 400
+
+
+def test_a_head_sent_a_little_at_a_time_is_counted_whole(running: Running) -> None:
+    """Slow senders too: the limit is on the head, however it arrives."""
+    fillers = [f"X-Filler-{i}: {'a' * 4000}" for i in range(MAX_HEAD_BYTES // 4000 + 1)]
+    # Just past the limit: the server has read every byte when it answers (a byte sent
+    # after it closed would reset the connection, and could lose the answer).
+    head = get(running, "/locations", host(running), *fillers)[: MAX_HEAD_BYTES + 100]
+    with socket.create_connection(running.address, timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(head), 4096):
+            sock.sendall(head[start : start + 4096])
+            time.sleep(0.002)
+        status, _, _ = read_answer(sock)
+    assert status == 431
