@@ -9,52 +9,17 @@ but answers in plain text; this one answers in the API's JSON error shape.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starter.api.errors import error_response
+from starter.bootstrap.host_names import host_name
 
 log = logging.getLogger(__name__)
 
-
-# A host name as DNS spells it: letters, digits, hyphens, dots (no "_", "/", "@", "%"...).
-_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
-_PORT = re.compile(r"[0-9]{1,5}")
-
-
-def host_name(header: str) -> str | None:
-    """``Host`` without its port, lower case (``[::1]:8000`` -> ``::1``), or None when
-    it is not a host with an optional valid port (``127.0.0.1:evil``,
-    ``[127.0.0.1]evil.example``, ``host:``, ``host:99999``)."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        name, bracket, port = header[1:].partition("]")
-        if not bracket or not _is_address(name, version=6):
-            return None
-        if port and not (port.startswith(":") and _is_port(port[1:])):
-            return None
-        return name
-    name, colon, port = header.partition(":")
-    if colon and not _is_port(port):
-        return None
-    if _is_address(name, version=4) or (_NAME.fullmatch(name) and ".." not in name):
-        return name
-    return None
-
-
-def _is_port(text: str) -> bool:
-    return bool(_PORT.fullmatch(text)) and 0 < int(text) <= 65535
-
-
-def _is_address(text: str, version: int) -> bool:
-    try:
-        return ipaddress.ip_address(text).version == version
-    except ValueError:
-        return False
+__all__ = ["TrustedHosts", "host_name"]
 
 
 class TrustedHosts:
