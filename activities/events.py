@@ -19,7 +19,13 @@ from activities.names import PUBLISH_EVENT
 from adapters import metrics
 from adapters.signatures import SIGNATURE_HEADER, sign
 from adapters.store.subscriptions import SubscriptionRecord
-from adapters.webhook_urls import UnsafeWebhook, WebhookPolicy, check_webhook_url_now
+from adapters.webhook_urls import (
+    Resolver,
+    UnsafeWebhook,
+    WebhookPolicy,
+    check_webhook_url_now,
+    system_resolver,
+)
 from domain.events import PublishedEvent
 from services import subscribers
 from services.personal import opened_event
@@ -29,6 +35,10 @@ SEND_TIMEOUT_SECONDS = 10.0
 
 
 class EventActivities:
+    """``http``: the pinned client (``adapters.locations.pinned.pinned_client``) under the
+    same ``policy``, so a delivery connects only to addresses the policy checked, as a
+    location's webhook does; ``resolve`` is the lookup the check before each send uses."""
+
     def __init__(
         self,
         store: DeliveryBook,
@@ -36,11 +46,13 @@ class EventActivities:
         policy: WebhookPolicy | None = None,
         *,
         vault: PersonalVault | None,
+        resolve: Resolver = system_resolver,
     ) -> None:
         self._store = store
         self._http = http
         self._policy = policy or WebhookPolicy()
         self._vault = vault
+        self._resolve = resolve
 
     @activity.defn(name=PUBLISH_EVENT)
     async def publish_event(self, event: PublishedEvent) -> int:
@@ -65,7 +77,7 @@ class EventActivities:
     ) -> tuple[str | None, bool]:
         """(None, _) when the subscriber took it; else (why not, whether to try again)."""
         try:
-            await check_webhook_url_now(subscription.url, self._policy)
+            await check_webhook_url_now(subscription.url, self._policy, resolve=self._resolve)
         except UnsafeWebhook as exc:
             return str(exc), False  # the URL may not be called from here: never will be
         headers = {
@@ -77,6 +89,8 @@ class EventActivities:
             answer = await self._http.post(
                 subscription.url, content=body, headers=headers, timeout=SEND_TIMEOUT_SECONDS
             )
+        except UnsafeWebhook as exc:  # the name resolved inside by connect time (rebinding)
+            return str(exc), False
         except httpx.HTTPError as exc:
             return f"could not reach {subscription.url}: {type(exc).__name__}", True
         if answer.is_success:

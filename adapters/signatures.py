@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-Switchyard-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
 """How far a signed timestamp may be from the receiver's clock, either way."""
+
+
+# What a field may be, exactly: ASCII digits (not "²", which str.isdigit takes and int()
+# refuses), few enough for a clock (a 5,000-digit t is a ValueError in int(), a 400-digit
+# one an OverflowError against a float clock), and 64 hex digits for a SHA-256.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class InvalidSignature(Exception):
@@ -50,21 +58,27 @@ def verify(
 ) -> int:
     """Check a signature header against the raw ``body``; returns its timestamp.
 
-    Raises ``InvalidSignature`` when the header is missing or malformed, when no ``v1``
-    matches any of ``secrets``, or when its timestamp is more than ``tolerance``
-    seconds from ``now``. Comparisons take constant time."""
-    if not header:
+    Raises ``InvalidSignature``, and only that, when the header is missing or malformed
+    (not exactly one ``t`` of at most 12 ASCII digits, or a ``v1`` that is not 64 hex
+    digits), when no ``v1`` matches any of ``secrets``, or when its timestamp is more
+    than ``tolerance`` seconds from ``now``. Comparisons take constant time."""
+    if not header or not isinstance(header, str):
         raise InvalidSignature(f"the {SIGNATURE_HEADER} header is missing")
-    timestamp: int | None = None
+    malformed = InvalidSignature(f"the {SIGNATURE_HEADER} header is not t=<unix time>,v1=<hex>")
+    stamps: list[str] = []
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
+        if key == "t":
+            stamps.append(value)
         elif key == "v1" and value:
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        raise InvalidSignature(f"the {SIGNATURE_HEADER} header is not t=<unix time>,v1=<hex>")
+            candidates.append(value.lower())
+    # One timestamp, a number; every v1 a hex SHA-256: anything else is not a signature.
+    if len(stamps) != 1 or not _TIMESTAMP.fullmatch(stamps[0]) or not candidates:
+        raise malformed
+    if not all(_HEX_DIGEST.fullmatch(candidate) for candidate in candidates):
+        raise malformed
+    timestamp = int(stamps[0])
     keys = [secrets] if isinstance(secrets, str) else [s for s in secrets if s]
     if not keys:
         raise InvalidSignature("no secret to check the signature against")

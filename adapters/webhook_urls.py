@@ -224,13 +224,57 @@ def _literal_address(host: str) -> IPAddress | None:
 def _check_address(url: str, host: str, address: IPAddress, allowed: AllowedHosts) -> None:
     if allowed.allows_address(address):
         return
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        _check_address(url, host, address.ipv4_mapped, allowed)  # ::ffff:127.0.0.1
-        return
+    via = f"{address}" if host == str(address) else f"{host!r}, which resolves to {address}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in NAT64_LOCAL:
+            raise UnsafeWebhookUrl(_refusal(url, via, "a local-use NAT64 address"))
+        # An IPv6 form that carries an IPv4 address reaches it: judged by that address,
+        # and (6to4, Teredo, ISATAP, which are routed as IPv6 too) by its own.
+        embedded = embedded_ipv4(address)
+        for form, inner in embedded:
+            if allowed.allows_address(inner):
+                continue
+            kind = _forbidden_kind(inner)
+            if kind is not None:
+                raise UnsafeWebhookUrl(_refusal(url, f"{via} ({form} of {inner})", kind))
+        if embedded and embedded[0][0] in TRANSLATED_FORMS:
+            return
     kind = _forbidden_kind(address)
     if kind is not None:
-        via = f"{address}" if host == str(address) else f"{host!r}, which resolves to {address}"
         raise UnsafeWebhookUrl(_refusal(url, via, kind))
+
+
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""RFC 6052's well-known NAT64 prefix: the IPv4 address is the last 32 bits."""
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+"""RFC 8215's local-use NAT64 prefix: where the IPv4 address sits depends on the
+operator's prefix length, so it is refused whole (it is not public either way)."""
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+ISATAP_IDS = (0x00005EFE, 0x02005EFE)
+TRANSLATED_FORMS = ("IPv4-mapped", "IPv4-compatible", "NAT64")
+"""Forms that are only a way of writing the IPv4 address: judged by it alone."""
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, each with its form's name:
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, NAT64
+    ``64:ff9b::a.b.c.d``, 6to4 ``2002:AABB:CCDD::``, Teredo ``2001::/32`` (server and
+    client, the client's bits inverted) and ISATAP ``...:0:5efe:a.b.c.d``."""
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return [("IPv4-mapped", address.ipv4_mapped)]
+    if address in NAT64:
+        return [("NAT64", low32)]
+    if address in IPV4_COMPATIBLE and int(address) > 1:  # not :: nor ::1
+        return [("IPv4-compatible", low32)]
+    if address.sixtofour is not None:
+        return [("6to4", address.sixtofour)]
+    if address.teredo is not None:
+        server, client = address.teredo
+        return [("Teredo", client), ("Teredo", server)]
+    if (int(address) >> 32) & 0xFFFFFFFF in ISATAP_IDS:
+        return [("ISATAP", low32)]
+    return []
 
 
 def _forbidden_kind(address: IPAddress) -> str | None:

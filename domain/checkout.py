@@ -55,27 +55,10 @@ holds stays lenient."""
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 
 
-def _whole(value: object) -> object:
-    """JSON's ``3.0`` as the integer 3 (JSON Schema counts it as an integer), in
-    containers too; any other value as it came."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, list):
-        return [_whole(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _whole(item) for key, item in value.items()}
-    return value
-
-
 class EdgeModel(BaseModel):
     """Base (or mixin, after the domain model) of every request body: ``EDGE``."""
 
     model_config = EDGE
-
-    @model_validator(mode="before")
-    @classmethod
-    def _whole_numbers(cls, data: object) -> object:
-        return _whole(data)
 
 
 def _text_or_value(value: object) -> object:

@@ -6,7 +6,9 @@ database driver's text (handler names, stack details, hosts), which goes to the 
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -113,15 +115,41 @@ def validation_error(problems: list[dict[str, object]]) -> JSONResponse:
     )
 
 
+def allowed_methods(request: Request) -> list[str] | None:
+    """The methods the API documents for the request's path (``GET, POST`` for
+    ``/orders``), or None for a path the OpenAPI schema does not hold.
+
+    Starlette's 405 names only the first route that matched the path (``Allow: POST`` for
+    ``/orders``, which has a ``GET`` too). A path two templates match (``/inventory/
+    receipts`` is also ``/inventory/{location_id}``) is the resource with fewer
+    parameters: the one its name says."""
+    paths = request.app.openapi().get("paths", {})
+    candidates = [
+        (template.count("{"), [method.upper() for method in operations])
+        for template, operations in paths.items()
+        if _template(template).fullmatch(request.url.path)
+    ]
+    return min(candidates)[1] if candidates else None
+
+
+@functools.cache
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         # Starlette's own answers (no such path 404, wrong method 405, an unreadable body
         # 400) in the API's error shape, not ``{"detail": ...}``.
+        headers = dict(exc.headers or {})
+        allowed = allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
         return JSONResponse(
             status_code=exc.status_code,
             content={"message": str(exc.detail), "error": type(exc).__name__},
-            headers=exc.headers,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -15,16 +15,11 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starter.api.errors import error_response
+from starter.bootstrap.host_names import host_name
 
 log = logging.getLogger(__name__)
 
-
-def host_name(header: str) -> str:
-    """``Host`` without its port, lower case: ``[::1]:8000`` -> ``::1``."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+__all__ = ["TrustedHosts", "host_name"]
 
 
 class TrustedHosts:
@@ -37,19 +32,27 @@ class TrustedHosts:
         self._app = app
         names = [name.strip().lower() for name in allowed if name.strip()]
         self._any = "*" in names
-        self._exact = {host_name(name) for name in names if not name.startswith("*")}
+        exact = (host_name(name) for name in names if not name.startswith("*"))
+        self._exact = {name for name in exact if name}
         self._suffixes = tuple(name[1:] for name in names if name.startswith("*."))
 
     def allows(self, host: str) -> bool:
+        """Whether ``host`` (one ``Host`` header's value) is a host this API serves, with
+        at most a valid port: an exact allowed name, or a subdomain of a ``*.`` entry."""
+        if self._any:
+            return True
         name = host_name(host)
-        return self._any or name in self._exact or (bool(name) and name.endswith(self._suffixes))
+        return name is not None and (name in self._exact or name.endswith(self._suffixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self._app(scope, receive, send)
             return
-        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
-        if self.allows(host):
+        hosts = [value for key, value in scope.get("headers") or [] if key == b"host"]
+        # Two Host headers: which one a proxy, a cache or this server reads differs, and
+        # that difference is the attack; a request carrying them is refused whole.
+        host = b", ".join(hosts).decode("latin-1")
+        if len(hosts) <= 1 and self.allows(host):
             await self._app(scope, receive, send)
             return
         log.info("refused a request for host %r (not in DOM_ALLOWED_HOSTS)", host[:200])

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from adapters.encryption import InvalidEncryptionKeys, KeyRing
 from adapters.webhook_urls import AllowedHosts, WebhookPolicy
 from domain.ids import TASK_QUEUE
+from starter.bootstrap.host_names import host_name
 
 SEARCH_HASH_KEY_MIN_BYTES = 32
 UI_PORT_OFFSET = 1000  # the embedded dev server's Web UI listens at its port + 1000
@@ -123,6 +124,20 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _valid_host_names(cls, value: list[str]) -> list[str]:
+        # A name the Host check could never match would refuse every request, silently.
+        for entry in value:
+            name = entry.strip().lower()
+            wildcard = name.startswith("*.") and host_name(name[2:]) is not None
+            if name != "*" and not wildcard and host_name(name) is None:
+                raise ValueError(
+                    f"{entry!r} is not a host name with an optional port "
+                    "(api.example.com, *.example.com, 127.0.0.1:8000, [::1])"
+                )
         return value
 
     @field_validator("webhook_allowed_hosts")

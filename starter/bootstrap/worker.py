@@ -15,7 +15,6 @@ import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 from pydantic import SecretBytes
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -24,6 +23,7 @@ from activities.dispatch import DispatchActivities
 from activities.events import EventActivities
 from activities.inventory import InventoryActivities
 from adapters.locations import LocationAdapters
+from adapters.locations.pinned import pinned_client
 from adapters.network_cache import NetworkCache
 from adapters.rules_book import RulesBook
 from adapters.store import InventoryStore
@@ -67,8 +67,10 @@ class WorkerParts:
 
         self.adapters = LocationAdapters(report, webhook_policy=webhook_policy)
         self.webhook_policy = webhook_policy
-        # Subscribers' endpoints: no redirects (a redirect could point inside the network).
-        self.events_http = httpx.AsyncClient(follow_redirects=False)
+        # Subscribers' endpoints: connections pinned to the addresses the policy checked,
+        # as locations' are (no second lookup to rebind); no redirects (a redirect could
+        # point inside the network).
+        self.events_http = pinned_client(webhook_policy or WebhookPolicy())
         self.pricing = pricing or PricingSchedule()
         self.prices = PriceBoard(self.pricing.window_orders)
         self._refreshing: asyncio.Task[None] | None = None

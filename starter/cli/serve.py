@@ -134,6 +134,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     import uvicorn
 
     from starter.app import create_app
+    from starter.bootstrap.http import BoundedHeadProtocol
 
     settings = settings_from_flags(api_port=api_port, api_host=api_host)
     keys = start_or_exit(settings)
@@ -145,6 +146,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         port=settings.api_port,
         log_level="warning",
         loop=uvicorn_loop(),
+        http=BoundedHeadProtocol,  # 431 for a head over 32 KiB (starter/bootstrap/http.py)
         access_log=settings.log_level.upper() == "DEBUG",
         # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,

@@ -22,6 +22,7 @@ from adapters.private_files import private_folder
 from adapters.store import InventoryStore
 from starter.app import create_app
 from starter.bootstrap import open_store
+from starter.bootstrap.http import BoundedHeadProtocol
 from starter.bootstrap.keys import Keys, personal_vault
 from starter.bootstrap.settings import Settings
 from starter.bootstrap.worker import assembled_worker
@@ -122,6 +123,7 @@ def _api_server(settings: Settings, store: InventoryStore, client: Client, keys:
             port=settings.api_port,
             log_level="warning",
             lifespan="on",
+            http=BoundedHeadProtocol,  # 431 for a head over 32 KiB (starter/bootstrap/http.py)
             # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
             log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )

@@ -50,6 +50,17 @@ def test_host_lists_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) ->
     assert len(settings.webhook_policy.allowed.networks) == 2
 
 
+@pytest.mark.parametrize("entry", ["api.example.com:evil", "host:", "*.", "user@host", "a b"])
+def test_an_allowed_host_the_check_could_never_match_stops_the_process(entry: str) -> None:
+    with pytest.raises(ValueError, match="not a host name with an optional port"):
+        Settings(allowed_hosts=[entry])
+
+
+def test_allowed_hosts_take_names_ports_wildcards_and_addresses() -> None:
+    entries = ["api.example.com", "*.shop.example", "127.0.0.1:8000", "[::1]", "*"]
+    assert Settings(allowed_hosts=entries).allowed_hosts == entries
+
+
 def test_defaults_are_the_safe_ones() -> None:
     settings = Settings()
     assert settings.env == "development"

@@ -62,3 +62,42 @@ def test_rotation_either_side_holds_several_secrets() -> None:
     assert verify(sign(BODY, "old", now=NOW), BODY, ["new", "old"], now=NOW) == NOW
     with pytest.raises(InvalidSignature, match="no secret"):
         verify(both, BODY, ["", ""], now=NOW)
+
+
+GOOD = signature(BODY, "s3cret", NOW)
+
+# Headers a hostile or broken sender writes: each must be InvalidSignature, never a
+# ValueError or OverflowError that a receiver turns into a 500.
+MALFORMED = [
+    f"t=²,v1={GOOD}",  # str.isdigit() says yes; int() says no
+    f"t={chr(0x661) * 10},v1={GOOD}",  # Arabic-Indic digits: int() reads them
+    f"t={'9' * 5000},v1={GOOD}",  # over int()'s 4300-digit limit
+    f"t={'9' * 400},v1={GOOD}",  # an int no float clock can subtract
+    f"t=-{NOW},v1={GOOD}",
+    f"t=+{NOW},v1={GOOD}",
+    f"t={NOW}.5,v1={GOOD}",
+    f"t=1e9,v1={GOOD}",
+    f"t= {NOW},v1={GOOD}",
+    f"t=,v1={GOOD}",
+    f"t={NOW},t={NOW + 1},v1={GOOD}",  # which one was signed?
+    f"t={NOW},v1=",
+    f"t={NOW},v1=zz{GOOD[2:]}",  # not hex
+    f"t={NOW},v1={GOOD[:-1]}",  # too short
+    f"t={NOW},v1={GOOD}00",  # too long
+    f"t={NOW},v1=é{GOOD[1:]}",
+    f"t={NOW},v1={GOOD},v1=junk",
+    "t",
+    ",,,",
+    "=",
+    "\x00",
+]
+
+
+@pytest.mark.parametrize("header", MALFORMED)
+def test_a_malformed_header_is_only_ever_invalid_signature(header: str) -> None:
+    with pytest.raises(InvalidSignature, match="not t=<unix time>,v1=<hex>"):
+        verify(header, BODY, "s3cret", now=NOW)
+
+
+def test_an_upper_case_signature_is_the_same_hex() -> None:
+    assert verify(f"t={NOW},v1={GOOD.upper()}", BODY, "s3cret", now=NOW) == NOW

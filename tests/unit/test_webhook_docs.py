@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.signatures import InvalidSignature, sign, verify
+from tests.unit.test_signatures import BODY, MALFORMED, NOW
 
 DOC = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
 
@@ -40,3 +41,11 @@ def test_what_a_partner_signs_is_what_switchyard_accepts() -> None:
     verify(sign_for_switchyard(body, "partner-secret"), body, ["partner-secret"])
     with pytest.raises(InvalidSignature):
         verify(sign_for_switchyard(body, "partner-secret"), body, ["another"])
+
+
+@pytest.mark.parametrize("header", MALFORMED)
+def test_the_partners_check_says_false_to_a_malformed_header_and_never_raises(
+    header: str,
+) -> None:
+    verify_switchyard = snippet("verify_switchyard")
+    assert verify_switchyard(header, BODY, ["s3cret"], now=NOW) is False

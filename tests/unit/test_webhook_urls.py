@@ -9,6 +9,7 @@ from adapters.webhook_urls import (
     UnsafeWebhookUrl,
     UnsignedWebhook,
     WebhookPolicy,
+    addresses_to_call,
     check_webhook_secret,
     check_webhook_url,
     needs_lookup,
@@ -144,3 +145,58 @@ def test_a_host_name_dns_cannot_look_up_is_refused_naming_it(host: str) -> None:
     """Refused before any lookup, as a bad URL (a 422 naming the field), never a crash."""
     with pytest.raises(UnsafeWebhookUrl, match="not a host name DNS can look up"):
         check_webhook_url(f"https://{host}/hook", DEV, resolve=resolves_to("93.184.216.34"))
+
+
+# IPv6 forms that carry an IPv4 address, each of a refused one: (address, form, inside).
+EMBEDDED = [
+    ("2002:7f00:1::", "6to4", "127.0.0.1"),
+    ("2002:a9fe:a9fe::1", "6to4", "169.254.169.254"),
+    ("64:ff9b::7f00:1", "NAT64", "127.0.0.1"),
+    ("64:ff9b::a00:7", "NAT64", "10.0.0.7"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo", "127.0.0.1"),  # client inverted
+    ("::ffff:10.0.0.7", "IPv4-mapped", "10.0.0.7"),
+    ("::127.0.0.1", "IPv4-compatible", "127.0.0.1"),
+    ("::192.168.1.1", "IPv4-compatible", "192.168.1.1"),
+    ("2600::5efe:7f00:1", "ISATAP", "127.0.0.1"),
+    ("2600::200:5efe:a9fe:a9fe", "ISATAP", "169.254.169.254"),
+]
+
+
+@pytest.mark.parametrize(("address", "form", "inside"), EMBEDDED)
+def test_an_ipv6_form_of_a_refused_ipv4_address_is_refused_as_a_literal(
+    address: str, form: str, inside: str
+) -> None:
+    with pytest.raises(UnsafeWebhookUrl, match=rf"\({form} of {inside}\)"):
+        check_webhook_url(f"http://[{address}]/hook", DEV, resolve=None)
+
+
+@pytest.mark.parametrize(("address", "form", "inside"), EMBEDDED)
+def test_an_ipv6_form_of_a_refused_ipv4_address_is_refused_when_dns_answers_it(
+    address: str, form: str, inside: str
+) -> None:
+    with pytest.raises(UnsafeWebhookUrl, match=rf"which resolves to .*\({form} of {inside}\)"):
+        check_webhook_url("https://3pl.example.com/hook", PROD, resolve=resolves_to(address))
+    with pytest.raises(UnsafeWebhookUrl, match=rf"\({form} of {inside}\)"):
+        addresses_to_call("3pl.example.com", PROD, resolve=resolves_to("93.184.216.34", address))
+
+
+def test_the_local_use_nat64_prefix_is_refused_whole() -> None:
+    with pytest.raises(UnsafeWebhookUrl, match="local-use NAT64"):
+        check_webhook_url("http://[64:ff9b:1::5db8:d822]/hook", DEV, resolve=None)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["64:ff9b::5db8:d822", "::ffff:93.184.216.34", "2002:5db8:d822::1", "2606:4700::1111"],
+)
+def test_an_ipv6_form_of_a_public_ipv4_address_may_be_called(address: str) -> None:
+    """A NAT64 network's DNS64 answers 64:ff9b::<v4> for every IPv4-only host: those stay
+    callable when the address inside is public."""
+    check_webhook_url(f"http://[{address}]/hook", DEV, resolve=None)
+    assert addresses_to_call("3pl.example.com", PROD, resolve=resolves_to(address)) == [address]
+
+
+def test_an_allowed_ipv4_range_allows_its_ipv6_forms() -> None:
+    policy = WebhookPolicy.of("development", ["10.0.0.0/8"])
+    check_webhook_url("http://[64:ff9b::a00:7]/hook", policy, resolve=None)
+    check_webhook_url("http://[::ffff:10.0.0.7]/hook", policy, resolve=None)

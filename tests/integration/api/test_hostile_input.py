@@ -5,9 +5,11 @@ one the schema fuzz (test_fuzz.py) found, or the rule it checks."""
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.support.builders import order_body
 
@@ -49,9 +51,69 @@ def test_a_number_is_not_coerced_from_text_or_a_boolean(
     assert response.json()["message"].startswith("lines[0].quantity:")
 
 
-def test_a_whole_number_written_as_a_float_is_still_a_count(api: TestClient) -> None:
-    body = {"location_id": "NWK-DC", "sku": "SKIN-SERUM", "quantity": 2.0}
-    assert api.post("/inventory/receipts", json=body).status_code == 200
+N = "__N__"
+"""Where a test body takes the number under test, written into the JSON as sent."""
+
+NEW = {"id": "DEN-DC", "kind": "warehouse", "postal_code": "80202"}
+STOCK = {"location_id": "NWK-DC", "sku": "SKIN-SERUM"}
+LINE = {"sku": "SKIN-SERUM", "quantity": N}
+# Every integer field of a request body (the OpenAPI schema's "integer"s), in a body
+# that is otherwise valid; the 422 must name the field.
+INTEGER_FIELDS: list[tuple[str, str, dict[str, object], str]] = [
+    ("POST", "/orders", order_body(lines=[{"line_id": "1", **LINE}]), "lines[0].quantity"),
+    (
+        "POST",
+        "/locations/NWK-DC/fulfillments/A-1-F1/events",
+        {"type": "shipped", "lines": [LINE]},
+        "lines[0].quantity",
+    ),
+    ("POST", "/inventory/receipts", {**STOCK, "quantity": N}, "quantity"),
+    ("POST", "/inventory/adjustments", {**STOCK, "delta": N, "reason": "count"}, "delta"),
+    ("PUT", "/inventory/NWK-DC/SKIN-SERUM", {"on_hand": N}, "on_hand"),
+    (
+        "POST",
+        "/inventory/NWK-DC/sync",
+        {"counts": [{"sku": "SKIN-SERUM", "on_hand": N}]},
+        "counts[0].on_hand",
+    ),
+    ("POST", "/locations", {**NEW, "stock": {"SKIN-SERUM": N}}, "stock.SKIN-SERUM"),
+    ("POST", "/locations", {**NEW, "safety_stock": N}, "safety_stock"),
+    ("POST", "/locations", {**NEW, "daily_capacity": N}, "daily_capacity"),
+    ("POST", "/locations", {**NEW, "priority": N}, "priority"),
+    ("PATCH", "/locations/NWK-DC", {"daily_capacity": N}, "daily_capacity"),
+    ("PATCH", "/locations/NWK-DC", {"safety_stock": N}, "safety_stock"),
+    ("PATCH", "/locations/NWK-DC", {"priority": N}, "priority"),
+    ("POST", "/promise", {"postal_code": "80202", "lines": [LINE]}, "lines[0].quantity"),
+]
+
+
+def send(api: TestClient, method: str, path: str, body: dict[str, object], number: str) -> Response:
+    """``body`` as JSON with ``number`` written, as is, where it holds ``N``."""
+    text = json.dumps(body).replace(f'"{N}"', number)
+    return api.request(method, path, content=text, headers={"content-type": "application/json"})
+
+
+def world(api: TestClient) -> list[object]:
+    """What a refused request must leave as it was: locations, stock, orders."""
+    return [api.get(path).json() for path in ("/locations", "/inventory/NWK-DC", "/orders")]
+
+
+@pytest.mark.parametrize("number", ["2.0", "1e2", "-0.0", "2.5", "1E0"])
+def test_an_integer_field_refuses_a_float_naming_the_field(api: TestClient, number: str) -> None:
+    """JSON Schema counts 2.0 as an integer; Switchyard does not: a count written as a
+    float is a client bug (or a probe), and 1e2 is not how anyone writes 100 units."""
+    before = world(api)
+    for method, path, body, field in INTEGER_FIELDS:
+        response = send(api, method, path, body, number)
+        assert response.status_code == 422, (path, field, response.text)
+        assert response.json()["message"].startswith(f"{field}: "), (path, response.text)
+    assert world(api) == before
+
+
+def test_an_integer_field_takes_an_integer(api: TestClient) -> None:
+    body = {**STOCK, "quantity": N}
+    assert send(api, "POST", "/inventory/receipts", body, "2").status_code == 200
+    assert api.get("/orders", params={"limit": "5"}).status_code == 200  # query text still
 
 
 def test_a_search_date_is_iso_text_not_seconds(api: TestClient) -> None:
@@ -114,7 +176,10 @@ def test_a_wrong_method_is_405_in_the_error_shape(api: TestClient) -> None:
     response = api.delete("/orders")
     assert response.status_code == 405
     assert response.json()["message"] == "Method Not Allowed"
-    assert response.headers["allow"]
+    # Every method of the path, not only the first route's (Starlette said "POST").
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    # A path two templates match is the one its name says (not /inventory/{location_id}).
+    assert api.delete("/inventory/receipts").headers["allow"] == "POST"
 
 
 def test_a_rule_a_schema_cannot_state_is_named_by_its_kind(api: TestClient) -> None:

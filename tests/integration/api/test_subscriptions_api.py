@@ -3,6 +3,7 @@ a secret is never shown again; a URL the worker may not call is refused at once.
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from adapters.store import InventoryStore
@@ -49,6 +50,23 @@ def test_a_url_inside_the_network_or_a_bad_body_is_refused(api: TestClient) -> N
         {**SUBSCRIBER, "extra": 1},
     ):
         assert api.post("/subscriptions", json=bad).status_code == 422, bad
+    assert api.get("/subscriptions").json() == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",
+        "64:ff9b::a9fe:a9fe",
+        "::ffff:10.0.0.7",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    ],
+)
+def test_an_ipv6_form_of_an_inside_address_is_refused(api: TestClient, address: str) -> None:
+    refused = api.post("/subscriptions", json={**SUBSCRIBER, "url": f"http://[{address}]/hook"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["type"] == "unsafe_webhook_url"
+    assert refused.json()["message"].startswith("url: ")
     assert api.get("/subscriptions").json() == []
 
 

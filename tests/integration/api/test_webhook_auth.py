@@ -77,3 +77,22 @@ def test_a_wrong_missing_or_stale_signature_is_refused_with_401(  # type: ignore
     assert answer.headers["WWW-Authenticate"] == "X-Switchyard-Signature"
     assert "secret" not in answer.json()["message"].replace("no secret", "")
     assert taken == []  # the route never ran
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "t=²,v1=" + "0" * 64,
+        f"t={'9' * 5000},v1=" + "0" * 64,
+        f"t={'9' * 400},v1=" + "0" * 64,
+        f"t={int(NOW)},v1=not-hex",
+    ],
+)
+def test_a_malformed_signature_is_a_401_not_a_500(client, signature: str) -> None:  # type: ignore[no-untyped-def]
+    api, taken = client
+    # The bytes as sent (UTF-8); the server reads a header as Latin-1, as HTTP says.
+    headers = {"Content-Type": "application/json", "X-Switchyard-Signature": signature.encode()}
+    answer = api.post("/webhooks/test", content=BODY, headers=headers)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"] == "InvalidSignature"
+    assert taken == []

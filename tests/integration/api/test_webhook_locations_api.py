@@ -24,6 +24,10 @@ def new_location(adapter: dict[str, object]) -> dict[str, object]:
         "http://169.254.169.254/latest/meta-data/",
         "http://metadata.google.internal/computeMetadata/v1/",
         "http://[::1]/hook",
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[64:ff9b::a00:7]/hook",  # NAT64 of 10.0.0.7
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[2600::5efe:a9fe:a9fe]/",  # ISATAP of the metadata service
     ],
 )
 def test_a_webhook_inside_the_network_is_refused_naming_the_field(
