@@ -102,6 +102,7 @@ class ShopifyLineItem(BaseModel):
     name: str | None = None
     quantity: int
     requires_shipping: bool = True
+    price: str | None = None  # a decimal string in the shop's currency, before discounts
 
 
 class ShopifyShippingLine(BaseModel):
@@ -121,6 +122,7 @@ class ShopifyOrder(BaseModel):
     contact_email: str | None = None
     customer: ShopifyCustomer | None = None
     shipping_address: ShopifyAddress | None = None
+    currency: str | None = None
     line_items: list[ShopifyLineItem] = Field(default_factory=list, max_length=1000)
     shipping_lines: list[ShopifyShippingLine] = Field(default_factory=list)
 
@@ -203,10 +205,14 @@ def to_order_request(order: ShopifyOrder) -> OrderRequest:
             "region": address.province_code or None,
         },
         "lines": [
-            {"line_id": str(item.id), "sku": item.sku, "quantity": item.quantity} for item in items
+            {"line_id": str(item.id), "sku": item.sku, "quantity": item.quantity}
+            # Shopify's line price (before discounts), when every line has one.
+            | ({"unit_price": item.price} if all(i.price for i in items) else {})
+            for item in items
         ],
         "service_level": service_level(order).value,
         "channel": CHANNEL,
+        "currency": (order.currency or "USD").upper(),
     }
     try:
         return OrderRequest.model_validate(body)

@@ -15,6 +15,8 @@ gateway hashes it for idempotency, and ``dom simulate`` reads orders files of it
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -22,6 +24,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    JsonValue,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -40,6 +43,7 @@ from domain.models import (
     ServiceLevel,
     refused,
 )
+from domain.money import CURRENCIES, DEFAULT_CURRENCY, PRICE_DECIMALS, PRICE_DIGITS, is_currency
 
 POSTAL_CODE_PATTERN = r"^[0-9]{5}(-[0-9]{4})?$"
 """A US ZIP or ZIP+4, as the API takes it (a network file may pad it with spaces)."""
@@ -109,8 +113,26 @@ def known_zip(value: str) -> str:
     return value
 
 
+def _decimal_text(value: object) -> object:
+    """A price as a decimal string; a JSON number is refused (it may already have been a
+    float on its way here, and 0.1 is not 0.10)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise refused("decimal_text", 'write it as a decimal string, e.g. "24.00"')
+    return value
+
+
 class OrderLineRequest(OrderLine, EdgeModel):
-    pass
+    unit_price: Annotated[Decimal | None, BeforeValidator(_decimal_text)] = Field(
+        default=None,
+        strict=False,
+        ge=0,
+        max_digits=PRICE_DIGITS,
+        decimal_places=PRICE_DECIMALS,
+        allow_inf_nan=False,
+        description='What one unit costs, a decimal string ("24.00"), in the order\'s '
+        "currency; every line has one, or none does",
+        json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,4})?$"},
+    )
 
 
 class OrderRequest(PlacedOrder, EdgeModel):
@@ -122,6 +144,11 @@ class OrderRequest(PlacedOrder, EdgeModel):
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=MAX_ORDER_LINES)  # type: ignore[assignment]
     service_level: ServiceLevel = Field(default=ServiceLevel.GROUND, strict=False)
     delivery: DeliveryType = Field(default=DeliveryType.SHIP, strict=False)
+    currency: str = Field(
+        default=DEFAULT_CURRENCY,
+        description="ISO 4217 code of the lines' prices",
+        json_schema_extra={"enum": list[JsonValue](sorted(CURRENCIES))},
+    )
 
     @field_validator("lines")
     @classmethod
@@ -131,7 +158,20 @@ class OrderRequest(PlacedOrder, EdgeModel):
             if line.line_id in seen:
                 raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
             seen.add(line.line_id)
+        priced = [line.unit_price is not None for line in lines]
+        if any(priced) and not all(priced):
+            missing = ", ".join(line.line_id for line in lines if line.unit_price is None)
+            raise refused(
+                "inconsistent", f"every line needs a unit_price when one has it (not: {missing})"
+            )
         return lines
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, code: str) -> str:
+        if not is_currency(code):
+            raise refused("unknown_currency", f"{code!r} is not an ISO 4217 currency code")
+        return code
 
     @model_validator(mode="after")
     def _pickup_needs_a_store(self) -> OrderRequest:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,7 @@ from domain.durations import (
 )
 from domain.errors import UnknownPostalCode
 from domain.geo import Point, zip_point
+from domain.money import DEFAULT_CURRENCY, PRICE_DECIMALS, PRICE_DIGITS
 
 # The id alphabet (docs/orders.md): letters, digits and ``. _ : -``, starting with a
 # letter or digit, so an id is safe in a path, a query, a log line and a Temporal
@@ -411,6 +413,14 @@ class OrderLine(BaseModel):
     line_id: Identifier
     sku: Identifier
     quantity: int = Field(gt=0, le=10_000)
+    unit_price: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=PRICE_DIGITS,
+        decimal_places=PRICE_DECIMALS,
+        description='What one unit costs the customer, a decimal string ("24.00"), in the '
+        "order's currency; what a return refunds",
+    )
 
 
 class PlacedOrder(BaseModel):
@@ -428,6 +438,11 @@ class PlacedOrder(BaseModel):
     delivery: DeliveryType = DeliveryType.SHIP
     pickup_location_id: Identifier | None = None
     channel: str | None = Field(default=None, max_length=100)
+    currency: str = Field(
+        default=DEFAULT_CURRENCY,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the lines' prices",
+    )
 
     def units_by_sku(self) -> dict[str, int]:
         """Total units per SKU (two lines of one SKU add up)."""

@@ -4,9 +4,10 @@ the queries return and the API shows, and the messages between workflows and act
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
 from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry
@@ -22,6 +23,7 @@ from domain.models import (
     Sla,
     units_by_sku,
 )
+from domain.money import DEFAULT_CURRENCY, subtotal
 from domain.personal import SealedPersonal
 from domain.routing.types import RoutingDecision, RoutingLine
 
@@ -72,6 +74,7 @@ class OrderView(BaseModel):
         "to stop, units being released or committed",
     )
     events: list[TimelineEntry] = Field(default_factory=list)
+    currency: str = Field(default=DEFAULT_CURRENCY, description="ISO 4217 code of the prices")
     customer_erased: bool = Field(
         default=False,
         description="The customer's personal data was erased (POST /customers/erase): no "
@@ -81,6 +84,14 @@ class OrderView(BaseModel):
     # key. Readers open it (``services/personal.py``) before anyone sees the view; never
     # part of an answer (the API leaves it out, and out of its schema).
     personal: SkipJsonSchema[SealedPersonal | None] = None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="What the lines add up to (quantity x unit_price), in `currency`; "
+        "null when the order carries no prices"
+    )
+    @property
+    def subtotal(self) -> Decimal | None:
+        return subtotal(self.lines)
 
 
 def shipped_summary(view: OrderView) -> str:

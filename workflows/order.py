@@ -84,6 +84,7 @@ class OrderWorkflow:
             service_level=order.service_level,
             delivery=order.delivery,
             pickup_location_id=order.pickup_location_id,
+            currency=order.currency,
         )
         self._end: tuple[OrderStatus, str | None] | None = None  # decided: outcome, why
         self._inbox = Inbox()

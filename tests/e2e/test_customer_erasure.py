@@ -44,7 +44,7 @@ def _order(order_id: str, name: str, email: str, street: str) -> dict[str, objec
             "city": "Denver",
             "region": "CO",
         },
-        "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}],
+        "lines": [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1, "unit_price": "24.00"}],
     }
 
 
@@ -107,6 +107,7 @@ def test_before_erasure_the_api_console_and_queue_show_the_customer(placed: Plac
         assert "Philippa Vantongeren" in [e["recipient"] for e in queue]
     page = _console_page(placed.stack, "ERA-2")
     assert "Philippa Vantongeren" in page and "12 Marrowbone Court" in page
+    assert "Subtotal" in page and "24.00 USD" in page
 
 
 def _search(http: httpx.Client, **params: str) -> list[dict[str, object]]:
@@ -173,7 +174,10 @@ def test_erasure_waits_for_open_orders_then_forgets_the_customer(placed: Placed)
             order = answer.json()
             assert order["customer"] is None and order["customer_erased"] is True
             assert order["status"] == status
-            assert order["lines"] == [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1}]
+            assert order["lines"] == [
+                {"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1, "unit_price": "24.00"}
+            ]
+            assert (order["subtotal"], order["currency"]) == ("24.00", "USD")  # money stays
             assert order["ship_to"]["postal_code"] == "80202"
             _absent(_console_page(stack, order_id), f"the console's {order_id}")
         found = http.get("/orders", params={"customer_email": EMAIL})

@@ -41,6 +41,9 @@ def test_the_documented_sample_maps_to_a_checkout_body() -> None:
     ]
     assert order.service_level is ServiceLevel.GROUND  # "Generic Shipping"
     assert order.channel == "shopify"
+    # Shopify's prices, as decimals (never floats), and the shop's currency.
+    assert [str(line.unit_price) for line in order.lines] == ["89.99", "159.99", "119.99"]
+    assert order.currency == "USD"
 
 
 @pytest.mark.parametrize(
