@@ -4,9 +4,11 @@ imports either room)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import Depends, FastAPI, Request
@@ -48,6 +50,8 @@ from starter.gateway.orders import OrderGateway
 from starter.web_errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
+# How long /health waits for each dependency before calling it unavailable.
+HEALTH_TIMEOUT_SECONDS = 3.0
 
 DESCRIPTION = """
 Switchyard routes each order to the best location(s) by your rules, then orchestrates
@@ -181,15 +185,19 @@ def create_app(
         """200 when the database and Temporal answer; 503 naming what does not."""
         # Plain words only: the error itself (driver text, hosts) goes to the log.
         checks: dict[str, str] = {}
-        try:
-            await run_in_threadpool(app.state.store.network_version)
+        try:  # a dependency that hangs (a partition) is "unavailable" within seconds
+            await asyncio.wait_for(
+                run_in_threadpool(app.state.store.network_version), HEALTH_TIMEOUT_SECONDS
+            )
             checks["database"] = "ok"
         except Exception as exc:
             log.warning("health: the database (%s) did not answer: %r",
                         settings.database_url_for_logs, exc)  # fmt: skip
             checks["database"] = "unavailable"
         try:
-            await app.state.gateway.client.service_client.check_health()
+            await app.state.gateway.client.service_client.check_health(
+                timeout=timedelta(seconds=HEALTH_TIMEOUT_SECONDS)
+            )
             checks["temporal"] = "ok"
         except Exception as exc:
             log.warning("health: Temporal (%s) did not answer: %r",

@@ -118,6 +118,11 @@ _TIMED_OUT = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 # before the API says 503; and how long one try may wait for the workflow to answer.
 UPDATE_BUDGET = timedelta(seconds=8)
 UPDATE_RPC_TIMEOUT = timedelta(seconds=5)
+# How long starting an order's workflow (and reading a repeat's fingerprint) may take:
+# a Temporal that does not answer (a partition: the connection hangs, nothing refuses)
+# is a 503 with Retry-After within this, never a checkout left waiting. A start that did
+# land meanwhile is found by the caller's retry (same id, same body: 200).
+START_RPC_TIMEOUT = timedelta(seconds=6)
 
 
 def request_hash(order: OrderRequest | PlacedOrder) -> str:
@@ -199,6 +204,7 @@ class OrderGateway(OrderSearch):
                 # with the start response: no trip through the task queue. Elsewhere the
                 # SDK leaves the request alone and the order starts as usual.
                 request_eager_start=True,
+                rpc_timeout=START_RPC_TIMEOUT,
                 memo={
                     _REQUEST_HASH: digest,
                     **({search.PERSONAL_MEMO: personal.model_dump()} if personal else {}),
@@ -217,7 +223,7 @@ class OrderGateway(OrderSearch):
             return OrderStatus.RECEIVED, True
         except WorkflowAlreadyStartedError:
             handle = self._client.get_workflow_handle(order_workflow_id(order.order_id))
-            description = await handle.describe()
+            description = await handle.describe(rpc_timeout=START_RPC_TIMEOUT)
             if (await description.memo()).get(_REQUEST_HASH) != digest:
                 raise OrderConflict(
                     f"order {order.order_id} was already placed with a different body"

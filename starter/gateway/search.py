@@ -6,7 +6,7 @@ workflow's state, so a search needs no worker.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretBytes
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
@@ -21,6 +21,8 @@ from workflows import search
 # How many matches a search reads before sorting newest first (visibility lists running
 # orders first, then closed ones by close time, so the page is sorted here).
 SEARCH_SCAN_LIMIT = 1000
+# How long one page of a search may take: a Temporal that does not answer is a 503.
+SEARCH_RPC_TIMEOUT = timedelta(seconds=10)
 # How many candidates a search by text opens, at most, to check the text is really there.
 TEXT_SCAN_LIMIT = 200
 
@@ -56,7 +58,8 @@ class OrderSearch:
         counts: dict[OrderStatus, int] = {}
         for status in OrderStatus:
             query = f"WorkflowType = 'OrderWorkflow' AND {search.ORDER_STATUS.name} = '{status}'"
-            counts[status] = (await self._client.count_workflows(query)).count
+            counted = await self._client.count_workflows(query, rpc_timeout=SEARCH_RPC_TIMEOUT)
+            counts[status] = counted.count
         return counts
 
     async def find_orders(
@@ -125,7 +128,7 @@ class OrderSearch:
         clauses = ["WorkflowType = 'OrderWorkflow'", *clauses]
         found: list[tuple[OrderSummary, WorkflowExecution]] = []
         async for execution in self._client.list_workflows(
-            " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT
+            " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT, rpc_timeout=SEARCH_RPC_TIMEOUT
         ):
             attributes = execution.typed_search_attributes
             summary = OrderSummary(

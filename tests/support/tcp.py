@@ -23,7 +23,9 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
 
 class Relay:
     """A TCP relay to ``target`` (PostgreSQL) on a fixed local port that can be cut and
-    restored; listening once ``restore`` is called."""
+    restored; listening once ``restore`` is called. ``hold`` makes it a partition: bytes
+    stop flowing both ways while every connection stays open (nothing refused, nothing
+    reset: callers hang), until ``release`` lets them through, late but whole."""
 
     def __init__(self, target: tuple[str, int] = ("127.0.0.1", 5432)) -> None:
         self.target = target
@@ -31,6 +33,28 @@ class Relay:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    def hold(self) -> None:
+        """Blackhole the link: connections stay up, nothing gets through."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        """Heal the link: what was held is delivered."""
+        self._flowing.set()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self._flowing.wait()
+                data = source.recv(65536)
+                if not data:
+                    break
+                self._flowing.wait()  # a partition that began meanwhile holds it here
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
 
     def restore(self) -> None:
         """Listen again on the same port, as a server started again does."""
@@ -62,7 +86,7 @@ class Relay:
             with self._lock:
                 self._open |= {client, server}
             for a, b in ((client, server), (server, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
 
 class RoundRobin:
