@@ -5,7 +5,6 @@ rotate with the payload keys, and two first orders at once share one key."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -26,14 +25,6 @@ ADA = Personal(
     lat=39.7525,
     lon=-104.9995,
 )
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[InventoryStore]:
-    store = InventoryStore(database_url)
-    store.migrate()
-    yield store
-    store.close()
 
 
 def _vault(store: InventoryStore, ring: KeyRing = TEST_KEYS.encryption) -> PersonalVault:

@@ -3,7 +3,6 @@ honoured by the authenticator, a name reusable once its token is revoked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,14 +11,6 @@ import sqlalchemy as sa
 from adapters.store import InventoryStore
 from domain.access import InvalidToken, NotAuthenticated, Principal, Role, TokenGrant
 from services.access import BOOTSTRAP_ADMIN, Authenticator, issue_token
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[InventoryStore]:
-    store = InventoryStore(database_url)
-    store.migrate()
-    yield store
-    store.close()
 
 
 def test_only_a_digest_of_the_token_is_stored(store: InventoryStore) -> None:
