@@ -72,7 +72,7 @@ class _FakeServiceClient:
     def __init__(self, gateway: FakeOrderGateway) -> None:
         self._gateway = gateway
 
-    async def check_health(self) -> bool:
+    async def check_health(self, *, timeout: timedelta | None = None) -> bool:  # noqa: ASYNC109 (the SDK's signature)
         self._gateway.reachable()
         return True
 

@@ -124,7 +124,8 @@ async def test_a_new_order_says_how_it_was_placed_in_its_input_not_its_memo(
     time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     """``NewOrder`` carries who placed it, the event types subscribed and how it calls the
-    store; the memo keeps only the body's fingerprint (what a repeat is checked against).
+    store; the memo keeps the body's fingerprint (what a repeat is checked against) and the
+    customer sealed under their own key (what a search result opens to show whose it is).
     Its history (``IN1``) is replayed with the rest; the older ones, memo and all, too."""
     subscribers = Subscribers()
     async with rig(time_env, task_queue, tmp_path, replace=[subscribers.publish]) as r:
@@ -135,7 +136,8 @@ async def test_a_new_order_says_how_it_was_placed_in_its_input_not_its_memo(
         memo = await (await handle.describe()).memo()
         history = await handle.fetch_history()
     assert final.status is OrderStatus.SHIPPED and final.events[0].actor == "ops:kim"
-    assert set(memo) == {"request_sha256"}
+    assert set(memo) == {"request_sha256", "personal"}
+    assert set(memo["personal"]) == {"key_id", "data"}  # sealed: no name, no address
     started = history.events[0].workflow_execution_started_event_attributes
     (placed,) = await time_env.client.data_converter.decode(
         started.input.payloads, type_hints=[NewOrder]
