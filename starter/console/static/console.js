@@ -5,12 +5,14 @@
 "use strict";
 
 /* True when nobody is in the middle of a form inside `area`: no field focused, no field
-   typed into, no "Short or reject" panel open. A periodic refresh waits until then, so
-   it never throws away what someone is typing. */
+   typed into, no box ticked, no choice made, no "Short or reject" panel open. A periodic
+   refresh waits until then, so it never throws away what someone is doing. */
 function consoleIdle(area) {
   if (area.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) return false;
   if (area.querySelector("details[open]")) return false;
-  return ![...area.querySelectorAll("input:not([type=hidden])")].some((field) => field.value !== "");
+  const busy = (field) => (field.type === "checkbox" || field.type === "radio" ? field.checked : field.value !== field.defaultValue);
+  if ([...area.querySelectorAll("input:not([type=hidden]), textarea")].some(busy)) return false;
+  return ![...area.querySelectorAll("select")].some((field) => [...field.options].some((o) => o.selected !== o.defaultSelected));
 }
 
 /* [data-poll-when-idle]: its polling ("every 10s") skips a round while someone is busy
