@@ -26,8 +26,11 @@ document.addEventListener("htmx:confirm", (event) => {
 });
 
 /* form[data-reset-on-success]: cleared once its request succeeded (the answer shows in
-   #answer, the form is ready for the next one). */
+   #answer, the form is ready for the next one). A refusal (4xx, 5xx) keeps what was
+   typed, to be corrected: the htmx-config swaps every answer without marking any as an
+   error, so htmx's own "successful" is true for those too. */
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
-  if (form.matches("form[data-reset-on-success]") && event.detail.successful) form.reset();
+  const accepted = event.detail.successful && event.detail.xhr && event.detail.xhr.status < 400;
+  if (form.matches("form[data-reset-on-success]") && accepted) form.reset();
 });
