@@ -269,15 +269,21 @@ def test_an_order_that_ships_while_its_page_is_open_loses_its_buttons(
     order = _placed(stack, "WEB-6")
     package = order["fulfillments"][0]  # type: ignore[index]
     location, fid = package["location_id"], package["fulfillment_id"]
-    sign_in(page, stack, "support")
+    sign_in(page, stack, "ops")
     page.goto(f"{stack.api_url}/console/orders/WEB-6")
     page.evaluate(WATCH_STALE_BUTTONS)
     expect(page.get_by_role("button", name="Cancel order")).to_be_visible()
+    reason = page.get_by_label("Reason").nth(1)
+    reason.fill("customer asked")  # someone is typing: the poll must not wipe it
     with stack.client(f"location:{location}") as http:
         url = f"/locations/{location}/fulfillments/{fid}/events"
         shipped = {"type": "shipped", "carrier": "UPS", "tracking_number": "1ZWEB6"}
         for event in ({"type": "accepted"}, {"type": "picked"}, {"type": "packed"}, shipped):
             assert http.post(url, json=event).status_code in (200, 202), event
+    page.wait_for_timeout(6_000)  # more than one poll
+    expect(reason).to_have_value("customer asked")
+    reason.fill("")
+    page.locator("h1").click()  # out of the field: the page is idle again
     # No reload: the page's own poll (every 5 s) brings the status and the panel at once.
     expect(page.locator("#order-state .status-line")).to_contain_text("shipped", timeout=20_000)
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)

@@ -12,7 +12,9 @@ function consoleIdle(area) {
   if (area.querySelector("details[open]")) return false;
   const busy = (field) => (field.type === "checkbox" || field.type === "radio" ? field.checked : field.value !== field.defaultValue);
   if ([...area.querySelectorAll("input:not([type=hidden]), textarea")].some(busy)) return false;
-  return ![...area.querySelectorAll("select")].some((field) => [...field.options].some((o) => o.selected !== o.defaultSelected));
+  // A select shows its first option, or the one marked selected, until someone chooses.
+  const chosen = (field) => field.selectedIndex !== Math.max(0, [...field.options].findIndex((o) => o.defaultSelected));
+  return ![...area.querySelectorAll("select:not([multiple])")].some(chosen);
 }
 
 /* [data-poll-when-idle]: its polling ("every 10s") skips a round while someone is busy

@@ -150,3 +150,18 @@ def test_the_day_starts_at_the_locations_midnight() -> None:
     assert start_of_day(denver, now) == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     nowhere = denver.model_copy(update={"timezone": None})
     assert start_of_day(nowhere, now) == datetime(2026, 12, 8, tzinfo=UTC)
+
+
+def test_done_today_lists_a_pickup_handed_over_with_who_collected_it(
+    signed_in: Callable[[str], TestClient], store: InventoryStore, gateway: FakeOrderGateway
+) -> None:
+    package = gateway.orders["P200"].fulfillments[0]  # at CHI-STORE
+    package.status = FulfillmentStatus.PICKED_UP
+    store.commit_shipment("P200", package.fulfillment_id, actor="system")
+    text = signed_in("location:CHI-STORE").get("/console/locations/CHI-STORE/done").text
+    assert 'id="done-P200-F1"' in text and "badge-picked_up" in text and "Pat Pickup" in text
+    assert 'href="/console/orders/P200"' not in text  # a location reads no order pages
+    assert (
+        'href="/console/orders/P200"'
+        in signed_in("support").get("/console/locations/CHI-STORE/done").text
+    )
