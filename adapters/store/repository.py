@@ -340,7 +340,9 @@ class InventoryRepository:
             query = query.where(col(LedgerEntryRow.at) >= since)
         if kinds is not None:
             query = query.where(col(LedgerEntryRow.kind).in_(list(kinds)))
-        return self._s.scalars(query.order_by(col(LedgerEntryRow.id).desc()).limit(limit)).all()
+        # By time (the index on location and time), ties by id: the insertion order.
+        newest = (col(LedgerEntryRow.at).desc(), col(LedgerEntryRow.id).desc())
+        return self._s.scalars(query.order_by(*newest).limit(limit)).all()
 
     def ledger_totals(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(location_id, sku) -> (sum of on_hand deltas, sum of reserved deltas)."""
