@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from domain.access import NotAuthenticated, Principal
 from starter.console.headers import PREFIX, STATIC_PREFIX
 from starter.console.session import SESSION_COOKIE
-from starter.console.web import is_htmx, render
+from starter.console.web import UNAVAILABLE, is_htmx, render
 
 _Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -36,6 +36,8 @@ async def _signed_in(request: Request) -> Principal | None:
             request.app.state.authenticator.principal, token
         )
     except NotAuthenticated:
+        return None
+    except UNAVAILABLE:  # the database is down: still a page, without the menu
         return None
     return principal
 

@@ -111,7 +111,7 @@ def render(
     )
 
 
-_UNAVAILABLE = (
+UNAVAILABLE = (  # Temporal or the database cannot answer now
     WorkflowUnavailable,
     TemporalBusy,
     WorkflowQueryFailedError,
@@ -155,7 +155,7 @@ def explain(exc: Exception) -> tuple[int, str] | None:
     status = _STORE_STATUS.get(type(exc)) or status_for(exc)
     if status is not None:
         return status, str(exc)
-    if isinstance(exc, _UNAVAILABLE):
+    if isinstance(exc, UNAVAILABLE):
         # Nothing changed; the server log has the details (the API answers 503 too).
         log.warning("%s: %r", type(exc).__name__, exc)
         return 503, "Temporal or the database cannot answer now; try again in a few seconds"

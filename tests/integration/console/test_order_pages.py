@@ -205,3 +205,19 @@ def test_an_unknown_order_page_offers_the_search(signed_in: Callable[[str], Test
     answer = signed_in("support").get("/console/orders/NOPE")
     assert answer.status_code == 404 and "There is no order" in answer.text
     assert 'href="/console/orders"' in answer.text
+
+
+def test_a_missing_page_is_a_page_while_the_database_is_down(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    from adapters.store.errors import StoreUnavailable
+
+    client = signed_in("support")
+
+    def down(token: str) -> None:
+        raise StoreUnavailable("the database is not answering")
+
+    client.app.state.authenticator.forget()  # type: ignore[attr-defined]
+    client.app.state.authenticator.principal = down  # type: ignore[attr-defined]
+    answer = client.get("/console/ordres")
+    assert answer.status_code == 404 and "Page not found" in answer.text
