@@ -7,7 +7,7 @@ The console's stock page shows a location's latest movements across its SKUs, an
 ledger by location and order or bound it by time. This fills a fresh database's ledger
 with ``--rows`` movements over 90 days at 10 locations (kinds mixed as an order's life
 makes them), then times both reads (median of 5, after one warm-up) with the index the
-migration 0007 adds, and again without it. Needs the PostgreSQL server on 127.0.0.1:5432.
+migration 0008 adds, and again without it. Needs the PostgreSQL server on 127.0.0.1:5432.
 """
 
 from __future__ import annotations
