@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the types the adapters answer with; nothing of theirs runs 
     from adapters.store.views import (
         LedgerRow,
         LocationChange,
+        MovementKind,
         PackageReservation,
         ReservationView,
         StockBalance,
@@ -227,6 +228,15 @@ class StockReads(Protocol):
     ) -> list[LedgerRow]: ...
 
     def open_reservations(self, order_id: str | None = ...) -> list[ReservationView]: ...
+
+    def location_ledger(
+        self,
+        location_id: str,
+        *,
+        limit: int = ...,
+        since: datetime | None = ...,
+        kinds: Iterable[MovementKind] | None = ...,
+    ) -> list[LedgerRow]: ...
 
 
 class Backorders(Protocol):

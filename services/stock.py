@@ -149,6 +149,16 @@ def ledger(
     return LedgerSlice(entries=entries[:limit], more=len(entries) > limit)
 
 
+def location_ledger(
+    store: StockReads, catalog: NetworkCatalog, location_id: str, *, limit: int
+) -> LedgerSlice:
+    """Every SKU's latest movements at a known location, newest first. Reads the store:
+    call it off the event loop."""
+    known_location(catalog, location_id)
+    entries = store.location_ledger(location_id, limit=limit + 1)
+    return LedgerSlice(entries=entries[:limit], more=len(entries) > limit)
+
+
 # --- movements ---------------------------------------------------------------------------
 
 

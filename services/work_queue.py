@@ -8,8 +8,9 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from adapters.store.views import MovementKind
 from domain.fulfillment import FulfillmentView
 from domain.ids import order_id_of_fulfillment
 from domain.models import DeliveryType, FulfillmentStatus, Network, Sla
@@ -97,3 +98,70 @@ async def work_queue(
         if order is not None and package is not None and package.location_id == location_id:
             entries.append(queue_entry(order, package, network))
     return entries
+
+
+class DonePackage(BaseModel):
+    """A package a location finished today: shipped, or handed over at the counter."""
+
+    fulfillment_id: str
+    order_id: str
+    at: datetime = Field(description="When its units left the shelf (the ledger's time)")
+    units: int
+    skus: list[str]
+    actor: str = Field(description="Who reported it shipped or picked up")
+    status: FulfillmentStatus | None = Field(
+        default=None, description="shipped or picked_up; None when the order cannot be read"
+    )
+    recipient: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+async def done_today(
+    store: StockReads,
+    orders: OrderReader,
+    location_id: str,
+    *,
+    since: datetime,
+    limit: int = 100,
+) -> list[DonePackage]:
+    """The packages ``location_id`` shipped or handed over since ``since`` (its start of
+    day), the latest first: read from the ledger, where a delivered package's units leave
+    the shelf, and each order's view for who received it and how."""
+    rows = await asyncio.to_thread(
+        store.location_ledger, location_id, limit=20 * limit, since=since, kinds=[MovementKind.SHIP]
+    )
+    packages: dict[str, DonePackage] = {}
+    for row in rows:  # newest first: the first row of a package is its latest
+        if not row.reference:
+            continue
+        done = packages.get(row.reference)
+        if done is None:
+            if len(packages) == limit:
+                continue
+            done = packages[row.reference] = DonePackage(
+                fulfillment_id=row.reference, order_id=order_id_of_fulfillment(row.reference),
+                at=row.at, units=0, skus=[], actor=row.actor,
+            )  # fmt: skip
+        done.units -= row.on_hand_delta
+        if row.sku not in done.skus:
+            done.skus.append(row.sku)
+    order_ids = list(dict.fromkeys(p.order_id for p in packages.values()))
+    found = await asyncio.gather(
+        *(orders.get_order(oid) for oid in order_ids), return_exceptions=True
+    )
+    views = {v.order_id: v for v in found if isinstance(v, OrderView)}
+    for done in packages.values():
+        order = views.get(done.order_id)
+        package = (
+            next((f for f in order.fulfillments if f.fulfillment_id == done.fulfillment_id), None)
+            if order
+            else None
+        )
+        if order is not None and package is not None:
+            done.status, done.recipient = package.status, recipient_of(order)
+            done.carrier, done.tracking_number = package.carrier, package.tracking_number
+            handed = [e for e in package.events if e.type in ("shipped", "picked_up")]
+            if handed:  # who reported it (the ledger books the units as "system")
+                done.actor = handed[-1].actor
+    return list(packages.values())

@@ -35,6 +35,7 @@ from adapters.store.views import (
     CustomerKeyRecord,
     LedgerRow,
     LocationChange,
+    MovementKind,
     PackageReservation,
     ReservationStatus,
     ReservationView,
@@ -386,6 +387,26 @@ class InventoryStore(TransactionalStore):
             lambda uow: [
                 LedgerRow.of(r)
                 for r in uow.inventory.ledger(location_id, sku, limit=limit, before_id=before_id)
+            ]
+        )
+
+    def location_ledger(
+        self,
+        location_id: str,
+        *,
+        limit: int = 100,
+        since: datetime | None = None,
+        kinds: Iterable[MovementKind] | None = None,
+    ) -> list[LedgerRow]:
+        """The movements of every SKU at one location, newest first: the ``limit`` latest,
+        at or after ``since``, of ``kinds`` only (all when None)."""
+        wanted = None if kinds is None else [k.value for k in kinds]
+        return self._read(
+            lambda uow: [
+                LedgerRow.of(r)
+                for r in uow.inventory.location_ledger(
+                    location_id, limit=limit, since=since, kinds=wanted
+                )
             ]
         )
 

@@ -330,6 +330,20 @@ class InventoryRepository:
             query = query.where(col(LedgerEntryRow.id) < before_id)
         return self._s.scalars(query.order_by(col(LedgerEntryRow.id).desc()).limit(limit)).all()
 
+    def location_ledger(
+        self, location_id: str, *, limit: int, since: datetime | None, kinds: Iterable[str] | None
+    ) -> Sequence[LedgerEntryRow]:
+        """Every SKU's movements at one location, newest first (``since``: at or after;
+        ``kinds``: only these)."""
+        query = sa.select(LedgerEntryRow).where(col(LedgerEntryRow.location_id) == location_id)
+        if since is not None:
+            query = query.where(col(LedgerEntryRow.at) >= since)
+        if kinds is not None:
+            query = query.where(col(LedgerEntryRow.kind).in_(list(kinds)))
+        # By time (the index on location and time), ties by id: the insertion order.
+        newest = (col(LedgerEntryRow.at).desc(), col(LedgerEntryRow.id).desc())
+        return self._s.scalars(query.order_by(*newest).limit(limit)).all()
+
     def ledger_totals(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(location_id, sku) -> (sum of on_hand deltas, sum of reserved deltas)."""
         query = sa.select(

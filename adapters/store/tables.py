@@ -128,7 +128,12 @@ class LedgerEntryRow(StoreModel, table=True):
     """Append-only: rows are inserted, never updated or deleted."""
 
     __tablename__ = "ledger"
-    __table_args__ = (sa.Index(None, "location_id", "sku", "id"),)
+    # A balance's movements (location, SKU), and a location's by time (its latest
+    # movements and what it shipped today, on the console).
+    __table_args__ = (
+        sa.Index(None, "location_id", "sku", "id"),
+        sa.Index(None, "location_id", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts()

@@ -16,12 +16,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from adapters.store import LedgerRow
 from domain.access import Principal, Right
-from domain.checkout import EdgeModel
-from domain.models import ID_PATTERN, Identifier
+from domain.models import ID_PATTERN
 from domain.routing.rules import Rules, default_rules
 from services import stock
 from services.errors import NotFound
@@ -32,6 +31,7 @@ from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.inventory_sync import SYNC_REQUEST_BODY, SyncChange, SyncResult, read_counts
 from starter.api.params import LocationIdPath, SkuPath
+from starter.api.schemas import Adjustment, Count, Receipt
 from starter.api.store_errors import StoreRoute
 
 log = logging.getLogger(__name__)
@@ -61,40 +61,6 @@ class LedgerPage(BaseModel):
     sku: str
     entries: list[LedgerRow]
     next_cursor: str | None = None
-
-
-class Receipt(EdgeModel):
-    """Units arrived at a location (a delivery, a transfer in, a return to stock)."""
-
-    location_id: Identifier
-    sku: Identifier
-    quantity: int = Field(gt=0, le=1_000_000)
-    reference: str | None = Field(default=None, max_length=200)
-
-
-class Adjustment(EdgeModel):
-    """Units found (+) or lost, damaged, written off (-), with the reason why."""
-
-    location_id: Identifier
-    sku: Identifier
-    delta: int = Field(ge=-1_000_000, le=1_000_000, json_schema_extra={"not": {"const": 0}})
-    reason: str = Field(min_length=1, max_length=500)
-    reference: str | None = Field(default=None, max_length=200)
-
-    @field_validator("delta")
-    @classmethod
-    def _moves_something(cls, delta: int) -> int:
-        if delta == 0:
-            raise ValueError("an adjustment of 0 units changes nothing")
-        return delta
-
-
-class Count(EdgeModel):
-    """A cycle count: what is on the shelf now."""
-
-    on_hand: int = Field(ge=0, le=10_000_000)
-    reason: str = Field(default="cycle count", min_length=1, max_length=500)
-    reference: str | None = Field(default=None, max_length=200)
 
 
 class MovementResult(BaseModel):

@@ -12,8 +12,7 @@ that sends that mask back keeps the stored secret.
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -23,20 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from adapters.store.views import LocationChange
 from adapters.webhook_urls import UnsafeWebhook, UnsafeWebhookUrl, WebhookPolicy
 from domain.access import Principal, Right
-from domain.checkout import POSTAL_CODE_PATTERN, EdgeModel, IsoText, known_zip
+from domain.checkout import POSTAL_CODE_PATTERN, EdgeModel, known_zip
 from domain.errors import UnknownSku
 from domain.models import (
     ID_PATTERN,
-    MAX_HANDLING_COST,
-    MAX_PRIORITY,
     MAX_UNITS,
     Identifier,
     Location,
     LocationKind,
-    ManualAdapterConfig,
-    SimulatedAdapterConfig,
-    Sla,
-    WebhookAdapterConfig,
 )
 from services import network
 from services.network import known_location, location_settings
@@ -44,6 +37,14 @@ from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import LocationIdPath
+from starter.api.schemas import (
+    AdapterBody,
+    LocalTime,
+    LocationPatch,
+    ManualAdapterBody,
+    SlaBody,
+    TimeZoneName,
+)
 from starter.api.store_errors import StoreRoute
 
 router = APIRouter(prefix="/locations", tags=["locations"], route_class=StoreRoute)
@@ -60,43 +61,6 @@ class LocationView(BaseModel):
     kind: LocationKind
     active: bool
     pickup: bool
-
-
-# The settings' shapes as the API takes them: no unknown fields, no coercion (EDGE).
-# The network file's models stay lenient: a file written for an older release still loads.
-
-
-class SlaBody(Sla, EdgeModel):
-    pass
-
-
-class ManualAdapterBody(ManualAdapterConfig, EdgeModel):
-    type: Literal["manual"]
-
-
-class WebhookAdapterBody(WebhookAdapterConfig, EdgeModel):
-    type: Literal["webhook"]
-    secret: str | None = Field(default=None, min_length=1, max_length=500, repr=False)
-
-
-class SimulatedAdapterBody(SimulatedAdapterConfig, EdgeModel):
-    type: Literal["simulated"]
-    carrier: str = Field(default="UPS", min_length=1, max_length=100)
-
-
-AdapterBody = Annotated[
-    ManualAdapterBody | WebhookAdapterBody | SimulatedAdapterBody, Field(discriminator="type")
-]
-
-LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
-LocalTime = Annotated[
-    time,
-    IsoText,
-    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME_PATTERN, "examples": ["15:00"]}),
-]
-TimeZoneName = Annotated[
-    str, Field(min_length=1, max_length=64, description="IANA name, e.g. America/Denver")
-]
 
 
 class NewLocation(Location, EdgeModel):
@@ -129,28 +93,6 @@ class NewLocation(Location, EdgeModel):
     def _known_zip(cls, value: str | None) -> str | None:
         # Location checks it too, but for the whole model; here the 422 names the field.
         return None if value is None else known_zip(value)
-
-
-class LocationPatch(EdgeModel):
-    """The settings operations may change; fields left out stay as they are, ``null``
-    clears an optional one (``daily_capacity: null``: no daily limit)."""
-
-    # Never null (a location always has them): None here only means "left out".
-    name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
-    active: bool = None  # type: ignore[assignment]
-    pickup: bool = None  # type: ignore[assignment]
-    daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
-    safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
-    handling_cost: float | None = Field(
-        default=None, ge=0, le=MAX_HANDLING_COST, allow_inf_nan=False
-    )
-    priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
-    sla: SlaBody | None = None
-    adapter: AdapterBody = None  # type: ignore[assignment]
-    cutoff: LocalTime | None = Field(
-        default=None, strict=False, description="Local order cut-off, e.g. 15:00"
-    )
-    timezone: TimeZoneName | None = None
 
 
 @router.get("", response_model=list[LocationView], responses=error_responses(422))

@@ -9,19 +9,26 @@ workflow's update bodies) stay in the domain.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, datetime, time
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, WithJsonSchema, field_validator, model_validator
 
 from domain.checkout import EdgeModel, IsoText, ShipTo
 from domain.fulfillment import LocationEvent
 from domain.models import (
     EVENT_ID_PATTERN,
     IMAGE_URL_PATTERN,
+    MAX_HANDLING_COST,
+    MAX_PRIORITY,
+    MAX_UNITS,
     Identifier,
     LocationEventType,
+    ManualAdapterConfig,
     ServiceLevel,
+    SimulatedAdapterConfig,
+    Sla,
+    WebhookAdapterConfig,
     refused,
     units_by_sku,
 )
@@ -66,6 +73,105 @@ class SkuPatch(EdgeModel):
     name: str | None = NAME
     image_url: str | None = IMAGE
     weight_lb: float | None = Field(default=None, gt=0, le=2000)
+
+
+# --- stock movements ---------------------------------------------------------------------
+
+
+class Receipt(EdgeModel):
+    """Units arrived at a location (a delivery, a transfer in, a return to stock)."""
+
+    location_id: Identifier
+    sku: Identifier
+    quantity: int = Field(gt=0, le=1_000_000)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class Adjustment(EdgeModel):
+    """Units found (+) or lost, damaged, written off (-), with the reason why."""
+
+    location_id: Identifier
+    sku: Identifier
+    delta: int = Field(ge=-1_000_000, le=1_000_000, json_schema_extra={"not": {"const": 0}})
+    reason: str = Field(min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=200)
+
+    @field_validator("delta")
+    @classmethod
+    def _moves_something(cls, delta: int) -> int:
+        if delta == 0:
+            raise ValueError("an adjustment of 0 units changes nothing")
+        return delta
+
+
+class Count(EdgeModel):
+    """A cycle count: what is on the shelf now."""
+
+    on_hand: int = Field(ge=0, le=10_000_000)
+    reason: str = Field(default="cycle count", min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+# --- locations' settings -----------------------------------------------------------------
+
+
+# The settings' shapes as the API takes them: no unknown fields, no coercion (EDGE).
+# The network file's models stay lenient: a file written for an older release still loads.
+
+
+class SlaBody(Sla, EdgeModel):
+    pass
+
+
+class ManualAdapterBody(ManualAdapterConfig, EdgeModel):
+    type: Literal["manual"]
+
+
+class WebhookAdapterBody(WebhookAdapterConfig, EdgeModel):
+    type: Literal["webhook"]
+    secret: str | None = Field(default=None, min_length=1, max_length=500, repr=False)
+
+
+class SimulatedAdapterBody(SimulatedAdapterConfig, EdgeModel):
+    type: Literal["simulated"]
+    carrier: str = Field(default="UPS", min_length=1, max_length=100)
+
+
+AdapterBody = Annotated[
+    ManualAdapterBody | WebhookAdapterBody | SimulatedAdapterBody, Field(discriminator="type")
+]
+
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+LocalTime = Annotated[
+    time,
+    IsoText,
+    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME_PATTERN, "examples": ["15:00"]}),
+]
+TimeZoneName = Annotated[
+    str, Field(min_length=1, max_length=64, description="IANA name, e.g. America/Denver")
+]
+
+
+class LocationPatch(EdgeModel):
+    """The settings operations may change; fields left out stay as they are, ``null``
+    clears an optional one (``daily_capacity: null``: no daily limit)."""
+
+    # Never null (a location always has them): None here only means "left out".
+    name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+    pickup: bool = None  # type: ignore[assignment]
+    daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    handling_cost: float | None = Field(
+        default=None, ge=0, le=MAX_HANDLING_COST, allow_inf_nan=False
+    )
+    priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    sla: SlaBody | None = None
+    adapter: AdapterBody = None  # type: ignore[assignment]
+    cutoff: LocalTime | None = Field(
+        default=None, strict=False, description="Local order cut-off, e.g. 15:00"
+    )
+    timezone: TimeZoneName | None = None
 
 
 # --- a location's events ------------------------------------------------------------------

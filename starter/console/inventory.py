@@ -1,5 +1,5 @@
-"""Stock pages: a SKU across the network (a map and a table), and one location's
-settings, stock and ledger. Read through the same services as the JSON routes."""
+"""Stock pages: a SKU across the network (a map and a table), read through the same
+services as the JSON routes. A location's own page is ``starter.console.locations``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from domain.access import Principal, Right, Role
-from domain.errors import UnknownLocation
+from domain.access import Right
 from domain.models import Network
 from domain.routing.rules import Rules, default_rules
 from services import network as network_service
@@ -117,49 +116,3 @@ async def name_sku(
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
-
-
-@router.get("/locations", response_class=HTMLResponse, response_model=None)
-async def locations(request: Request, me: ConsoleCaller) -> Response:
-    """The network's locations (a location's token goes to its own page)."""
-    if me.role is Role.LOCATION:
-        return RedirectResponse(f"/console/locations/{me.location_id}", status_code=303)
-    me.check(Right.READ_LOCATIONS)
-    network = await run_in_threadpool(_network, request)
-    return render(request, "locations.html", me, locations=network.locations)
-
-
-def _check_location(me: Principal, location_id: str) -> None:
-    _an_id(location_id, UnknownLocation(f"unknown location {location_id!r}"))
-    me.check(Right.READ_STOCK, location_id)  # another location's: 404, as in the API
-
-
-@router.get("/locations/{location_id}", response_class=HTMLResponse)
-async def location_page(request: Request, me: ConsoleCaller, location_id: str) -> HTMLResponse:
-    """A location's settings, its stock, and (one click away) each balance's ledger."""
-    _check_location(me, location_id)
-    catalog, store = request.app.state.catalog, request.app.state.store
-
-    def read() -> tuple[dict[str, object], stock.StockPage, Network]:
-        location = network_service.known_location(catalog, location_id)
-        page = stock.location_stock(store, catalog, _rules(request), location_id, limit=1000)
-        return network_service.location_settings(location), page, _network(request)
-
-    settings, page, network = await run_in_threadpool(read)
-    names = {s.sku: s.name for s in network.skus if s.name}
-    images = {s.sku: s.image_url for s in network.skus if s.image_url}
-    return render(
-        request, "location.html", me, settings=settings, stock=page, names=names, images=images
-    )
-
-
-@router.get("/locations/{location_id}/ledger/{sku}", response_class=HTMLResponse)
-async def ledger(request: Request, me: ConsoleCaller, location_id: str, sku: str) -> HTMLResponse:
-    """One balance's latest movements (a fragment the location page loads on demand)."""
-    _check_location(me, location_id)
-    _an_id(sku, NotFound(f"unknown SKU {sku!r}"))
-    catalog, store = request.app.state.catalog, request.app.state.store
-    page = await run_in_threadpool(
-        stock.ledger, store, catalog, location_id, sku, limit=LEDGER_ROWS
-    )
-    return render(request, "_ledger.html", me, page=page)

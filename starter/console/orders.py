@@ -19,7 +19,14 @@ from services import orders
 from services.ports import OrderGateway
 from starter.api.schemas import CancelBody, RerouteBody
 from starter.console.session import ConsoleCaller, ConsolePoster
-from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, is_id, render
+from starter.console.web import (
+    REFRESH_EVENT,
+    ConsoleRoute,
+    PageNotFound,
+    is_htmx,
+    is_id,
+    render,
+)
 from starter.gateway.orders import UnknownOrder
 
 router = APIRouter(prefix="/console/orders", include_in_schema=False, route_class=ConsoleRoute)
@@ -198,7 +205,13 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
 @router.get("/{order_id}", response_class=HTMLResponse)
 async def order_page(request: Request, me: ConsoleCaller, order_id: str) -> HTMLResponse:
     me.check(Right.READ_ORDERS)
-    context = await _order_context(request, me, order_id)
+    try:
+        context = await _order_context(request, me, order_id)
+    except UnknownOrder:
+        raise PageNotFound(
+            f"There is no order {order_id!r}. Check the id, or find the order by its "
+            "customer's e-mail."
+        ) from None
     return render(request, "order.html", me, **context)
 
 

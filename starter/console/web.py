@@ -24,9 +24,12 @@ from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from adapters.store import InvalidQuantity, WouldUnderflow
 from adapters.store.errors import StoreUnavailable
 from domain.access import Principal, Right
+from domain.errors import UnknownSku
 from domain.models import is_identifier
+from services.errors import LocationExists, SkuExists
 from starter.console.session import (
     CSRF_HEADER,
     CsrfRefused,
@@ -108,7 +111,7 @@ def render(
     )
 
 
-_UNAVAILABLE = (
+UNAVAILABLE = (  # Temporal or the database cannot answer now
     WorkflowUnavailable,
     TemporalBusy,
     WorkflowQueryFailedError,
@@ -129,6 +132,18 @@ class Refused(Exception):
     status = 422
 
 
+class Conflict(Refused):
+    """A request that makes no sense now (a SKU code already taken): a 409."""
+
+    status = 409
+
+
+class PageNotFound(Refused):
+    """What a page is about does not exist (an order id nobody placed): a 404 page."""
+
+    status = 404
+
+
 def explain(exc: Exception) -> tuple[int, str] | None:
     """(status, message in words) for an error the API answers too; None for a bug."""
     if isinstance(exc, ValidationError | RequestValidationError):
@@ -137,15 +152,26 @@ def explain(exc: Exception) -> tuple[int, str] | None:
         return 403, str(exc)
     if isinstance(exc, Refused):
         return exc.status, str(exc)
-    status = status_for(exc)
+    status = _STORE_STATUS.get(type(exc)) or status_for(exc)
     if status is not None:
         return status, str(exc)
-    if isinstance(exc, _UNAVAILABLE):
+    if isinstance(exc, UNAVAILABLE):
         # Nothing changed; the server log has the details (the API answers 503 too).
         log.warning("%s: %r", type(exc).__name__, exc)
         return 503, "Temporal or the database cannot answer now; try again in a few seconds"
     return None
 
+
+# The store's refusals of a stock movement or a catalogue entry, as the API's stock and
+# catalogue routes answer them (``starter.api.store_errors``): there an unknown SKU is a
+# missing resource, not a bad order line.
+_STORE_STATUS: dict[type[Exception], int] = {
+    UnknownSku: 404,
+    WouldUnderflow: 409,
+    InvalidQuantity: 422,
+    LocationExists: 409,
+    SkuExists: 409,
+}
 
 _TITLES = {403: "Not allowed", 404: "Not found", 409: "Refused", 422: "Not valid", 503: "Busy"}
 

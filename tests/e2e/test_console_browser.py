@@ -220,3 +220,239 @@ def test_an_operator_edits_the_rules_and_rolls_them_back(page: Page, stack: Stac
     expect(page.get_by_role("status")).to_contain_text("Installed version 2")
     with stack.client("support") as http:
         assert http.get("/routing/rules").json()["rules"]["split_penalty"] == "3.0"
+
+
+# --- the console keeps up, fails well and fits a phone ----------------------------------
+
+# Records, on every change to the order's state, whether it shows a final status while
+# an action button is still there: the two must change in one swap.
+WATCH_STALE_BUTTONS = """() => {
+  window.staleButtons = [];
+  const state = document.querySelector('#order-state');
+  new MutationObserver(() => {
+    const status = state.querySelector('.status-line .badge')?.textContent || '';
+    const buttons = [...state.querySelectorAll('button')].map((b) => b.textContent.trim())
+      .filter((name) => name === 'Cancel order' || name === 'Reroute');
+    if (['cancelled', 'shipped'].includes(status.trim()) && buttons.length) {
+      window.staleButtons.push(status + ': ' + buttons.join(', '));
+    }
+  }).observe(state, {childList: true, subtree: true});
+}"""
+
+
+def _placed(stack: Stack, order_id: str) -> dict[str, object]:
+    with stack.client("checkout") as http:
+        assert http.post("/orders", json=order_body(order_id)).status_code == 202
+    with stack.client("support") as http:
+        return wait_for(http, order_id, lambda o: o["fulfillments"], "dispatched")
+
+
+def test_a_cancel_takes_the_buttons_away_with_the_status(page: Page, stack: Stack) -> None:
+    _placed(stack, "WEB-5")
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/orders/WEB-5")
+    page.evaluate(WATCH_STALE_BUTTONS)
+    expect(page.get_by_role("button", name="Reroute")).to_be_visible()
+    page.get_by_label("Reason").nth(1).fill("customer asked")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel order").click()
+    expect(page.locator("#answer")).to_contain_text("Cancelled")
+    expect(page.locator("#order-state .status-line")).to_contain_text("cancelled")
+    expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reroute")).to_have_count(0)
+    assert page.evaluate("window.staleButtons") == []
+    shot(page, "order-cancelled")
+
+
+def test_an_order_that_ships_while_its_page_is_open_loses_its_buttons(
+    page: Page, stack: Stack
+) -> None:
+    order = _placed(stack, "WEB-6")
+    package = order["fulfillments"][0]  # type: ignore[index]
+    location, fid = package["location_id"], package["fulfillment_id"]
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/orders/WEB-6")
+    page.evaluate(WATCH_STALE_BUTTONS)
+    expect(page.get_by_role("button", name="Cancel order")).to_be_visible()
+    reason = page.get_by_label("Reason").nth(1)
+    reason.fill("customer asked")  # someone is typing: the poll must not wipe it
+    with stack.client(f"location:{location}") as http:
+        url = f"/locations/{location}/fulfillments/{fid}/events"
+        shipped = {"type": "shipped", "carrier": "UPS", "tracking_number": "1ZWEB6"}
+        for event in ({"type": "accepted"}, {"type": "picked"}, {"type": "packed"}, shipped):
+            assert http.post(url, json=event).status_code in (200, 202), event
+    page.wait_for_timeout(6_000)  # more than one poll
+    expect(reason).to_have_value("customer asked")
+    reason.fill("")
+    page.locator("h1").click()  # out of the field: the page is idle again
+    # No reload: the page's own poll (every 5 s) brings the status and the panel at once.
+    expect(page.locator("#order-state .status-line")).to_contain_text("shipped", timeout=20_000)
+    expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+    assert page.evaluate("window.staleButtons") == []
+    # The location's "done today" lists it, with the carrier and who handed it over.
+    sign_in(page, stack, f"location:{location}")
+    page.get_by_role("link", name="Done today").click()
+    row = page.locator(f"[id='done-{fid}']")
+    expect(row).to_contain_text("1ZWEB6")
+    expect(row).to_contain_text("shipped")
+    expect(row).to_contain_text(f"location:dev-location-{location}")
+    shot(page, "done-today")
+
+
+def test_a_mistyped_console_address_is_a_page_with_a_way_back(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "support")
+    for path in ("/console/ordres", "/console/orders/NOPE/x"):
+        answer = page.goto(f"{stack.api_url}{path}")
+        assert answer is not None and answer.status == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    shot(page, "not-found")
+    page.get_by_role("link", name="Back to the console").click()
+    expect(page).to_have_url(re.compile("/console$"))
+    answer = page.goto(f"{stack.api_url}/console/orders/NOPE")
+    assert answer is not None and answer.status == 404
+    expect(page.locator("main")).to_contain_text("There is no order 'NOPE'")
+    page.get_by_role("link", name="Find an order").click()
+    expect(page).to_have_url(re.compile("/console/orders$"))
+    with stack.client("support") as http:  # the API keeps its JSON
+        assert http.get("/ordres").json()["message"] == "Not Found"
+
+
+def _fits(page: Page, width: int) -> None:
+    """Nothing makes the page wider than the screen (wide tables scroll inside)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    sign_out = page.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_visible()
+    box = sign_out.bounding_box()  # on screen across, wherever the page is scrolled to
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def test_the_pick_list_and_the_order_page_fit_a_phone(page: Page, stack: Stack) -> None:
+    order = _placed(stack, "WEB-7")
+    package = order["fulfillments"][0]  # type: ignore[index]
+    location, fid = package["location_id"], package["fulfillment_id"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, stack, f"location:{location}")
+    card = page.locator(f"[id='pkg-{fid}']")
+    expect(card).to_be_visible()
+    _fits(page, 390)
+    card.get_by_text("Short or reject…").click()
+    expect(card.get_by_role("button", name="Reject")).to_be_visible()
+    _fits(page, 390)
+    box, panel = card.bounding_box(), card.locator("details.problems").bounding_box()
+    assert box is not None and panel is not None
+    assert box["x"] <= panel["x"] and panel["x"] + panel["width"] <= box["x"] + box["width"]
+    shot(page, "phone-queue")
+    card.get_by_text("Short or reject…").click()
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/orders/WEB-7")
+    expect(page.get_by_role("heading", name="Why this location")).to_be_visible()
+    _fits(page, 390)
+    shot(page, "phone-order")
+
+
+# --- what a store and an operator do from a location's page -----------------------------
+
+
+def _stock_row(page: Page, sku: str) -> object:
+    return page.locator(f"#location-stock tr[data-sku='{sku}'] [data-figure=on_hand]")
+
+
+def test_a_store_receives_and_counts_and_ops_adjusts_with_the_ledger_below(
+    page: Page, stack: Stack
+) -> None:
+    sign_in(page, stack, "location:PHX-STORE")
+    page.get_by_role("navigation").get_by_role("link", name="Stock").click()
+    expect(page).to_have_url(re.compile("/console/locations/PHX-STORE$"))
+    expect(page.get_by_role("button", name="Record adjustment")).to_have_count(0)  # ops only
+    receipt = page.locator("form[action$='/receipts']")
+    receipt.get_by_label("Product").select_option("CANDLE-CEDAR")
+    receipt.get_by_label("Units").fill("5")
+    receipt.get_by_label("Reference").fill("PO-PHX-1")
+    receipt.get_by_role("button", name="Record receipt").click()
+    expect(page.locator("#answer")).to_contain_text("Received 5: CANDLE-CEDAR at PHX-STORE now 8")
+    expect(_stock_row(page, "CANDLE-CEDAR")).to_have_text("8")  # type: ignore[arg-type]
+    latest = page.locator("table.recent tbody tr").first
+    expect(latest).to_contain_text("PO-PHX-1")
+    expect(latest).to_contain_text("location:dev-location-PHX-STORE")
+    count = page.locator("form[action$='/counts']")
+    count.get_by_label("Product").select_option("CANDLE-CEDAR")
+    count.get_by_label("On hand").fill("6")
+    count.get_by_role("button", name="Record count").click()
+    expect(page.locator("#answer")).to_contain_text("Counted 6")
+    expect(_stock_row(page, "CANDLE-CEDAR")).to_have_text("6")  # type: ignore[arg-type]
+    expect(page.locator("table.recent tbody tr").first).to_contain_text("cycle count")
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/locations/PHX-STORE")
+    adjust = page.locator("form[action$='/adjustments']")
+    adjust.get_by_label("Product").select_option("CANDLE-CEDAR")
+    adjust.get_by_label("Change").fill("-7")
+    adjust.get_by_label("Reason").fill("broken in transit")
+    adjust.get_by_role("button", name="Record adjustment").click()
+    expect(page.locator("#answer")).to_contain_text("Refused (409)")  # below zero
+    adjust.get_by_label("Change").fill("-1")
+    adjust.get_by_role("button", name="Record adjustment").click()
+    expect(page.locator("#answer")).to_contain_text("Adjusted by -1")
+    expect(_stock_row(page, "CANDLE-CEDAR")).to_have_text("5")  # type: ignore[arg-type]
+    expect(page.locator("table.recent tbody tr").first).to_contain_text("broken in transit")
+    shot(page, "location-stock")
+    with stack.client("support") as http:
+        ledger = http.get("/inventory/PHX-STORE/CANDLE-CEDAR/ledger").json()["entries"]
+    assert [e["kind"] for e in ledger[:3]] == ["adjustment", "count", "receipt"]
+
+
+def test_ops_takes_a_store_offline_and_stops_its_pickups(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "ops")
+    page.goto(f"{stack.api_url}/console/locations/CHI-STORE")
+    settings = page.locator("#location-settings")
+    page.once("dialog", lambda dialog: dialog.accept())
+    settings.get_by_role("button", name="Take offline").click()
+    expect(page.locator("#answer")).to_contain_text("Taken offline")
+    expect(settings.locator(".status-line")).to_contain_text("offline")
+    settings.get_by_role("button", name="Stop pickups").click()
+    expect(page.locator("#answer")).to_contain_text("Pickups stopped")
+    with stack.client("support") as http:
+        chicago = http.get("/locations/CHI-STORE").json()
+        assert (chicago["active"], chicago["pickup"]) == (False, False)
+        history = http.get("/locations/CHI-STORE/history").json()
+        assert history[0]["actor"] == "ops:dev-ops"
+    shot(page, "location-offline")
+    settings.get_by_role("button", name="Bring back online").click()
+    expect(settings.get_by_role("button", name="Take offline")).to_be_visible()
+    settings.get_by_role("button", name="Start pickups").click()
+    expect(settings.get_by_role("button", name="Stop pickups")).to_be_visible()
+    with stack.client("support") as http:
+        chicago = http.get("/locations/CHI-STORE").json()
+        assert (chicago["active"], chicago["pickup"]) == (True, True)
+    # Support reads the same page without the switches.
+    sign_in(page, stack, "support")
+    page.goto(f"{stack.api_url}/console/locations/CHI-STORE")
+    expect(page.locator("#location-settings .status-line")).to_contain_text("online")
+    expect(page.get_by_role("button", name="Take offline")).to_have_count(0)
+
+
+def test_ops_adds_a_sku_and_edits_its_name_weight_and_picture(page: Page, stack: Stack) -> None:
+    sign_in(page, stack, "ops")
+    page.get_by_role("link", name="Catalogue").click()
+    add = page.locator("form.add-sku")
+    add.get_by_label("SKU").fill("CANDLE-FIG")
+    add.get_by_label("Name").fill("Fig candle")
+    add.get_by_label("Weight (lb)").fill("1.2")
+    add.get_by_role("button", name="Add SKU").click()
+    expect(page.locator("#answer")).to_contain_text("Added CANDLE-FIG (Fig candle)")
+    row = page.locator("[id='sku-CANDLE-FIG']")
+    expect(row).to_contain_text("Fig candle")
+    row.get_by_text("Edit CANDLE-FIG").click()
+    row.get_by_label("Name").fill("Fig and cedar candle")
+    row.get_by_label("Weight (lb)").fill("1.5")
+    row.get_by_label("Picture (URL)").fill("https://img.example.com/fig.jpg")
+    row.get_by_role("button", name="Save CANDLE-FIG").click()
+    saved = "Saved CANDLE-FIG: Fig and cedar candle, 1.5 lb"
+    expect(page.locator("#answer")).to_contain_text(saved)
+    expect(row).to_contain_text("Fig and cedar candle")
+    expect(row.locator("img.thumb")).to_have_attribute("src", "https://img.example.com/fig.jpg")
+    shot(page, "catalogue")
+    with stack.client("support") as http:
+        fig = next(s for s in http.get("/skus").json() if s["sku"] == "CANDLE-FIG")
+    assert (fig["name"], fig["weight_lb"]) == ("Fig and cedar candle", 1.5)

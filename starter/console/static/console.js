@@ -5,12 +5,16 @@
 "use strict";
 
 /* True when nobody is in the middle of a form inside `area`: no field focused, no field
-   typed into, no "Short or reject" panel open. A periodic refresh waits until then, so
-   it never throws away what someone is typing. */
+   typed into, no box ticked, no choice made, no "Short or reject" panel open. A periodic
+   refresh waits until then, so it never throws away what someone is doing. */
 function consoleIdle(area) {
   if (area.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) return false;
   if (area.querySelector("details[open]")) return false;
-  return ![...area.querySelectorAll("input:not([type=hidden])")].some((field) => field.value !== "");
+  const busy = (field) => (field.type === "checkbox" || field.type === "radio" ? field.checked : field.value !== field.defaultValue);
+  if ([...area.querySelectorAll("input:not([type=hidden]), textarea")].some(busy)) return false;
+  // A select shows its first option, or the one marked selected, until someone chooses.
+  const chosen = (field) => field.selectedIndex !== Math.max(0, [...field.options].findIndex((o) => o.defaultSelected));
+  return ![...area.querySelectorAll("select:not([multiple])")].some(chosen);
 }
 
 /* [data-poll-when-idle]: its polling ("every 10s") skips a round while someone is busy
@@ -24,8 +28,11 @@ document.addEventListener("htmx:confirm", (event) => {
 });
 
 /* form[data-reset-on-success]: cleared once its request succeeded (the answer shows in
-   #answer, the form is ready for the next one). */
+   #answer, the form is ready for the next one). A refusal (4xx, 5xx) keeps what was
+   typed, to be corrected: the htmx-config swaps every answer without marking any as an
+   error, so htmx's own "successful" is true for those too. */
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
-  if (form.matches("form[data-reset-on-success]") && event.detail.successful) form.reset();
+  const accepted = event.detail.successful && event.detail.xhr && event.detail.xhr.status < 400;
+  if (form.matches("form[data-reset-on-success]") && accepted) form.reset();
 });

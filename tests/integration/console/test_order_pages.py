@@ -159,3 +159,65 @@ def test_temporal_not_answering_is_a_503_page_in_words(
     answer = signed_in("support").get("/console/orders/A100")
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "cannot answer now" in answer.text and "<html" in answer.text
+
+
+def test_the_actions_come_with_the_state_and_go_once_it_ends(
+    signed_in: Callable[[str], TestClient], gateway: FakeOrderGateway
+) -> None:
+    """The state fragment the page reloads carries the action panel, so a cancel (or the
+    order ending while the page is open) takes the buttons away in the same swap."""
+    client = signed_in("ops")
+    state = client.get("/console/orders/P200/state", headers=HTMX).text
+    assert "/console/orders/P200/cancel" in state and "/console/orders/P200/reroute" in state
+    token = csrf_of(client.get("/console/orders/P200").text)
+    client.post(
+        "/console/orders/P200/cancel", data={"reason": "asked", "csrf_token": token}, headers=HTMX
+    )
+    state = client.get("/console/orders/P200/state", headers=HTMX).text
+    assert "badge-cancelled" in state
+    assert "/cancel" not in state and "/reroute" not in state
+
+
+def test_a_console_address_that_does_not_exist_is_a_page_with_a_way_back(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    client = signed_in("support")
+    for path in ("/console/ordres", "/console/orders/NOPE/x", "/console/locations/NWK-DC/nope"):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert "Page not found" in answer.text and 'href="/console"' in answer.text
+        assert "Sign out" in answer.text  # the console's layout, signed in
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert client.get("/console/orders/A100/cancel").status_code == 405  # a page too
+    # The API keeps its JSON 404.
+    api = client.get("/ordres")
+    assert api.status_code == 404 and api.json()["message"] == "Not Found"
+
+
+def test_a_missing_page_is_a_page_before_signing_in_too(app_client: TestClient) -> None:
+    answer = app_client.get("/console/ordres")
+    assert answer.status_code == 404 and "Page not found" in answer.text
+    assert "Sign out" not in answer.text
+
+
+def test_an_unknown_order_page_offers_the_search(signed_in: Callable[[str], TestClient]) -> None:
+    answer = signed_in("support").get("/console/orders/NOPE")
+    assert answer.status_code == 404 and "There is no order" in answer.text
+    assert 'href="/console/orders"' in answer.text
+
+
+def test_a_missing_page_is_a_page_while_the_database_is_down(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    from adapters.store.errors import StoreUnavailable
+
+    client = signed_in("support")
+
+    def down(token: str) -> None:
+        raise StoreUnavailable("the database is not answering")
+
+    client.app.state.authenticator.forget()  # type: ignore[attr-defined]
+    client.app.state.authenticator.principal = down  # type: ignore[attr-defined]
+    answer = client.get("/console/ordres")
+    assert answer.status_code == 404 and "Page not found" in answer.text

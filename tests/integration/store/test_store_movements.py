@@ -114,3 +114,22 @@ def test_check_ledger_reports_a_planted_discrepancy(
     assert any("EAST/WIDGET: reserved 3 but the ledger sums to 2" in p for p in problems)
     assert any("EAST/WIDGET: reserved 3 but open reservations hold 2" in p for p in problems)
     assert len(problems) == 3
+
+
+def test_a_locations_ledger_reads_every_sku_newest_first(store: InventoryStore) -> None:
+    """What the console's stock page and its "done today" list read."""
+    from datetime import UTC, datetime, timedelta
+
+    store.receive("EAST", "WIDGET", 5, reference="PO-1", actor="ana")
+    store.adjust("EAST", "GADGET", -1, reason="damaged", actor="ana")
+    store.receive("WEST", "WIDGET", 2, reference="PO-2", actor="ana")
+    rows = store.location_ledger("EAST", limit=2)
+    assert [(r.kind, r.sku) for r in rows] == [
+        (MovementKind.ADJUSTMENT, "GADGET"),
+        (MovementKind.RECEIPT, "WIDGET"),
+    ]
+    receipts = store.location_ledger("EAST", kinds=[MovementKind.RECEIPT])
+    assert receipts[0].reference == "PO-1"  # then the network file's opening stock
+    assert {r.kind for r in receipts} == {MovementKind.RECEIPT}
+    future = datetime.now(UTC) + timedelta(hours=1)
+    assert store.location_ledger("EAST", since=future) == []
