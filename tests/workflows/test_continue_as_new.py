@@ -99,9 +99,19 @@ async def test_a_long_backorder_continues_as_new_and_still_ships(
 
         # Stock signals that find nothing: each wakes the order and grows its history
         # (signals that arrive together share a workflow task: how many it takes varies).
+        # With each, the WMS repeats an event the first run took: some repeats race a
+        # continue-as-new (the server hands those to the next run), and each is answered.
+        repeat = LocationEvent(type="accepted", event_id="wms-1")
         runs = [first_run]
         for sent in range(1, 401):
-            assert await r.gateway.stock_arrived(["CAN1"], ["RARE"]) == 1
+            woken, receipt = await asyncio.gather(
+                r.gateway.stock_arrived(["CAN1"], ["RARE"]),
+                r.gateway.report_event("WH-EAST", first, repeat, actor="test"),
+            )
+            assert woken == 1
+            # The first run's repeats get the first answer back from Temporal (the package
+            # as it was then, accepted); a later run answers with the package as it is.
+            assert receipt.duplicate and receipt.status in (S.ACCEPTED, S.SHORT), receipt
             await until(env, "CAN1", lambda v: True, "answering")
             if sent % 10 == 0:
                 runs = await runs_of(env, workflow_id, first_run)
@@ -114,7 +124,7 @@ async def test_a_long_backorder_continues_as_new_and_still_ships(
         for run in runs[:-1]:
             handle = env.client.get_workflow_handle(workflow_id, run_id=run)
             length = len([e async for e in handle.fetch_history_events()])
-            assert length < LOW_LIMIT + 30, (run, length)
+            assert length < 2 * LOW_LIMIT, (run, length)
         assert described.typed_search_attributes.get(search.ORDER_STATUS) == "backordered"
 
         # The order answers as it did before: its view, timeline and packages.
@@ -143,9 +153,7 @@ async def test_a_long_backorder_continues_as_new_and_still_ships(
 
         # A repeat of an event the first run took: answered from the order's own state.
         package = await r.gateway.fulfillment(first)
-        receipt = await r.gateway.report_event(
-            "WH-EAST", first, LocationEvent(type="accepted", event_id="wms-1"), actor="test"
-        )
+        receipt = await r.gateway.report_event("WH-EAST", first, repeat, actor="test")
         assert receipt.duplicate and receipt.status is S.SHORT
         with pytest.raises(InvalidTransition):
             await r.gateway.report_event(
