@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,6 +15,7 @@ from adapters.store import InventoryStore
 from domain.fulfillment import LocationEvent
 from domain.orders import EventReceipt
 from starter.app import create_app
+from starter.cli.loadtest import polite_request
 from tests.support.builders import order_body
 from tests.support.fakes import FakeOrderGateway
 from tests.support.keys import ADMIN, TEST_KEYS, issue_role_tokens
@@ -120,3 +122,20 @@ def test_health_and_the_429_in_the_schema(
     schema = api.get("/openapi.json").json()
     answers = schema["paths"]["/locations/{location_id}/fulfillments/{fulfillment_id}/events"]
     assert "429" in answers["post"]["responses"]
+
+
+async def test_dom_loadtest_waits_out_a_429_instead_of_failing(store: InventoryStore) -> None:
+    """`dom loadtest` polls faster than any real caller: it honours Retry-After."""
+    settings = api_settings(rate_limit_reads="1/1")
+    app = create_app(settings, gateway=FakeOrderGateway(), store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
+    with TestClient(app):  # runs the app's lifespan (its store, authenticator...)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=ADMIN
+        ) as http:
+            assert (await http.get("/orders/NONE")).status_code == 404
+            assert (await http.get("/orders/NONE")).status_code == 429
+            started = time.monotonic()
+            answer = await polite_request(http, "GET", "/orders/NONE")
+    assert answer.status_code == 404
+    assert time.monotonic() - started >= 0.9  # it waited for Retry-After
