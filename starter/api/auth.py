@@ -41,7 +41,7 @@ async def caller(
             limiter.failed_sign_in(address)  # a 429 instead, once there were too many
         raise
     if limiter is not None:
-        limiter.charge(principal, request.method)
+        limiter.charge(principal, request.method, request.url.path)
     return principal
 
 

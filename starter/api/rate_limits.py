@@ -22,6 +22,9 @@ from domain.access import Principal, Role
 from starter.bootstrap.settings import Rate, Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# POSTs that change nothing: the Temporal UI's payload decoding (a page of history may
+# send many at once) counts as reading.
+READ_PATHS = ("/codec/",)
 MAX_BUCKETS = 10_000  # past this, buckets that have refilled are dropped (nothing is lost)
 
 
@@ -136,9 +139,9 @@ class RateLimiter:
         self.limits = limits
         self._buckets = Buckets(clock)
 
-    def charge(self, principal: Principal, method: str) -> None:
+    def charge(self, principal: Principal, method: str, path: str = "") -> None:
         """A request by ``principal``: ``RateLimited`` if its bucket is empty."""
-        reading = method.upper() in READ_METHODS
+        reading = method.upper() in READ_METHODS or path.startswith(READ_PATHS)
         if reading:
             rate = self.limits.reads
         elif principal.role is Role.CHECKOUT:

@@ -71,6 +71,16 @@ def test_a_location_flood_is_refused_with_whole_seconds_to_wait_and_others_go_on
     limiter.charge(WMS, "POST")  # after Retry-After it is accepted again
 
 
+def test_the_codec_s_decoding_counts_as_reading() -> None:
+    limiter = RateLimiter(LIMITS, Clock())
+    staff = Principal("support", Role.SUPPORT)
+    for _ in range(100):
+        limiter.charge(staff, "POST", "/codec/decode")
+    with pytest.raises(RateLimited):
+        limiter.charge(staff, "POST", "/codec/decode")
+    limiter.charge(staff, "POST", "/orders/A1/cancel")  # its writes are counted apart
+
+
 def test_the_same_token_name_at_another_location_is_another_bucket() -> None:
     limiter = RateLimiter(LIMITS, Clock())
     for _ in range(5):
