@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness import ADMIN_TOKEN, Restartable, http_ok
+from harness import STACK_ENV, Restartable, http_ok
 from http_phase import DOM, load_network_file, worker_polls
 
 from starter.bootstrap.dev_server import EmbeddedTemporal, free_port
@@ -42,7 +42,7 @@ class Stack:
             "DOM_DATABASE_URL": database_url,
             "DOM_TEMPORAL_ADDRESS": temporal.address,
             "DOM_TASK_QUEUE": TASK_QUEUE,
-            "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
+            **STACK_ENV,
             # The webhook locations are played on loopback by this script: allowed here only.
             "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         }

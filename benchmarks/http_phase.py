@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import lean_http
 import yaml
-from harness import ADMIN_TOKEN, AUTH, ROOT, http_ok, running
+from harness import AUTH, ROOT, STACK_ENV, http_ok, running
 from webhook_3pl import Tally, WebhookLocations, send, serving
 
 from domain.models import Network, OrderStatus
@@ -130,7 +130,7 @@ async def http_phase(
         "DOM_DATA_DIR": str(data_dir),
         "DOM_DATABASE_URL": f"sqlite:///{data_dir / 'switchyard.db'}",
         "DOM_TEMPORAL_ADDRESS": args.temporal_address,
-        "DOM_ADMIN_TOKEN": ADMIN_TOKEN,
+        **STACK_ENV,
         # The webhook locations are played on loopback by this script: allowed here only.
         "DOM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }

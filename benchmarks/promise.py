@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from harness import ADMIN_TOKEN, AUTH, http_ok, percentile, running  # noqa: E402
+from harness import AUTH, STACK_ENV, http_ok, percentile, running  # noqa: E402
 from make_orders import make_network, make_orders  # noqa: E402
 
 TARGET_P99_MS = 50.0
@@ -61,7 +61,7 @@ def dom_up(network: Path, data_dir: Path, log: Path) -> Iterator[str]:
     temporal_port = free_port(with_ui=True)
     api_port = free_port(besides=[temporal_port])
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOM_")}
-    env["DOM_ADMIN_TOKEN"] = ADMIN_TOKEN
+    env.update(STACK_ENV)
     command = [
         sys.executable, "-m", "starter.cli", "up",
         "--network", str(network), "--data-dir", str(data_dir),

@@ -132,9 +132,9 @@ def worker_env(args: argparse.Namespace, data_dir: Path, **extra: str) -> dict[s
     them from source each time, which the stack (two workflows per order) pays twice.
     The cache goes to the data dir, not into the source tree.
     """
-    from harness import ADMIN_TOKEN
+    from harness import STACK_ENV
 
-    env = {**os.environ, "DOM_ADMIN_TOKEN": ADMIN_TOKEN, **extra}
+    env = {**os.environ, **STACK_ENV, **extra}
     if args.bytecode_cache:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(data_dir / "pycache")

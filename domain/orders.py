@@ -284,6 +284,37 @@ def merge_lines(lines: list[RoutingLine]) -> list[RoutingLine]:
     return [RoutingLine(sku=s, quantity=q) for s, q in units_by_sku(lines).items() if q > 0]
 
 
+class CarriedPackage(BaseModel):
+    """A settled package as the next run needs it (its view travels in the order's)."""
+
+    request: FulfillmentRequest
+    dispatched_at: datetime
+    dispatch_started: bool = False
+    stopped: bool = False
+
+
+class CarriedPlacement(BaseModel):
+    """Where the order's placement stood: numbers it must never reuse, places it avoids."""
+
+    excluded: list[str] = Field(default_factory=list)
+    next_fulfillment: int = 1
+    allocations: int = 0  # allocation keys are ``<order>:A<n>``: the next run goes on from here
+    noted_backorder: list[str] = Field(default_factory=list)  # the SKUs the store was told
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+
+
+class CarriedOrder(BaseModel):
+    """What an order carries into its next run when it continues as new: everything its
+    queries, its search attributes and its answers to repeats depend on."""
+
+    view: OrderView
+    packages: list[CarriedPackage] = Field(default_factory=list)
+    placement: CarriedPlacement = Field(default_factory=CarriedPlacement)
+    events_published: int = 0  # published event ids are ``<order>:E<n>``
+    stock_arrived: bool = False  # a stock signal not yet acted on: the next run retries
+    runs: int = 1  # how many runs came before this one
+
+
 class NewOrder(PlacedOrder):
     """The order workflow's input: the order, and how it was placed.
 
@@ -305,6 +336,9 @@ class NewOrder(PlacedOrder):
     # The customer and the exact destination, sealed under the customer's key; then
     # ``customer`` is None and ``ship_to`` holds only the ZIP and a rounded point.
     personal: SealedPersonal | None = None
+    # Set only by the order's workflow as it continues as new: what the earlier run knew
+    # (``workflows/continuation.py``). Never set by the edge.
+    carried: CarriedOrder | None = None
 
 
 class OrderSummary(BaseModel):

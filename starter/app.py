@@ -42,6 +42,7 @@ from starter.api.docs_page import install_docs
 from starter.api.errors import error_responses, install_error_handlers
 from starter.api.hosts import TrustedHosts
 from starter.api.limits import LimitBodySize
+from starter.api.rate_limits import Limits, RateLimiter
 from starter.bootstrap.keys import Keys, load_keys, personal_vault
 from starter.bootstrap.log_format import start_request
 from starter.bootstrap.settings import Settings, get_settings
@@ -72,14 +73,15 @@ may not. A location's token asking about another location gets 404, as if it did
 Errors: 400 a host name this API does not serve (`DOM_ALLOWED_HOSTS`), 401 no valid
 token, 403 not for this role, 404 unknown resource, 409 conflict with the current state,
 422 invalid input (the `message` names the field), 413 a body over 256 KiB (32 MiB for a
-bulk sync), 503 with `Retry-After` when Temporal or the database cannot answer now (send
-it again).
+bulk sync), 429 with `Retry-After` when one token (or, without a valid token, one client
+address) sends more than its rate limit, 503 with `Retry-After` when Temporal or the
+database cannot answer now (send it again).
 """
 
 # Answers any route may give (the host, the caller's token, the body limit, outages), stated once
 # for the schema; each route adds its own (404, 409, 422...).
 COMMON_RESPONSES = error_responses(
-    400, 401, 403, 413, 503, e400="A host name this API does not serve (DOM_ALLOWED_HOSTS)"
+    400, 401, 403, 413, 429, 503, e400="A host name this API does not serve (DOM_ALLOWED_HOSTS)"
 )
 
 
@@ -155,6 +157,7 @@ def create_app(
     app.state.settings = settings  # what routes may read: the webhook policy, the hosts
     install_error_handlers(app)
     app.state.codec = EncryptionCodec(keys.encryption)
+    app.state.rate_limiter = RateLimiter(Limits.of(settings)) if settings.rate_limits else None
     app.add_middleware(LimitBodySize)
     # Added late, so it runs early: the UI's preflight, and a 413 or a 401, carry CORS.
     app.add_middleware(codec.CodecCORS, origins=settings.resolved_codec_cors_origins)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DeliveryType, FulfillmentStatus, OrderStatus
     from domain.orders import (
         CancelRequest,
+        CarriedOrder,
         EventOutcome,
         LocationEventEnvelope,
         NewOrder,
@@ -45,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         shipped_summary,
     )
     from domain.routing.types import RoutingLine
-    from workflows import search
+    from workflows import continuation, search
     from workflows.inbox import Inbox, Ticket
     from workflows.options import STORE_ACTIVITY
     from workflows.packages import Packages, check_event
@@ -73,7 +74,10 @@ def _refusal(error: Exception) -> ApplicationError:
 class OrderWorkflow:
     @workflow.init
     def __init__(self, order: NewOrder) -> None:
-        self._order = order
+        carried = order.carried  # set: this run continues an earlier one of the order
+        self._order = order.model_copy(update={"carried": None})  # the live state is ours
+        self._runs = carried.runs + 1 if carried else 1
+        self._placed_by = "checkout"
         self._view = OrderView(
             order_id=order.order_id,
             status=OrderStatus.RECEIVED,
@@ -86,29 +90,41 @@ class OrderWorkflow:
             pickup_location_id=order.pickup_location_id,
             currency=order.currency,
         )
+        if carried:
+            self._view = carried.view  # as the earlier run left it
         self._end: tuple[OrderStatus, str | None] | None = None  # decided: outcome, why
         self._inbox = Inbox()
         self._timeline = Timeline(order.order_id, self._view)
         self._packages = Packages(
             order.order_id, self._view, self._timeline, self._inbox, self._refresh_status
         )
-        self._placement = Placement(order, self._view, self._timeline, self._packages, self._ended)
+        self._placement = Placement(
+            self._order, self._view, self._timeline, self._packages, self._ended
+        )
+        if carried:
+            self._timeline.restore(carried.events_published)
+            self._packages.restore(carried.packages)
+            self._placement.restore(carried.placement)
+            self._inbox.stock_arrived = carried.stock_arrived
 
     # --- the process ------------------------------------------------------------------
 
     @workflow.run
     async def run(self, order: NewOrder) -> OrderOutcome:
         """Receive the order, place its units (or hold them until stock arrives), see
-        every package home, finish; every exit compensates."""
+        every package home, finish; every exit compensates. An order that continued as
+        new goes on from what its earlier run carried (``order.carried``)."""
         try:
-            refused = self._receive(order)
+            refused = self._receive(order, resumed=order.carried is not None)
             if refused:  # kept to be seen, never placed: it fails at once, saying why
                 self._conclude(OrderStatus.FAILED, refused)
                 return await self._finish()
-            lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
-            await self._placement.place(lines)
+            if order.carried is None:
+                lines = [RoutingLine(sku=s, quantity=q) for s, q in order.units_by_sku().items()]
+                await self._placement.place(lines)
             await self._fulfil()
             return await self._finish()
+        # (continue-as-new is a BaseException, neither of the below: it ends this run.)
         except asyncio.CancelledError:
             # Cancelled through Temporal (``temporal workflow cancel``): still compensate.
             await self._abandon(OrderStatus.CANCELLED, "the order's workflow was cancelled")
@@ -120,16 +136,18 @@ class OrderWorkflow:
             await self._abandon(OrderStatus.FAILED, reason)
             raise ApplicationError(reason, type="OrderFailed", non_retryable=True) from exc
 
-    def _receive(self, order: NewOrder) -> str | None:
+    def _receive(self, order: NewOrder, *, resumed: bool = False) -> str | None:
         """Take in how the order was placed (from its input; an order started before the
-        input carried it, from its memo) and record it; why it was refused, if it was."""
-        placed_by = _given(order.placed_by, search.PLACED_BY_MEMO, "checkout", str)
+        input carried it, from its memo) and record it (``resumed``: an earlier run did);
+        why it was refused, if it was."""
+        self._placed_by = _given(order.placed_by, search.PLACED_BY_MEMO, "checkout", str)
         self._timeline.subscribed = frozenset(
             _given(order.event_types, search.EVENTS_MEMO, [], list[str])
         )
         store_calls = _given(order.store_calls, search.STORE_CALLS_MEMO, "", str)
         self._packages.local_store = store_calls == search.STORE_CALLS_LOCAL
-        self._timeline.record("received", actor=placed_by)
+        if not resumed:
+            self._timeline.record("received", actor=self._placed_by)
         return _given(order.refused, search.REFUSED_MEMO, "", str) or None
 
     async def _fulfil(self) -> None:
@@ -138,6 +156,8 @@ class OrderWorkflow:
         self._refresh_status()
         self._timeline.update_search_attributes()
         while not self._settled():
+            if self._may_start_afresh():
+                self._continue_as_new()
             # A timeout: time to look at the backorder again (or give up on it).
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(self._news, timeout=self._recheck_in())
@@ -145,6 +165,51 @@ class OrderWorkflow:
                 raise self._packages.crash
             await self._handle_news()
             self._timeline.update_search_attributes()
+
+    def _may_start_afresh(self) -> bool:
+        """The order waits for stock with nothing in flight (every package settled, no
+        news but stock arriving, no handler running, every event published) and its
+        history is long. (Stock signals may never stop coming for a popular SKU: the
+        next run retries for one still waiting.)"""
+        return (
+            bool(self._view.backordered)
+            and not self._ended()
+            # News waiting, but for stock that arrived (carried: the next run retries).
+            and not (self._inbox.closed or self._inbox.shortfalls or self._inbox.tickets)
+            and self._packages.all_done()
+            and self._timeline.quiet()
+            and workflow.all_handlers_finished()
+            and continuation.due()
+            # Last: asked only of an order that is due, so no other history changes.
+            and workflow.patched(continuation.patch_id())
+        )
+
+    def _continue_as_new(self) -> NoReturn:
+        """End this run and start the next with what the order knows; its input says how
+        it was placed (the memo and search attributes carry over by themselves)."""
+        workflow.logger.info(
+            "continuing as new after %d history events (run %d)",
+            workflow.info().get_current_history_length(), self._runs,
+            extra={"order_id": self._order.order_id},
+        )  # fmt: skip
+        carried = CarriedOrder(
+            view=self._view,
+            packages=self._packages.carry(),
+            placement=self._placement.carry(),
+            events_published=self._timeline.events_published,
+            stock_arrived=self._inbox.stock_arrived,
+            runs=self._runs,
+        )
+        local = self._packages.local_store
+        order = self._order.model_copy(
+            update={
+                "placed_by": self._placed_by,
+                "event_types": sorted(self._timeline.subscribed),
+                "store_calls": search.STORE_CALLS_LOCAL if local else "activity",
+                "carried": carried,
+            }
+        )
+        workflow.continue_as_new(order)
 
     def _news(self) -> bool:
         return bool(self._inbox) or self._packages.crash is not None or self._settled()

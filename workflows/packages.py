@@ -27,6 +27,7 @@ from domain.fulfillment import FulfillmentView, is_delivered, next_status, split
 from domain.models import DeliveryType, FulfillmentStatus, LocationEventType
 from domain.orders import (
     CancelAtLocationRequest,
+    CarriedPackage,
     FulfillmentRequest,
     LocationEventEnvelope,
     OrderView,
@@ -128,6 +129,28 @@ class Packages:
 
     def pending(self) -> list[str]:
         return [note for p in self.by_id.values() if (note := p.pending())]
+
+    def carry(self) -> list[CarriedPackage]:
+        """The settled packages for the order's next run (call only when all are done)."""
+        assert self.all_done(), "a package in flight cannot be carried"
+        return [
+            CarriedPackage(
+                request=p.request, dispatched_at=p.dispatched_at,
+                dispatch_started=p.dispatch_started, stopped=p.stopped,
+            )
+            for p in self.by_id.values()
+        ]  # fmt: skip
+
+    def restore(self, carried: list[CarriedPackage]) -> None:
+        """Take back the settled packages a previous run carried, each bound to its view
+        in the order's (so a repeated event finds the event ids it took)."""
+        views = {f.fulfillment_id: f for f in self._view.fulfillments}
+        for c in carried:
+            self.by_id[c.request.fulfillment_id] = Package(
+                request=c.request, view=views[c.request.fulfillment_id],
+                dispatched_at=c.dispatched_at, dispatch_started=c.dispatch_started,
+                stopped=c.stopped, done=True,
+            )  # fmt: skip
 
     def start(self, request: FulfillmentRequest) -> None:
         """Send a package out: it is ``dispatched`` at once, its coroutine does the rest."""

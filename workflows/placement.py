@@ -22,6 +22,7 @@ from domain.orders import (
     Allocation,
     AllocationRequest,
     BackorderRecord,
+    CarriedPlacement,
     NewOrder,
     OrderPolicy,
     OrderView,
@@ -60,6 +61,24 @@ class Placement:
         self._allocations = 0
         self._noted_backorder: list[str] = []
 
+    def carry(self) -> CarriedPlacement:
+        """Where placement stands, for the order's next run."""
+        return CarriedPlacement(
+            excluded=sorted(self.excluded),
+            next_fulfillment=self._next_fulfillment,
+            allocations=self._allocations,
+            noted_backorder=self._noted_backorder,
+            policy=self.policy,
+        )
+
+    def restore(self, carried: CarriedPlacement) -> None:
+        """Go on from where a previous run's placement stood."""
+        self.excluded = set(carried.excluded)
+        self._next_fulfillment = carried.next_fulfillment
+        self._allocations = carried.allocations
+        self._noted_backorder = list(carried.noted_backorder)
+        self.policy = carried.policy
+
     async def place(
         self,
         lines: list[RoutingLine],
@@ -83,6 +102,8 @@ class Placement:
                 self._packages.start(request)
             return allocation
         self._view.backordered = merge_lines(self._view.backordered + lines)
+        if retry:
+            forget_repeated_retry(self._view)
         if self._view.backorder_until is None:
             self._view.backorder_until = workflow.now() + self.policy.backorder_window
         if not retry:
@@ -216,6 +237,15 @@ class Placement:
         """The order waits for nothing any more: the store is told, if it was waiting."""
         if self._noted_backorder:
             await self.note_backorder([])
+
+
+def forget_repeated_retry(view: OrderView) -> None:
+    """Keep a backorder's first decision and its latest retry, not every retry between:
+    an order woken by every stock signal for days would otherwise carry thousands of
+    identical "no stock" decisions (in every query's answer, and into each continue-as-new)."""
+    last = view.routing_history[-3:]
+    if len(last) == 3 and all(d.status != "routed" for d in last):
+        del view.routing_history[-2]
 
 
 def rerouted(request: RerouteRequest, open_packages: list[Package]) -> list[Package]:

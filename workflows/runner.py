@@ -40,6 +40,7 @@ MEASURED_ON_TEMPORALIO = "1.35.0"
 PASSTHROUGH_MODULES = (
     "domain",
     "activities",
+    "workflows.continuation",
     "workflows.inbox",
     "workflows.options",
     "workflows.packages",

@@ -45,6 +45,23 @@ class Timeline:
         self._publishing: list[asyncio.Task[None]] = []
         self._searchable: tuple[str, list[str]] = (OrderStatus.RECEIVED.value, [])
 
+    @property
+    def events_published(self) -> int:
+        return self._events_published
+
+    def restore(self, events_published: int) -> None:
+        """Go on from a previous run: its event ids, and the search attributes it set
+        (a continued run keeps them: only a change is written)."""
+        self._events_published = events_published
+        self._searchable = (
+            self._view.status.value,
+            sorted({f.location_id for f in self._view.fulfillments}),
+        )
+
+    def quiet(self) -> bool:
+        """Every event published so far is delivered (or given up on)."""
+        return all(t.done() for t in self._publishing)
+
     def record(
         self,
         type_: str,

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.access import NotAuthenticated, Principal, Right
 from services.access import Authenticator
+from starter.api.rate_limits import RateLimiter
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -28,7 +29,28 @@ async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The principal behind the request's bearer token; ``NotAuthenticated`` (401) if none."""
+    """The principal behind the request's bearer token; ``NotAuthenticated`` (401) if none,
+    ``RateLimited`` (429) when the caller (or, without a valid token, its address) has
+    sent more than its limit: decided before the store or Temporal is asked anything."""
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    address = request.client.host if request.client else "unknown"
+    try:
+        principal = await _authenticate(request, credentials, limiter, address)
+    except NotAuthenticated:
+        if limiter is not None:
+            limiter.failed_sign_in(address)  # a 429 instead, once there were too many
+        raise
+    if limiter is not None:
+        limiter.charge(principal, request.method, request.url.path)
+    return principal
+
+
+async def _authenticate(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    limiter: RateLimiter | None,
+    address: str,
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send Authorization: Bearer <token>")
     authenticator: Authenticator = request.app.state.authenticator
@@ -37,6 +59,8 @@ async def caller(
     known = authenticator.remembered(credentials.credentials)
     if known is not None:
         return known
+    if limiter is not None:
+        limiter.check_sign_in(address)  # a guesser's next guess costs no database read
     return await run_in_threadpool(authenticator.principal, credentials.credentials)
 
 

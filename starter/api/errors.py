@@ -24,6 +24,7 @@ from adapters.signatures import SIGNATURE_HEADER, InvalidSignature
 from adapters.store.errors import StoreUnavailable
 from domain.access import InvalidToken, NotAuthenticated
 from domain.errors import InvalidOrder, UnknownSku
+from starter.api.rate_limits import RateLimited
 from starter.gateway.orders import TemporalBusy, WorkflowUnavailable, is_too_large, is_transient
 from starter.web_errors import RETRY_AFTER_SECONDS, STATUS, problems_message, problems_of
 
@@ -80,6 +81,7 @@ _DESCRIPTIONS = {
     413: "The body is over the limit; the message says what to shorten",
     415: "The body's Content-Type is not one this endpoint reads",
     422: "Invalid input; the message names the field",
+    429: "Too many requests from this caller; send it again after Retry-After seconds",
     503: "Temporal or the database cannot answer now; retry after Retry-After",
 }
 
@@ -186,6 +188,14 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=401,
             content={"message": str(exc), "error": "InvalidSignature"},
             headers={"WWW-Authenticate": getattr(exc, "challenge", SIGNATURE_HEADER)},
+        )
+
+    @app.exception_handler(RateLimited)
+    async def _slow_down(request: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            status_code=429,
+            content={"message": str(exc), "error": "RateLimited"},
+            headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.exception_handler(WorkflowQueryFailedError)

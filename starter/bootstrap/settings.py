@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,6 +26,35 @@ UI_PORT_OFFSET = 1000  # the embedded dev server's Web UI listens at its port + 
 DEFAULT_PASSWORDS = frozenset(
     {"postgres", "password", "switchyard", "temporal", "admin", "root", "secret", "changeme"}
 )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A sustained rate (tokens per second) and the burst a caller may spend at once."""
+
+    per_second: float
+    burst: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """``"20/100"``: 20 a second, bursts of up to 100. ``ValueError`` saying the form."""
+        rate, slash, burst = text.strip().partition("/")
+        try:
+            parsed = cls(float(rate), int(burst)) if slash else None
+        except ValueError:
+            parsed = None
+        if parsed is None or not parsed.per_second > 0 or parsed.burst < 1:
+            raise ValueError(
+                f"{text!r}: give '<per second>/<burst>', such as '20/100' (both above 0)"
+            )
+        return parsed
+
+    def __str__(self) -> str:
+        return f"{self.per_second:g}/{self.burst}"
+
+
+RateSetting = Annotated[Rate, NoDecode]
+"""A rate read from the environment as ``<per second>/<burst>`` text: ``20/100``."""
 
 HostList = Annotated[list[str], NoDecode]
 """A list read from the environment as comma-separated text: ``a.example.com,10.0.0.0/8``."""
@@ -100,6 +130,25 @@ class Settings(BaseSettings):
     # rows, event deliveries) are deleted this many days after the order last changed; the
     # ledger is kept. Each worker runs a pass at start and hourly. 0: kept forever.
     retention_days: int = Field(default=90, ge=0)
+
+    # Requests a caller may send, as '<per second>/<burst>' (token buckets in each API
+    # process's memory: with N API processes the effective limit is N times this);
+    # answered 429 with Retry-After beyond. docs/security.md, "Limits".
+    rate_limits: bool = True
+    rate_limit_checkout: RateSetting = Rate(100, 200)  # per checkout token, its writes
+    rate_limit_location: RateSetting = Rate(20, 100)  # per location token, its writes
+    rate_limit_staff: RateSetting = Rate(50, 200)  # per support, ops, admin or metrics token
+    rate_limit_reads: RateSetting = Rate(200, 1000)  # per token, its GETs
+    # per client address, requests without a valid token (a guesser's)
+    rate_limit_unauthenticated: RateSetting = Rate(10, 200)
+
+    @field_validator(
+        "rate_limit_checkout", "rate_limit_location", "rate_limit_staff", "rate_limit_reads",
+        "rate_limit_unauthenticated", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _rate(cls, value: object) -> object:
+        return Rate.parse(value) if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

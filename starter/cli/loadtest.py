@@ -8,7 +8,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -160,14 +160,14 @@ async def _place_and_follow(
     order_id = str(body["order_id"])
     timing = Timing(order_id)
     checkout = time.monotonic()
-    placed = await http.post("/orders", json=body)
+    placed = await polite_request(http, "POST", "/orders", json=body)
     placed.raise_for_status()
     deadline = checkout + follow_seconds
     while time.monotonic() < deadline:
         if timing.allocated is None:
-            answer = await http.get(f"/orders/{order_id}")
+            answer = await polite_request(http, "GET", f"/orders/{order_id}")
         else:  # routed: one long poll for the end instead of polling
-            answer = await http.get(f"/orders/{order_id}", params={"wait": 30})
+            answer = await polite_request(http, "GET", f"/orders/{order_id}", params={"wait": 30})
         if answer.status_code == 404:  # visible a moment after the start
             await asyncio.sleep(0.05)
             continue
@@ -182,3 +182,15 @@ async def _place_and_follow(
         if timing.allocated is None:
             await asyncio.sleep(0.05)
     return timing
+
+
+async def polite_request(
+    http: httpx.AsyncClient, method: str, url: str, **options: Any
+) -> httpx.Response:
+    """The request, sent again after ``Retry-After`` seconds while the API answers 429
+    (its rate limits: a load test at high concurrency polls faster than any real caller)."""
+    while True:
+        answer = await http.request(method, url, **options)
+        if answer.status_code != 429:
+            return answer
+        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))

@@ -57,7 +57,7 @@ class OrderSearch:
         the namespace's retention); one count per status, for ``GET /metrics``."""
         counts: dict[OrderStatus, int] = {}
         for status in OrderStatus:
-            query = f"WorkflowType = 'OrderWorkflow' AND {search.ORDER_STATUS.name} = '{status}'"
+            query = f"{_ORDERS} AND {search.ORDER_STATUS.name} = '{status}'"
             counted = await self._client.count_workflows(query, rpc_timeout=SEARCH_RPC_TIMEOUT)
             counts[status] = counted.count
         return counts
@@ -125,7 +125,7 @@ class OrderSearch:
     async def _search(
         self, clauses: list[str], limit: int, *, text: str | None = None
     ) -> list[OrderSummary]:
-        clauses = ["WorkflowType = 'OrderWorkflow'", *clauses]
+        clauses = [_ORDERS, *clauses]
         found: list[tuple[OrderSummary, WorkflowExecution]] = []
         async for execution in self._client.list_workflows(
             " AND ".join(clauses), limit=SEARCH_SCAN_LIMIT, rpc_timeout=SEARCH_RPC_TIMEOUT
@@ -170,6 +170,10 @@ class OrderSearch:
 
 
 _ABNORMAL = "('Terminated', 'TimedOut')"
+# Every order once: a long-lived order that continued as new (``workflows/continuation.py``)
+# leaves its earlier runs in visibility, closed as ``ContinuedAsNew``; its latest run is
+# the order.
+_ORDERS = "WorkflowType = 'OrderWorkflow' AND ExecutionStatus != 'ContinuedAsNew'"
 
 
 def _id_matches(order_id: str, text: str) -> bool:

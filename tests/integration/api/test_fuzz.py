@@ -47,7 +47,8 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         # A real token per role, issued in the store the app reads.
         TOKENS.update(issue_role_tokens(store, ROLES, prefix="fuzz", location="NWK-DC"))
         # schemathesis calls the app as http://testserver: allowed here, never by default.
-        settings = Settings(allowed_hosts=["testserver"])
+        # Shapes, not rates: the rate limits have their own test (test_rate_limits.py).
+        settings = Settings(allowed_hosts=["testserver"], rate_limits=False)
         gateway = FakeOrderGateway(route_to="NWK-DC")
         app = create_app(settings, gateway=gateway, store=store, keys=TEST_KEYS)  # type: ignore[arg-type]
         yield app
