@@ -107,7 +107,9 @@ class Customer(Contact, EdgeModel):
 
 
 class ShipTo(Destination, EdgeModel):
-    """Where checkout asks the order to go: the ZIP must be a known US ZIP."""
+    """Where checkout asks the order to go: the ZIP must be a known US ZIP. A ``ship``
+    order also needs the street (``address1``), ``city`` and ``region``; a ``pickup``
+    order, the ZIP alone."""
 
     postal_code: str = Field(pattern=POSTAL_CODE_PATTERN, max_length=10)
 
@@ -124,6 +126,15 @@ def known_zip(value: str) -> str:
     except UnknownPostalCode as exc:
         raise refused("unknown_postal_code", str(exc)) from None
     return value
+
+
+SHIP_ADDRESS_FIELDS = {"address1": "street", "city": "city", "region": "state (region)"}
+"""What a ``ship`` order's ``ship_to`` must say besides its ZIP, in the words a 422 uses."""
+
+
+def missing_address_fields(ship_to: Destination) -> list[str]:
+    """The fields of ``SHIP_ADDRESS_FIELDS`` that ``ship_to`` leaves empty or blank."""
+    return [field for field in SHIP_ADDRESS_FIELDS if not (getattr(ship_to, field) or "").strip()]
 
 
 class OrderLineRequest(OrderLine, EdgeModel):
@@ -156,6 +167,30 @@ class OrderRequest(PlacedOrder, EdgeModel):
             raise refused(
                 "inconsistent", "pickup_location_id is required when delivery is 'pickup'"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _shipment_needs_a_street(self) -> OrderRequest:
+        # A carrier takes no parcel to a ZIP alone. Pickup orders go to a store: their
+        # ship_to is the customer's ZIP for routing, and may stay just that.
+        if self.delivery is DeliveryType.SHIP:
+            missing = missing_address_fields(self.ship_to)
+            if missing:
+                raise ValidationError.from_exception_data(
+                    type(self).__name__,
+                    [
+                        {
+                            "type": refused(
+                                "inconsistent",
+                                f"a shipped order needs the {SHIP_ADDRESS_FIELDS[field]} "
+                                "(only pickup orders may leave it out)",
+                            ),
+                            "loc": ("ship_to", field),
+                            "input": getattr(self.ship_to, field),
+                        }
+                        for field in missing
+                    ],
+                )
         return self
 
     def placed(self) -> PlacedOrder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import httpx
 import typer
 from rich.table import Table
 
+from domain.geo import zip_city
 from domain.models import Network
 from starter.cli.options import NetworkOpt, admin_token, console, settings_from_flags
 
@@ -66,6 +68,22 @@ LAST = ["Nguyen", "Smith", "Garcia", "Okafor", "Kim", "Rossi", "Patel", "Cohen",
 SKINCARE_SET = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-MOISTURIZER"]
 
 
+STREET_NAMES = [
+    "Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Road", "Lake Street",
+    "Hill Road", "Elm Street", "Pine Avenue", "Washington Street",
+]  # fmt: skip
+
+
+def sample_address(postal_code: str, seed: str) -> dict[str, str]:
+    """A made-up street address in ``postal_code``'s city, the same for the same ``seed``
+    (an order id), for demo and benchmark orders: no random state is drawn."""
+    city, state = zip_city(postal_code)
+    number = zlib.crc32(seed.encode())
+    street = f"{100 + number % 9900} {STREET_NAMES[number // 9900 % len(STREET_NAMES)]}"
+    return {"postal_code": postal_code, "country": "US", "address1": street, "city": city,
+            "region": state}  # fmt: skip
+
+
 def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str, object]:
     """One checkout body: a third of shoppers buy the skincare set, the rest a few items."""
     zips, weights = zip(*SHOPPER_ZIPS, strict=True)
@@ -78,7 +96,7 @@ def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str,
     return {
         "order_id": order_id,
         "customer": {"name": f"{first} {last}", "email": f"{first}.{last}@example.com".lower()},
-        "ship_to": {"postal_code": rng.choices(zips, weights)[0], "country": "US"},
+        "ship_to": sample_address(rng.choices(zips, weights)[0], order_id),
         "lines": [
             {"line_id": str(i + 1), "sku": sku, "quantity": rng.choice([1, 1, 1, 2])}
             for i, sku in enumerate(skus)

@@ -13,6 +13,7 @@ from adapters.store import InventoryStore
 from domain.checkout import OrderRequest
 from domain.orders import AllocationRequest, merge_lines
 from domain.routing import RoutingLine
+from tests.support.builders import address
 
 SKINCARE_SET = [
     {"sku": "SKIN-CLEANSER", "quantity": 1},
@@ -209,7 +210,7 @@ def test_a_promise_reserves_nothing(api: TestClient, store: InventoryStore) -> N
 def test_the_order_placed_after_a_promise_is_routed_as_promised(
     api: TestClient, store: InventoryStore, lines: list, postal_code: str, service_level: str
 ) -> None:
-    ship_to = {"postal_code": postal_code}
+    ship_to = address(postal_code)
     [option] = api.post(
         "/promise", json={"lines": lines, "ship_to": ship_to, "service_level": service_level}
     ).json()["ship_options"]
