@@ -15,6 +15,8 @@ gateway hashes it for idempotency, and ``dom simulate`` reads orders files of it
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 from pydantic import (
     BaseModel,
@@ -35,6 +37,7 @@ from domain.models import (
     Contact,
     DeliveryType,
     Destination,
+    Identifier,
     OrderLine,
     PlacedOrder,
     ServiceLevel,
@@ -137,8 +140,37 @@ def missing_address_fields(ship_to: Destination) -> list[str]:
     return [field for field in SHIP_ADDRESS_FIELDS if not (getattr(ship_to, field) or "").strip()]
 
 
-class OrderLineRequest(OrderLine, EdgeModel):
-    pass
+class CartLine(EdgeModel):
+    """A line as checkout sends it, the one line shape of every request that takes a cart
+    (``POST /orders``, ``POST /promise``): the shop's ``line_id``, the SKU and its units.
+    The answer to a line echoes its ``line_id``."""
+
+    line_id: Identifier | None = Field(
+        default=None, description="The shop's own id for the line (required in an order)"
+    )
+    sku: Identifier
+    quantity: int = Field(gt=0, le=10_000)
+
+
+_Lines = TypeVar("_Lines", bound=Sequence[CartLine])
+
+
+def unique_line_ids(lines: _Lines) -> _Lines:
+    """``lines`` if no ``line_id`` is given twice; else the 422 kind ``duplicate``."""
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_id is not None:
+            if line.line_id in seen:
+                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
+            seen.add(line.line_id)
+    return lines
+
+
+class OrderLineRequest(CartLine, OrderLine):
+    """A line of an order: a ``CartLine`` whose ``line_id`` is required (the order's
+    packages, events and refunds name it)."""
+
+    line_id: Identifier = Field(description="The shop's own id for the line, unique in the order")
 
 
 class OrderRequest(PlacedOrder, EdgeModel):
@@ -154,12 +186,7 @@ class OrderRequest(PlacedOrder, EdgeModel):
     @field_validator("lines")
     @classmethod
     def _unique_line_ids(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        seen: set[str] = set()
-        for line in lines:
-            if line.line_id in seen:
-                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
-            seen.add(line.line_id)
-        return lines
+        return unique_line_ids(lines)
 
     @model_validator(mode="after")
     def _pickup_needs_a_store(self) -> OrderRequest:
