@@ -143,6 +143,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         create_app(settings, keys=keys),
         host=settings.api_host,
         port=settings.api_port,
+        timeout_keep_alive=settings.api_keepalive_seconds,
         log_level="warning",
         loop=uvicorn_loop(),
         access_log=settings.log_level.upper() == "DEBUG",

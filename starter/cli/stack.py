@@ -120,6 +120,7 @@ def _api_server(settings: Settings, store: InventoryStore, client: Client, keys:
             app,
             host=settings.api_host,
             port=settings.api_port,
+            timeout_keep_alive=settings.api_keepalive_seconds,
             log_level="warning",
             lifespan="on",
             # JSON logs: uvicorn's own lines go through the root handler too, as JSON.
