@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from domain.geo import zip_city
-from domain.models import Network
+from domain.models import Location, Network
 from starter.cli.options import NetworkOpt, admin_token, console, settings_from_flags
 
 
@@ -43,9 +43,26 @@ def demo_command(
     asyncio.run(show_demo(url, net, orders, token or admin_token(settings)))
 
 
-async def show_demo(api_url: str, network: Network, count: int, token: str | None) -> None:
+async def show_demo(
+    api_url: str, network: Network, count: int, token: str | None, *, by_hand: bool = False
+) -> None:
     """Place ``count`` demo orders and print where each shipped from (``dom demo``, and
-    ``dom up --demo`` once the stack is up)."""
+    ``dom up --demo`` once the stack is up). ``by_hand``: first place a pickup order at the
+    network's store worked by hand, if it has one, and say where to work it."""
+    if by_hand:
+        store = hand_worked_store(network)
+        if store is not None:
+            order_id = f"HAND-{time.strftime('%H%M%S')}"
+            async with httpx.AsyncClient(
+                base_url=api_url, timeout=30, headers=_auth(token)
+            ) as http:
+                placed = await http.post("/orders", json=pickup_order(network, store, order_id))
+            if placed.is_success:
+                console.print(
+                    f"Order {order_id} waits at {store.id} ({store.name}) to be worked by hand: "
+                    f"{api_url}/console/locations/{store.id}/queue",
+                    soft_wrap=True,
+                )
     console.print(f"Placing {count} demo order(s) through {api_url} ...")
     results = await place_and_follow(api_url, network, count, token=token)
     table = Table(title="Demo orders")
@@ -104,6 +121,36 @@ def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str,
         "service_level": "express" if rng.random() < 0.15 else "ground",
         "delivery": "ship",
     }
+
+
+def hand_worked_store(network: Network) -> Location | None:
+    """The first active pickup store whose packages people work by hand (``manual``)."""
+    return next(
+        (
+            loc
+            for loc in network.locations
+            if loc.adapter.type == "manual" and loc.pickup and loc.active and loc.stock
+        ),
+        None,
+    )
+
+
+def pickup_order(network: Network, store: Location, order_id: str) -> dict[str, object]:
+    """A checkout body: one unit of each of two SKUs ``store`` holds, collected there."""
+    known = {s.sku for s in network.skus}
+    skus = [sku for sku, units in store.stock.items() if units > 1 and sku in known][:2]
+    return {
+        "order_id": order_id,
+        "customer": {"name": "Nora York", "email": "nora.york@example.com"},
+        "ship_to": {"postal_code": store.postal_code or "10001", "country": "US"},
+        "lines": [{"line_id": str(i + 1), "sku": sku, "quantity": 1} for i, sku in enumerate(skus)],
+        "delivery": "pickup",
+        "pickup_location_id": store.id,
+    }
+
+
+def _auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 @dataclass
