@@ -9,7 +9,8 @@ COPY adapters ./adapters
 COPY services ./services
 COPY starter ./starter
 COPY worker.py ./
-RUN pip install --no-cache-dir . \
+# With the lookahead policy's LP solver: an image serves whichever rules ops installs.
+RUN pip install --no-cache-dir '.[lookahead]' \
  # The workflow sandbox re-imports workflow modules for every workflow it starts; without
  # bytecode (PYTHONDONTWRITEBYTECODE images) each start recompiles them (+6 ms CPU per
  # order measured, docs/performance.md).

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from adapters.store import InventoryStore
-from domain.routing.rules import Rules, default_rules, parse_rules
+from domain.routing.rules import Rules, default_rules, parse_rules, usable_rules
 
 _CURRENT = "routing_rules.version"
 
@@ -78,7 +78,7 @@ class RulesBook:
     def replace(self, data: Any, *, actor: str) -> RulesVersion:
         """Validate ``data`` (raises ``RulesError`` naming the field) and make it the next
         version. Concurrent writers, even in other processes, each get their own number."""
-        rules = parse_rules(data, "rules")
+        rules = usable_rules(parse_rules(data, "rules"))
         version = self._store.append_setting_version(
             _CURRENT,
             _key,

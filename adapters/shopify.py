@@ -80,6 +80,7 @@ class ShopifyAddress(BaseModel):
     first_name: str | None = None
     last_name: str | None = None
     address1: str | None = None
+    address2: str | None = None
     city: str | None = None
     province_code: str | None = None
     zip: str | None = None
@@ -201,6 +202,7 @@ def to_order_request(order: ShopifyOrder) -> OrderRequest:
             "country": "US",
             "name": address.name or None,
             "address1": address.address1 or None,
+            "address2": address.address2 or None,
             "city": address.city or None,
             "region": address.province_code or None,
         },
@@ -245,6 +247,7 @@ def refused_order(order: ShopifyOrder) -> PlacedOrder:
             postal_code=_cut(address.zip, 20) or "",
             name=_cut(address.name, 200),
             address1=_cut(address.address1, 200),
+            address2=_cut(address.address2, 200),
             city=_cut(address.city, 100),
             region=_cut(address.province_code, 100),
         ),

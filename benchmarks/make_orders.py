@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from starter.cli.demo import sample_address
+
 # (metro, latitude, longitude, population in millions), largest US metros.
 METROS: list[tuple[str, float, float, float]] = [
     ("New York", 40.71, -74.01, 19.6), ("Los Angeles", 34.05, -118.24, 12.9),
@@ -188,7 +190,7 @@ def make_orders(network: dict[str, Any], n: int, seed: int = 2) -> Iterator[dict
         yield {
             "order_id": f"SIM-{k + 1:06d}",
             "customer": {"name": f"Customer {k + 1}", "email": f"c{k + 1}@example.com"},
-            "ship_to": {"postal_code": postal_code, "country": "US"},
+            "ship_to": sample_address(postal_code, f"SIM-{k + 1:06d}"),
             "lines": [
                 {"line_id": str(i + 1), "sku": sku, "quantity": _quantity(rng)}
                 for i, sku in enumerate(chosen)

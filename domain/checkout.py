@@ -15,8 +15,9 @@ gateway hashes it for idempotency, and ``dom simulate`` reads orders files of it
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -38,6 +39,7 @@ from domain.models import (
     Contact,
     DeliveryType,
     Destination,
+    Identifier,
     OrderLine,
     PlacedOrder,
     ServiceLevel,
@@ -94,7 +96,9 @@ class Customer(Contact, EdgeModel):
 
 
 class ShipTo(Destination, EdgeModel):
-    """Where checkout asks the order to go: the ZIP must be a known US ZIP."""
+    """Where checkout asks the order to go: the ZIP must be a known US ZIP. A ``ship``
+    order also needs the street (``address1``), ``city`` and ``region``; a ``pickup``
+    order, the ZIP alone."""
 
     postal_code: str = Field(pattern=POSTAL_CODE_PATTERN, max_length=10)
 
@@ -121,7 +125,25 @@ def _decimal_text(value: object) -> object:
     return value
 
 
-class OrderLineRequest(OrderLine, EdgeModel):
+SHIP_ADDRESS_FIELDS = {"address1": "street", "city": "city", "region": "state (region)"}
+"""What a ``ship`` order's ``ship_to`` must say besides its ZIP, in the words a 422 uses."""
+
+
+def missing_address_fields(ship_to: Destination) -> list[str]:
+    """The fields of ``SHIP_ADDRESS_FIELDS`` that ``ship_to`` leaves empty or blank."""
+    return [field for field in SHIP_ADDRESS_FIELDS if not (getattr(ship_to, field) or "").strip()]
+
+
+class CartLine(EdgeModel):
+    """A line as checkout sends it, the one line shape of every request that takes a cart
+    (``POST /orders``, ``POST /promise``): the shop's ``line_id``, the SKU and its units.
+    The answer to a line echoes its ``line_id``."""
+
+    line_id: Identifier | None = Field(
+        default=None, description="The shop's own id for the line (required in an order)"
+    )
+    sku: Identifier
+    quantity: int = Field(gt=0, le=10_000)
     unit_price: Annotated[Decimal | None, BeforeValidator(_decimal_text)] = Field(
         default=None,
         strict=False,
@@ -133,6 +155,27 @@ class OrderLineRequest(OrderLine, EdgeModel):
         "currency; every line has one, or none does",
         json_schema_extra={"type": "string", "pattern": r"^\d{1,10}(\.\d{1,4})?$"},
     )
+
+
+_Lines = TypeVar("_Lines", bound=Sequence[CartLine])
+
+
+def unique_line_ids(lines: _Lines) -> _Lines:
+    """``lines`` if no ``line_id`` is given twice; else the 422 kind ``duplicate``."""
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_id is not None:
+            if line.line_id in seen:
+                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
+            seen.add(line.line_id)
+    return lines
+
+
+class OrderLineRequest(CartLine, OrderLine):
+    """A line of an order: a ``CartLine`` whose ``line_id`` is required (the order's
+    packages, events and refunds name it)."""
+
+    line_id: Identifier = Field(description="The shop's own id for the line, unique in the order")
 
 
 class OrderRequest(PlacedOrder, EdgeModel):
@@ -153,11 +196,7 @@ class OrderRequest(PlacedOrder, EdgeModel):
     @field_validator("lines")
     @classmethod
     def _unique_line_ids(cls, lines: list[OrderLineRequest]) -> list[OrderLineRequest]:
-        seen: set[str] = set()
-        for line in lines:
-            if line.line_id in seen:
-                raise refused("duplicate", f"line_id {line.line_id!r} is used twice")
-            seen.add(line.line_id)
+        unique_line_ids(lines)
         priced = [line.unit_price is not None for line in lines]
         if any(priced) and not all(priced):
             missing = ", ".join(line.line_id for line in lines if line.unit_price is None)
@@ -179,6 +218,30 @@ class OrderRequest(PlacedOrder, EdgeModel):
             raise refused(
                 "inconsistent", "pickup_location_id is required when delivery is 'pickup'"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _shipment_needs_a_street(self) -> OrderRequest:
+        # A carrier takes no parcel to a ZIP alone. Pickup orders go to a store: their
+        # ship_to is the customer's ZIP for routing, and may stay just that.
+        if self.delivery is DeliveryType.SHIP:
+            missing = missing_address_fields(self.ship_to)
+            if missing:
+                raise ValidationError.from_exception_data(
+                    type(self).__name__,
+                    [
+                        {
+                            "type": refused(
+                                "inconsistent",
+                                f"a shipped order needs the {SHIP_ADDRESS_FIELDS[field]} "
+                                "(only pickup orders may leave it out)",
+                            ),
+                            "loc": ("ship_to", field),
+                            "input": getattr(self.ship_to, field),
+                        }
+                        for field in missing
+                    ],
+                )
         return self
 
     def placed(self) -> PlacedOrder:

@@ -68,6 +68,12 @@ def zip_place(postal_code: str) -> str:
     return f"{city}, {state}"
 
 
+def zip_city(postal_code: str) -> tuple[str, str]:
+    """The city and the state (two letters) a ZIP code's post office serves."""
+    _, _, city, state = _zip_index()[normalize_zip(postal_code)]
+    return city, state
+
+
 def miles_between(a: Point, b: Point) -> float:
     """Great-circle distance in statute miles (haversine)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))

@@ -390,7 +390,10 @@ class Destination(BaseModel):
     postal_code: str = Field(max_length=20)
     country: Literal["US"] = "US"
     name: str | None = Field(default=None, max_length=200)
-    address1: str | None = Field(default=None, max_length=200)
+    address1: str | None = Field(default=None, max_length=200, description="The street")
+    address2: str | None = Field(
+        default=None, max_length=200, description="Apartment, suite, unit or floor, if any"
+    )
     city: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)

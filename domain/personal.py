@@ -29,6 +29,7 @@ class Personal(BaseModel):
     customer: Contact
     recipient: str | None = Field(default=None, max_length=200)  # the ship-to name
     address1: str | None = Field(default=None, max_length=200)
+    address2: str | None = Field(default=None, max_length=200)
     city: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
     lat: float | None = None  # the point as checkout gave (or the ZIP table located) it
@@ -48,6 +49,7 @@ def personal_of(customer: Contact, ship_to: Destination) -> Personal:
         customer=customer,
         recipient=ship_to.name,
         address1=ship_to.address1,
+        address2=ship_to.address2,
         city=ship_to.city,
         region=ship_to.region,
         lat=ship_to.lat,
@@ -73,6 +75,7 @@ def rejoined(ship_to: Destination, personal: Personal) -> Destination:
         update={
             "name": personal.recipient,
             "address1": personal.address1,
+            "address2": personal.address2,
             "city": personal.city,
             "region": personal.region,
             "lat": personal.lat if personal.lat is not None else ship_to.lat,

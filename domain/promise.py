@@ -11,6 +11,7 @@ are not modelled.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -79,9 +80,23 @@ def ready_by(now: datetime, zone: ZoneInfo, preparation: timedelta) -> datetime:
 # --- what checkout asks, and what it is told --------------------------------------------
 
 
+class CartLineLike(Protocol):
+    """A line of a cart: the shop's optional ``line_id``, a SKU and its units."""
+
+    @property
+    def line_id(self) -> str | None: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+
+
 class Cart(Protocol):
-    """What a promise is asked about: the units by SKU, where they would go, and the sales
-    channel (the body of ``POST /promise``, ``starter/api/schemas.py``, is one)."""
+    """What a promise is asked about: the lines (and units by SKU), where they would go,
+    and the sales channel (the body of ``POST /promise``, ``starter/api/schemas.py``)."""
+
+    @property
+    def lines(self) -> Sequence[CartLineLike]: ...
 
     @property
     def ship_to(self) -> Destination: ...
@@ -103,8 +118,29 @@ class PromisedPackage(BaseModel):
     timezone: str
 
 
+class LineSource(BaseModel):
+    """Where some of a line's units would ship from, and when they would arrive."""
+
+    location_id: str
+    quantity: int
+    estimated_delivery_date: date
+
+
+class PromisedLine(BaseModel):
+    """The answer for one line of the cart, in the cart's order."""
+
+    line_id: str | None = Field(default=None, description="The line's own id, as sent")
+    sku: str
+    quantity: int
+    estimated_delivery_date: date = Field(description="When the line's last unit arrives")
+    ships_from: list[LineSource] = Field(
+        description="One entry per package (a line splits only when no location holds it all)"
+    )
+
+
 class ShipOption(BaseModel):
-    """One service level: what it costs and when the last package arrives."""
+    """One service level: what it costs, when the last package arrives, and per line of
+    the cart where it ships from and when it arrives."""
 
     service_level: ServiceLevel
     cost: Decimal
@@ -112,6 +148,9 @@ class ShipOption(BaseModel):
     estimated_delivery_date: date = Field(description="When the last package arrives")
     split: bool = Field(description="True if it would ship in more than one package")
     packages: list[PromisedPackage]
+    lines: list[PromisedLine] = Field(
+        default_factory=list, description="Per line of the cart, in its order"
+    )
 
 
 class PickupOption(BaseModel):
@@ -173,8 +212,10 @@ def ship_option(
     service_level: ServiceLevel,
     locations: dict[str, tuple[Location, ZoneInfo]],
     now: datetime,
+    lines: Sequence[CartLineLike] = (),
 ) -> ShipOption:
-    """The ship option a routed decision makes: its cost, and each package's dates."""
+    """The ship option a routed decision makes: its cost, each package's dates, and what
+    that means for each of the cart's ``lines``."""
     plan = decision.plan
     if plan is None:
         raise ValueError(f"decision for {decision.order_id} has no plan: {decision.reason}")
@@ -201,7 +242,51 @@ def ship_option(
         estimated_delivery_date=max(p.estimated_delivery_date for p in packages),
         split=len(packages) > 1,
         packages=packages,
+        lines=promised_lines(lines, packages),
     )
+
+
+def promised_lines(
+    lines: Sequence[CartLineLike], packages: Sequence[PromisedPackage]
+) -> list[PromisedLine]:
+    """Each cart line's share of the packages. The router plans units by SKU (two lines of
+    one SKU add up), so a SKU's units are handed back to its lines in the cart's order,
+    package by package."""
+    left: dict[str, list[tuple[PromisedPackage, int]]] = {}
+    for package in packages:
+        for unit in package.lines:
+            left.setdefault(unit.sku, []).append((package, unit.quantity))
+    answers = []
+    for line in lines:
+        wanted, sources = line.quantity, []
+        queue = left.get(line.sku, [])
+        while wanted and queue:
+            package, units = queue[0]
+            taken = min(wanted, units)
+            sources.append(
+                LineSource(
+                    location_id=package.location_id,
+                    quantity=taken,
+                    estimated_delivery_date=package.estimated_delivery_date,
+                )
+            )
+            wanted -= taken
+            if taken == units:
+                queue.pop(0)
+            else:
+                queue[0] = (package, units - taken)
+        if not sources:  # the plan left the SKU out: not a plan for this cart
+            raise ValueError(f"the plan ships no {line.sku}")
+        answers.append(
+            PromisedLine(
+                line_id=line.line_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                estimated_delivery_date=max(s.estimated_delivery_date for s in sources),
+                ships_from=sources,
+            )
+        )
+    return answers
 
 
 def pickup_option(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.routing.price_board import PriceBoard
-from domain.routing.prices import StockPrices
+from domain.routing.prices import LpSolverMissing, StockPrices
 from domain.routing.rules import Rules
 from services.ports import NetworkCatalog, StockReads
 
@@ -117,6 +117,9 @@ class PriceRefresher:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
+            except LpSolverMissing as exc:  # rules stored before; new ones are refused
+                self._refreshed_at = time.monotonic()
+                log.error("lookahead prices not computed (orders route as optimal): %s", exc)
             except Exception:
                 self._refreshed_at = time.monotonic()  # not again at once: wait a period
                 log.warning("could not refresh lookahead prices", exc_info=True)

@@ -33,7 +33,7 @@ import numpy as np
 from domain.models import DeliveryType, Network, ServiceLevel
 from domain.routing.costing import COST_SCALE, WEIGHT_SCALE, to_dollars
 from domain.routing.network import RoutingNetwork
-from domain.routing.rules import Rules
+from domain.routing.rules import LP_SOLVER_MISSING, Rules, lp_solver_installed
 from domain.routing.types import RoutingRequest, StockSnapshot
 
 if TYPE_CHECKING:
@@ -202,6 +202,10 @@ def unit_costs(
     return out
 
 
+class LpSolverMissing(RuntimeError):
+    """``compute_prices`` was asked for without SciPy installed (the ``lookahead`` extra)."""
+
+
 def compute_prices(
     network: Network,
     stock: StockSnapshot,
@@ -217,6 +221,8 @@ def compute_prices(
     back as safety stock, and locations that may not ship, do not count as supply.
     ``weight`` scales the prices (1.0: the LP's duals as they are).
     """
+    if not lp_solver_installed():
+        raise LpSolverMissing(LP_SOLVER_MISSING)
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 

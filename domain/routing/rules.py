@@ -8,6 +8,7 @@ starts with the offending field, e.g. ``service_levels.ground.base: zone 9 has n
 
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -207,6 +208,26 @@ def parse_rules(data: object, source: str = "rules") -> Rules:
         raise RulesError("; ".join(problems)) from None
 
 
+LP_SOLVER_MISSING = (
+    "the lookahead policy needs SciPy's LP solver, which `make run` does not install: "
+    "pip install -e '.[lookahead]' (or 'switchyard[lookahead]'), or keep policy: optimal"
+)
+
+
+def lp_solver_installed() -> bool:
+    """SciPy (HiGHS) is importable: the ``lookahead`` policy can price stock."""
+    return importlib.util.find_spec("scipy") is not None
+
+
+def usable_rules(rules: Rules, source: str = "rules") -> Rules:
+    """``rules``, if this installation can route by them: ``policy: lookahead`` needs the
+    LP solver (the ``lookahead`` extra); else ``RulesError`` naming the field. Checked where
+    rules come in (``PUT /routing/rules``, a rules file), never on stored rules."""
+    if rules.policy == "lookahead" and not lp_solver_installed():
+        raise RulesError(f"{source}: policy: {LP_SOLVER_MISSING}")
+    return rules
+
+
 def load_rules(path: str | Path) -> Rules:
     """Load and validate a rules file (YAML or JSON); raises ``RulesError``."""
     path = Path(path)
@@ -215,9 +236,10 @@ def load_rules(path: str | Path) -> Rules:
     except (OSError, yaml.YAMLError) as exc:
         raise RulesError(f"{path}: {exc}") from None
     try:
-        return parse_rules(data, str(path))
+        rules = parse_rules(data, str(path))
     except RulesError as exc:
         raise RulesError(f"{path}: {exc}") from None
+    return usable_rules(rules, str(path))
 
 
 @cache

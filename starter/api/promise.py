@@ -107,7 +107,7 @@ def quote(
         if decision.status == "routed" and decision.plan is not None:
             for package in decision.plan.packages:
                 located(package.location_id)
-            ships.append(ship_option(decision, level, zones, now))
+            ships.append(ship_option(decision, level, zones, now, body.lines))
         else:
             unavailable.append(Unavailable(service_level=level, reason=decision.reason))
     pickups: list[PickupOption] = []

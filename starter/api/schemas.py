@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, WithJsonSchema, field_validator, model_validator
 
-from domain.checkout import EdgeModel, IsoText, ShipTo
+from domain.checkout import CartLine, EdgeModel, IsoText, ShipTo, unique_line_ids
 from domain.fulfillment import LocationEvent
 from domain.models import (
     EVENT_ID_PATTERN,
@@ -214,15 +214,14 @@ class LocationEventBody(EdgeModel):
 # --- promise ----------------------------------------------------------------------------
 
 
-class PromiseLine(EdgeModel):
-    sku: Identifier
-    quantity: int = Field(gt=0, le=10_000)
-
-
 class PromiseRequest(EdgeModel):
     """The body of ``POST /promise``: a cart and where it would go. Nothing is reserved."""
 
-    lines: list[PromiseLine] = Field(min_length=1, max_length=200)
+    lines: list[CartLine] = Field(
+        min_length=1,
+        max_length=200,
+        description="The same line objects as POST /orders takes (line_id optional here)",
+    )
     ship_to: ShipTo
     service_level: ServiceLevel | None = Field(
         default=None, strict=False, description="Only this service level (default: every one)"
@@ -232,6 +231,11 @@ class PromiseRequest(EdgeModel):
     at: Annotated[AwareDatetime | None, IsoText] = Field(
         default=None, strict=False, description="When the order would be placed (default: now)"
     )
+
+    @field_validator("lines")
+    @classmethod
+    def _unique_line_ids(cls, lines: list[CartLine]) -> list[CartLine]:
+        return unique_line_ids(lines)
 
     @field_validator("at")
     @classmethod

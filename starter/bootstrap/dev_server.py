@@ -46,6 +46,20 @@ def free_port(*, with_ui: bool = False, besides: Iterable[int] = ()) -> int:
     raise RuntimeError("no free port")
 
 
+def port_taken(port: int, host: str = "127.0.0.1") -> bool:
+    """Something already listens on ``host:port``, so a server started there would fail.
+    Bound with ``SO_REUSEADDR``, as uvicorn and Temporal bind theirs: a port a stopped
+    stack left in TIME_WAIT is free to them, so it is free here too."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
+
+
 def _bindable(port: int, host: str = "127.0.0.1") -> bool:
     """Nothing holds ``port``: no listener, and no connection using it as its local port
     (P + 1000 lies in the ephemeral range, so an outgoing connection may hold it, which

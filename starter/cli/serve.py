@@ -53,6 +53,14 @@ def up(
     settings = settings_from_flags(
         data_dir=data_dir, api_port=api_port, api_host=api_host, temporal_port=temporal_port
     )
+    embedded = settings.temporal_address is None
+    if embedded:
+        try:  # a crashed dom up's dev server frees its ports; another dom up here is refused
+            EmbeddedTemporal(settings.data_dir / "temporal", settings.temporal_port).stop_leftover()
+        except RuntimeError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
+    refuse_taken_ports(settings, temporal=embedded)  # before anything starts
     keys = start_or_exit(settings, create_keys=True)  # first start: new keys, mode 0600
     try:
         store, loaded = prepare_store(settings, network)
@@ -88,7 +96,13 @@ def up(
             if demo:  # kept referenced: the loop holds only a weak reference to a task
                 demo_runs.add(
                     asyncio.get_running_loop().create_task(
-                        show_demo(settings.api_url, store.network(), demo, admin_token(settings))
+                        show_demo(
+                            settings.api_url,
+                            store.network(),
+                            demo,
+                            admin_token(settings),
+                            by_hand=True,
+                        )
                     )
                 )
 
@@ -119,6 +133,29 @@ def up(
         console.print("Stopped.")
 
 
+def refuse_taken_ports(settings: Settings, *, temporal: bool) -> None:
+    """Stop here (exit 1), naming each port that something else already listens on and
+    the option that moves it, before anything is started or written."""
+    from starter.bootstrap.dev_server import port_taken
+    from starter.bootstrap.settings import UI_PORT_OFFSET
+
+    wanted = [(settings.api_host, settings.api_port, "--api-port (env DOM_API_PORT)")]
+    if temporal:
+        port = settings.temporal_port
+        option = "--temporal-port (env DOM_TEMPORAL_PORT)"
+        ui = f"{option}: the Temporal UI listens on its port + {UI_PORT_OFFSET}"
+        wanted += [("127.0.0.1", port, option), ("127.0.0.1", port + UI_PORT_OFFSET, ui)]
+    taken = [(port, option) for host, port, option in wanted if port_taken(port, host)]
+    for port, option in taken:
+        console.print(
+            f"[red]port {port} is already in use[/]: stop what runs there, "
+            f"or choose another with {option}",
+            soft_wrap=True,  # one line, however narrow the terminal: a script may grep it
+        )
+    if taken:
+        raise typer.Exit(1)
+
+
 def worker() -> None:
     """Run a worker alone (DOM_TEMPORAL_ADDRESS, DOM_DATABASE_URL); start as many as needed."""
     from starter.bootstrap.worker import run_worker
@@ -137,6 +174,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
     from starter.bootstrap.http import BoundedHeadProtocol
 
     settings = settings_from_flags(api_port=api_port, api_host=api_host)
+    refuse_taken_ports(settings, temporal=False)
     keys = start_or_exit(settings)
     # As in `dom up`: no access-log line per request (a line per location event and per
     # poll is CPU the API spends on nothing), unless DOM_LOG_LEVEL=DEBUG asks for it.
@@ -144,6 +182,7 @@ def api(api_port: ApiPortOpt = None, api_host: ApiHostOpt = None) -> None:
         create_app(settings, keys=keys),
         host=settings.api_host,
         port=settings.api_port,
+        timeout_keep_alive=settings.api_keepalive_seconds,
         log_level="warning",
         loop=uvicorn_loop(),
         http=BoundedHeadProtocol,  # 431 for a head over 32 KiB (starter/bootstrap/http.py)

@@ -16,7 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from domain.network_file import NetworkFileError
 from domain.routing.engine import POLICIES
 from domain.routing.report import write_outputs
-from domain.routing.rules import Rules, RulesError, default_rules, load_rules
+from domain.routing.rules import (
+    LP_SOLVER_MISSING,
+    Rules,
+    RulesError,
+    default_rules,
+    load_rules,
+    lp_solver_installed,
+)
 from domain.routing.simulate import (
     OrdersFileError,
     load_network_file,
@@ -79,6 +86,8 @@ def simulate(
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
         _fail(f"--policy: unknown {', '.join(unknown)}; choose from {', '.join(POLICIES)}")
+    if "lookahead" in policies and not lp_solver_installed():
+        _fail(f"--policy: {LP_SOLVER_MISSING}")
     try:
         net = load_network_file(network)
         rule_sets: list[tuple[str, Rules]] = [

@@ -121,6 +121,7 @@ def _api_server(settings: Settings, store: InventoryStore, client: Client, keys:
             app,
             host=settings.api_host,
             port=settings.api_port,
+            timeout_keep_alive=settings.api_keepalive_seconds,
             log_level="warning",
             lifespan="on",
             http=BoundedHeadProtocol,  # 431 for a head over 32 KiB (starter/bootstrap/http.py)

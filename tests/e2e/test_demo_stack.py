@@ -54,5 +54,12 @@ def test_the_readme_demo_places_orders_with_the_tokens_dom_up_wrote(tmp_path) ->
             time.sleep(0.5)
         assert len(table) == 2, stack.log.read_text()
         assert all("shipped" in row for row in table), table
+        # ... and one pickup order waits at the store worked by hand, in its queue at once.
+        log = stack.log.read_text()
+        assert "waits at BKN-STORE" in log and "/console/locations/BKN-STORE/queue" in log, log
+        with stack.client("location:BKN-STORE") as http:
+            [entry] = http.get("/locations/BKN-STORE/fulfillments").json()
+        assert entry["order_id"].startswith("HAND-") and entry["status"] == "dispatched"
+        assert entry["delivery"] == "pickup" and entry["recipient"] == "Nora York"
     finally:
         stop_stack(process, stack)

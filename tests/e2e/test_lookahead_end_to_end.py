@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from domain.routing.rules import default_rules
-from tests.support.builders import order_body
+from tests.support.builders import address, order_body
 from tests.support.data import E2E
 from tests.support.http import wait_for
 from tests.support.stack import Stack, start_stack, stop_stack
@@ -34,7 +34,7 @@ def lookahead_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
 
 
 def lantern_order(order_id: str, postal_code: str, city: str, region: str) -> dict[str, object]:
-    ship_to = {"postal_code": postal_code, "country": "US", "city": city, "region": region}
+    ship_to = {**address(postal_code), "city": city, "region": region}
     return order_body(order_id, skus=["LANTERN"], ship_to=ship_to)
 
 

@@ -14,8 +14,9 @@ from pydantic_core import to_jsonable_python
 
 from adapters.store import InventoryStore, PackageReservation
 from domain.checkout import OrderRequest, ShipTo
+from domain.errors import UnknownPostalCode
 from domain.fulfillment import FulfillmentView, TimelineEntry
-from domain.geo import Point, zip_point
+from domain.geo import Point, zip_city, zip_point
 from domain.ids import order_id_of_fulfillment
 from domain.models import (
     Contact,
@@ -36,10 +37,27 @@ from domain.routing.types import CostBreakdown, Plan, PlannedPackage, RoutingDec
 
 # The textbook case's order (issue 3): one of each, to Denver.
 SKINCARE_SET = ["SKIN-CLEANSER", "SKIN-SERUM", "SKIN-MOISTURIZER"]
-DENVER = {"postal_code": "80202", "country": "US", "city": "Denver", "region": "CO"}
+DENVER = {
+    "postal_code": "80202",
+    "country": "US",
+    "address1": "1701 Wynkoop Street",
+    "city": "Denver",
+    "region": "CO",
+}
 DANA = {"name": "Dana Denver", "email": "dana@example.com"}
 
 # Orders ----------------------------------------------------------------------------
+
+
+def address(postal_code: str, street: str = "100 Main Street") -> dict[str, str]:
+    """A ``ship_to`` a shipped order may go to: ``street`` in ``postal_code``'s city (a ZIP
+    not in the table, for a test of its refusal, keeps Denver's)."""
+    try:
+        city, region = zip_city(postal_code)
+    except UnknownPostalCode:
+        city, region = DENVER["city"], DENVER["region"]
+    return {"postal_code": postal_code, "country": "US", "address1": street, "city": city,
+            "region": region}  # fmt: skip
 
 
 def order_body(
@@ -56,7 +74,8 @@ def order_body(
     shipped; ``changes`` replace whole fields (``ship_to`` too)."""
     units = list(skus.items()) if isinstance(skus, Mapping) else [(sku, 1) for sku in skus]
     if ship_to is None:
-        ship_to = {**DENVER, "postal_code": postal_code}
+        ship_to = DENVER if postal_code == DENVER["postal_code"] else address(postal_code)
+        ship_to = dict(ship_to)
         if address1 is not None:
             ship_to["address1"] = address1
     body: dict[str, object] = {
@@ -80,9 +99,9 @@ def order_request(
     skus: Sequence[str] = ("SKIN-CLEANSER", "SKIN-SERUM"),
     **overrides: object,
 ) -> OrderRequest:
-    """An order as the API accepts it: ``order_body`` to a bare ZIP code, validated strictly
+    """An order as the API accepts it: ``order_body`` to Denver, validated strictly
     from JSON as at the edge (``overrides`` replace fields; models are made JSON first)."""
-    body = {**order_body(order_id, skus=skus, ship_to={"postal_code": "80202"}), **overrides}
+    body = {**order_body(order_id, skus=skus, ship_to=DENVER), **overrides}
     return OrderRequest.model_validate(to_jsonable_python(body))
 
 
@@ -177,7 +196,10 @@ def shipping_order_view(order_id: str = "A100", at: datetime | None = None) -> O
         OrderLine(line_id="1", sku="SKIN-SERUM", quantity=1),
         OrderLine(line_id="2", sku="SKIN-CLEANSER", quantity=1),
     ]
-    ship_to = Destination(postal_code="80202", name="Dana at work", city="Denver", region="CO")
+    ship_to = Destination(
+        postal_code="80202", name="Dana at work", address1="1701 Wynkoop Street",
+        address2="Suite 300", city="Denver", region="CO",
+    )  # fmt: skip
     package = FulfillmentView(
         fulfillment_id=f"{order_id}-F1",
         order_id=order_id,

@@ -33,6 +33,10 @@ def test_two_api_replicas_behind_a_proxy_that_keeps_the_host_and_large_bodies() 
     assert "server api:8000;" in nginx
     assert "proxy_set_header Host $host;" in nginx
     assert "client_max_body_size 33m;" in nginx  # a bulk sync may be 32 MiB
+    # The balancer gives up an idle connection to the API before the API does.
+    idle = re.search(r"keepalive_timeout (\d+)s;", nginx)
+    assert idle and int(idle.group(1)) < Settings().api_keepalive_seconds
+    assert "proxy_http_version 1.1;" in nginx
 
 
 def test_the_file_is_valid_under_the_compose_specification() -> None:

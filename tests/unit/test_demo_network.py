@@ -31,10 +31,13 @@ def _route_set_to_denver(short_at_slc: str | None = None) -> list[str]:
     return [package.location_id for package in decision.plan.packages]
 
 
-def test_demo_network_loads_with_fourteen_simulated_locations() -> None:
+def test_demo_network_loads_fourteen_simulated_locations_and_one_worked_by_hand() -> None:
     network = demo_network()
-    assert len(network.locations) == 14
-    assert {loc.adapter.type for loc in network.locations} == {"simulated"}
+    assert len(network.locations) == 15
+    kinds = {loc.id: loc.adapter.type for loc in network.locations}
+    assert [id for id, kind in kinds.items() if kind != "simulated"] == ["BKN-STORE"]
+    assert kinds["BKN-STORE"] == "manual"
+    assert next(loc for loc in network.locations if loc.id == "BKN-STORE").pickup
     assert {"NWK-DC", "SLC-3PL", "CHI-STORE"} <= {loc.id for loc in network.locations}
 
 

@@ -19,6 +19,7 @@ def test_the_quick_start_order_is_a_valid_checkout_body_for_the_demo_catalogue()
     assert body, "the README's curl example moved"
     order = OrderRequest.model_validate(json.loads(body.group(1)))
     assert order.ship_to.postal_code == "80202"
+    assert order.ship_to.address1 and order.ship_to.city and order.ship_to.region
     catalogue = {sku.sku for sku in demo_network().skus}
     assert {line.sku for line in order.lines} <= catalogue
 

@@ -100,3 +100,15 @@ def test_metrics_addresses_and_the_shopify_secrets_are_read() -> None:
     assert settings.shopify_webhook_secrets == ["new-secret", "old-secret"]
     assert "new-secret" not in repr(settings)
     assert Settings().shopify_webhook_secrets == []
+
+
+def test_the_api_keeps_idle_connections_longer_than_client_pools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DOM_API_KEEPALIVE_SECONDS", raising=False)
+    assert Settings().api_keepalive_seconds == 75  # httpx's pools keep 5 s, ALB's 60 s
+    monkeypatch.setenv("DOM_API_KEEPALIVE_SECONDS", "620")  # behind Google's balancer
+    assert Settings().api_keepalive_seconds == 620
+    monkeypatch.setenv("DOM_API_KEEPALIVE_SECONDS", "0")
+    with pytest.raises(ValidationError, match="api_keepalive_seconds"):
+        Settings()

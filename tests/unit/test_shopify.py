@@ -46,6 +46,22 @@ def test_the_documented_sample_maps_to_a_checkout_body() -> None:
     assert order.currency == "USD"
 
 
+def test_a_second_address_line_comes_along() -> None:
+    address = {**SHOPIFY_SAMPLE["shipping_address"], "address2": "Suite 200"}
+    assert to_order_request(shopify(shipping_address=address)).ship_to.address2 == "Suite 200"
+
+
+@pytest.mark.parametrize("field", ["address1", "city", "province_code"])
+def test_an_order_without_a_street_city_or_state_is_refused_naming_it(field: str) -> None:
+    address = {**SHOPIFY_SAMPLE["shipping_address"], field: None}
+    with pytest.raises(Refusal) as refusal:
+        to_order_request(shopify(shipping_address=address))
+    named = {"address1": "address1", "city": "city", "province_code": "region"}[field]
+    assert f"ship_to.{named}: a shipped order needs" in str(refusal.value)
+    kept = refused_order(shopify(shipping_address=address))  # what the refused order keeps
+    assert kept.ship_to.postal_code == "40003"
+
+
 @pytest.mark.parametrize(
     ("title", "code", "level"),
     [

@@ -12,6 +12,7 @@ from adapters.encryption import KeyRing, new_key
 from domain.checkout import OrderRequest
 from domain.errors import UnknownPostalCode
 from starter.bootstrap.temporal import data_converter
+from tests.support.builders import DENVER
 from tests.support.keys import TEST_KEYS
 from tests.support.payloads import clear_payloads, raw_bytes
 from workflows.runner import WORKFLOWS, workflow_runner
@@ -114,7 +115,7 @@ def order_request_body() -> OrderRequest:
         {
             "order_id": "T1",
             "customer": {"name": "Dana", "email": "dana@example.com"},
-            "ship_to": {"postal_code": "80202"},
+            "ship_to": DENVER,
             "lines": [{"line_id": "1", "sku": "A", "quantity": 1}],
         }
     )

@@ -13,6 +13,7 @@ from adapters.store import InventoryStore
 from domain.checkout import OrderRequest
 from domain.orders import AllocationRequest, merge_lines
 from domain.routing import RoutingLine
+from tests.support.builders import DENVER, address, order_body
 
 SKINCARE_SET = [
     {"sku": "SKIN-CLEANSER", "quantity": 1},
@@ -209,7 +210,7 @@ def test_a_promise_reserves_nothing(api: TestClient, store: InventoryStore) -> N
 def test_the_order_placed_after_a_promise_is_routed_as_promised(
     api: TestClient, store: InventoryStore, lines: list, postal_code: str, service_level: str
 ) -> None:
-    ship_to = {"postal_code": postal_code}
+    ship_to = address(postal_code)
     [option] = api.post(
         "/promise", json={"lines": lines, "ship_to": ship_to, "service_level": service_level}
     ).json()["ship_options"]
@@ -224,3 +225,97 @@ def test_the_order_placed_after_a_promise_is_routed_as_promised(
         }
     )
     assert allocate_like_the_workflow(store, order) == _promised(option)
+
+
+def test_the_promise_takes_the_orders_own_lines_and_answers_per_line(api: TestClient) -> None:
+    order = order_body("LINES-1")  # the body checkout will post to /orders right after
+    body = {"lines": order["lines"], "ship_to": order["ship_to"], "at": MONDAY_NOON_DENVER}
+
+    response = api.post("/promise", json=body)
+
+    assert response.status_code == 200, response.text
+    for option in response.json()["ship_options"]:
+        assert [(line["line_id"], line["sku"], line["quantity"]) for line in option["lines"]] == [
+            (line["line_id"], line["sku"], line["quantity"]) for line in order["lines"]
+        ]
+        for line in option["lines"]:
+            assert line["estimated_delivery_date"] == option["estimated_delivery_date"]
+            assert line["ships_from"] == [
+                {
+                    "location_id": "SLC-3PL",
+                    "quantity": line["quantity"],
+                    "estimated_delivery_date": option["estimated_delivery_date"],
+                }
+            ]
+    assert api.post("/orders", json=order).status_code == 202  # the same lines, unchanged
+
+
+def test_a_line_without_an_id_is_answered_in_its_place(api: TestClient) -> None:
+    lines = [{"sku": "SKIN-SERUM", "quantity": 1}, {"line_id": "x", "sku": "SKIN-SERUM",
+                                                   "quantity": 2}]  # fmt: skip
+    body = {"lines": lines, "ship_to": DENVER, "service_level": "ground"}
+    [option] = api.post("/promise", json=body).json()["ship_options"]
+    assert [(line["line_id"], line["quantity"]) for line in option["lines"]] == [
+        (None, 1),
+        ("x", 2),
+    ]
+    assert option["packages"][0]["lines"] == [{"sku": "SKIN-SERUM", "quantity": 3}]  # merged
+
+
+def test_a_line_that_splits_says_where_each_part_ships_from(api: TestClient) -> None:
+    lines = [
+        {"line_id": "a", "sku": "CANDLE-CEDAR", "quantity": 30},
+        {"line_id": "b", "sku": "CANDLE-CEDAR", "quantity": 22},
+    ]
+    body = {"lines": lines, "ship_to": {"postal_code": "80202"}, "service_level": "ground"}
+    [option] = api.post("/promise", json=body).json()["ship_options"]
+    packages = {p["location_id"]: p for p in option["packages"]}
+    answered = {line["line_id"]: line for line in option["lines"]}
+    assert sum(s["quantity"] for s in answered["a"]["ships_from"]) == 30
+    assert sum(s["quantity"] for s in answered["b"]["ships_from"]) == 22
+    for line in answered.values():
+        for source in line["ships_from"]:
+            held = packages[source["location_id"]]
+            assert source["estimated_delivery_date"] == held["estimated_delivery_date"]
+        assert line["estimated_delivery_date"] == max(
+            s["estimated_delivery_date"] for s in line["ships_from"]
+        )
+    shipped = {loc: p["lines"][0]["quantity"] for loc, p in packages.items()}
+    given = {}
+    for line in answered.values():
+        for source in line["ships_from"]:
+            given[source["location_id"]] = given.get(source["location_id"], 0) + source["quantity"]
+    assert given == shipped  # every unit of every package is some line's
+
+
+@pytest.mark.parametrize(
+    ("lines", "field", "kind"),
+    [
+        (
+            [{"line_id": "1", "sku": "SKIN-SERUM", "quantity": 1},
+             {"line_id": "1", "sku": "SKIN-CLEANSER", "quantity": 1}],
+            "lines", "duplicate",
+        ),
+        ([{"line_id": "a b", "sku": "SKIN-SERUM", "quantity": 1}], "lines[0].line_id",
+         "string_pattern_mismatch"),
+        ([{"sku": "SKIN-SERUM", "quantity": 1, "note": "x"}], "lines[0].note", "extra_forbidden"),
+    ],
+)  # fmt: skip
+def test_promise_lines_are_checked_as_order_lines_are(
+    api: TestClient, lines: list, field: str, kind: str
+) -> None:
+    response = api.post("/promise", json={"lines": lines, "ship_to": {"postal_code": "80202"}})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(f"{field}:")
+    assert response.json()["detail"][0]["type"] == kind
+
+
+def test_orders_and_promises_share_one_line_schema(api: TestClient) -> None:
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    promise_lines = schemas["PromiseRequest"]["properties"]["lines"]["items"]["$ref"]
+    assert promise_lines.endswith("/CartLine")
+    order_line = next(s for name, s in schemas.items() if name.startswith("OrderLineRequest"))
+    assert set(order_line["properties"]) == set(schemas["CartLine"]["properties"])
+    assert "line_id" in order_line["required"] and "line_id" not in schemas["CartLine"].get(
+        "required", []
+    )

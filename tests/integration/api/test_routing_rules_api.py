@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from fastapi.testclient import TestClient
 
@@ -11,6 +12,8 @@ from adapters.store import InventoryStore
 from domain.checkout import ShipTo
 from domain.geo import zip_point
 from domain.orders import AllocationRequest
+from domain.routing import prices as prices_module
+from domain.routing import rules as rules_module
 from domain.routing.rules import default_rules
 
 
@@ -113,3 +116,32 @@ def test_concurrent_changes_each_get_their_own_version(store: InventoryStore) ->
     assert sorted(versions) == list(range(1, 13))
     assert book.current_version() == 12
     assert {book.version(v).changed_by for v in versions} == {f"ops{i}" for i in range(12)}
+
+
+def test_lookahead_is_refused_naming_the_extra_where_the_lp_solver_is_not_installed(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make run` installs no SciPy (the `lookahead` extra): rules that would need it are
+    # refused at the door, not left to route silently as `optimal`.
+    monkeypatch.setattr(rules_module, "lp_solver_installed", lambda: False)
+    rules = api.get("/routing/rules").json()["rules"]
+    response = api.put("/routing/rules", json={**rules, "policy": "lookahead"})
+    assert response.status_code == 422, response.text
+    assert "policy: the lookahead policy needs SciPy" in response.json()["message"]
+    assert "switchyard[lookahead]" in response.json()["message"]
+    assert api.get("/routing/rules").json()["version"] == 0  # nothing installed
+    assert api.put("/routing/rules", json=rules).status_code == 200  # optimal is fine
+
+
+def test_pricing_without_the_lp_solver_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(prices_module, "lp_solver_installed", lambda: False)
+    with pytest.raises(prices_module.LpSolverMissing, match=r"switchyard\[lookahead\]"):
+        prices_module.compute_prices(
+            None,
+            {},
+            None,
+            default_rules(),
+            1,  # type: ignore[arg-type]
+        )

@@ -42,6 +42,8 @@ def test_a_search_refuses_what_would_not_be_an_id(
 def test_the_order_page_tells_the_whole_story(signed_in: Callable[[str], TestClient]) -> None:
     page = signed_in("support").get("/console/orders/A100").text
     assert "Dana Denver" in page and "dana@example.com" in page
+    # Where the parcel goes, in full: support can confirm it to the customer.
+    assert "Dana at work, 1701 Wynkoop Street, Suite 300, Denver CO 80202" in page
     assert "A100-F1" in page and "SLC-3PL" in page
     # Why this location: the winner marked, each alternative with its cost breakdown.
     assert "SLC-3PL holds every line and is the closest to Denver" in page

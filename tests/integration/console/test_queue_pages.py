@@ -20,6 +20,8 @@ def test_the_pick_list_names_products_recipient_and_deadline(
     assert page.status_code == 200
     assert "A100-F1" in page.text and "P200" not in page.text
     assert "Dana at work" in page.text  # the ship-to name goes on the package
+    # ... and the whole address, so the associate can label the box.
+    assert "1701 Wynkoop Street, Suite 300, Denver CO 80202" in page.text
     assert "Accept due" in page.text  # dispatched 30 min ago, 2 h to accept
     assert ">Accept<" in page.text and ">Reject<" in page.text
     assert "/console/orders/A100" not in page.text  # a location reads no orders
@@ -41,6 +43,18 @@ def test_the_api_queue_names_who_receives_each_package(
         ("P200-F1", "Pat Pickup", "accept")
     ]
     assert queue[0]["due_by"]
+
+
+def test_the_api_queue_carries_the_whole_address(
+    app_client: TestClient, tokens: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {tokens['location']}"}
+    [entry] = app_client.get("/locations/SLC-3PL/fulfillments", headers=headers).json()
+    assert {k: entry["ship_to"][k] for k in ("name", "address1", "address2", "city", "region",
+                                             "postal_code")} == {
+        "name": "Dana at work", "address1": "1701 Wynkoop Street", "address2": "Suite 300",
+        "city": "Denver", "region": "CO", "postal_code": "80202",
+    }  # fmt: skip
 
 
 def test_another_locations_queue_does_not_exist_for_a_location(

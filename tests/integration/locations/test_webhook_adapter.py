@@ -64,13 +64,19 @@ def receiver() -> Iterator[Receiver]:
     thread.join(timeout=5)
 
 
+DANA_AT_WORK = ShipTo(
+    postal_code="80202", name="Dana", address1="1701 Wynkoop Street", address2="Suite 300",
+    city="Denver", region="CO",
+)  # fmt: skip
+
+
 def request() -> FulfillmentRequest:
     return FulfillmentRequest(
         fulfillment_id="W9-F1",
         order_id="W9",
         location_id="SLC-3PL",
         lines=[RoutingLine(sku="SKIN-SERUM", quantity=2)],
-        ship_to=ShipTo(postal_code="80202", name="Dana"),
+        ship_to=DANA_AT_WORK,
         customer_name="Dana Denver",
         service_level="ground",
         sla=DEFAULT_SLA,
@@ -95,6 +101,12 @@ async def test_dispatch_posts_json_with_idempotency_key_and_a_verifiable_signatu
     assert payload["fulfillment"]["fulfillment_id"] == "W9-F1"
     assert payload["fulfillment"]["lines"] == [{"sku": "SKIN-SERUM", "quantity": 2}]
     assert "adapter" not in payload["fulfillment"]  # the location's own secret never travels
+    # The whole address, so the location can label the parcel.
+    ship_to = payload["fulfillment"]["ship_to"]
+    assert [ship_to[k] for k in ("name", "address1", "address2", "city", "region",
+                                 "postal_code")] == [
+        "Dana", "1701 Wynkoop Street", "Suite 300", "Denver", "CO", "80202"
+    ]  # fmt: skip
 
 
 async def test_cancel_posts_the_cancellation(receiver: Receiver) -> None:

@@ -100,8 +100,8 @@ async def test_two_first_orders_at_once_share_one_key(store: InventoryStore) -> 
 
 def test_what_stays_in_clear_is_the_zip_and_a_rounded_point() -> None:
     full = Destination(
-        postal_code="80202", name="Ada Quenby", address1="1 Larkspur Way", city="Denver",
-        region="CO", lat=39.752512, lon=-104.999531,
+        postal_code="80202", name="Ada Quenby", address1="1 Larkspur Way", address2="Apt 4",
+        city="Denver", region="CO", lat=39.752512, lon=-104.999531,
     )  # fmt: skip
     clear = impersonal(full)
     assert clear.model_dump(exclude_none=True) == {

@@ -16,15 +16,15 @@ from typer.testing import CliRunner
 from domain.network_file import NetworkFileError
 from domain.routing.simulate import OrdersFileError, load_network_file, load_orders, replay
 from starter.cli.simulate import simulate
-from tests.support.builders import network, order_body, rules_with
+from tests.support.builders import address, network, order_body, rules_with
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 from make_orders import make_network, make_orders
 
 
 def body(order_id: str, lines: dict[str, int], postal_code: str = "80202") -> dict[str, object]:
-    """An order line of the JSONL ``dom simulate`` reads, to a bare ZIP code."""
-    return order_body(order_id, skus=lines, ship_to={"postal_code": postal_code})
+    """An order line of the JSONL ``dom simulate`` reads, to a street in ``postal_code``."""
+    return order_body(order_id, skus=lines, ship_to=address(postal_code))
 
 
 def write_jsonl(path: Path, bodies: list[Any]) -> Path:
