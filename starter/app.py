@@ -143,7 +143,8 @@ def create_app(
             )
         else:
             app.state.gateway = gateway
-        app.state.returns = ReturnGateway(app.state.gateway.client, app.state.gateway.task_queue)
+        task_queue = getattr(app.state.gateway, "task_queue", settings.task_queue)
+        app.state.returns = ReturnGateway(app.state.gateway.client, task_queue)
         yield
 
     app = FastAPI(

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
 
-from domain.access import Principal, Right
+from domain.access import NotAllowed, Principal, Right
 from domain.returns import ReturnReceipt, ReturnReport, ReturnRequest, ReturnView
 from services import returns
-from starter.api.auth import Allowed
+from starter.api.auth import Allowed, CallerDep
 from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import LocationIdPath, OrderIdPath, ReturnIdPath
@@ -76,9 +76,12 @@ async def get_return(
     return_id: ReturnIdPath,
     request: Request,
     store: StoreDep,
-    caller: Annotated[Principal, Allowed(Right.READ_RETURNS)],
+    caller: CallerDep,
 ) -> ReturnView:
-    """One return: its lines, where it goes, what came back, the refund, its timeline."""
+    """One return: its lines, where it goes, what came back, the refund, its timeline.
+    A location's token sees only the returns coming to it (another's is a 404)."""
+    if not caller.may(Right.READ_RETURNS):
+        raise NotAllowed(f"the {caller.role.value} role may not do this ({Right.READ_RETURNS})")
     return await returns.get_return(store, request.app.state.returns, return_id, caller)
 
 
