@@ -151,3 +151,15 @@ def test_a_location_sees_only_the_returns_coming_to_it(
     assert api.post(url.format("SLC-3PL"), json=report, headers=as_chi).status_code == 404
     assert api.post(url.format("SLC-3PL"), json=report, headers=as_slc).status_code == 202
     assert api.get("/locations/SLC-3PL/returns", headers=as_chi).status_code == 404
+
+
+def test_a_location_that_stops_taking_returns_is_passed_over(
+    api: TestClient, gateway: FakeOrderGateway, returns: FakeReturns
+) -> None:
+    shipped(gateway, "R7")
+    patched = api.patch("/locations/SLC-3PL", json={"returns": False})
+    assert patched.status_code == 200 and patched.json()["returns"] is False
+    named = api.post("/orders/R7/returns", json=body(("1", 1), return_to="SLC-3PL"))
+    assert named.status_code == 409 and "SLC-3PL takes no returns" in named.text
+    made = api.post("/orders/R7/returns", json=body(("1", 1)))
+    assert made.status_code == 201 and made.json()["location_id"] != "SLC-3PL"
