@@ -52,11 +52,13 @@ class ReturnWorkflow:
     async def run(self, new: NewReturn) -> ReturnView:
         """Wait for the parcel (or its expiry), restock what is sellable, close."""
         self._record("authorized", actor=self._view.authorized_by)
-        try:
+        with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: self._report is not None, timeout=RETURN_EXPIRES_AFTER
             )
-        except TimeoutError:
+        # A report accepted in the same task as the timer firing was answered "received":
+        # it wins over the expiry.
+        if self._report is None:
             await self._expire()
         else:
             await self._receive()
