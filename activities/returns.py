@@ -14,11 +14,16 @@ from activities.names import RECEIVE_RETURN, SET_RETURN_STATUS
 from adapters.store import InventoryStore
 from domain.returns import Restock, ReturnStatusChange
 from services.backorders import StockFreed, stock_freed
+from services.ports import StockListeners
 
 
 class ReturnActivities:
-    def __init__(self, store: InventoryStore) -> None:
+    """``orders``: who hears that stock arrived (default: the orders, through the client
+    this activity's worker runs on)."""
+
+    def __init__(self, store: InventoryStore, orders: StockListeners | None = None) -> None:
         self._store = store
+        self._orders = orders
 
     @activity.defn(name=RECEIVE_RETURN)
     @business_errors_are_final
@@ -32,7 +37,8 @@ class ReturnActivities:
             self._store.receive_return, restock.return_id, counted, actor=restock.actor
         )
         if restocked:
-            await stock_freed(self._store, OrdersOfThisWorker(), StockFreed.of(restocked))
+            orders = self._orders or OrdersOfThisWorker()
+            await stock_freed(self._store, orders, StockFreed.of(restocked))
         return sum(restocked.values())
 
     @activity.defn(name=SET_RETURN_STATUS)

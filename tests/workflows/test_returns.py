@@ -49,11 +49,23 @@ class Subscribers:
 
 
 @dataclass
+class Listeners:
+    """Stands in for the backordered orders: records who was told stock arrived."""
+
+    told: list[tuple[list[str], list[str]]] = field(default_factory=list)
+
+    async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
+        self.told.append((order_ids, skus))
+        return len(order_ids)
+
+
+@dataclass
 class Desk:
     env: WorkflowEnvironment
     store: InventoryStore
     gateway: ReturnGateway
     subscribers: Subscribers
+    listeners: Listeners
 
     async def authorize(self, order_id: str, widgets: int = 2) -> ReturnView:
         """Authorize ``widgets`` WIDGETs of a shipped order back to EAST, as the API does."""
@@ -98,7 +110,8 @@ async def desk(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> Asy
     store.migrate()
     store.load_network(small_network())
     subscribers = Subscribers()
-    returns = ReturnActivities(store)
+    listeners = Listeners()
+    returns = ReturnActivities(store, listeners)
     executor = ThreadPoolExecutor(max_workers=4)
     async with Worker(
         env.client,
@@ -108,7 +121,7 @@ async def desk(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> Asy
         workflow_runner=workflow_runner(),
         activity_executor=executor,
     ):
-        yield Desk(env, store, ReturnGateway(env.client, task_queue), subscribers)
+        yield Desk(env, store, ReturnGateway(env.client, task_queue), subscribers, listeners)
     executor.shutdown(wait=False)
     store.close()
 
@@ -139,6 +152,17 @@ async def test_sellable_units_go_back_on_hand_with_a_ledger_row_and_the_refund_i
         assert told.data["counts"] == {"sellable": 2, "damaged": 0}
 
 
+async def test_a_restock_wakes_the_orders_backordered_on_it(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    async with desk(time_env, task_queue, tmp_path) as d:
+        d.store.record_backorder("WAITING-1", ["WIDGET"])
+        view = await d.authorize("RS6", widgets=1)
+        await d.received(view, (1, "sellable"))
+        await d.outcome(view)
+        assert d.listeners.told == [(["WAITING-1"], ["WIDGET"])]
+
+
 async def test_damaged_units_are_recorded_and_not_restocked(
     time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
@@ -154,6 +178,7 @@ async def test_damaged_units_are_recorded_and_not_restocked(
         assert record is not None
         assert (record.lines[0].sellable, record.lines[0].damaged) == (1, 1)
         assert d.store.check_ledger() == []
+        assert d.listeners.told == []  # nobody waits for widgets
 
 
 async def test_a_repeated_report_is_a_duplicate_before_and_after_the_return_closed(
