@@ -9,9 +9,11 @@ then start its workflow.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from adapters.store.errors import StoreUnavailable
 from adapters.store.return_book import ReturnBook
 from adapters.store.returns import ReturnDraft, ReturnRecord
 from domain.access import Principal, Role
@@ -21,6 +23,8 @@ from domain.return_states import ReturnSummary
 from domain.returns import ReturnReceipt, ReturnReport, ReturnRequest, ReturnView, authorize
 from domain.returns import return_location as nearest_return_location
 from services.ports import NetworkCatalog, OrderReader
+
+log = logging.getLogger(__name__)
 
 
 class ReturnWorkflows(Protocol):
@@ -128,8 +132,14 @@ async def report_received(
 
 
 async def returns_of(store: ReturnBook, order_id: str) -> list[ReturnSummary]:
-    """The order's returns in a line each, from the store (one indexed read)."""
-    records = await asyncio.to_thread(store.returns_of, order_id)
+    """The order's returns in a line each, from the store (one indexed read). The order
+    itself is Temporal's: while the database cannot answer it still reads, without its
+    returns (logged), as checkout and location events go on through a database restart."""
+    try:
+        records = await asyncio.to_thread(store.returns_of, order_id)
+    except StoreUnavailable as exc:
+        log.warning("order %s read without its returns: %s", order_id, exc)
+        return []
     return [view_of(r).summary() for r in records]
 
 

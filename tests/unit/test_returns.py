@@ -144,3 +144,14 @@ def _report(*lines: tuple[str, int, str], event_id: str = "rcv-1") -> ReturnRepo
             "lines": [{"line_id": i, "quantity": q, "condition": c} for i, q, c in lines],
         }
     )
+
+
+async def test_an_order_reads_without_its_returns_while_the_database_cannot_answer() -> None:
+    from adapters.store.errors import StoreUnavailable
+    from services.returns import returns_of
+
+    class DownStore:
+        def returns_of(self, order_id: str) -> list[object]:
+            raise StoreUnavailable("the database cannot answer now")
+
+    assert await returns_of(DownStore(), "A1") == []  # type: ignore[arg-type]
