@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import uuid
 
-from temporalio.client import Client, WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -22,7 +27,9 @@ from starter.gateway.orders import (
     QUERY_TIMEOUT,
     START_RPC_TIMEOUT,
     UPDATE_RPC_TIMEOUT,
+    TemporalBusy,
     WorkflowUnavailable,
+    is_transient,
 )
 from workflows.returns import ReturnWorkflow
 
@@ -78,8 +85,16 @@ class ReturnGateway:
                 raise WorkflowUnavailable(
                     f"{handle.id} could not take the report now; nothing was changed"
                 ) from None
+            except WorkflowUpdateRPCTimeoutOrCancelledError:
+                raise TemporalBusy(
+                    f"{handle.id} could not take the report now; nothing was lost, send it again"
+                ) from None
             except RPCError as exc:
                 if exc.status != RPCStatusCode.NOT_FOUND:
+                    if is_transient(exc):
+                        raise TemporalBusy(
+                            f"{handle.id} could not take the report now; send it again"
+                        ) from None
                     raise
                 if await self._started_again(view):
                     continue  # the workflow was missing (a crash after the store): now it is not

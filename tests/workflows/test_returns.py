@@ -28,6 +28,7 @@ from domain.ids import return_id, return_workflow_id
 from domain.return_states import ReturnStatus
 from domain.returns import ReturnReport, ReturnRequest, ReturnView, authorize
 from services.returns import view_of
+from starter.gateway.orders import TemporalBusy
 from starter.gateway.returns import ReturnGateway
 from tests.support.builders import small_network
 from tests.support.data import HISTORIES
@@ -229,3 +230,36 @@ async def test_a_return_nothing_came_back_for_expires(
         assert record is not None and record.status is ReturnStatus.EXPIRED
         kinds = [e.type.value for e in d.subscribers.events]
         assert kinds == ["return.authorized"]
+
+
+async def test_a_report_no_worker_takes_is_a_busy_answer_not_a_bug(
+    dev_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    """(On the real-time dev server: nothing here needs time to pass.)"""
+    store = InventoryStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    store.load_network(small_network())
+    nobody = ReturnGateway(dev_env.client, task_queue)  # no worker polls it
+    order = shipped_order("RS7", widgets=1)
+    request = ReturnRequest.model_validate(
+        {"lines": [{"line_id": "1", "quantity": 1, "reason": "late"}]}
+    )
+
+    def decide(earlier: dict[str, int], number: int) -> ReturnDraft:
+        lines = authorize(order, request, earlier, now=datetime.now(UTC), window=timedelta(30))
+        return ReturnDraft("EAST", "USD", lines, "support:sam")
+
+    record, _ = store.authorize_return("RS7", decide, lambda n: return_id("RS7", n))
+    view = view_of(record)
+    assert await nobody.start(view, [])
+    report = ReturnReport.model_validate(
+        {"type": "received", "event_id": "x", "lines": [
+            {"line_id": "1", "quantity": 1, "condition": "sellable"}]}
+    )  # fmt: skip
+    try:
+        with pytest.raises(TemporalBusy, match="send it again"):
+            await nobody.report(view, "EAST", report, actor="location:EAST:ann")
+    finally:
+        handle = dev_env.client.get_workflow_handle(return_workflow_id(view.return_id))
+        await handle.terminate("test over")
+        store.close()
