@@ -68,8 +68,9 @@ class Desk:
     subscribers: Subscribers
     listeners: Listeners
 
-    async def authorize(self, order_id: str, widgets: int = 2) -> ReturnView:
-        """Authorize ``widgets`` WIDGETs of a shipped order back to EAST, as the API does."""
+    async def authorize(self, order_id: str, widgets: int = 2, *, start: bool = True) -> ReturnView:
+        """Authorize ``widgets`` WIDGETs of a shipped order back to EAST, as the API does
+        (``start`` False: as an API that died between the store and Temporal)."""
         order = shipped_order(order_id, widgets=2)
         request = ReturnRequest.model_validate(
             {"lines": [{"line_id": "1", "quantity": widgets, "reason": "wrong size"}]}
@@ -81,7 +82,8 @@ class Desk:
 
         record, _ = self.store.authorize_return(order_id, decide, lambda n: return_id(order_id, n))
         view = view_of(record)
-        assert await self.gateway.start(view, EVENTS)
+        if start:
+            assert await self.gateway.start(view, EVENTS)
         return view
 
     async def received(self, view: ReturnView, *lines: tuple[int, str], event_id: str = "rcv-1"):  # type: ignore[no-untyped-def]
@@ -197,6 +199,18 @@ async def test_a_repeated_report_is_a_duplicate_before_and_after_the_return_clos
         with pytest.raises(ReturnEventRefused, match="already closed"):
             await d.received(view, (1, "sellable"), event_id="rcv-2")
         assert d.store.balance("EAST", "WIDGET").on_hand == before + 1  # once
+
+
+async def test_a_return_whose_workflow_never_started_is_started_by_the_locations_report(
+    time_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    async with desk(time_env, task_queue, tmp_path) as d:
+        before = d.store.balance("EAST", "WIDGET").on_hand
+        view = await d.authorize("RS8", widgets=1, start=False)  # the API died here
+        receipt = await d.received(view, (1, "sellable"))
+        assert (receipt.status, receipt.duplicate) == (ReturnStatus.RECEIVED, False)
+        assert (await d.outcome(view)).status is ReturnStatus.CLOSED
+        assert d.store.balance("EAST", "WIDGET").on_hand == before + 1
 
 
 async def test_a_report_that_does_not_fit_changes_nothing(
