@@ -31,7 +31,7 @@ from domain.routing.rules import Rules
 from services import backorders, inventory
 
 
-class _OrdersOfThisWorker:
+class OrdersOfThisWorker:
     """The orders, told through the client this activity's worker runs on."""
 
     async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
@@ -80,7 +80,7 @@ class InventoryActivities:
         another order waiting for them hears of it at once."""
         released = await inventory.release(
             self._store,
-            _OrdersOfThisWorker(),
+            OrdersOfThisWorker(),
             request.order_id,
             request.fulfillment_id,
             reason=request.reason,

@@ -65,6 +65,8 @@ class Right(StrEnum):
     MANAGE_SUBSCRIPTIONS = "subscriptions:manage"  # where order events go, and their fate
     READ_METRICS = "metrics:read"  # GET /metrics: counts and timings, no order's data
     ERASE_CUSTOMERS = "customers:erase"  # forget a customer's personal data for good
+    AUTHORIZE_RETURNS = "returns:authorize"  # let a customer send shipped lines back
+    READ_RETURNS = "returns:read"  # a return (a location: only those coming to it)
 
 
 _SUPPORT = frozenset(
@@ -77,6 +79,8 @@ _SUPPORT = frozenset(
         Right.READ_LOCATIONS,
         Right.READ_RULES,
         Right.DECODE_PAYLOADS,
+        Right.AUTHORIZE_RETURNS,
+        Right.READ_RETURNS,
     }
 )
 _OPS = _SUPPORT | {
@@ -100,6 +104,7 @@ RIGHTS: dict[Role, frozenset[Right]] = {
             Right.READ_STOCK,
             Right.COUNT_STOCK,
             Right.READ_LOCATIONS,
+            Right.READ_RETURNS,
         }
     ),
     Role.SUPPORT: _SUPPORT,

@@ -72,3 +72,22 @@ class RerouteRefused(DomainError):
 
 class RepairRefused(DomainError):
     """A repair of held stock refused: the order's workflow still runs and owns its units."""
+
+
+class ReturnRefused(DomainError):
+    """A return the order does not allow: a line that never shipped, more than shipped
+    (less earlier returns), past the return window, or a location that takes no returns."""
+
+
+class UnknownReturn(DomainError):
+    """No such return, or one coming back to another location."""
+
+    @classmethod
+    def named(cls, return_id: str) -> UnknownReturn:
+        """The same words whether the return does not exist or is another location's."""
+        return cls(f"no return {return_id!r}")
+
+
+class ReturnEventRefused(DomainError):
+    """A return location's report that does not fit the return (a line not in it, more
+    units than authorized, a return already received or expired)."""

@@ -27,6 +27,8 @@ class EventType(StrEnum):
     ORDER_CANCELLED = "order.cancelled"
     ORDER_FAILED = "order.failed"
     ORDER_REROUTED = "order.rerouted"
+    RETURN_AUTHORIZED = "return.authorized"
+    RETURN_RECEIVED = "return.received"
 
 
 # Timeline entry types (``OrderWorkflow._record``) that are events: (order's, package's).
@@ -39,6 +41,11 @@ ORDER_EVENTS = {
     "failed": EventType.ORDER_FAILED,
     "rerouting": EventType.ORDER_REROUTED,
     "reroute_requested": EventType.ORDER_REROUTED,
+}
+# A return's workflow publishes these (``data``: the return, ``workflows/returns.py``).
+RETURN_EVENTS = {
+    "authorized": EventType.RETURN_AUTHORIZED,
+    "received": EventType.RETURN_RECEIVED,
 }
 PACKAGE_EVENTS = {
     "dispatched": EventType.FULFILLMENT_DISPATCHED,

@@ -30,3 +30,25 @@ def order_id_of_fulfillment(fulfillment_id_: str) -> str:
     if not sep or not order_id or not number.isdigit():
         raise ValueError(f"{fulfillment_id_!r} is not a fulfillment id")
     return order_id
+
+
+_RETURN_PREFIX = "return-"
+_RETURN_SEP = "-R"
+
+
+def return_id(order_id: str, number: int) -> str:
+    """The ``number``-th return of an order: ``<order_id>-R<number>``."""
+    return f"{order_id}{_RETURN_SEP}{number}"
+
+
+def return_workflow_id(return_id_: str) -> str:
+    """``return-<return_id>``: Temporal refuses a second workflow with it."""
+    return f"{_RETURN_PREFIX}{return_id_}"
+
+
+def order_id_of_return(return_id_: str) -> str:
+    """The order a return id belongs to; raises ValueError for a malformed id."""
+    order_id, sep, number = return_id_.rpartition(_RETURN_SEP)
+    if not sep or not order_id or not number.isdigit():
+        raise ValueError(f"{return_id_!r} is not a return id")
+    return order_id

@@ -274,6 +274,9 @@ class Location(BaseModel):
     priority: int | None = Field(default=None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     active: bool = True
     pickup: bool = False
+    returns: bool = Field(
+        default=True, description="Takes customers' returns (POST /orders/{id}/returns)"
+    )
     sla: Sla | None = None
     cutoff: time | None = Field(
         default=None, description="Local time after which orders ship the next business day"

@@ -25,6 +25,7 @@ from domain.models import (
 )
 from domain.money import DEFAULT_CURRENCY, subtotal
 from domain.personal import SealedPersonal
+from domain.return_states import ReturnSummary
 from domain.routing.types import RoutingDecision, RoutingLine
 
 
@@ -75,6 +76,10 @@ class OrderView(BaseModel):
     )
     events: list[TimelineEntry] = Field(default_factory=list)
     currency: str = Field(default=DEFAULT_CURRENCY, description="ISO 4217 code of the prices")
+    returns: list[ReturnSummary] = Field(
+        default_factory=list,
+        description="The order's returns (POST /orders/{id}/returns), the oldest first",
+    )
     customer_erased: bool = Field(
         default=False,
         description="The customer's personal data was erased (POST /customers/erase): no "

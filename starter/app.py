@@ -32,6 +32,7 @@ from starter.api import (
     metrics,
     orders,
     promise,
+    returns,
     routing_rules,
     shopify,
     skus,
@@ -48,6 +49,7 @@ from starter.bootstrap.log_format import start_request
 from starter.bootstrap.settings import Settings, get_settings
 from starter.bootstrap.temporal import connect
 from starter.gateway.orders import OrderGateway
+from starter.gateway.returns import ReturnGateway
 from starter.web_errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,8 @@ def create_app(
             )
         else:
             app.state.gateway = gateway
+        task_queue = getattr(app.state.gateway, "task_queue", settings.task_queue)
+        app.state.returns = ReturnGateway(app.state.gateway.client, task_queue)
         yield
 
     app = FastAPI(
@@ -175,6 +179,7 @@ def create_app(
     app.include_router(shopify.router)
     app.include_router(subscriptions.router)
     app.include_router(customers.router)
+    app.include_router(returns.router)
     console.install(app, keys.search_hash.get_secret_value())  # pages, not in the schema
     install_docs(app)
 

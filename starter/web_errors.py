@@ -20,8 +20,11 @@ from domain.errors import (
     OutOfStock,
     RepairRefused,
     RerouteRefused,
+    ReturnEventRefused,
+    ReturnRefused,
     UnknownFulfillment,
     UnknownLocation,
+    UnknownReturn,
 )
 from services.errors import NotFound
 from services.personal import CustomerHasOpenOrders
@@ -40,6 +43,9 @@ STATUS: dict[type[Exception], int] = {
     CancelRefused: 409,
     RerouteRefused: 409,
     RepairRefused: 409,
+    ReturnRefused: 409,
+    ReturnEventRefused: 409,
+    UnknownReturn: 404,
     OutOfStock: 409,
     CustomerHasOpenOrders: 409,
     NotAllowed: 403,

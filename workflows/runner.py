@@ -23,10 +23,11 @@ from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS = [OrderWorkflow]
+WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
 
 # The temporalio release the speed-ups were written against and measured on: the one place
 # it is pinned (pyproject.toml keeps temporalio below the next minor release). On any other

@@ -28,6 +28,7 @@ from adapters.store import (
     tokens,
 )
 from adapters.store.retention import Purged
+from adapters.store.return_book import ReturnBook
 from adapters.store.subscriptions import DeliveryRecord, SubscriptionRecord
 from adapters.store.transactions import TransactionalStore
 from adapters.store.unit_of_work import UnitOfWork
@@ -46,7 +47,7 @@ from domain.access import TokenGrant
 from domain.models import Location, Network, Sku
 
 
-class InventoryStore(TransactionalStore):
+class InventoryStore(ReturnBook, TransactionalStore):
     """Stock levels, reservations and their ledger, on SQLite or PostgreSQL."""
 
     # --- the network ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.store import returns
 from adapters.store.unit_of_work import UnitOfWork
 
 
@@ -10,7 +11,9 @@ def discrepancies(uow: UnitOfWork) -> list[str]:
 
     - on_hand and reserved of each balance equal the sums of its ledger rows' deltas;
     - reserved equals the units of its open reservations;
-    - no balance is negative or reserves more than is on hand.
+    - no balance is negative or reserves more than is on hand;
+    - the units returns put back on hand (their lines' sellable units) equal the ledger's
+      ``return`` rows, so no returned unit is missing from stock or counted twice.
     """
     balances = {
         (r.location_id, r.sku): (r.on_hand, r.reserved) for r in uow.inventory.all_balances()
@@ -37,4 +40,17 @@ def discrepancies(uow: UnitOfWork) -> list[str]:
             )
         if reserved < 0 or on_hand < reserved:
             problems.append(f"{where}: on_hand {on_hand} with reserved {reserved}")
+    problems += _returns_match_the_ledger(uow)
     return problems
+
+
+def _returns_match_the_ledger(uow: UnitOfWork) -> list[str]:
+    received = returns.returned_totals(uow)
+    ledger = returns.ledger_returned(uow)
+    return [
+        f"{location_id}/{sku}: returns received {received.get(key, 0)} sellable unit(s) "
+        f"but the ledger's return rows add {ledger.get(key, 0)}"
+        for key in sorted(received.keys() | ledger.keys())
+        if received.get(key, 0) != ledger.get(key, 0)
+        for location_id, sku in [key]
+    ]

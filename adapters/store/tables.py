@@ -83,6 +83,7 @@ class LocationRow(StoreModel, table=True):
     priority: int | None = None
     active: bool = True
     pickup: bool = False
+    returns: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     sla: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     position: int = Field(default=0, description="order in the network file")
     cutoff: str | None = Field(default=None, max_length=8, description="local time, 15:00:00")
@@ -292,3 +293,42 @@ class CustomerTermRow(StoreModel, table=True):
 
     key_id: str = Field(primary_key=True, max_length=64)
     term: str = Field(primary_key=True, max_length=32)
+
+
+class ReturnRow(StoreModel, table=True):
+    """An authorized return of an order's shipped lines. ``number`` is unique per order:
+    two authorizations racing for the same order both try ``R<n>`` and one fails, runs
+    again, and sees the other's lines (adapters/store/returns.py)."""
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "number"),
+        sa.UniqueConstraint("order_id", "request_id"),
+    )
+
+    return_id: str = Field(primary_key=True, max_length=80)
+    order_id: str = Field(max_length=64, index=True)
+    number: int
+    request_id: str | None = Field(default=None, max_length=200)
+    location_id: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=16)
+    currency: str = Field(default="USD", max_length=3)
+    actor: str = Field(default="system", max_length=200)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ReturnLineRow(StoreModel, table=True):
+    """One authorized line of a return, and what the location found of it (sellable
+    units went back on hand with a ``return`` ledger row; damaged ones only here)."""
+
+    __tablename__ = "return_lines"
+
+    return_id: str = Field(primary_key=True, foreign_key="returns.return_id", max_length=80)
+    line_id: str = Field(primary_key=True, max_length=64)
+    sku: str = Field(max_length=64)
+    quantity: int
+    reason: str = Field(default="", max_length=500)
+    unit_price: str | None = Field(default=None, max_length=32)
+    sellable: int = 0
+    damaged: int = 0

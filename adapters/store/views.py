@@ -30,6 +30,7 @@ class MovementKind(StrEnum):
     RESERVE = "reserve"
     RELEASE = "release"
     SHIP = "ship"
+    RETURN = "return"  # a customer's sellable units back on hand (reference: the return id)
 
 
 class _Frozen(BaseModel):

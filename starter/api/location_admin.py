@@ -61,6 +61,7 @@ class LocationView(BaseModel):
     kind: LocationKind
     active: bool
     pickup: bool
+    returns: bool = True
 
 
 class NewLocation(Location, EdgeModel):

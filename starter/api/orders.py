@@ -15,7 +15,7 @@ from domain.access import Principal, Right
 from domain.checkout import IsoText, OrderRequest
 from domain.models import ID_PATTERN, OrderStatus
 from domain.orders import CancelRequest, OrderSummary, OrderView, RerouteRequest, RerouteResult
-from services import orders
+from services import orders, returns
 from services.repair import Repaired, release_closed_order
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
@@ -125,6 +125,7 @@ async def find_orders(
 async def get_order(
     order_id: OrderIdPath,
     gateway: GatewayDep,
+    store: StoreDep,
     wait: Annotated[
         float,
         Query(
@@ -135,12 +136,14 @@ async def get_order(
         ),
     ] = 0,
 ) -> Response:
-    """The whole order: status, packages with tracking, the routing decision, the timeline."""
+    """The whole order: status, packages with tracking, the routing decision, the
+    timeline, and its returns."""
     view = await (
         gateway.get_order(order_id, wait=timedelta(seconds=wait))
         if wait
         else gateway.get_order(order_id)
     )
+    view.returns = await returns.returns_of(store, order_id)  # one indexed read of the store
     # Already an OrderView, validated when it was read: serialize it once, not re-validate
     # it as a response model (this is the call integrations poll).
     return Response(

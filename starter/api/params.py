@@ -14,6 +14,14 @@ LocationIdPath = Annotated[
     str, Path(pattern=ID_PATTERN, max_length=64, description="A location id")
 ]
 SkuPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, description="A SKU")]
+ReturnIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}-R[0-9]{1,4}$",
+        max_length=70,
+        description="A return: its order's id and -R<n>, e.g. A100-R1",
+    ),
+]
 FulfillmentIdPath = Annotated[
     str,
     Path(

@@ -160,6 +160,7 @@ class LocationPatch(EdgeModel):
     name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
     active: bool = None  # type: ignore[assignment]
     pickup: bool = None  # type: ignore[assignment]
+    returns: bool = None  # type: ignore[assignment]
     daily_capacity: int | None = Field(default=None, ge=0, le=MAX_UNITS)
     safety_stock: int | None = Field(default=None, ge=0, le=MAX_UNITS)
     handling_cost: float | None = Field(

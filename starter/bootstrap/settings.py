@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     # rows, event deliveries) are deleted this many days after the order last changed; the
     # ledger is kept. Each worker runs a pass at start and hourly. 0: kept forever.
     retention_days: int = Field(default=90, ge=0)
+    # How many days after its package left a line may be returned (POST /orders/{id}/returns).
+    return_window_days: int = Field(default=30, ge=0)
 
     # Requests a caller may send, as '<per second>/<burst>' (token buckets in each API
     # process's memory: with N API processes the effective limit is N times this);

@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 from activities.dispatch import DispatchActivities
 from activities.events import EventActivities
 from activities.inventory import InventoryActivities
+from activities.returns import ReturnActivities
 from adapters.locations import LocationAdapters
 from adapters.locations.pinned import pinned_client
 from adapters.network_cache import NetworkCache
@@ -144,6 +145,7 @@ def build_worker(
     )
     dispatch = DispatchActivities(parts.adapters, catalog, vault)
     events = EventActivities(store, parts.events_http, parts.webhook_policy, vault=vault)
+    returns = ReturnActivities(store)
     return Worker(
         client,
         task_queue=task_queue,
@@ -157,6 +159,8 @@ def build_worker(
             dispatch.dispatch_fulfillment,
             dispatch.cancel_fulfillment_at_location,
             events.publish_event,
+            returns.receive_return,
+            returns.set_return_status,
         ],
         activity_executor=parts.activity_threads,
         max_concurrent_activities=max_concurrent_activities,

@@ -15,9 +15,10 @@ from domain.access import Principal, Right
 from domain.models import Network, OrderStatus
 from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
 from domain.routing.types import Plan
-from services import orders
+from services import orders, returns
 from services.ports import OrderGateway
 from starter.api.schemas import CancelBody, RerouteBody
+from starter.console.returns import may_authorize
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import (
     REFRESH_EVENT,
@@ -183,6 +184,7 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
     if not is_id(order_id):
         raise UnknownOrder(f"no order {order_id!r}")
     view = await _gateway(request).get_order(order_id)
+    view.returns = await returns.returns_of(request.app.state.store, order_id)
     network = await run_in_threadpool(_network, request)
     names = {s.sku: s.name for s in network.skus if s.name}
     open_packages = [f for f in view.fulfillments if f.status.is_open]
@@ -199,6 +201,8 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
         and not view.status.is_final
         and bool(open_packages or view.backordered),
         "can_cancel": me.may(Right.CANCEL_ORDERS) and not view.status.is_final,
+        "can_return": may_authorize(me, view),
+        "return_locations": [loc for loc in network.locations if loc.active and loc.returns],
     }
 
 

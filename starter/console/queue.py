@@ -23,6 +23,7 @@ from services import orders
 from services.network import known_location
 from services.work_queue import QueueEntry, work_queue
 from starter.api.schemas import EventLineBody, LocationEventBody
+from starter.console.returns import awaited, report_id
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import REFRESH_EVENT, ConsoleRoute, is_htmx, render
 
@@ -74,6 +75,8 @@ async def _queue_context(request: Request, me: Principal, location_id: str) -> d
         "labels": _LABELS,
         "may_report": me.may(Right.REPORT_EVENTS),
         "now": datetime.now(UTC),
+        "returns": await awaited(request, me, location_id),
+        "report_id": report_id,
     }
 
 

@@ -158,6 +158,10 @@ class OrderGateway(OrderSearch):
     def client(self) -> Client:
         return self._client
 
+    @property
+    def task_queue(self) -> str:
+        return self._task_queue
+
     async def place_order(
         self,
         order: OrderRequest | PlacedOrder,

@@ -11,8 +11,10 @@ from temporalio.client import WorkflowHistory
 from activities.dispatch import DispatchActivities
 from activities.events import EventActivities
 from activities.inventory import InventoryActivities
+from activities.returns import ReturnActivities
 from adapters.order_signals import STOCK_ARRIVED
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").rglob("*.json"))
 
@@ -25,6 +27,8 @@ ACTIVITIES = {
     DispatchActivities.dispatch_fulfillment: "dispatch_fulfillment",
     DispatchActivities.cancel_fulfillment_at_location: "cancel_fulfillment_at_location",
     EventActivities.publish_event: "publish_event",
+    ReturnActivities.receive_return: "receive_return",
+    ReturnActivities.set_return_status: "set_return_status",
 }
 
 
@@ -47,9 +51,19 @@ def test_the_order_workflow_keeps_its_names_on_the_wire() -> None:
     assert set(definition.queries) == {"state"}
 
 
+def test_the_return_workflow_keeps_its_names_on_the_wire() -> None:
+    definition = workflow._Definition.from_class(ReturnWorkflow)
+    assert definition is not None and definition.name == "ReturnWorkflow"
+    assert set(definition.updates) == {"report"}
+    assert set(definition.signals) == set()
+    assert set(definition.queries) == {"state"}
+
+
 def test_every_name_a_recorded_history_uses_is_still_defined() -> None:
-    definition = workflow._Definition.from_class(OrderWorkflow)
-    assert definition is not None
+    orders = workflow._Definition.from_class(OrderWorkflow)
+    returns = workflow._Definition.from_class(ReturnWorkflow)
+    assert orders is not None and returns is not None
+    updates = {*orders.updates, *returns.updates}
     used: dict[str, set[str]] = {
         "workflow": set(),
         "activity": set(),
@@ -69,8 +83,8 @@ def test_every_name_a_recorded_history_uses_is_still_defined() -> None:
             elif event.HasField("workflow_execution_update_accepted_event_attributes"):
                 accepted = event.workflow_execution_update_accepted_event_attributes
                 used["update"].add(accepted.accepted_request.input.name)
-    assert used["workflow"] == {definition.name}
+    assert used["workflow"] == {orders.name, returns.name}
     assert used["activity"] <= set(ACTIVITIES.values()), used["activity"]
-    assert used["signal"] <= set(definition.signals), used["signal"]
-    assert used["update"] <= set(definition.updates), used["update"]
+    assert used["signal"] <= set(orders.signals), used["signal"]
+    assert used["update"] <= updates, used["update"]
     assert used["activity"] and used["signal"] and used["update"]  # the check has teeth

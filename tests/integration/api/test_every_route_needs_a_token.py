@@ -14,7 +14,7 @@ OPEN = {("GET", "/health")}
 SIGNED = {("POST", "/webhooks/shopify/orders-create"): "X-Shopify-Hmac-Sha256"}
 SAMPLE = {"order_id": "A1", "location_id": "NWK-DC", "sku": "SKIN-SERUM",
           "fulfillment_id": "A1-F1", "name": "someone", "version": "1",
-          "subscription_id": "sub_1"}  # fmt: skip
+          "subscription_id": "sub_1", "return_id": "A1-R1"}  # fmt: skip
 
 
 def routes(api: TestClient) -> list[tuple[str, str]]:
