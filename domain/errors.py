@@ -72,3 +72,8 @@ class RerouteRefused(DomainError):
 
 class RepairRefused(DomainError):
     """A repair of held stock refused: the order's workflow still runs and owns its units."""
+
+
+class HoldRefused(DomainError):
+    """A hold or a release the order's state does not allow (it ended, everything is
+    already with its locations, that hold is already on, or there is none to release)."""

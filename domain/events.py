@@ -27,6 +27,8 @@ class EventType(StrEnum):
     ORDER_CANCELLED = "order.cancelled"
     ORDER_FAILED = "order.failed"
     ORDER_REROUTED = "order.rerouted"
+    ORDER_HELD = "order.held"
+    ORDER_HOLD_RELEASED = "order.hold_released"
 
 
 # Timeline entry types (``OrderWorkflow._record``) that are events: (order's, package's).
@@ -39,6 +41,8 @@ ORDER_EVENTS = {
     "failed": EventType.ORDER_FAILED,
     "rerouting": EventType.ORDER_REROUTED,
     "reroute_requested": EventType.ORDER_REROUTED,
+    "held": EventType.ORDER_HELD,
+    "hold_released": EventType.ORDER_HOLD_RELEASED,
 }
 PACKAGE_EVENTS = {
     "dispatched": EventType.FULFILLMENT_DISPATCHED,

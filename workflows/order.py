@@ -30,12 +30,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.inventory import InventoryActivities
     from activities.messages import ReleaseRequest
-    from domain.errors import CancelRefused, InvalidTransition, RerouteRefused, UnknownFulfillment
+    from domain.errors import (
+        CancelRefused,
+        HoldRefused,
+        InvalidTransition,
+        RerouteRefused,
+        UnknownFulfillment,
+    )
     from domain.fulfillment import FulfillmentView, is_delivered, is_repeat
+    from domain.holds import HoldRelease, HoldRequest
     from domain.models import DeliveryType, FulfillmentStatus, OrderStatus
     from domain.orders import (
         CancelRequest,
         EventOutcome,
+        HoldResult,
         LocationEventEnvelope,
         NewOrder,
         OrderOutcome,
@@ -46,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.routing.types import RoutingLine
     from workflows import search
+    from workflows.holds import Holds
     from workflows.inbox import Inbox, Ticket
     from workflows.options import STORE_ACTIVITY
     from workflows.packages import Packages, check_event
@@ -92,7 +101,10 @@ class OrderWorkflow:
         self._packages = Packages(
             order.order_id, self._view, self._timeline, self._inbox, self._refresh_status
         )
-        self._placement = Placement(order, self._view, self._timeline, self._packages, self._ended)
+        self._holds = Holds(self._view, self._timeline, self._packages, self._ended)
+        self._placement = Placement(
+            order, self._view, self._timeline, self._packages, self._ended, self._holds.dispatch
+        )
 
     # --- the process ------------------------------------------------------------------
 
@@ -130,6 +142,8 @@ class OrderWorkflow:
         store_calls = _given(order.store_calls, search.STORE_CALLS_MEMO, "", str)
         self._packages.local_store = store_calls == search.STORE_CALLS_LOCAL
         self._timeline.record("received", actor=placed_by)
+        if order.hold is not None:
+            self._holds.place_at_checkout(order.hold, placed_by)
         return _given(order.refused, search.REFUSED_MEMO, "", str) or None
 
     async def _fulfil(self) -> None:
@@ -140,9 +154,10 @@ class OrderWorkflow:
         while not self._settled():
             # A timeout: time to look at the backorder again (or give up on it).
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(self._news, timeout=self._recheck_in())
+                await workflow.wait_condition(self._news, timeout=self._wake_in())
             if self._packages.crash is not None:
                 raise self._packages.crash
+            self._expire_hold()
             await self._handle_news()
             self._timeline.update_search_attributes()
 
@@ -154,7 +169,26 @@ class OrderWorkflow:
             return False
         if self._end is not None:
             return not self._inbox.tickets
-        return not (self._view.backordered or self._inbox)
+        return not (self._view.backordered or self._inbox or self._holds.keeps_order_open())
+
+    def _wake_in(self) -> timedelta | None:
+        """When the loop wakes by itself: a backorder's recheck, or a hold running out."""
+        hold_ends = None if self._ended() else self._holds.expires_in()
+        times = [t for t in (self._recheck_in(), hold_ends) if t is not None]
+        return min(times) if times else None
+
+    def _expire_hold(self) -> None:
+        """A hold ran out (a payment that never came): the order is cancelled, as by
+        support, and everything it holds is released when it finishes."""
+        if self._ended():
+            return
+        hold = self._holds.run_out()
+        if hold is None:
+            return
+        why = f"hold {hold.reason.value} expired after {hold.lasted}"
+        self._packages.stop_all(f"order cancelled: {why}")
+        self._view.backordered = []
+        self._conclude(OrderStatus.CANCELLED, why)
 
     def _recheck_in(self) -> timedelta | None:
         """When a backordered order looks at stock again (or gives up) by itself."""
@@ -312,11 +346,44 @@ class OrderWorkflow:
         finally:
             ticket.done = True
 
+    @workflow.update
+    def hold(self, request: HoldRequest) -> HoldResult:
+        """Hold what has not gone to a location yet; packages a location has go on."""
+        try:
+            self._holds.check_hold(request)
+        except HoldRefused as refused:
+            raise _refusal(refused) from None
+        result = self._holds.hold(request)
+        self._refresh_status()
+        self._timeline.update_search_attributes()
+        return result.model_copy(update={"status": self._view.status})
+
+    @hold.validator
+    def _validate_hold(self, request: HoldRequest) -> None:
+        self._holds.check_hold(request)
+
+    @workflow.update
+    def release_hold(self, release: HoldRelease) -> HoldResult:
+        """Lift one hold; when none is left, what they kept back goes to its locations."""
+        try:
+            self._holds.check_release(release)
+        except HoldRefused as refused:
+            raise _refusal(refused) from None
+        result = self._holds.release(release)
+        self._refresh_status()
+        self._timeline.update_search_attributes()
+        return result.model_copy(update={"status": self._view.status})
+
+    @release_hold.validator
+    def _validate_release_hold(self, release: HoldRelease) -> None:
+        self._holds.check_release(release)
+
     def _conclude(self, status: OrderStatus, reason: str | None) -> None:
         """The order's outcome is decided (the loop still waits for packages to settle)."""
         self._end = (status, reason)
         self._view.status = status
         self._view.reason = reason
+        self._holds.end()
 
     def _ended(self) -> bool:
         """The outcome is decided (packages may still be settling) or final."""
@@ -344,6 +411,9 @@ class OrderWorkflow:
 
     def _refresh_status(self) -> None:
         if self._ended():
+            return
+        if self._holds.active:
+            self._view.status = OrderStatus.ON_HOLD
             return
         open_ones = self._packages.open()
         if open_ones:

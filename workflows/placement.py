@@ -22,6 +22,7 @@ from domain.orders import (
     Allocation,
     AllocationRequest,
     BackorderRecord,
+    FulfillmentRequest,
     NewOrder,
     OrderPolicy,
     OrderView,
@@ -48,12 +49,15 @@ class Placement:
         timeline: Timeline,
         packages: Packages,
         ended: Callable[[], bool],
+        dispatch: Callable[[FulfillmentRequest], None] | None = None,
     ) -> None:
         self._order = order
         self._view = view
         self._timeline = timeline
         self._packages = packages
         self._ended = ended
+        # Where a reserved package goes: to its location, or kept back by a hold.
+        self._dispatch = dispatch or packages.start
         self.policy = OrderPolicy()  # the store's answer to how long and how often to retry
         self.excluded: set[str] = set()  # locations this order no longer routes to
         self._next_fulfillment = 1
@@ -80,7 +84,7 @@ class Placement:
                 self._view.backorder_until = None
                 await self.note_backorder([])
             for request in allocation.fulfillments:
-                self._packages.start(request)
+                self._dispatch(request)
             return allocation
         self._view.backordered = merge_lines(self._view.backordered + lines)
         if self._view.backorder_until is None:
