@@ -342,7 +342,7 @@ class FakeOrderGateway:
     ) -> HoldResult:
         """On hold, as the workflow would (this fake keeps no package back)."""
         view = self._view(order_id)
-        self.asked.append(("hold", request))
+        self.asked.append(("hold", (request, request_id)))
         if view.status.is_final:
             raise HoldRefused(f"cannot hold: the order is already {view.status.value}")
         if any(h.reason is request.reason for h in view.holds):
@@ -355,7 +355,7 @@ class FakeOrderGateway:
         self, order_id: str, release: HoldRelease, *, request_id: str | None = None
     ) -> HoldResult:
         view = self._view(order_id)
-        self.asked.append(("release_hold", release))
+        self.asked.append(("release_hold", (release, request_id)))
         if not any(h.reason is release.reason for h in view.holds):
             raise HoldRefused(f"no {release.reason.value} hold on this order")
         view.holds = [h for h in view.holds if h.reason is not release.reason]
