@@ -25,7 +25,9 @@ from workflows.timeline import Timeline
 class Holds:
     """The order's active holds (in its view) and the packages they keep back.
 
-    ``ended``: true once the order's outcome is decided (a hold then makes no sense)."""
+    ``ended``: true once the order's outcome is decided (a hold then makes no sense).
+    ``changed``: sets the order's status after a hold comes or goes (before the timeline
+    entry, so the event subscribers hear carries the new status)."""
 
     def __init__(
         self,
@@ -33,11 +35,13 @@ class Holds:
         timeline: Timeline,
         packages: Packages,
         ended: Callable[[], bool],
+        changed: Callable[[], None],
     ) -> None:
         self._view = view
         self._timeline = timeline
         self._packages = packages
         self._ended = ended
+        self._changed = changed
         self._waiting: list[FulfillmentRequest] = []  # routed, reserved, not sent
 
     @property
@@ -104,12 +108,15 @@ class Holds:
         """Lift one hold (checked by ``check_release``); the last one lifted sends every
         package it kept back to its location, as reserved."""
         self._view.holds = [h for h in self._view.holds if h.reason is not release.reason]
-        self._timeline.record("hold_released", reason=release.reason.value, actor=release.actor)
+        waiting: list[FulfillmentRequest] = []
         if not self._view.holds:
             waiting, self._waiting = self._waiting, []
             self._view.held = []
-            for request in waiting:
-                self._packages.start(request)
+        self._changed()
+        self._timeline.record("hold_released", reason=release.reason.value, actor=release.actor)
+        for request in waiting:
+            self._packages.start(request)
+        self._changed()
         return self.result()
 
     def expires_in(self) -> timedelta | None:
@@ -161,6 +168,7 @@ class Holds:
 
     def _add(self, hold: Hold) -> None:
         self._view.holds.append(hold)
+        self._changed()
         detail: dict[str, object] = (
             {"expires_at": hold.expires_at.isoformat()} if (hold.expires_at) else {}
         )

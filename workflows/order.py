@@ -101,7 +101,9 @@ class OrderWorkflow:
         self._packages = Packages(
             order.order_id, self._view, self._timeline, self._inbox, self._refresh_status
         )
-        self._holds = Holds(self._view, self._timeline, self._packages, self._ended)
+        self._holds = Holds(
+            self._view, self._timeline, self._packages, self._ended, self._refresh_status
+        )
         self._placement = Placement(
             order, self._view, self._timeline, self._packages, self._ended, self._holds.dispatch
         )
@@ -354,9 +356,8 @@ class OrderWorkflow:
         except HoldRefused as refused:
             raise _refusal(refused) from None
         result = self._holds.hold(request)
-        self._refresh_status()
         self._timeline.update_search_attributes()
-        return result.model_copy(update={"status": self._view.status})
+        return result
 
     @hold.validator
     def _validate_hold(self, request: HoldRequest) -> None:
@@ -370,9 +371,8 @@ class OrderWorkflow:
         except HoldRefused as refused:
             raise _refusal(refused) from None
         result = self._holds.release(release)
-        self._refresh_status()
         self._timeline.update_search_attributes()
-        return result.model_copy(update={"status": self._view.status})
+        return result
 
     @release_hold.validator
     def _validate_release_hold(self, release: HoldRelease) -> None:
@@ -423,6 +423,9 @@ class OrderWorkflow:
             self._view.status = OrderStatus.READY_FOR_PICKUP if ready else OrderStatus.FULFILLING
         elif self._view.backordered:
             self._view.status = OrderStatus.BACKORDERED
+        elif self._view.status is OrderStatus.ON_HOLD:  # released; its packages go out next
+            routed = any(d.status == "routed" for d in self._view.routing_history)
+            self._view.status = OrderStatus.ALLOCATED if routed else OrderStatus.RECEIVED
 
     async def _abandon(self, status: OrderStatus, reason: str) -> None:
         """An abnormal exit: take every package back, let each settle, then finish."""
