@@ -27,7 +27,8 @@ class Holds:
 
     ``ended``: true once the order's outcome is decided (a hold then makes no sense).
     ``changed``: sets the order's status after a hold comes or goes (before the timeline
-    entry, so the event subscribers hear carries the new status)."""
+    entry, so the event subscribers hear carries the new status). ``placing``: units are
+    being routed and reserved right now (they will be kept back if a hold comes first)."""
 
     def __init__(
         self,
@@ -36,12 +37,14 @@ class Holds:
         packages: Packages,
         ended: Callable[[], bool],
         changed: Callable[[], None],
+        placing: Callable[[], bool],
     ) -> None:
         self._view = view
         self._timeline = timeline
         self._packages = packages
         self._ended = ended
         self._changed = changed
+        self._placing = placing
         self._waiting: list[FulfillmentRequest] = []  # routed, reserved, not sent
 
     @property
@@ -181,7 +184,7 @@ class Holds:
     def _nothing_left_to_hold(self) -> bool:
         """Every unit is with a location or gone: the order routed, nothing waits for
         stock or for another hold's release."""
-        if self._waiting or self._view.backordered:
+        if self._waiting or self._view.backordered or self._placing():
             return False
         return bool(self._view.fulfillments)
 

@@ -102,8 +102,9 @@ class OrderWorkflow:
             order.order_id, self._view, self._timeline, self._inbox, self._refresh_status
         )
         self._holds = Holds(
-            self._view, self._timeline, self._packages, self._ended, self._refresh_status
-        )
+            self._view, self._timeline, self._packages, self._ended, self._refresh_status,
+            placing=lambda: self._placement.placing > 0,
+        )  # fmt: skip
         self._placement = Placement(
             order, self._view, self._timeline, self._packages, self._ended, self._holds.dispatch
         )

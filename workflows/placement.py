@@ -63,6 +63,7 @@ class Placement:
         self._next_fulfillment = 1
         self._allocations = 0
         self._noted_backorder: list[str] = []
+        self.placing = 0  # placements under way (routing, reserving, noting a backorder)
 
     async def place(
         self,
@@ -74,6 +75,15 @@ class Placement:
     ) -> Allocation:
         """Route and reserve ``lines``; start a package per location, or backorder them.
         ``reroute``: why they are placed again (None: the first time, or a backorder)."""
+        self.placing += 1  # units on their way to a plan: a hold may still keep them back
+        try:
+            return await self._place(lines, retry=retry, force=force, reroute=reroute)
+        finally:
+            self.placing -= 1
+
+    async def _place(
+        self, lines: list[RoutingLine], *, retry: bool, force: str | None, reroute: str | None
+    ) -> Allocation:
         allocation = await self.allocate(lines, force=force, reroute=reroute)
         if self._ended():
             # Decided while routing (a cancel): what was just reserved is released with

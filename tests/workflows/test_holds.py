@@ -83,6 +83,8 @@ async def test_a_hold_that_runs_out_cancels_the_order_and_releases_its_units(
         await time_env.sleep(timedelta(hours=23))
         before = await r.gateway.get_order("H2")
         final = await settle(time_env, "H2", step=timedelta(minutes=30))
+        with pytest.raises(HoldRefused, match="already cancelled"):  # too late to release
+            await r.gateway.release_hold("H2", HoldRelease(reason=R.PAYMENT_PENDING))
     assert held.holds[0].expires_at == held.holds[0].since + timedelta(hours=24)
     assert before.status is OrderStatus.ON_HOLD
     assert final.status is OrderStatus.CANCELLED
