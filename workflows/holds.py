@@ -70,6 +70,14 @@ class Holds:
             "release",
         )
 
+    def carry(self) -> list[FulfillmentRequest]:
+        """The packages kept back, for the order's next run (the holds are in its view)."""
+        return list(self._waiting)
+
+    def restore(self, waiting: list[FulfillmentRequest]) -> None:
+        """Go on keeping back what a previous run kept back."""
+        self._waiting = list(waiting)
+
     # --- a hold placed, released, run out ---------------------------------------------
 
     def place_at_checkout(self, terms: HoldTerms, actor: str) -> None:
