@@ -49,6 +49,7 @@ class Right(StrEnum):
     READ_ORDERS = "orders:read"
     CANCEL_ORDERS = "orders:cancel"
     REROUTE_ORDERS = "orders:reroute"  # and release the stock a dead order still holds
+    HOLD_ORDERS = "orders:hold"  # place and release holds
     READ_INVENTORY = "inventory:read"  # the network's stock by SKU
     READ_STOCK = "stock:read"  # one location's balances and ledger
     COUNT_STOCK = "stock:count"  # counts, bulk syncs and receipts at one location
@@ -73,6 +74,7 @@ _SUPPORT = frozenset(
     {
         Right.READ_ORDERS,
         Right.CANCEL_ORDERS,
+        Right.HOLD_ORDERS,
         Right.READ_INVENTORY,
         Right.READ_STOCK,
         Right.READ_QUEUE,

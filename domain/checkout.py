@@ -34,6 +34,7 @@ from pydantic import (
 
 from domain.errors import UnknownPostalCode
 from domain.geo import zip_point
+from domain.holds import MAX_HOLD_HOURS, MAX_NOTE, HoldReason, HoldTerms
 from domain.models import (
     MAX_ORDER_LINES,
     Contact,
@@ -178,6 +179,26 @@ class OrderLineRequest(CartLine, OrderLine):
     line_id: Identifier = Field(description="The shop's own id for the line, unique in the order")
 
 
+class HoldBody(HoldTerms, EdgeModel):
+    """A hold as the API takes it: in ``POST /orders`` (``hold``) and as the body of
+    ``POST /orders/{id}/hold``, one shape for both."""
+
+    reason: HoldReason = Field(
+        strict=False,
+        description="payment_pending, fraud_review, address_check, customer_request or other",
+    )
+    note: str | None = Field(
+        default=None, max_length=MAX_NOTE, description="For the next person to read"
+    )
+    expires_in_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_HOLD_HOURS,
+        description="Still on hold after this many hours (1 to 720): the order is "
+        "cancelled and its units released. None: it waits until released or cancelled",
+    )
+
+
 class OrderRequest(PlacedOrder, EdgeModel):
     """What checkout sends: the body of ``POST /orders``, checked in full."""
 
@@ -191,6 +212,11 @@ class OrderRequest(PlacedOrder, EdgeModel):
         default=DEFAULT_CURRENCY,
         description="ISO 4217 code of the lines' prices",
         json_schema_extra={"enum": list[JsonValue](sorted(CURRENCIES))},
+    )
+    hold: HoldBody | None = Field(
+        default=None,
+        description="Place it on hold: routed and its units reserved, sent to no location "
+        "until released (POST /orders/{id}/release-hold)",
     )
 
     @field_validator("lines")

@@ -91,3 +91,8 @@ class UnknownReturn(DomainError):
 class ReturnEventRefused(DomainError):
     """A return location's report that does not fit the return (a line not in it, more
     units than authorized, a return already received or expired)."""
+
+
+class HoldRefused(DomainError):
+    """A hold or a release the order's state does not allow (it ended, everything is
+    already with its locations, that hold is already on, or there is none to release)."""

@@ -29,6 +29,8 @@ class EventType(StrEnum):
     ORDER_REROUTED = "order.rerouted"
     RETURN_AUTHORIZED = "return.authorized"
     RETURN_RECEIVED = "return.received"
+    ORDER_HELD = "order.held"
+    ORDER_HOLD_RELEASED = "order.hold_released"
 
 
 # Timeline entry types (``OrderWorkflow._record``) that are events: (order's, package's).
@@ -41,6 +43,8 @@ ORDER_EVENTS = {
     "failed": EventType.ORDER_FAILED,
     "rerouting": EventType.ORDER_REROUTED,
     "reroute_requested": EventType.ORDER_REROUTED,
+    "held": EventType.ORDER_HELD,
+    "hold_released": EventType.ORDER_HOLD_RELEASED,
 }
 # A return's workflow publishes these (``data``: the return, ``workflows/returns.py``).
 RETURN_EVENTS = {

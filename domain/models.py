@@ -36,6 +36,7 @@ from domain.durations import (
 )
 from domain.errors import UnknownPostalCode
 from domain.geo import Point, zip_point
+from domain.holds import HoldTerms
 from domain.money import DEFAULT_CURRENCY, PRICE_DECIMALS, PRICE_DIGITS
 
 # The id alphabet (docs/orders.md): letters, digits and ``. _ : -``, starting with a
@@ -110,6 +111,7 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     PARTIALLY_SHIPPED = "partially_shipped"  # some packages left, the rest cancelled or failed
+    ON_HOLD = "on_hold"  # a person keeps it from its locations (payment, fraud, address...)
 
     @property
     def is_final(self) -> bool:
@@ -449,6 +451,8 @@ class PlacedOrder(BaseModel):
         pattern=r"^[A-Z]{3}$",
         description="ISO 4217 code of the lines' prices",
     )
+    # Placed on hold at checkout: routed and reserved, dispatched once released.
+    hold: HoldTerms | None = None
 
     def units_by_sku(self) -> dict[str, int]:
         """Total units per SKU (two lines of one SKU add up)."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
 from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry
+from domain.holds import Hold
 from domain.models import (
     Contact,
     DeliveryType,
@@ -47,6 +48,33 @@ class FulfillmentRequest(BaseModel):
     personal: SealedPersonal | None = None
 
 
+class PackageLines(BaseModel):
+    """Units of the order and where they stand, for a hold's answer: a package (held
+    before its location heard of it, or already with it), units waiting for stock
+    (``backordered``), or units not routed yet (``unplaced``)."""
+
+    fulfillment_id: str | None = None
+    location_id: str | None = None
+    status: str
+    lines: list[RoutingLine]
+
+
+class HoldResult(BaseModel):
+    """The answer to a hold: what it keeps back and what goes on regardless."""
+
+    order_id: str
+    status: OrderStatus
+    holds: list[Hold]
+    held: list[PackageLines] = Field(
+        default_factory=list, description="What waits for the hold's release"
+    )
+    already_dispatched: list[PackageLines] = Field(
+        default_factory=list,
+        description="Packages a location already has: they go on (cancel or reroute them "
+        "to stop them)",
+    )
+
+
 class OrderView(BaseModel):
     """The whole state of an order: what ``GET /orders/{id}`` returns."""
 
@@ -65,6 +93,15 @@ class OrderView(BaseModel):
         default_factory=list, description="Units waiting for stock, held nowhere"
     )
     backorder_until: datetime | None = None
+    holds: list[Hold] = Field(
+        default_factory=list,
+        description="Active holds (reason, note, actor, since, expires_at): while any is, "
+        "nothing more is dispatched",
+    )
+    held: list[PackageLines] = Field(
+        default_factory=list,
+        description="Packages routed and reserved but kept from their location by a hold",
+    )
     reroutes: int = 0
     routing: RoutingDecision | None = None
     routing_history: list[RoutingDecision] = Field(default_factory=list)
@@ -315,6 +352,8 @@ class CarriedOrder(BaseModel):
     view: OrderView
     packages: list[CarriedPackage] = Field(default_factory=list)
     placement: CarriedPlacement = Field(default_factory=CarriedPlacement)
+    # Routed and reserved, kept from their locations by a hold (the holds are in ``view``).
+    held_packages: list[FulfillmentRequest] = Field(default_factory=list)
     events_published: int = 0  # published event ids are ``<order>:E<n>``
     stock_arrived: bool = False  # a stock signal not yet acted on: the next run retries
     runs: int = 1  # how many runs came before this one

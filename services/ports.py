@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.access import TokenGrant
 from domain.checkout import OrderRequest
 from domain.fulfillment import LocationEvent
+from domain.holds import HoldRelease, HoldRequest
 from domain.models import Location, Network, OrderStatus, PlacedOrder, Sku
 from domain.orders import (
     CancelRequest,
     EventReceipt,
+    HoldResult,
     OrderSummary,
     OrderView,
     RerouteRequest,
@@ -136,6 +138,18 @@ class OrderGateway(OrderReader, StockListeners, Protocol):
 
     async def cancel(self, order_id: str, request: CancelRequest) -> OrderView:
         """Cancel the order everywhere; refused (409) once something shipped."""
+        ...
+
+    async def hold(
+        self, order_id: str, request: HoldRequest, *, request_id: str | None = None
+    ) -> HoldResult:
+        """Hold what the order has not dispatched; refused (409) when nothing is left."""
+        ...
+
+    async def release_hold(
+        self, order_id: str, release: HoldRelease, *, request_id: str | None = None
+    ) -> HoldResult:
+        """Lift one hold; refused (409) when the order has none for that reason."""
         ...
 
     async def report_event(

@@ -14,6 +14,7 @@ from typing import Any
 from domain.access import InvalidToken, NotAllowed
 from domain.errors import (
     CancelRefused,
+    HoldRefused,
     InvalidOrder,
     InvalidTransition,
     OrderConflict,
@@ -42,6 +43,7 @@ STATUS: dict[type[Exception], int] = {
     OrderConflict: 409,
     CancelRefused: 409,
     RerouteRefused: 409,
+    HoldRefused: 409,
     RepairRefused: 409,
     ReturnRefused: 409,
     ReturnEventRefused: 409,

@@ -30,13 +30,21 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.inventory import InventoryActivities
     from activities.messages import ReleaseRequest
-    from domain.errors import CancelRefused, InvalidTransition, RerouteRefused, UnknownFulfillment
+    from domain.errors import (
+        CancelRefused,
+        HoldRefused,
+        InvalidTransition,
+        RerouteRefused,
+        UnknownFulfillment,
+    )
     from domain.fulfillment import FulfillmentView, is_delivered, is_repeat
+    from domain.holds import HoldRelease, HoldRequest
     from domain.models import DeliveryType, FulfillmentStatus, OrderStatus
     from domain.orders import (
         CancelRequest,
         CarriedOrder,
         EventOutcome,
+        HoldResult,
         LocationEventEnvelope,
         NewOrder,
         OrderOutcome,
@@ -47,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.routing.types import RoutingLine
     from workflows import continuation, search
+    from workflows.holds import Holds
     from workflows.inbox import Inbox, Ticket
     from workflows.options import STORE_ACTIVITY
     from workflows.packages import Packages, check_event
@@ -98,13 +107,19 @@ class OrderWorkflow:
         self._packages = Packages(
             order.order_id, self._view, self._timeline, self._inbox, self._refresh_status
         )
+        self._holds = Holds(
+            self._view, self._timeline, self._packages, self._ended, self._refresh_status,
+            placing=lambda: self._placement.placing > 0,
+        )  # fmt: skip
         self._placement = Placement(
-            self._order, self._view, self._timeline, self._packages, self._ended
-        )
+            self._order, self._view, self._timeline, self._packages, self._ended,
+            self._holds.dispatch,
+        )  # fmt: skip
         if carried:
             self._timeline.restore(carried.events_published)
             self._packages.restore(carried.packages)
             self._placement.restore(carried.placement)
+            self._holds.restore(carried.held_packages)
             self._inbox.stock_arrived = carried.stock_arrived
 
     # --- the process ------------------------------------------------------------------
@@ -148,6 +163,8 @@ class OrderWorkflow:
         self._packages.local_store = store_calls == search.STORE_CALLS_LOCAL
         if not resumed:
             self._timeline.record("received", actor=self._placed_by)
+            if order.hold is not None:
+                self._holds.place_at_checkout(order.hold, self._placed_by)
         return _given(order.refused, search.REFUSED_MEMO, "", str) or None
 
     async def _fulfil(self) -> None:
@@ -160,9 +177,10 @@ class OrderWorkflow:
                 self._continue_as_new()
             # A timeout: time to look at the backorder again (or give up on it).
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(self._news, timeout=self._recheck_in())
+                await workflow.wait_condition(self._news, timeout=self._wake_in())
             if self._packages.crash is not None:
                 raise self._packages.crash
+            self._expire_hold()
             await self._handle_news()
             self._timeline.update_search_attributes()
 
@@ -196,6 +214,7 @@ class OrderWorkflow:
             view=self._view,
             packages=self._packages.carry(),
             placement=self._placement.carry(),
+            held_packages=self._holds.carry(),
             events_published=self._timeline.events_published,
             stock_arrived=self._inbox.stock_arrived,
             runs=self._runs,
@@ -219,7 +238,26 @@ class OrderWorkflow:
             return False
         if self._end is not None:
             return not self._inbox.tickets
-        return not (self._view.backordered or self._inbox)
+        return not (self._view.backordered or self._inbox or self._holds.keeps_order_open())
+
+    def _wake_in(self) -> timedelta | None:
+        """When the loop wakes by itself: a backorder's recheck, or a hold running out."""
+        hold_ends = None if self._ended() else self._holds.expires_in()
+        times = [t for t in (self._recheck_in(), hold_ends) if t is not None]
+        return min(times) if times else None
+
+    def _expire_hold(self) -> None:
+        """A hold ran out (a payment that never came): the order is cancelled, as by
+        support, and everything it holds is released when it finishes."""
+        if self._ended():
+            return
+        hold = self._holds.run_out()
+        if hold is None:
+            return
+        why = f"hold {hold.reason.value} expired after {hold.lasted}"
+        self._packages.stop_all(f"order cancelled: {why}")
+        self._view.backordered = []
+        self._conclude(OrderStatus.CANCELLED, why)
 
     def _recheck_in(self) -> timedelta | None:
         """When a backordered order looks at stock again (or gives up) by itself."""
@@ -377,11 +415,42 @@ class OrderWorkflow:
         finally:
             ticket.done = True
 
+    @workflow.update
+    def hold(self, request: HoldRequest) -> HoldResult:
+        """Hold what has not gone to a location yet; packages a location has go on."""
+        try:
+            self._holds.check_hold(request)
+        except HoldRefused as refused:
+            raise _refusal(refused) from None
+        result = self._holds.hold(request)
+        self._timeline.update_search_attributes()
+        return result
+
+    @hold.validator
+    def _validate_hold(self, request: HoldRequest) -> None:
+        self._holds.check_hold(request)
+
+    @workflow.update
+    def release_hold(self, release: HoldRelease) -> HoldResult:
+        """Lift one hold; when none is left, what they kept back goes to its locations."""
+        try:
+            self._holds.check_release(release)
+        except HoldRefused as refused:
+            raise _refusal(refused) from None
+        result = self._holds.release(release)
+        self._timeline.update_search_attributes()
+        return result
+
+    @release_hold.validator
+    def _validate_release_hold(self, release: HoldRelease) -> None:
+        self._holds.check_release(release)
+
     def _conclude(self, status: OrderStatus, reason: str | None) -> None:
         """The order's outcome is decided (the loop still waits for packages to settle)."""
         self._end = (status, reason)
         self._view.status = status
         self._view.reason = reason
+        self._holds.end()
 
     def _ended(self) -> bool:
         """The outcome is decided (packages may still be settling) or final."""
@@ -410,6 +479,9 @@ class OrderWorkflow:
     def _refresh_status(self) -> None:
         if self._ended():
             return
+        if self._holds.active:
+            self._view.status = OrderStatus.ON_HOLD
+            return
         open_ones = self._packages.open()
         if open_ones:
             ready = self._order.delivery is DeliveryType.PICKUP and all(
@@ -418,6 +490,9 @@ class OrderWorkflow:
             self._view.status = OrderStatus.READY_FOR_PICKUP if ready else OrderStatus.FULFILLING
         elif self._view.backordered:
             self._view.status = OrderStatus.BACKORDERED
+        elif self._view.status is OrderStatus.ON_HOLD:  # released; its packages go out next
+            routed = any(d.status == "routed" for d in self._view.routing_history)
+            self._view.status = OrderStatus.ALLOCATED if routed else OrderStatus.RECEIVED
 
     async def _abandon(self, status: OrderStatus, reason: str) -> None:
         """An abnormal exit: take every package back, let each settle, then finish."""

@@ -23,6 +23,7 @@ from domain.orders import (
     AllocationRequest,
     BackorderRecord,
     CarriedPlacement,
+    FulfillmentRequest,
     NewOrder,
     OrderPolicy,
     OrderView,
@@ -49,17 +50,21 @@ class Placement:
         timeline: Timeline,
         packages: Packages,
         ended: Callable[[], bool],
+        dispatch: Callable[[FulfillmentRequest], None] | None = None,
     ) -> None:
         self._order = order
         self._view = view
         self._timeline = timeline
         self._packages = packages
         self._ended = ended
+        # Where a reserved package goes: to its location, or kept back by a hold.
+        self._dispatch = dispatch or packages.start
         self.policy = OrderPolicy()  # the store's answer to how long and how often to retry
         self.excluded: set[str] = set()  # locations this order no longer routes to
         self._next_fulfillment = 1
         self._allocations = 0
         self._noted_backorder: list[str] = []
+        self.placing = 0  # placements under way (routing, reserving, noting a backorder)
 
     def carry(self) -> CarriedPlacement:
         """Where placement stands, for the order's next run."""
@@ -89,6 +94,15 @@ class Placement:
     ) -> Allocation:
         """Route and reserve ``lines``; start a package per location, or backorder them.
         ``reroute``: why they are placed again (None: the first time, or a backorder)."""
+        self.placing += 1  # units on their way to a plan: a hold may still keep them back
+        try:
+            return await self._place(lines, retry=retry, force=force, reroute=reroute)
+        finally:
+            self.placing -= 1
+
+    async def _place(
+        self, lines: list[RoutingLine], *, retry: bool, force: str | None, reroute: str | None
+    ) -> Allocation:
         allocation = await self.allocate(lines, force=force, reroute=reroute)
         if self._ended():
             # Decided while routing (a cancel): what was just reserved is released with
@@ -99,7 +113,7 @@ class Placement:
                 self._view.backorder_until = None
                 await self.note_backorder([])
             for request in allocation.fulfillments:
-                self._packages.start(request)
+                self._dispatch(request)
             return allocation
         self._view.backordered = merge_lines(self._view.backordered + lines)
         if retry:

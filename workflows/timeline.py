@@ -27,7 +27,8 @@ from workflows.options import EVENT_DELIVERY
 # most of a busy stack's log, and `dom up`'s console is for people.
 _NOTABLE = frozenset(
     {"backordered", "rerouting", "reroute_requested", "rejected", "timed_out", "short",
-     "cancelled", "failed", "partially_shipped", "cancel_not_delivered"}
+     "cancelled", "failed", "partially_shipped", "cancel_not_delivered", "held",
+     "hold_released", "hold_expired"}
 )  # fmt: skip
 # Orders placed before events existed have no publish activities in their histories.
 EVENTS_PATCH = "order-events"

@@ -6,22 +6,30 @@ import time
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 
 from adapters import metrics
 from domain.access import Principal, Right
-from domain.checkout import IsoText, OrderRequest
+from domain.checkout import HoldBody, IsoText, OrderRequest
+from domain.holds import HoldRelease, HoldRequest
 from domain.models import ID_PATTERN, OrderStatus
-from domain.orders import CancelRequest, OrderSummary, OrderView, RerouteRequest, RerouteResult
+from domain.orders import (
+    CancelRequest,
+    HoldResult,
+    OrderSummary,
+    OrderView,
+    RerouteRequest,
+    RerouteResult,
+)
 from services import orders, returns
 from services.repair import Repaired, release_closed_order
 from starter.api.auth import Allowed
 from starter.api.deps import GatewayDep, StoreDep
 from starter.api.errors import error_responses
 from starter.api.params import OrderIdPath
-from starter.api.schemas import CancelBody, RerouteBody
+from starter.api.schemas import CancelBody, ReleaseHoldBody, RerouteBody
 from starter.bootstrap.log_format import bind_order
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -207,6 +215,68 @@ async def cancel_order(
 ) -> OrderView:
     """Cancel at every location still working on it, release every unit; ends ``cancelled``."""
     return await gateway.cancel(order_id, CancelRequest(reason=body.reason, actor=caller.actor))
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Your id for this request: a retry with the same key is applied once "
+        "and answered as the first was",
+    ),
+]
+
+
+@router.post(
+    "/{order_id}/hold",
+    response_model=HoldResult,
+    responses=error_responses(
+        400,
+        404,
+        409,
+        422,
+        e404="Unknown order",
+        e409="The order ended, every package is already with its location, or a hold "
+        "with that reason is already on",
+    ),
+)
+async def hold_order(
+    order_id: OrderIdPath,
+    body: HoldBody,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.HOLD_ORDERS)],
+    idempotency_key: IdempotencyKey = None,
+) -> HoldResult:
+    """Put the order on hold: what is not with a location yet (packages routed and
+    reserved, units waiting for stock, units not routed yet) waits for the release;
+    packages a location already has go on. The answer lists both (`held`,
+    `already_dispatched`). With `expires_in_hours`, an order still on hold then is
+    cancelled and its units released."""
+    return await gateway.hold(
+        order_id, HoldRequest(**body.model_dump(), actor=caller.actor), request_id=idempotency_key
+    )
+
+
+@router.post(
+    "/{order_id}/release-hold",
+    response_model=HoldResult,
+    responses=error_responses(
+        400, 404, 409, 422, e404="Unknown order", e409="No hold with that reason, or it ended"
+    ),
+)
+async def release_hold(
+    order_id: OrderIdPath,
+    body: ReleaseHoldBody,
+    gateway: GatewayDep,
+    caller: Annotated[Principal, Allowed(Right.HOLD_ORDERS)],
+    idempotency_key: IdempotencyKey = None,
+) -> HoldResult:
+    """Lift the hold placed with that reason. When none is left, the packages it kept
+    back go to their locations as they were reserved (no new routing)."""
+    return await gateway.release_hold(
+        order_id, HoldRelease(reason=body.reason, actor=caller.actor), request_id=idempotency_key
+    )
 
 
 @router.post(

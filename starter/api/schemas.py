@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field, WithJsonSchema, field_validator, mode
 
 from domain.checkout import CartLine, EdgeModel, IsoText, ShipTo, unique_line_ids
 from domain.fulfillment import LocationEvent
+from domain.holds import HoldReason
 from domain.models import (
     EVENT_ID_PATTERN,
     IMAGE_URL_PATTERN,
@@ -47,6 +48,13 @@ class RerouteBody(EdgeModel):
 
 class CancelBody(EdgeModel):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ReleaseHoldBody(EdgeModel):
+    """Which hold to lift (``POST /orders/{id}/hold`` takes ``domain.checkout.HoldBody``,
+    the shape ``POST /orders`` takes as ``hold``)."""
+
+    reason: HoldReason = Field(strict=False, description="The reason the hold was placed with")
 
 
 # --- the catalogue ------------------------------------------------------------------------

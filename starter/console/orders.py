@@ -1,4 +1,4 @@
-"""Support's and operations' pages: find orders, read one, reroute or cancel it."""
+"""Support's and operations' pages: find orders, read one, reroute, hold or cancel it."""
 
 from __future__ import annotations
 
@@ -12,12 +12,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from domain.access import Principal, Right
+from domain.checkout import HoldBody
+from domain.holds import HoldReason, HoldRelease, HoldRequest
 from domain.models import Network, OrderStatus
-from domain.orders import CancelRequest, OrderView, RerouteRequest, RerouteResult
+from domain.orders import (
+    CancelRequest,
+    HoldResult,
+    OrderView,
+    PackageLines,
+    RerouteRequest,
+    RerouteResult,
+)
 from domain.routing.types import Plan
 from services import orders, returns
 from services.ports import OrderGateway
-from starter.api.schemas import CancelBody, RerouteBody
+from starter.api.schemas import CancelBody, ReleaseHoldBody, RerouteBody
 from starter.console.returns import may_authorize
 from starter.console.session import ConsoleCaller, ConsolePoster
 from starter.console.web import (
@@ -27,6 +36,7 @@ from starter.console.web import (
     is_htmx,
     is_id,
     render,
+    words,
 )
 from starter.gateway.orders import UnknownOrder
 
@@ -203,6 +213,8 @@ async def _order_context(request: Request, me: Principal, order_id: str) -> dict
         "can_cancel": me.may(Right.CANCEL_ORDERS) and not view.status.is_final,
         "can_return": may_authorize(me, view),
         "return_locations": [loc for loc in network.locations if loc.active and loc.returns],
+        "can_hold": me.may(Right.HOLD_ORDERS) and not view.status.is_final,
+        "hold_reasons": list(HoldReason),
     }
 
 
@@ -298,4 +310,69 @@ async def cancel(
         order_id, CancelRequest(reason=body.reason, actor=me.actor)
     )
     message = f"Cancelled: the order is now {view.status.value.replace('_', ' ')}."
+    return _answer(request, me, message, f"/console/orders/{order_id}")
+
+
+def describe_hold(result: HoldResult, *, released: HoldReason | None = None) -> str:
+    """A hold's (or a release's) answer in words: what waits, what goes on."""
+    if released is not None:
+        lifted = f"Released the {words(released.value)} hold"
+        if result.holds:
+            left = ", ".join(words(h.reason.value) for h in result.holds)
+            return f"{lifted}; still on hold for {left}."
+        sent = _packages(result.already_dispatched) or "nothing yet"
+        return f"{lifted}; with the locations now: {sent}."
+    message = f"On hold: {_packages(result.held) or 'nothing yet'} waits for the release."
+    if result.already_dispatched:
+        message += f" Already with a location, going on: {_packages(result.already_dispatched)}."
+    return message
+
+
+def _packages(items: list[PackageLines]) -> str:
+    return ", ".join(p.fulfillment_id or f"{words(p.status)} units" for p in items)
+
+
+@router.post("/{order_id}/hold", response_class=HTMLResponse)
+async def hold(
+    request: Request,
+    me: ConsolePoster,
+    order_id: str,
+    reason: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+    expires_in_hours: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """The API's hold (the same body, the same refusals), answered in words."""
+    me.check(Right.HOLD_ORDERS)
+    if not is_id(order_id):
+        raise UnknownOrder(f"no order {order_id!r}")
+    hours = expires_in_hours.strip()
+    body = HoldBody.model_validate(
+        {
+            "reason": reason,
+            "note": note.strip() or None,
+            "expires_in_hours": int(hours) if hours.isdigit() else (hours or None),
+        }
+    )
+    result = await _gateway(request).hold(
+        order_id, HoldRequest(**body.model_dump(), actor=me.actor)
+    )
+    return _answer(request, me, describe_hold(result), f"/console/orders/{order_id}")
+
+
+@router.post("/{order_id}/release-hold", response_class=HTMLResponse)
+async def release_hold(
+    request: Request,
+    me: ConsolePoster,
+    order_id: str,
+    reason: Annotated[str, Form(max_length=40)] = "",
+) -> HTMLResponse:
+    """The API's release, answered in words."""
+    me.check(Right.HOLD_ORDERS)
+    if not is_id(order_id):
+        raise UnknownOrder(f"no order {order_id!r}")
+    body = ReleaseHoldBody.model_validate({"reason": reason})
+    result = await _gateway(request).release_hold(
+        order_id, HoldRelease(reason=body.reason, actor=me.actor)
+    )
+    message = describe_hold(result, released=body.reason)
     return _answer(request, me, message, f"/console/orders/{order_id}")

@@ -40,12 +40,14 @@ from adapters.order_signals import tell_stock_arrived
 from domain.checkout import OrderRequest
 from domain.errors import (
     CancelRefused,
+    HoldRefused,
     InvalidTransition,
     OrderConflict,
     RerouteRefused,
     UnknownFulfillment,
 )
 from domain.fulfillment import FulfillmentView, LocationEvent, is_repeat
+from domain.holds import HoldRelease, HoldRequest
 from domain.ids import (
     order_id_of_fulfillment,
     order_workflow_id,
@@ -54,6 +56,7 @@ from domain.models import OrderStatus, PlacedOrder
 from domain.orders import (
     CancelRequest,
     EventReceipt,
+    HoldResult,
     LocationEventEnvelope,
     NewOrder,
     OrderOutcome,
@@ -127,7 +130,10 @@ START_RPC_TIMEOUT = timedelta(seconds=6)
 
 def request_hash(order: OrderRequest | PlacedOrder) -> str:
     """A fingerprint of the checkout body, to tell a harmless repeat from a conflicting one."""
-    return hashlib.sha256(order.model_dump_json().encode()).hexdigest()
+    # An order without a hold hashes as it did before holds existed: its repeat still
+    # matches the fingerprint of an order placed then.
+    exclude = {"hold"} if order.hold is None else None
+    return hashlib.sha256(order.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 class OrderGateway(OrderSearch):
@@ -276,18 +282,40 @@ class OrderGateway(OrderSearch):
         view = await self._operator_update(order_id, OrderWorkflow.cancel, request, CancelRefused)
         return await self._opened(view)
 
+    async def hold(
+        self, order_id: str, request: HoldRequest, *, request_id: str | None = None
+    ) -> HoldResult:
+        """Hold what the order has not dispatched; raises UnknownOrder or HoldRefused.
+        ``request_id``: the caller's key for this request (``Idempotency-Key``): a retry
+        with the same key is the same update, applied once, answered as the first."""
+        return await self._operator_update(
+            order_id, OrderWorkflow.hold, request, HoldRefused,
+            update_id=operator_update_id("hold", order_id, request_id),
+        )  # fmt: skip
+
+    async def release_hold(
+        self, order_id: str, release: HoldRelease, *, request_id: str | None = None
+    ) -> HoldResult:
+        """Lift one of the order's holds; raises UnknownOrder or HoldRefused (none such)."""
+        return await self._operator_update(
+            order_id, OrderWorkflow.release_hold, release, HoldRefused,
+            update_id=operator_update_id("release-hold", order_id, request_id),
+        )  # fmt: skip
+
     async def _operator_update(
         self,
         order_id: str,
         update: UpdateMethodMultiParam[[OrderWorkflow, A], R],
         request: A,
-        refusal: type[CancelRefused | RerouteRefused],
+        refusal: type[CancelRefused | RerouteRefused | HoldRefused],
+        *,
+        update_id: str | None = None,
     ) -> R:
         handle = self._client.get_workflow_handle_for(
             OrderWorkflow.run, order_workflow_id(order_id)
         )
         try:
-            return await self._update(handle, update, request, str(uuid.uuid4()))
+            return await self._update(handle, update, request, update_id or str(uuid.uuid4()))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type in (
@@ -450,6 +478,15 @@ class OrderGateway(OrderSearch):
             f"fulfillment {fulfillment_id} is closed ({package.status.value}); "
             f"'{event.type.value}' cannot change it"
         )
+
+
+def operator_update_id(action: str, order_id: str, request_id: str | None) -> str:
+    """The Temporal update id of an operator's request: derived from the caller's
+    request id when it sent one (a retry is then the same update, which Temporal
+    answers from the first), else one per call."""
+    if request_id:
+        return f"{action}:{order_id}:{request_id}"
+    return str(uuid.uuid4())
 
 
 def event_update_id(fulfillment_id: str, event: LocationEvent) -> str:

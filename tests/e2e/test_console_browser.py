@@ -164,6 +164,37 @@ def test_a_store_works_a_package_from_accept_to_shipped(page: Page, stack: Stack
     assert answer is not None and answer.status == 404
 
 
+def test_support_holds_and_releases_an_order_and_the_page_follows(page: Page, stack: Stack) -> None:
+    with stack.client("checkout") as http:
+        body = order_body("WEB-H1", hold={"reason": "customer_request", "note": "call first"})
+        assert http.post("/orders", json=body).status_code == 202
+    with stack.client("support") as http:
+        wait_for(http, "WEB-H1", lambda o: o["held"], "held")
+    sign_in(page, stack, "support")
+    page.goto(f"{stack.api_url}/console/orders/WEB-H1")
+    state = page.locator("#order-state")
+    expect(state.locator(".status-line .badge")).to_have_text("on hold")
+    expect(state.locator("ul.holds")).to_contain_text("call first")
+    # A second hold from the page: reason and note.
+    page.get_by_label("Hold for").select_option("payment_pending")
+    page.get_by_label("Note").fill("waiting for the bank transfer")
+    page.get_by_role("button", name="Hold", exact=True).click()
+    expect(page.locator("#answer")).to_contain_text("On hold: WEB-H1-F1 waits")
+    expect(state.locator("ul.holds li")).to_have_count(2)  # the state followed, no reload
+    shot(page, "order-on-hold")
+    page.get_by_role("button", name="Release the customer request hold").click()
+    expect(page.locator("#answer")).to_contain_text("still on hold for payment pending")
+    expect(state.locator("ul.holds li")).to_have_count(1)
+    page.get_by_role("button", name="Release the payment pending hold").click()
+    expect(page.locator("#answer")).to_contain_text("with the locations now: WEB-H1-F1")
+    expect(state.locator(".status-line .badge")).to_have_text("fulfilling")
+    expect(page.get_by_role("button", name=re.compile("^Release"))).to_have_count(0)
+    # Everything is out now: a hold is refused in words.
+    page.get_by_role("button", name="Hold", exact=True).click()
+    expect(page.locator("#answer")).to_contain_text("nothing left to hold")
+    shot(page, "order-released")
+
+
 def test_the_inventory_map_shows_each_locations_units(page: Page, stack: Stack) -> None:
     sign_in(page, stack, "support")
     page.goto(f"{stack.api_url}/console/inventory/SKIN-SERUM")

@@ -28,8 +28,15 @@ from activities.names import (
     RELEASE_RESERVATIONS,
 )
 from domain.checkout import OrderRequest
-from domain.errors import CancelRefused, OrderConflict, RerouteRefused, UnknownFulfillment
+from domain.errors import (
+    CancelRefused,
+    HoldRefused,
+    OrderConflict,
+    RerouteRefused,
+    UnknownFulfillment,
+)
 from domain.fulfillment import FulfillmentView, LocationEvent, TimelineEntry, next_status
+from domain.holds import HoldRelease, HoldRequest, hold_from
 from domain.ids import fulfillment_id, order_id_of_fulfillment
 from domain.models import DEFAULT_SLA, FulfillmentStatus, OrderStatus, PlacedOrder
 from domain.orders import (
@@ -39,6 +46,7 @@ from domain.orders import (
     CancelRequest,
     EventReceipt,
     FulfillmentRequest,
+    HoldResult,
     OrderSummary,
     OrderView,
     RerouteRequest,
@@ -328,6 +336,32 @@ class FakeOrderGateway:
         view.status = OrderStatus.CANCELLED
         view.reason = request.reason
         return view
+
+    async def hold(
+        self, order_id: str, request: HoldRequest, *, request_id: str | None = None
+    ) -> HoldResult:
+        """On hold, as the workflow would (this fake keeps no package back)."""
+        view = self._view(order_id)
+        self.asked.append(("hold", (request, request_id)))
+        if view.status.is_final:
+            raise HoldRefused(f"cannot hold: the order is already {view.status.value}")
+        if any(h.reason is request.reason for h in view.holds):
+            raise HoldRefused(f"the order is already on hold for {request.reason.value}")
+        view.holds.append(hold_from(request, actor=request.actor, now=datetime.now(UTC)))
+        view.status = OrderStatus.ON_HOLD
+        return HoldResult(order_id=order_id, status=view.status, holds=view.holds)
+
+    async def release_hold(
+        self, order_id: str, release: HoldRelease, *, request_id: str | None = None
+    ) -> HoldResult:
+        view = self._view(order_id)
+        self.asked.append(("release_hold", (release, request_id)))
+        if not any(h.reason is release.reason for h in view.holds):
+            raise HoldRefused(f"no {release.reason.value} hold on this order")
+        view.holds = [h for h in view.holds if h.reason is not release.reason]
+        if not view.holds:
+            view.status = OrderStatus.FULFILLING if view.fulfillments else OrderStatus.RECEIVED
+        return HoldResult(order_id=order_id, status=view.status, holds=view.holds)
 
     async def stock_arrived(self, order_ids: list[str], skus: list[str]) -> int:
         self.reachable()

@@ -46,7 +46,7 @@ def test_each_activity_keeps_its_name_on_the_wire() -> None:
 def test_the_order_workflow_keeps_its_names_on_the_wire() -> None:
     definition = workflow._Definition.from_class(OrderWorkflow)
     assert definition is not None and definition.name == "OrderWorkflow"
-    assert set(definition.updates) == {"report_event", "cancel", "reroute"}
+    assert set(definition.updates) == {"report_event", "cancel", "reroute", "hold", "release_hold"}
     assert set(definition.signals) == {"stock_arrived"} == {STOCK_ARRIVED}
     assert set(definition.queries) == {"state"}
 
