@@ -46,6 +46,10 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
 REFRESH_EVENT = "console-refresh"  # an action's answer tells the page's state to reload
+# A refused action's answer: the page's state may have moved on (that is often why), so
+# it reloads, but like a poll, only once nobody is typing in it (a refused form keeps
+# what was typed, to be corrected).
+STALE_EVENT = "console-stale"
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
@@ -195,7 +199,7 @@ class ConsoleRoute(APIRoute):
                     log.exception("%s %s failed", request.method, request.url.path)
                     known = (500, "something went wrong; the server log has the details")
                 status, message = known
-                headers = {"HX-Trigger": REFRESH_EVENT} if request.method == "POST" else {}
+                headers = {"HX-Trigger": STALE_EVENT} if request.method == "POST" else {}
                 if status == 503:  # as the API's: when to try again
                     headers["Retry-After"] = RETRY_AFTER_SECONDS
                 template = "_answer.html" if is_htmx(request) else "error.html"

@@ -226,7 +226,7 @@ def test_the_api_docs_work_offline(page: Page, stack: Stack) -> None:
     )
     page.goto(f"{stack.api_url}/docs")
     expect(page.locator(".swagger-ui .title")).to_contain_text("Switchyard")
-    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    expect(page.get_by_role("button", name="Authorize", exact=True)).to_be_visible()
     assert not elsewhere, elsewhere
 
 

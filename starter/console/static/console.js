@@ -18,11 +18,15 @@ function consoleIdle(area) {
 }
 
 /* [data-poll-when-idle]: its polling ("every 10s") skips a round while someone is busy
-   in it. A poll is the only request htmx issues with no triggering event; an explicit
-   refresh (console-refresh, after an action) always goes through. */
+   in it, and so does the reload a refused action asks for (console-stale): what was
+   typed stays, to be corrected. A poll is the only request htmx issues with no
+   triggering event; the refresh after an accepted action (console-refresh) always goes
+   through. */
 document.addEventListener("htmx:confirm", (event) => {
   const area = event.detail.elt;
-  if (area.matches("[data-poll-when-idle]") && !event.detail.triggeringEvent && !consoleIdle(area)) {
+  const trigger = event.detail.triggeringEvent;
+  const deferrable = !trigger || trigger.type === "console-stale";
+  if (area.matches("[data-poll-when-idle]") && deferrable && !consoleIdle(area)) {
     event.preventDefault();
   }
 });
