@@ -41,7 +41,7 @@ test: $(TOOLS)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 ## The checks `make test` runs before the suite (also pre-commit's: .pre-commit-config.yaml).
 lint: $(TOOLS)
