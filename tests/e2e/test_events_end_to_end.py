@@ -4,68 +4,31 @@ fulfillment request, and gets an event again after it answered 500 once."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from adapters.signatures import verify
-from starter.bootstrap.dev_server import free_port
 from tests.support.builders import order_body
 from tests.support.data import E2E
 from tests.support.http import play_location, wait_for
 from tests.support.stack import Stack, start_stack, stop_stack
+from tests.support.subscriber import SECRET, Subscriber, listening
 
 pytestmark = pytest.mark.e2e
 
-SECRET = "whsec_e2e_0123456789abcdef"
 ALL_TYPES = [
     "order.received", "order.allocated", "order.backordered", "fulfillment.dispatched",
     "fulfillment.shipped", "order.shipped", "order.cancelled", "order.failed", "order.rerouted",
 ]  # fmt: skip
 
 
-class Subscriber:
-    """An ERP's endpoint: keeps every request; answers 500 to the first ``order.allocated``."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.refused_once = False
-        subscriber = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                subscriber.received.append((dict(self.headers), body))
-                event = json.loads(body)
-                status = 200
-                if event["type"] == "order.allocated" and not subscriber.refused_once:
-                    subscriber.refused_once, status = True, 500
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/events"
-
-    def events(self) -> list[dict]:
-        return [json.loads(body) for _, body in self.received]
-
-
 @pytest.fixture(scope="module")
 def subscriber() -> Iterator[Subscriber]:
-    running = Subscriber()
-    yield running
-    running.server.shutdown()
+    """An ERP's endpoint: answers 500 to the first ``order.allocated``."""
+    with listening(refuse_first="order.allocated") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

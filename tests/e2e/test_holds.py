@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_events_end_to_end import SECRET, Subscriber
 from tests.support.builders import SKINCARE_SET, order_body
 from tests.support.data import E2E
 from tests.support.http import play_location, stock_of, wait_for
 from tests.support.stack import Stack, start_stack, stop_stack
+from tests.support.subscriber import SECRET, Subscriber, listening
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +27,8 @@ HOLD_EVENTS = ["order.held", "order.hold_released", "order.cancelled", "order.sh
 
 @pytest.fixture(scope="module")
 def subscriber() -> Iterator[Subscriber]:
-    running = Subscriber()
-    yield running
-    running.server.shutdown()
+    with listening() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

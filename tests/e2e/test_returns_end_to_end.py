@@ -5,59 +5,31 @@ the event a subscriber hears, a repeated report, a return past the window refuse
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
-from starter.bootstrap.dev_server import free_port
 from tests.support.builders import order_body
 from tests.support.data import E2E
 from tests.support.http import play_location, stock_of, wait_for
 from tests.support.stack import Stack, start_stack, stop_stack
+from tests.support.subscriber import Subscriber, listening
 
 pytestmark = pytest.mark.e2e
 
 SECRET = "whsec_e2e_returns_0123456789ab"
 
 
-class Subscriber:
-    """A payment system's endpoint: keeps every event it is sent."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        events = self.events
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                events.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["type"] == kind]
-
-
 @pytest.fixture(scope="module")
 def subscriber() -> Iterator[Subscriber]:
-    running = Subscriber()
-    yield running
-    running.server.shutdown()
+    with listening() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
