@@ -21,9 +21,11 @@ from starter.bootstrap.temporal import connect, ensure_search_attributes
 from starter.gateway.orders import START_RPC_TIMEOUT, OrderGateway
 from tests.support.builders import order_body
 from tests.support.data import TEXTBOOK
+from tests.support.fakes import FakeInventory
 from tests.support.keys import ADMIN, TEST_KEYS
 from tests.support.stack import api_settings, store_holding
 from tests.support.tcp import Relay
+from tests.support.workflows import fake_worker
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
@@ -74,6 +76,9 @@ async def test_a_partitioned_temporal_is_a_503_within_seconds_and_loses_nothing(
                 assert again.status_code in (200, 202), again.text
                 assert api.get("/health").status_code == 200
 
-        await asyncio.to_thread(scenario)
+        # A worker on the server's own link (only the API's is cut): a repeat's answer
+        # reads the order's status from it.
+        async with fake_worker(dev_env, task_queue, FakeInventory(["SLC-3PL"])):
+            await asyncio.to_thread(scenario)
     started = [e.id async for e in dev_env.client.list_workflows(f"TaskQueue = '{task_queue}'")]
     assert sorted(started) == ["order-PT-1", "order-PT-2"]
