@@ -24,7 +24,8 @@ import hmac
 import os
 import secrets
 import time
-from typing import Protocol
+from collections import OrderedDict
+from typing import Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,9 +36,14 @@ from adapters.store.views import CustomerKeyRecord
 from domain.personal import Personal, SealedPersonal, search_terms
 
 CACHE_SECONDS = 5.0
+# How many customers a process remembers at most (keys, and whose search terms it wrote):
+# a day of checkouts must not grow the API without bound. One forgotten costs a store read.
+CACHE_ENTRIES = 10_000
 _REF_LABEL = b"switchyard customer ref\x00"
 _SEARCH_LABEL = b"switchyard customer search\x00"
 _TERM_LABEL = b"switchyard customer term\x00"
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class CustomerKeyStore(Protocol):
@@ -94,10 +100,10 @@ class PersonalVault:
         self._ring = ring
         self._hash_key = search_hash_key
         self._cache_seconds = cache_seconds
-        self._by_id: dict[str, tuple[float, bytes]] = {}
-        self._by_ref: dict[str, tuple[float, str]] = {}
+        self._by_id: _Recent[str, tuple[float, bytes]] = _Recent()
+        self._by_ref: _Recent[str, tuple[float, str]] = _Recent()
         # (key id, its terms) this process has indexed: a repeat customer costs no write.
-        self._indexed: set[tuple[str, frozenset[str]]] = set()
+        self._indexed: _Recent[tuple[str, frozenset[str]], bool] = _Recent()
 
     def customer_ref(self, email: str) -> str:
         """The customer's reference: a keyed hash of their e-mail, hex."""
@@ -112,7 +118,7 @@ class PersonalVault:
         assert key is not None
         if (key_id, frozenset(terms)) not in self._indexed:  # a name not seen here yet
             await asyncio.to_thread(self._store.index_customer, key_id, terms)
-            self._indexed.add((key_id, frozenset(terms)))
+            self._indexed.put((key_id, frozenset(terms)), True)
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(key).encrypt(nonce, personal.model_dump_json().encode(), key_id.encode())
         return SealedPersonal(key_id=key_id, data=base64.b64encode(nonce + sealed).decode())
@@ -204,7 +210,7 @@ class PersonalVault:
             new = CustomerKeyRecord(key_id=key_id, customer_ref=ref, wrapped=wrapped)
             record = await asyncio.to_thread(self._store.add_customer_key, new, terms)
             if record.key_id == key_id:
-                self._indexed.add((key_id, frozenset(terms or ())))
+                self._indexed.put((key_id, frozenset(terms or ())), True)
         key = self._unwrap(record)
         self._remember(record.key_id, key, ref)
         return record.key_id, key
@@ -223,8 +229,8 @@ class PersonalVault:
 
     def _remember(self, key_id: str, key: bytes, ref: str) -> None:
         until = time.monotonic() + self._cache_seconds
-        self._by_id[key_id] = (until, key)
-        self._by_ref[ref] = (until, key_id)
+        self._by_id.put(key_id, (until, key))
+        self._by_ref.put(ref, (until, key_id))
 
     def _wrap(self, key_id: str, key: bytes) -> str:
         """``<ring key id>:<base64 of nonce + sealed key>``, the customer key's id bound in."""
@@ -246,3 +252,13 @@ class PersonalVault:
             raise UnreadablePersonalData(
                 f"customer key {record.key_id!r} does not unwrap with ring key {master_id!r}"
             ) from None
+
+
+class _Recent(OrderedDict[K, V]):
+    """A mapping that keeps the ``CACHE_ENTRIES`` most recently put entries."""
+
+    def put(self, key: K, value: V) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > CACHE_ENTRIES:
+            self.popitem(last=False)

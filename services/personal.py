@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.errors import DomainError
-from domain.events import PublishedEvent
+from domain.events import ORDER_EVENTS, PublishedEvent
 from domain.models import Destination, OrderStatus, PlacedOrder
 from domain.orders import FulfillmentRequest, OrderSummary, OrderView
 from domain.personal import SealedPersonal, impersonal, personal_of, rejoined
@@ -86,7 +86,7 @@ async def opened_event(vault: PersonalVault, event: PublishedEvent) -> Published
         return event
     personal = await vault.open(event.personal)
     data: dict[str, Any] = dict(event.data)
-    is_order = "lines" in data and "fulfillments" in data
+    is_order = event.type in ORDER_EVENTS.values()  # else a package's: its ship_to only
     if personal is None:
         if is_order:
             data["customer_erased"] = True

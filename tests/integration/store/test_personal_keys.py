@@ -147,3 +147,13 @@ async def test_customers_are_found_by_part_of_a_name_until_erased(store: Invento
     await vault.erase("ada@example.org")
     assert await vault.search_values_matching("ada quen") == []
     assert await vault.search_values_matching("quenby") == [bo_value]
+
+
+async def test_a_process_remembers_a_bounded_number_of_customers(
+    store: InventoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("adapters.personal_keys.CACHE_ENTRIES", 3)
+    vault = PersonalVault(store, TEST_KEYS.encryption, TEST_KEYS.search_hash)
+    sealed = [await vault.seal(f"c{i}@example.org", ADA) for i in range(6)]
+    assert max(len(vault._by_id), len(vault._by_ref), len(vault._indexed)) <= 3
+    assert await vault.open(sealed[0]) == ADA  # forgotten here, read from the store again
