@@ -191,10 +191,10 @@ class OrderGateway(OrderSearch):
         if placed.customer is None:
             raise ValueError(f"order {placed.order_id} has no customer")
         email = placed.customer.email
-        personal = None
+        personal = customer_hash = None
         if self._vault is not None:
             placed, personal = await sealed(self._vault, placed)
-        customer_hash = (await self._email_hashes(email))[0] if personal else None
+            customer_hash = await self._vault.search_value(email)  # the key sealing just read
         new_order = NewOrder(
             **dict(placed),
             personal=personal,
